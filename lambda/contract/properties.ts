@@ -1,0 +1,58 @@
+/**
+ * The custom-resource properties as the handler receives them. CloudFormation passes scalar values
+ * as strings (a boolean arrives as 'true' / 'false'), so every leaf here is a string.
+ */
+
+/** Custom::ClaimedPhoneNumber */
+export interface ClaimedPhoneNumberProperties {
+  readonly FormatVersion?: string;
+  /** Connect instance ARN or traffic distribution group ARN. */
+  readonly TargetArn: string;
+  /** A specific E.164 number: claimed if free, adopted if already claimed in this account and region. */
+  readonly PhoneNumber?: string;
+  /** Search mode: ISO 3166-1 alpha-2 country code. */
+  readonly CountryCode?: string;
+  /** Search mode: the number type. */
+  readonly Type?: string;
+  /** Search mode: the number prefix, e.g. '+1206'. */
+  readonly Prefix?: string;
+  readonly Description?: string;
+  /** User tags, sorted by key. */
+  readonly Tags?: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
+  /** 'destroy' releases the number on delete; 'retain' (the default) leaves it claimed. */
+  readonly RemovalPolicy?: string;
+}
+
+/** Custom::PhoneNumberFlowBinding */
+export interface PhoneNumberFlowBindingProperties {
+  readonly FormatVersion?: string;
+  /** Full ARN of the phone number. */
+  readonly PhoneNumberArn: string;
+  /** Contact flow ARN; the instance is read from it. */
+  readonly ContactFlowArn: string;
+  /**
+   * The number's current target when known. Carried so that a move of the number changes the
+   * binding's properties and the binding runs again, after the move, in the same deploy.
+   */
+  readonly PhoneNumberTargetArn?: string;
+}
+
+/** Custom::VoiceConnectorNumbers */
+export interface VoiceConnectorNumbersProperties {
+  readonly FormatVersion?: string;
+  readonly VoiceConnectorId: string;
+  /** E.164 numbers. */
+  readonly PhoneNumbers: ReadonlyArray<string>;
+  /** 'true' takes numbers from other connectors. */
+  readonly ForceAssociate?: string;
+  /** The connector's region. */
+  readonly Region: string;
+}
+
+/** Attributes (the `Data` of the response) of Custom::ClaimedPhoneNumber. */
+export interface ClaimedPhoneNumberAttributes {
+  readonly PhoneNumberArn: string;
+  readonly PhoneNumberId: string;
+  readonly PhoneNumber: string;
+  readonly TargetArn: string;
+}

@@ -1,0 +1,179 @@
+/**
+ * Public interface of the local phone-number service. Tests, benchmarks and the local deploy rely
+ * on exactly this shape; the implementation lives beside it.
+ */
+
+/** Time source. The emulator reads it for async transitions and cooldowns. */
+export interface Clock {
+  now(): number; // epoch milliseconds
+}
+
+/** A clock that only moves when told to (tests). */
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+  set(epochMs: number): void;
+}
+
+export interface RateLimit {
+  /** Tokens added per second. */
+  readonly ratePerSecond: number;
+  /** Bucket size. */
+  readonly burst: number;
+}
+
+export interface EmulatorOptions {
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** @default a clock reading Date.now() */
+  readonly clock?: Clock;
+  /** Account every valid credential maps to, unless listed in `accounts`. @default '123456789012' */
+  readonly defaultAccountId?: string;
+  /** Access key id -> account id. */
+  readonly accounts?: Record<string, string>;
+  /** How long ClaimPhoneNumber / UpdatePhoneNumber / UpdatePhoneNumberMetadata stay IN_PROGRESS. @default 0 */
+  readonly asyncDelayMs?: number;
+  /** How long a released number cools down. @default 180 days */
+  readonly cooldownMs?: number;
+  /** Phone-number quota per account and region; the churn limit is 200% of it. @default 100 */
+  readonly phoneNumberQuota?: number;
+  /** Connect per-API rate. @default { ratePerSecond: 2, burst: 5 } (FACTS.md) */
+  readonly connectRate?: RateLimit;
+  /** Chime SDK Voice per-API rate. @default { ratePerSecond: 10, burst: 20 } */
+  readonly chimeRate?: RateLimit;
+  /** Per-operation overrides, keyed by operation name, e.g. { ClaimPhoneNumber: { ratePerSecond: 1, burst: 1 } }. */
+  readonly rateOverrides?: Record<string, RateLimit>;
+  /** Multiplies every rate and burst (e.g. 1000 to make throttling practically disappear). @default 1 */
+  readonly rateScale?: number;
+  /** Token buckets read real time (not `clock`) unless this is true. @default false */
+  readonly ratesUseClock?: boolean;
+}
+
+/** Where a seeded or claimed item lives. Both default to the emulator's default account and 'us-east-1'. */
+export interface Scope {
+  readonly accountId?: string;
+  readonly region?: string;
+}
+
+export interface SeedAvailableNumbers extends Scope {
+  readonly countryCode: string; // e.g. 'US'
+  readonly type: string;        // e.g. 'DID'
+  readonly phoneNumbers: string[]; // E.164 with '+'
+}
+
+export interface SeedInstance extends Scope {
+  /** Returns the instance ARN. */
+  readonly instanceId: string;
+}
+
+export interface SeedTrafficDistributionGroup extends Scope {
+  readonly trafficDistributionGroupId: string;
+  /** The TDG's other region; the number is visible there by full ARN only. */
+  readonly alternateRegion: string;
+  /** The instance (ARN) the TDG belongs to. */
+  readonly instanceArn: string;
+}
+
+export interface SeedContactFlow extends Scope {
+  readonly instanceId: string;
+  readonly contactFlowId: string;
+}
+
+export interface SeedVoiceConnector extends Scope {
+  readonly voiceConnectorId: string;
+  readonly name?: string;
+}
+
+/** A number already in the account's Chime SDK Voice inventory. */
+export interface SeedChimeNumber extends Scope {
+  readonly phoneNumber: string;
+}
+
+/** A number already claimed in Connect before the test starts (e.g. to test adoption). */
+export interface SeedClaimedNumber extends Scope {
+  readonly phoneNumber: string;
+  readonly targetArn: string;
+  readonly countryCode?: string; // @default 'US'
+  readonly type?: string;        // @default 'DID'
+  readonly description?: string;
+  readonly tags?: Record<string, string>;
+}
+
+export type Fault =
+  /** The next `times` calls of `operation` answer this error (typed, with the service's wire format). */
+  | { readonly kind: 'error'; readonly operation: string; readonly times?: number; readonly errorName: string; readonly status: number; readonly message?: string }
+  /** The next `times` calls are answered after `ms` of real time. */
+  | { readonly kind: 'delay'; readonly operation: string; readonly times?: number; readonly ms: number }
+  /** The next `times` calls apply their change, then the connection is destroyed without a response. */
+  | { readonly kind: 'dropAfterApply'; readonly operation: string; readonly times?: number }
+  /** Associate/Disassociate calls report this number in PhoneNumberErrors with `errorCode` (HTTP 200), `times` calls. */
+  | { readonly kind: 'phoneNumberError'; readonly operation: string; readonly phoneNumber: string; readonly errorCode: string; readonly message?: string; readonly times?: number }
+  /** A claim (or update) of this number ends FAILED with `message` instead of CLAIMED. */
+  | { readonly kind: 'asyncFail'; readonly operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata'; readonly phoneNumber: string; readonly message?: string; readonly times?: number };
+
+export interface CallLogEntry {
+  readonly seq: number;
+  readonly service: 'connect' | 'chime';
+  readonly operation: string;  // e.g. 'ClaimPhoneNumber'; 'Unknown' for an unmatched route
+  readonly accountId?: string;
+  readonly region?: string;
+  readonly input: Record<string, unknown>; // path labels, query and body members merged, decoded
+  readonly status: number;
+  readonly output?: unknown;   // parsed response body
+  readonly errorName?: string; // when status >= 400
+  readonly fault?: Fault['kind'];
+}
+
+export interface SnapshotNumber {
+  readonly phoneNumberId: string;
+  readonly phoneNumberArn: string;
+  readonly phoneNumber: string;
+  readonly countryCode: string;
+  readonly type: string;
+  readonly targetArn: string;
+  readonly status: 'IN_PROGRESS' | 'CLAIMED' | 'FAILED';
+  readonly description?: string;
+  readonly tags: Record<string, string>;
+  /** instance id -> contact flow id */
+  readonly flows: Record<string, string>;
+}
+
+export interface Snapshot {
+  readonly accountId: string;
+  readonly region: string;
+  /** Connect numbers claimed in this account and region (including FAILED ones still held). */
+  readonly claimed: SnapshotNumber[];
+  /** E.164 numbers cooling down after release. */
+  readonly coolingDown: string[];
+  readonly available: Array<{ countryCode: string; type: string; phoneNumber: string }>;
+  /** Chime: voice connector id -> E.164 numbers associated with it. */
+  readonly voiceConnectors: Record<string, string[]>;
+  /** Claims and releases counted toward the churn quota. */
+  readonly churn: number;
+}
+
+export interface Emulator {
+  /** e.g. 'http://127.0.0.1:43121' */
+  readonly endpoint: string;
+  readonly port: number;
+  stop(): Promise<void>;
+
+  seedAvailableNumbers(seed: SeedAvailableNumbers): void;
+  /** Returns the instance ARN. */
+  seedInstance(seed: SeedInstance): string;
+  /** Returns the TDG ARN. */
+  seedTrafficDistributionGroup(seed: SeedTrafficDistributionGroup): string;
+  /** Returns the contact flow ARN. */
+  seedContactFlow(seed: SeedContactFlow): string;
+  seedVoiceConnector(seed: SeedVoiceConnector): void;
+  seedChimeNumber(seed: SeedChimeNumber): void;
+  /** Returns the phone number ARN. */
+  seedClaimedNumber(seed: SeedClaimedNumber): string;
+
+  injectFault(fault: Fault): void;
+  clearFaults(): void;
+
+  /** Every request, in order. */
+  calls(): CallLogEntry[];
+  clearCalls(): void;
+  snapshot(scope?: Scope): Snapshot;
+}
