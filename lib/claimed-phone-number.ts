@@ -1,0 +1,204 @@
+import {
+  ArnFormat,
+  CustomResource,
+  IResource,
+  ITaggable,
+  Lazy,
+  RemovalPolicy,
+  Resource,
+  Stack,
+  TagManager,
+  TagType,
+  Token,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  ClaimedPhoneNumberProperties,
+  FORMAT_VERSION,
+  ResourceTypes,
+  parsePhoneNumberArn,
+  validateClaimedPhoneNumber,
+  validateTags,
+} from '../lambda/contract';
+import { throwIfInvalid } from './private/errors';
+import { PhoneNumbersProvider } from './private/provider';
+
+/** Types of phone number Amazon Connect offers. */
+export enum PhoneNumberType {
+  TOLL_FREE = 'TOLL_FREE',
+  DID = 'DID',
+  UIFN = 'UIFN',
+  SHARED = 'SHARED',
+  THIRD_PARTY_TF = 'THIRD_PARTY_TF',
+  THIRD_PARTY_DID = 'THIRD_PARTY_DID',
+  SHORT_CODE = 'SHORT_CODE',
+}
+
+/** A phone number claimed in Amazon Connect. */
+export interface IPhoneNumber extends IResource {
+  /**
+   * The full ARN of the number. Always the ARN, never the bare id: the ARN works in both regions of a
+   * traffic distribution group, the id only in the claim region.
+   * @attribute
+   */
+  readonly phoneNumberArn: string;
+  /**
+   * The id of the number.
+   * @attribute
+   */
+  readonly phoneNumberId: string;
+}
+
+export interface ClaimedPhoneNumberProps {
+  /** The ARN of the Connect instance or traffic distribution group the number is claimed to. */
+  readonly targetArn: string;
+  /**
+   * A specific E.164 number, e.g. '+12065550100'. Claimed if it is free; adopted in place (moved to
+   * `targetArn` when needed, never released and re-claimed) if it is already claimed in this account and region.
+   * Set exactly one of `phoneNumber` and `countryCode`.
+   * @default - none: the number is found by search with `countryCode`
+   */
+  readonly phoneNumber?: string;
+  /**
+   * Search mode: the ISO 3166-1 alpha-2 country to claim a number in, e.g. 'US'.
+   * @default - none: `phoneNumber` names the number
+   */
+  readonly countryCode?: string;
+  /**
+   * Search mode: the type of number.
+   * @default PhoneNumberType.DID
+   */
+  readonly type?: PhoneNumberType;
+  /**
+   * Search mode: the number must start with this prefix, e.g. '+1206'.
+   * @default - any number of the country and type
+   */
+  readonly prefix?: string;
+  /**
+   * A description of the number, at most 500 characters.
+   * @default - no description
+   */
+  readonly description?: string;
+  /**
+   * Tags for the number, at most 49 (the service allows 50; the handler adds one ownership tag).
+   * `Tags.of(scope).add()` adds to these.
+   * @default - no tags
+   */
+  readonly tags?: { [key: string]: string };
+  /**
+   * What happens to the number when this resource is deleted or replaced. A number is
+   * customer-facing identity: RETAIN keeps it claimed (and billed) in the account; DESTROY releases it,
+   * after which it cools down (not claimable by anyone, you included, for up to 180 days) and counts
+   * toward the claim/release churn quota.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A phone number this stack owns in Amazon Connect: claimed by search or by number, or adopted when
+ * it is already claimed in the account. Deleting it releases the number only with
+ * `removalPolicy: RemovalPolicy.DESTROY`.
+ *
+ * @resource Custom::ClaimedPhoneNumber
+ */
+export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITaggable {
+  /** Imports a number claimed elsewhere (another stack, the console) by its full ARN. */
+  public static fromPhoneNumberArn(scope: Construct, id: string, phoneNumberArn: string): IPhoneNumber {
+    if (!Token.isUnresolved(phoneNumberArn) && !parsePhoneNumberArn(phoneNumberArn)) {
+      throw new Error(
+        `${scope.node.path}/${id}: phoneNumberArn '${phoneNumberArn}' is not a phone number ARN; ` +
+          "expected 'arn:aws:connect:REGION:ACCOUNT:phone-number/ID'.",
+      );
+    }
+    class Import extends Resource implements IPhoneNumber {
+      public readonly phoneNumberArn = phoneNumberArn;
+      public readonly phoneNumberId = Stack.of(scope).splitArn(phoneNumberArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+    }
+    return new Import(scope, id, { environmentFromArn: phoneNumberArn });
+  }
+
+  public readonly phoneNumberArn: string;
+  public readonly phoneNumberId: string;
+  /** The E.164 number actually owned. @attribute */
+  public readonly phoneNumber: string;
+  /** The ARN of the instance or traffic distribution group the number is claimed to. @attribute */
+  public readonly targetArn: string;
+  /** Tags of the number; `Tags.of()` writes here. */
+  public readonly tags: TagManager;
+
+  /** @internal the target as declared (a literal or a token), for synth-time checks of bindings */
+  public readonly _declaredTargetArn: string;
+  private readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: ClaimedPhoneNumberProps) {
+    super(scope, id);
+
+    const searching = props.countryCode !== undefined;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const declared: ClaimedPhoneNumberProperties = {
+      FormatVersion: FORMAT_VERSION,
+      TargetArn: props.targetArn,
+      PhoneNumber: props.phoneNumber,
+      CountryCode: props.countryCode,
+      Type: props.type,
+      Prefix: props.prefix,
+      Description: props.description,
+      Tags: props.tags ? Object.entries(props.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
+      RemovalPolicy: removalPolicyName(removalPolicy),
+    };
+    throwIfInvalid(this, validateClaimedPhoneNumber(declared, Token.isUnresolved));
+
+    this.tags = new TagManager(TagType.KEY_VALUE, ResourceTypes.CLAIMED_PHONE_NUMBER, props.tags);
+    this.node.addValidation({
+      // Tags.of() adds tags after the constructor; check the final set once aspects have run.
+      validate: () => validateTags(this.renderTags(), Token.isUnresolved).map((p) => `${this.node.path}: ${p}`),
+    });
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: PhoneNumbersProvider.of(this).serviceToken,
+      resourceType: ResourceTypes.CLAIMED_PHONE_NUMBER,
+      properties: {
+        ...declared,
+        Type: props.type ?? (searching ? PhoneNumberType.DID : undefined),
+        Tags: Lazy.any({ produce: () => this.renderTags() }, { omitEmptyArray: true }),
+      },
+      removalPolicy,
+    });
+
+    this.phoneNumberArn = this.resource.getAttString('PhoneNumberArn');
+    this.phoneNumberId = this.resource.getAttString('PhoneNumberId');
+    this.phoneNumber = this.resource.getAttString('PhoneNumber');
+    this.targetArn = this.resource.getAttString('TargetArn');
+    this._declaredTargetArn = props.targetArn;
+  }
+
+  /**
+   * Applies the policy to deletion and replacement alike (CloudFormation's DeletionPolicy and
+   * UpdateReplacePolicy), and tells the handler whether a delete may release the number.
+   */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.resource.applyRemovalPolicy(policy);
+    const cfn = this.resource.node.defaultChild as import('aws-cdk-lib').CfnResource;
+    cfn.addPropertyOverride('RemovalPolicy', removalPolicyName(policy));
+  }
+
+  private renderTags(): Array<{ Key: string; Value: string }> | undefined {
+    const rendered = this.tags.renderTags() as Array<{ Key: string; Value: string }> | undefined;
+    if (!rendered || rendered.length === 0) return undefined;
+    return [...rendered].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
+  }
+}
+
+function removalPolicyName(policy: RemovalPolicy): 'retain' | 'destroy' {
+  switch (policy) {
+    case RemovalPolicy.DESTROY:
+      return 'destroy';
+    case RemovalPolicy.RETAIN:
+      return 'retain';
+    default:
+      throw new Error(
+        `removalPolicy ${String(policy)} is not supported for a phone number; use RemovalPolicy.RETAIN (keep the number) or RemovalPolicy.DESTROY (release it).`,
+      );
+  }
+}

@@ -1,0 +1,77 @@
+import { Annotations, CustomResource, Resource, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  FORMAT_VERSION,
+  PhoneNumberFlowBindingProperties,
+  ResourceTypes,
+  parseTargetArn,
+  validateFlowInTarget,
+  validatePhoneNumberFlowBinding,
+} from '../lambda/contract';
+import { ClaimedPhoneNumber, IPhoneNumber } from './claimed-phone-number';
+import { throwIfInvalid } from './private/errors';
+import { PhoneNumbersProvider } from './private/provider';
+import { registerOnce } from './private/stack-registry';
+
+export interface PhoneNumberFlowBindingProps {
+  /** The number whose inbound calls the flow answers. */
+  readonly phoneNumber: IPhoneNumber;
+  /**
+   * The ARN of the contact flow, e.g. 'arn:aws:connect:us-east-1:123456789012:instance/ID/contact-flow/ID'.
+   * The instance is read from it.
+   */
+  readonly contactFlowArn: string;
+}
+
+/**
+ * Binds a phone number to the contact flow that answers it. Changing the flow updates the binding in
+ * place; deleting the binding unbinds the number only while it is still bound to this flow. When a
+ * `ClaimedPhoneNumber` moves to another target, the binding runs again after the move and binds the
+ * number in its new target (the service does not carry the binding along).
+ *
+ * @resource Custom::PhoneNumberFlowBinding
+ */
+export class PhoneNumberFlowBinding extends Resource {
+  constructor(scope: Construct, id: string, props: PhoneNumberFlowBindingProps) {
+    super(scope, id);
+
+    const claimed = props.phoneNumber instanceof ClaimedPhoneNumber ? props.phoneNumber : undefined;
+    const properties: PhoneNumberFlowBindingProperties = {
+      FormatVersion: FORMAT_VERSION,
+      PhoneNumberArn: props.phoneNumber.phoneNumberArn,
+      ContactFlowArn: props.contactFlowArn,
+      // The number's target attribute: when the number moves it changes, so this binding runs again after the move.
+      PhoneNumberTargetArn: claimed?.targetArn,
+    };
+    throwIfInvalid(this, validatePhoneNumberFlowBinding(properties, Token.isUnresolved));
+
+    if (claimed && !Token.isUnresolved(claimed._declaredTargetArn) && !Token.isUnresolved(props.contactFlowArn)) {
+      throwIfInvalid(this, validateFlowInTarget(props.contactFlowArn, claimed._declaredTargetArn));
+      if (parseTargetArn(claimed._declaredTargetArn)?.kind === 'traffic-distribution-group') {
+        Annotations.of(this).addWarningV2(
+          'cdk-phone-numbers:flowOfTrafficDistributionGroup',
+          `${claimed.node.path} is claimed to the traffic distribution group '${claimed._declaredTargetArn}'; ` +
+            `check that the flow '${props.contactFlowArn}' is in the instance that group belongs to (or its replica).`,
+        );
+      }
+    }
+
+    const previous = registerOnce(this, 'flow-binding', props.phoneNumber.phoneNumberArn, this);
+    if (previous !== undefined) {
+      throwIfInvalid(this, [
+        `the number '${describeNumber(props.phoneNumber)}' is already bound by ${previous}; a number rings one flow. ` +
+          'Keep one PhoneNumberFlowBinding per number and change its contactFlowArn.',
+      ]);
+    }
+
+    new CustomResource(this, 'Resource', {
+      serviceToken: PhoneNumbersProvider.of(this).serviceToken,
+      resourceType: ResourceTypes.PHONE_NUMBER_FLOW_BINDING,
+      properties,
+    });
+  }
+}
+
+function describeNumber(phoneNumber: IPhoneNumber): string {
+  return Token.isUnresolved(phoneNumber.phoneNumberArn) ? phoneNumber.node.path : phoneNumber.phoneNumberArn;
+}

@@ -1,0 +1,78 @@
+import { CustomResource, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  FORMAT_VERSION,
+  ResourceTypes,
+  VoiceConnectorNumbersProperties,
+  normaliseE164,
+  validateVoiceConnectorNumbers,
+} from '../lambda/contract';
+import { throwIfInvalid } from './private/errors';
+import { PhoneNumbersProvider } from './private/provider';
+import { registerOnce } from './private/stack-registry';
+
+export interface VoiceConnectorNumbersProps {
+  /** The id of the Amazon Chime SDK Voice connector, e.g. 'abcdef1ghij2klmno3pqr4'. */
+  readonly voiceConnectorId: string;
+  /** E.164 numbers from the account's Chime SDK Voice inventory, e.g. ['+12065550100']. */
+  readonly phoneNumbers: string[];
+  /**
+   * Take numbers that sit on another voice connector. Without it, such a number fails the deploy
+   * with its name and the connector is left as it was.
+   * @default false
+   */
+  readonly forceAssociate?: boolean;
+  /**
+   * The region of the voice connector.
+   * @default - the stack's region
+   */
+  readonly region?: string;
+}
+
+/**
+ * Attaches phone numbers to an Amazon Chime SDK Voice connector. Updates add and remove only the
+ * difference; a change of connector moves the numbers at once; deleting detaches only the numbers
+ * still on this connector.
+ *
+ * @resource Custom::VoiceConnectorNumbers
+ */
+export class VoiceConnectorNumbers extends Resource {
+  constructor(scope: Construct, id: string, props: VoiceConnectorNumbersProps) {
+    super(scope, id);
+
+    const properties: VoiceConnectorNumbersProperties = {
+      FormatVersion: FORMAT_VERSION,
+      VoiceConnectorId: props.voiceConnectorId,
+      PhoneNumbers: props.phoneNumbers,
+      ForceAssociate: String(props.forceAssociate ?? false),
+      Region: props.region ?? Stack.of(this).region,
+    };
+    const problems = validateVoiceConnectorNumbers(properties, Token.isUnresolved);
+    if (props.region !== undefined && !Token.isUnresolved(props.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region)) {
+      problems.push(`region '${props.region}' is not an AWS region; expected e.g. 'us-east-1'.`);
+    }
+    throwIfInvalid(this, problems);
+
+    // A number sits on one connector at a time: two constructs of one stack must not both claim it.
+    if (!Token.isUnresolved(props.phoneNumbers)) {
+      const clashes: string[] = [];
+      for (const phoneNumber of props.phoneNumbers) {
+        if (Token.isUnresolved(phoneNumber)) continue;
+        const previous = registerOnce(this, 'voice-connector-number', normaliseE164(phoneNumber), this);
+        if (previous !== undefined) clashes.push(`'${phoneNumber}' (already in ${previous})`);
+      }
+      if (clashes.length > 0) {
+        throwIfInvalid(this, [
+          `phoneNumbers ${clashes.join(', ')} ${clashes.length > 1 ? 'are' : 'is'} declared twice in this stack; ` +
+            'a number sits on one voice connector at a time. List each number in one VoiceConnectorNumbers.',
+        ]);
+      }
+    }
+
+    new CustomResource(this, 'Resource', {
+      serviceToken: PhoneNumbersProvider.of(this).serviceToken,
+      resourceType: ResourceTypes.VOICE_CONNECTOR_NUMBERS,
+      properties,
+    });
+  }
+}

@@ -1,0 +1,25 @@
+// Bundles lambda/index.ts with its SDK clients and logger into dist/handler/index.js, the asset the
+// constructs load with Code.fromAsset. Runs in `prepare`, so `npm ci` leaves the package ready to synth.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = join(root, 'lambda', 'index.ts');
+if (!existsSync(entry)) {
+  console.error(`bundle-handler: ${entry} does not exist`);
+  process.exit(1);
+}
+await build({
+  entryPoints: [entry],
+  outfile: join(root, 'dist', 'handler', 'index.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+});

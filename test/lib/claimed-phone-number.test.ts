@@ -1,0 +1,197 @@
+import { CfnParameter, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ClaimedPhoneNumber, PhoneNumberType } from '../../lib';
+import { INSTANCE_ARN, NUMBER_ARN, TDG_ARN, newStack } from './fixtures';
+
+const template = (stack: Stack) => Template.fromStack(stack);
+
+describe('ClaimedPhoneNumber', () => {
+  describe('when the props are valid', () => {
+    it('declares a Custom::ClaimedPhoneNumber with the search properties and DID as the default type', () => {
+      // GIVEN
+      const stack = newStack();
+      // WHEN
+      new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US', prefix: '+1206' });
+      // THEN
+      template(stack).hasResourceProperties('Custom::ClaimedPhoneNumber', {
+        FormatVersion: '1',
+        TargetArn: INSTANCE_ARN,
+        CountryCode: 'US',
+        Type: 'DID',
+        Prefix: '+1206',
+        PhoneNumber: Match.absent(),
+        RemovalPolicy: 'retain',
+      });
+    });
+
+    it('sends a specific number without search properties', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Number', { targetArn: TDG_ARN, phoneNumber: '+12065550100', description: 'Main' });
+      template(stack).hasResourceProperties('Custom::ClaimedPhoneNumber', {
+        TargetArn: TDG_ARN,
+        PhoneNumber: '+12065550100',
+        Description: 'Main',
+        CountryCode: Match.absent(),
+        Type: Match.absent(),
+      });
+    });
+
+    it('retains the number on deletion and on replacement by default', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US' });
+      template(stack).hasResource('Custom::ClaimedPhoneNumber', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    it('releases the number on deletion and replacement only with RemovalPolicy.DESTROY', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US', removalPolicy: RemovalPolicy.DESTROY });
+      template(stack).hasResource('Custom::ClaimedPhoneNumber', {
+        DeletionPolicy: 'Delete',
+        UpdateReplacePolicy: 'Delete',
+        Properties: Match.objectLike({ RemovalPolicy: 'destroy' }),
+      });
+    });
+
+    it('keeps the template policy and the handler property in step when applyRemovalPolicy is called later', () => {
+      const stack = newStack();
+      const number = new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US' });
+      number.applyRemovalPolicy(RemovalPolicy.DESTROY);
+      template(stack).hasResource('Custom::ClaimedPhoneNumber', {
+        DeletionPolicy: 'Delete',
+        UpdateReplacePolicy: 'Delete',
+        Properties: Match.objectLike({ RemovalPolicy: 'destroy' }),
+      });
+    });
+
+    it('renders props tags and Tags.of() tags together, sorted by key', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US', tags: { team: 'support' } });
+      Tags.of(stack).add('cost-centre', '42');
+      template(stack).hasResourceProperties('Custom::ClaimedPhoneNumber', {
+        Tags: [
+          { Key: 'cost-centre', Value: '42' },
+          { Key: 'team', Value: 'support' },
+        ],
+      });
+    });
+
+    it('exposes the attributes from the custom resource data', () => {
+      const stack = newStack();
+      const number = new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US' });
+      const resolved = (v: string) => stack.resolve(v);
+      const logicalId = Object.keys(template(stack).findResources('Custom::ClaimedPhoneNumber'))[0];
+      expect(resolved(number.phoneNumberArn)).toEqual({ 'Fn::GetAtt': [logicalId, 'PhoneNumberArn'] });
+      expect(resolved(number.phoneNumberId)).toEqual({ 'Fn::GetAtt': [logicalId, 'PhoneNumberId'] });
+      expect(resolved(number.phoneNumber)).toEqual({ 'Fn::GetAtt': [logicalId, 'PhoneNumber'] });
+      expect(resolved(number.targetArn)).toEqual({ 'Fn::GetAtt': [logicalId, 'TargetArn'] });
+    });
+
+    it('skips validation of values that are tokens at synth', () => {
+      const stack = newStack();
+      const target = new CfnParameter(stack, 'Target').valueAsString;
+      const phone = new CfnParameter(stack, 'Phone').valueAsString;
+      expect(() => new ClaimedPhoneNumber(stack, 'Number', { targetArn: target, phoneNumber: phone })).not.toThrow();
+    });
+
+    it('imports a number by ARN with its id and environment', () => {
+      const stack = newStack();
+      const imported = ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'Imported', NUMBER_ARN);
+      expect(imported.phoneNumberArn).toBe(NUMBER_ARN);
+      expect(imported.phoneNumberId).toBe('cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee');
+      expect(imported.env).toEqual({ account: '123456789012', region: 'us-east-1' });
+    });
+
+    it('raises no warning or error annotation for a valid number', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'GB', type: PhoneNumberType.TOLL_FREE });
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    });
+  });
+
+  describe('validation', () => {
+    const build = (props: Record<string, unknown>) => () =>
+      new ClaimedPhoneNumber(newStack(), 'Number', { targetArn: INSTANCE_ARN, ...props } as never);
+
+    it('fails when neither phoneNumber nor countryCode is set', () => {
+      expect(build({})).toThrow(/TestStack\/Number: neither phoneNumber nor countryCode is set; set exactly one/);
+    });
+
+    it('fails when both phoneNumber and countryCode are set', () => {
+      expect(build({ phoneNumber: '+12065550100', countryCode: 'US' })).toThrow(
+        /phoneNumber '\+12065550100' and countryCode 'US' are both set; set exactly one/,
+      );
+    });
+
+    it('fails when phoneNumber is not E.164', () => {
+      expect(build({ phoneNumber: '206-555-0100' })).toThrow(/phoneNumber '206-555-0100' is not an E.164 number; expected '\+' then 2-15 digits/);
+    });
+
+    it('fails when type is set with phoneNumber', () => {
+      expect(build({ phoneNumber: '+12065550100', type: PhoneNumberType.DID })).toThrow(/type 'DID' is set with phoneNumber; type only applies with countryCode/);
+    });
+
+    it('fails when prefix is set with phoneNumber', () => {
+      expect(build({ phoneNumber: '+12065550100', prefix: '+1206' })).toThrow(/prefix '\+1206' is set with phoneNumber/);
+    });
+
+    it('fails when countryCode is not a country Amazon Connect accepts', () => {
+      expect(build({ countryCode: 'us' })).toThrow(/countryCode 'us' is not a country code Amazon Connect accepts; expected an upper-case ISO 3166-1 alpha-2 code/);
+      expect(build({ countryCode: 'XX' })).toThrow(/countryCode 'XX'/);
+    });
+
+    it('fails when type is not a phone number type', () => {
+      expect(build({ countryCode: 'US', type: 'MOBILE' })).toThrow(/type 'MOBILE' is not a phone number type; expected one of TOLL_FREE, DID/);
+    });
+
+    it('fails when prefix does not match +digits', () => {
+      expect(build({ countryCode: 'US', prefix: '1206' })).toThrow(/prefix '1206' is invalid; expected '\+' then 1-11 digits/);
+      expect(build({ countryCode: 'US', prefix: '+123456789012' })).toThrow(/prefix '\+123456789012' is invalid/);
+    });
+
+    it('fails when targetArn is neither an instance nor a traffic distribution group ARN', () => {
+      expect(build({ countryCode: 'US', targetArn: 'arn:aws:connect:us-east-1:123456789012:queue/abc' })).toThrow(
+        /targetArn 'arn:aws:connect:us-east-1:123456789012:queue\/abc' is not a Connect instance or traffic distribution group ARN/,
+      );
+    });
+
+    it('fails when description is longer than 500 characters', () => {
+      expect(build({ countryCode: 'US', description: 'x'.repeat(501) })).toThrow(/description has 501 characters; at most 500 are allowed/);
+    });
+
+    it('fails when more than 49 tags are declared', () => {
+      const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
+      expect(build({ countryCode: 'US', tags })).toThrow(/tags has 50 entries; at most 49 are allowed \(the service allows 50 and one is the ownership tag\)/);
+    });
+
+    it('fails when a tag key starts with aws:', () => {
+      expect(build({ countryCode: 'US', tags: { 'aws:owner': 'me' } })).toThrow(/tag key 'aws:owner' is invalid; expected 1-128 letters/);
+    });
+
+    it('fails when a tag key is longer than 128 characters', () => {
+      expect(build({ countryCode: 'US', tags: { ['k'.repeat(129)]: 'v' } })).toThrow(/tag key 'k{129}' is invalid/);
+    });
+
+    it('fails when a tag value is longer than 256 characters', () => {
+      expect(build({ countryCode: 'US', tags: { team: 'v'.repeat(257) } })).toThrow(/tag 'team' has a value of 257 characters; at most 256/);
+    });
+
+    it('fails at synth when Tags.of() pushes the tags over 49', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US' });
+      for (let i = 0; i < 50; i++) Tags.of(stack).add(`k${i}`, 'v');
+      expect(() => Template.fromStack(stack)).toThrow(/TestStack\/Number: tags has 50 entries; at most 49/);
+    });
+
+    it('fails when removalPolicy is neither RETAIN nor DESTROY', () => {
+      expect(build({ countryCode: 'US', removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(
+        /removalPolicy snapshot is not supported for a phone number; use RemovalPolicy.RETAIN/,
+      );
+    });
+
+    it('fails when an imported ARN is not a phone number ARN', () => {
+      expect(() => ClaimedPhoneNumber.fromPhoneNumberArn(newStack(), 'Imported', INSTANCE_ARN)).toThrow(
+        /TestStack\/Imported: phoneNumberArn 'arn:aws:connect:.*instance\/.*' is not a phone number ARN/,
+      );
+    });
+  });
+});
