@@ -46,6 +46,8 @@ export interface EmulatorOptions {
   readonly rateScale?: number;
   /** Token buckets read real time (not `clock`) unless this is true. @default false */
   readonly ratesUseClock?: boolean;
+  /** Rolling window (read via `clock`) in which claims and releases count toward the churn limit. @default 180 days */
+  readonly churnWindowMs?: number;
 }
 
 /** Where a seeded or claimed item lives. Both default to the emulator's default account and 'us-east-1'. */

@@ -1,0 +1,182 @@
+/**
+ * Amazon Chime SDK Voice operations: voice connectors and the numbers of the account's inventory.
+ *
+ * Choices where the model/FACTS are silent:
+ * - Associate: a number not in the inventory -> PhoneNumberErrors entry `NotFound`; on another connector
+ *   without ForceAssociate -> entry `PhoneNumberAssociationsExist`; already on this connector -> success.
+ * - Disassociate: a number not in the inventory, or not associated with this connector -> entry `NotFound`
+ *   (the seed page shows only the all-success answer `{"PhoneNumberErrors":[]}`).
+ * - Unknown voice connector -> NotFoundException 404.
+ * - ListPhoneNumbers with FilterName but no FilterValue (or the reverse) -> BadRequestException.
+ */
+import type { Handler, OperationContext } from './context';
+import { decodeToken, encodeToken, page } from './context';
+import { chimeErrors as E } from './errors';
+import { normalizeE164 } from './faults';
+import type { ChimeNumber, VoiceConnector } from './state';
+
+const TOLL_FREE_US = /^\+1(800|833|844|855|866|877|888)/;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function requireConnector(ctx: OperationContext, id: string): VoiceConnector {
+  const vc = ctx.rs.voiceConnectors.get(id);
+  if (!vc) throw E.notFound(`The requested resource was not found: voice connector ${id}`);
+  return vc;
+}
+
+function countryOf(e164: string): string {
+  if (e164.startsWith('+1')) return 'US';
+  if (e164.startsWith('+44')) return 'GB';
+  return 'US';
+}
+
+function renderNumber(n: ChimeNumber): Record<string, unknown> {
+  return {
+    PhoneNumberId: n.e164,
+    E164PhoneNumber: n.e164,
+    Country: countryOf(n.e164),
+    Type: TOLL_FREE_US.test(n.e164) ? 'TollFree' : 'Local',
+    ProductType: 'VoiceConnector',
+    Status: n.association ? 'Assigned' : 'Unassigned',
+    Capabilities: { InboundCall: true, OutboundCall: true, InboundSMS: false, OutboundSMS: false, InboundMMS: false, OutboundMMS: false },
+    Associations: n.association
+      ? [{ Value: n.association.voiceConnectorId, Name: 'VoiceConnectorId', AssociatedTimestamp: iso(n.association.at) }]
+      : [],
+    CallingNameStatus: 'Unassigned',
+    CreatedTimestamp: iso(n.created),
+    UpdatedTimestamp: iso(n.updated),
+  };
+}
+
+interface PhoneNumberError { PhoneNumberId: string; ErrorCode: string; ErrorMessage: string }
+
+/** Injected phoneNumberError faults for this call: number -> error entry. Each matching fault is consumed once per call. */
+function injectedErrors(ctx: OperationContext, operation: string, numbers: readonly string[]): Map<string, PhoneNumberError> {
+  const out = new Map<string, PhoneNumberError>();
+  for (const f of ctx.faults.peekPhoneNumberErrors(operation)) {
+    const e164 = normalizeE164(f.phoneNumber);
+    if (!numbers.includes(e164) || out.has(e164)) continue;
+    ctx.faults.consume(f);
+    ctx.consumedFaults.push('phoneNumberError');
+    out.set(e164, { PhoneNumberId: e164, ErrorCode: f.errorCode, ErrorMessage: f.message ?? `Injected ${f.errorCode} for ${e164}` });
+  }
+  return out;
+}
+
+const associatePhoneNumbersWithVoiceConnector: Handler = (ctx, input) => {
+  const vc = requireConnector(ctx, input.VoiceConnectorId as string);
+  const force = input.ForceAssociate === true;
+  const numbers = [...new Set((input.E164PhoneNumbers as string[]).map(normalizeE164))];
+  const injected = injectedErrors(ctx, 'AssociatePhoneNumbersWithVoiceConnector', numbers);
+  const errors: PhoneNumberError[] = [];
+  for (const e164 of numbers) {
+    const fault = injected.get(e164);
+    if (fault) {
+      errors.push(fault);
+      continue;
+    }
+    const n = ctx.rs.chimeNumbers.get(e164);
+    if (!n) {
+      errors.push({ PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not in the account's inventory.` });
+      continue;
+    }
+    if (n.association?.voiceConnectorId === vc.id) continue;
+    if (n.association && !force) {
+      errors.push({
+        PhoneNumberId: e164, ErrorCode: 'PhoneNumberAssociationsExist',
+        ErrorMessage: `Phone number ${e164} is associated with voice connector ${n.association.voiceConnectorId}.`,
+      });
+      continue;
+    }
+    n.association = { voiceConnectorId: vc.id, at: ctx.now };
+    n.updated = ctx.now;
+  }
+  return { PhoneNumberErrors: errors };
+};
+
+const disassociatePhoneNumbersFromVoiceConnector: Handler = (ctx, input) => {
+  const vc = requireConnector(ctx, input.VoiceConnectorId as string);
+  const numbers = [...new Set((input.E164PhoneNumbers as string[]).map(normalizeE164))];
+  const injected = injectedErrors(ctx, 'DisassociatePhoneNumbersFromVoiceConnector', numbers);
+  const errors: PhoneNumberError[] = [];
+  for (const e164 of numbers) {
+    const fault = injected.get(e164);
+    if (fault) {
+      errors.push(fault);
+      continue;
+    }
+    const n = ctx.rs.chimeNumbers.get(e164);
+    if (!n) {
+      errors.push({ PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not in the account's inventory.` });
+      continue;
+    }
+    if (n.association?.voiceConnectorId !== vc.id) {
+      errors.push({ PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not associated with voice connector ${vc.id}.` });
+      continue;
+    }
+    n.association = undefined;
+    n.updated = ctx.now;
+  }
+  return { PhoneNumberErrors: errors };
+};
+
+const getVoiceConnector: Handler = (ctx, input) => {
+  const vc = requireConnector(ctx, input.VoiceConnectorId as string);
+  return {
+    VoiceConnector: {
+      VoiceConnectorId: vc.id,
+      AwsRegion: ctx.region,
+      Name: vc.name,
+      OutboundHostName: `${vc.id}.voiceconnector.chime.aws`,
+      RequireEncryption: true,
+      CreatedTimestamp: iso(vc.created),
+      UpdatedTimestamp: iso(vc.updated),
+      VoiceConnectorArn: `arn:aws:chime:${ctx.region}:${ctx.accountId}:vc/${vc.id}`,
+    },
+  };
+};
+
+const getPhoneNumber: Handler = (ctx, input) => {
+  const e164 = normalizeE164(input.PhoneNumberId as string);
+  const n = ctx.rs.chimeNumbers.get(e164);
+  if (!n) throw E.notFound(`The requested resource was not found: phone number ${input.PhoneNumberId as string}`);
+  return { PhoneNumber: renderNumber(n) };
+};
+
+const listPhoneNumbers: Handler = (ctx, input) => {
+  const filterName = input.FilterName as string | undefined;
+  const filterValue = input.FilterValue as string | undefined;
+  if ((filterName === undefined) !== (filterValue === undefined)) {
+    throw E.badRequest('FilterName and FilterValue must be given together.');
+  }
+  const max = (input.MaxResults as number | undefined) ?? 100;
+  let after: string | undefined;
+  if (input.NextToken !== undefined) {
+    after = decodeToken('ListPhoneNumbers', input.NextToken as string);
+    if (after === undefined) throw E.badRequest('Invalid NextToken');
+  }
+  const matches = [...ctx.rs.chimeNumbers.values()].filter((n) => {
+    const rendered = renderNumber(n);
+    if (input.Status !== undefined && rendered.Status !== input.Status) return false;
+    if (input.ProductType !== undefined && rendered.ProductType !== input.ProductType) return false;
+    if (filterName === 'VoiceConnectorId') return n.association?.voiceConnectorId === filterValue;
+    if (filterName !== undefined) return false; // no voice connector groups or SIP rules in the emulator
+    return true;
+  });
+  const { items, last } = page(matches, (n) => n.e164, after, max);
+  return {
+    PhoneNumbers: items.map(renderNumber),
+    ...(last !== undefined ? { NextToken: encodeToken('ListPhoneNumbers', last) } : {}),
+  };
+};
+
+export const CHIME_HANDLERS: Record<string, Handler> = {
+  AssociatePhoneNumbersWithVoiceConnector: associatePhoneNumbersWithVoiceConnector,
+  DisassociatePhoneNumbersFromVoiceConnector: disassociatePhoneNumbersFromVoiceConnector,
+  GetVoiceConnector: getVoiceConnector,
+  GetPhoneNumber: getPhoneNumber,
+  ListPhoneNumbers: listPhoneNumbers,
+};

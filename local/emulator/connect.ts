@@ -1,0 +1,459 @@
+/**
+ * Amazon Connect phone-number operations.
+ *
+ * Error choices where the model/FACTS are silent (every one is a modelled error of the operation):
+ * - Claim of a number that is not in the inventory, claimed, or cooling down: InvalidParameterException
+ *   "Phone number not available: +1..." (the message real Connect gives, as seen in Terraform reports).
+ * - Claim while claim+release churn in the rolling window exceeds 200% of `phoneNumberQuota`:
+ *   InvalidParameterException (ClaimPhoneNumber has no quota error in its model; not retryable on purpose).
+ * - Release / UpdatePhoneNumber from the TDG's alternate region (by full ARN): InvalidParameterException
+ *   (not ResourceNotFound, so that a "delete if exists" caller cannot mistake it for "already released").
+ * - Update / UpdateMetadata / Release while the number is IN_PROGRESS: ResourceInUseException
+ *   (ResourceType PHONE_NUMBER, ResourceId = phone number id).
+ * - Associating a flow with a number that is not CLAIMED: InvalidParameterException; with a number not
+ *   claimed to that instance (or to a TDG of it): ResourceNotFoundException.
+ * - TagResource beyond 50 tags in total: InvalidParameterException.
+ * - Both InstanceId and TargetArn given to Claim / Update / Search: InvalidParameterException; neither: same.
+ * - SearchAvailablePhoneNumbers with an unknown target: InvalidParameterException (no ResourceNotFound in its model).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Handler, OperationContext, OperationResult } from './context';
+import { decodeToken, encodeToken, page } from './context';
+import { connectErrors as E } from './errors';
+import type { ConnectNumber, Instance } from './state';
+import { flowArn, parseArn, phoneNumberArn } from './state';
+
+// ---- lookups ------------------------------------------------------------------------------------
+
+/** Instance by id or ARN, in the request's account and region. */
+function findInstance(ctx: OperationContext, idOrArn: string): Instance | undefined {
+  if (idOrArn.startsWith('arn:')) {
+    const p = parseArn(idOrArn);
+    const m = p && /^instance\/([^/]+)$/.exec(p.resource);
+    if (!p || !m || p.service !== 'connect' || p.region !== ctx.region || p.accountId !== ctx.accountId) return undefined;
+    return ctx.rs.instances.get(m[1]);
+  }
+  return ctx.rs.instances.get(idOrArn);
+}
+
+function requireInstance(ctx: OperationContext, idOrArn: string): Instance {
+  const inst = findInstance(ctx, idOrArn);
+  if (!inst) throw E.notFound(`Instance not found: ${idOrArn}`);
+  return inst;
+}
+
+interface Target { readonly arn: string; readonly kind: 'instance' | 'tdg'; readonly instanceId?: string }
+
+/** Resolves TargetArn / InstanceId (exactly one) to a target in the request's region. */
+function resolveTarget(ctx: OperationContext, input: Record<string, unknown>, notFound: (m: string) => Error, optional = false): Target | undefined {
+  const targetArn = input.TargetArn as string | undefined;
+  const instanceId = input.InstanceId as string | undefined;
+  if (targetArn !== undefined && instanceId !== undefined) {
+    throw E.invalidParameter('Specify either InstanceId or TargetArn, not both.');
+  }
+  if (targetArn === undefined && instanceId === undefined) {
+    if (optional) return undefined;
+    throw E.invalidParameter('You must enter InstanceId or TargetArn.');
+  }
+  if (instanceId !== undefined) {
+    const inst = findInstance(ctx, instanceId);
+    if (!inst) throw notFound(`Instance not found: ${instanceId}`);
+    return { arn: inst.arn, kind: 'instance', instanceId: inst.id };
+  }
+  const p = parseArn(targetArn as string);
+  if (!p || p.service !== 'connect') throw E.invalidParameter(`TargetArn is not a valid Amazon Connect ARN: ${targetArn}`);
+  if (p.region === ctx.region && p.accountId === ctx.accountId) {
+    const inst = /^instance\/([^/]+)$/.exec(p.resource);
+    if (inst && ctx.rs.instances.has(inst[1])) return { arn: targetArn as string, kind: 'instance', instanceId: inst[1] };
+    const tdg = /^traffic-distribution-group\/([^/]+)$/.exec(p.resource);
+    if (tdg && ctx.rs.tdgs.has(tdg[1])) return { arn: targetArn as string, kind: 'tdg' };
+  }
+  throw notFound(`Target not found in ${ctx.region}: ${targetArn}`);
+}
+
+/**
+ * A claimed number by UUID or full ARN. A UUID finds only numbers claimed in the request's region;
+ * a full ARN also finds a TDG number from the TDG's alternate region.
+ */
+function findNumber(ctx: OperationContext, idOrArn: string): ConnectNumber | undefined {
+  const numbers = ctx.state.accountNumbers(ctx.accountId);
+  if (idOrArn.startsWith('arn:')) {
+    const p = parseArn(idOrArn);
+    const m = p && /^phone-number\/([^/]+)$/.exec(p.resource);
+    if (!p || !m || p.service !== 'connect' || p.accountId !== ctx.accountId) return undefined;
+    const n = numbers.get(m[1]);
+    if (!n || n.region !== p.region) return undefined;
+    return ctx.state.visibleRegions(n).includes(ctx.region) ? n : undefined;
+  }
+  const n = numbers.get(idOrArn);
+  return n && n.region === ctx.region ? n : undefined;
+}
+
+function requireNumber(ctx: OperationContext, idOrArn: string): ConnectNumber {
+  const n = findNumber(ctx, idOrArn);
+  if (!n) throw E.notFound(`Phone number not found: ${idOrArn}`);
+  return n;
+}
+
+function statusOf(n: ConnectNumber): 'IN_PROGRESS' | 'CLAIMED' | 'FAILED' {
+  return n.pending ? 'IN_PROGRESS' : n.status;
+}
+
+function requireNotInProgress(n: ConnectNumber): void {
+  if (statusOf(n) === 'IN_PROGRESS') {
+    throw E.resourceInUse(`Phone number ${n.id} has an operation in progress; try again when its status is no longer IN_PROGRESS.`, n.id);
+  }
+}
+
+function requireClaimRegion(ctx: OperationContext, n: ConnectNumber, operation: string): void {
+  if (n.region !== ctx.region) {
+    throw E.invalidParameter(`${operation} must be called in the region where the number was claimed (${n.region}).`);
+  }
+}
+
+/** The instance a target routes to (the TDG's instance for a TDG). */
+function targetInstanceId(ctx: OperationContext, targetArn: string): string | undefined {
+  const p = parseArn(targetArn);
+  const inst = p && /^instance\/([^/]+)$/.exec(p.resource);
+  if (inst) return inst[1];
+  const tdg = ctx.state.tdgByArn(targetArn);
+  const tp = tdg && parseArn(tdg.instanceArn);
+  return (tp && /^instance\/([^/]+)$/.exec(tp.resource)?.[1]) ?? undefined;
+}
+
+// ---- idempotency ------------------------------------------------------------------------------
+
+function fingerprint(input: Record<string, unknown>): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+    }
+    return v;
+  };
+  const { ClientToken: _ignored, ...rest } = input;
+  return JSON.stringify(canon(rest));
+}
+
+/**
+ * ClientToken idempotency, scoped per account, region and operation: same token and same request
+ * replays the first successful result without doing anything; same token and a different request is
+ * IdempotencyException. Failed calls do not record their token.
+ */
+function idempotent(operation: string, fn: Handler): Handler {
+  return (ctx, input) => {
+    const token = input.ClientToken as string | undefined;
+    if (token === undefined || token === '') return fn(ctx, input);
+    const key = `${operation}\u0000${token}`;
+    const fp = fingerprint(input);
+    const prior = ctx.rs.idempotency.get(key);
+    if (prior) {
+      if (prior.fingerprint !== fp) {
+        throw E.idempotency(`The ClientToken ${token} was already used with different parameters for ${operation}.`);
+      }
+      return prior.output as OperationResult;
+    }
+    const output = fn(ctx, input);
+    ctx.rs.idempotency.set(key, { fingerprint: fp, output });
+    return output;
+  };
+}
+
+// ---- async transitions --------------------------------------------------------------------------
+
+function startTransition(
+  ctx: OperationContext, n: ConnectNumber, operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata',
+  revert?: () => void,
+): void {
+  const fail = ctx.faults.take('asyncFail', operation, n.phoneNumber);
+  if (fail) ctx.consumedFaults.push('asyncFail');
+  n.status = 'IN_PROGRESS';
+  n.message = undefined;
+  n.pending = {
+    until: ctx.now + ctx.asyncDelayMs,
+    outcome: fail ? 'FAILED' : 'CLAIMED',
+    message: fail ? (fail.message ?? `${operation} failed for ${n.phoneNumber}.`) : undefined,
+    revert,
+    isClaim: operation === 'ClaimPhoneNumber',
+  };
+  ctx.state.settle();
+}
+
+// ---- operations ---------------------------------------------------------------------------------
+
+const claimPhoneNumber: Handler = idempotent('ClaimPhoneNumber', (ctx, input) => {
+  const target = resolveTarget(ctx, input, E.notFound) as Target;
+  const e164 = input.PhoneNumber as string;
+  const limit = 2 * ctx.phoneNumberQuota;
+  if (ctx.rs.churn.length > limit) {
+    throw E.invalidParameter(
+      `Phone number claims are blocked: claims and releases in the rolling window (${ctx.rs.churn.length}) exceed 200% of the phone number quota (${ctx.phoneNumberQuota}). Contact AWS Support.`);
+  }
+  const numbers = ctx.state.accountNumbers(ctx.accountId);
+  const held = ctx.state.numberByE164(ctx.accountId, ctx.region, e164);
+  let inventory = ctx.rs.available.get(e164);
+  if (held && held.status === 'FAILED' && held.failedClaimAt !== undefined && !held.pending) {
+    // A FAILED claim can be retried (FACTS.md): the number is still reserved for this account.
+    numbers.delete(held.id);
+    inventory = { countryCode: held.countryCode, type: held.type };
+  } else if (held || !inventory) {
+    throw E.invalidParameter(`Phone number not available: ${e164}`);
+  }
+  ctx.rs.available.delete(e164);
+  const id = randomUUID();
+  const n: ConnectNumber = {
+    id, arn: phoneNumberArn(ctx.region, ctx.accountId, id), phoneNumber: e164,
+    countryCode: inventory.countryCode, type: inventory.type, accountId: ctx.accountId, region: ctx.region,
+    targetArn: target.arn, description: input.PhoneNumberDescription as string | undefined,
+    tags: { ...((input.Tags as Record<string, string> | undefined) ?? {}) }, flows: new Map(), status: 'IN_PROGRESS',
+  };
+  numbers.set(id, n);
+  ctx.rs.churn.push(ctx.now);
+  startTransition(ctx, n, 'ClaimPhoneNumber');
+  return { PhoneNumberId: n.id, PhoneNumberArn: n.arn };
+});
+
+const searchAvailablePhoneNumbers: Handler = (ctx, input) => {
+  resolveTarget(ctx, input, E.invalidParameter);
+  const country = input.PhoneNumberCountryCode as string;
+  const type = input.PhoneNumberType as string;
+  const prefixRaw = input.PhoneNumberPrefix as string | undefined;
+  const prefix = prefixRaw === undefined ? undefined : prefixRaw.startsWith('+') ? prefixRaw : `+${prefixRaw}`;
+  const max = (input.MaxResults as number | undefined) ?? 10;
+  let after: string | undefined;
+  if (input.NextToken !== undefined) {
+    after = decodeToken('SearchAvailablePhoneNumbers', input.NextToken as string);
+    if (after === undefined) throw E.invalidParameter('Invalid NextToken');
+  }
+  const matches = [...ctx.rs.available.entries()]
+    .filter(([e164, inv]) => inv.countryCode === country && inv.type === type && (prefix === undefined || e164.startsWith(prefix)));
+  const { items, last } = page(matches, ([e164]) => e164, after, max);
+  return {
+    AvailableNumbersList: items.map(([e164, inv]) => ({ PhoneNumber: e164, PhoneNumberCountryCode: inv.countryCode, PhoneNumberType: inv.type })),
+    ...(last !== undefined ? { NextToken: encodeToken('SearchAvailablePhoneNumbers', last) } : {}),
+  };
+};
+
+const describePhoneNumber: Handler = (ctx, input) => {
+  const n = requireNumber(ctx, input.PhoneNumberId as string);
+  const instanceId = /^instance\/([^/]+)$/.exec(parseArn(n.targetArn)?.resource ?? '')?.[1];
+  const status = statusOf(n);
+  return {
+    ClaimedPhoneNumberSummary: {
+      PhoneNumberId: n.id,
+      PhoneNumberArn: n.arn,
+      PhoneNumber: n.phoneNumber,
+      PhoneNumberCountryCode: n.countryCode,
+      PhoneNumberType: n.type,
+      ...(n.description !== undefined ? { PhoneNumberDescription: n.description } : {}),
+      TargetArn: n.targetArn,
+      ...(instanceId !== undefined ? { InstanceId: instanceId } : {}),
+      ...(Object.keys(n.tags).length > 0 ? { Tags: { ...n.tags } } : {}),
+      PhoneNumberStatus: { Status: status, ...(status === 'FAILED' && n.message ? { Message: n.message } : {}) },
+    },
+  };
+};
+
+const updatePhoneNumber: Handler = idempotent('UpdatePhoneNumber', (ctx, input) => {
+  const n = requireNumber(ctx, input.PhoneNumberId as string);
+  requireClaimRegion(ctx, n, 'UpdatePhoneNumber');
+  requireNotInProgress(n);
+  const target = resolveTarget(ctx, input, E.notFound) as Target;
+  const previousTarget = n.targetArn;
+  const previousFlows = new Map(n.flows);
+  if (target.arn !== previousTarget) {
+    n.targetArn = target.arn;
+    // The flow association does not follow the number (FACTS.md).
+    n.flows = new Map();
+  }
+  startTransition(ctx, n, 'UpdatePhoneNumber', () => {
+    n.targetArn = previousTarget;
+    n.flows = previousFlows;
+  });
+  return { PhoneNumberId: n.id, PhoneNumberArn: n.arn };
+});
+
+const updatePhoneNumberMetadata: Handler = idempotent('UpdatePhoneNumberMetadata', (ctx, input) => {
+  const n = requireNumber(ctx, input.PhoneNumberId as string);
+  requireNotInProgress(n);
+  const previous = n.description;
+  if (input.PhoneNumberDescription !== undefined) n.description = input.PhoneNumberDescription as string;
+  startTransition(ctx, n, 'UpdatePhoneNumberMetadata', () => {
+    n.description = previous;
+  });
+  return undefined;
+});
+
+const releasePhoneNumber: Handler = idempotent('ReleasePhoneNumber', (ctx, input) => {
+  const n = requireNumber(ctx, input.PhoneNumberId as string);
+  requireClaimRegion(ctx, n, 'ReleasePhoneNumber');
+  requireNotInProgress(n);
+  ctx.state.accountNumbers(ctx.accountId).delete(n.id);
+  if (n.failedClaimAt !== undefined && n.status === 'FAILED') {
+    // Never really claimed: back to inventory, no cooldown, no churn.
+    ctx.rs.available.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type });
+  } else {
+    ctx.rs.coolingDown.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type, until: ctx.now + ctx.cooldownMs });
+    ctx.rs.churn.push(ctx.now);
+  }
+  return undefined;
+});
+
+/** The flow id from an id or a contact-flow ARN of this instance. */
+function flowIdOf(ctx: OperationContext, instanceId: string, idOrArn: string): string | undefined {
+  if (!idOrArn.startsWith('arn:')) return idOrArn;
+  const p = parseArn(idOrArn);
+  const m = p && /^instance\/([^/]+)\/contact-flow\/([^/]+)$/.exec(p.resource);
+  if (!p || !m || p.region !== ctx.region || p.accountId !== ctx.accountId || m[1] !== instanceId) return undefined;
+  return m[2];
+}
+
+const associatePhoneNumberContactFlow: Handler = (ctx, input) => {
+  const inst = requireInstance(ctx, input.InstanceId as string);
+  const n = requireNumber(ctx, input.PhoneNumberId as string);
+  const flowId = flowIdOf(ctx, inst.id, input.ContactFlowId as string);
+  if (flowId === undefined || !ctx.rs.flows.get(inst.id)?.has(flowId)) {
+    throw E.notFound(`Contact flow not found in instance ${inst.id}: ${input.ContactFlowId as string}`);
+  }
+  if (targetInstanceId(ctx, n.targetArn) !== inst.id) {
+    throw E.notFound(`Phone number ${n.id} is not claimed to instance ${inst.id}`);
+  }
+  const status = statusOf(n);
+  if (status !== 'CLAIMED') throw E.invalidParameter(`Phone number ${n.id} is ${status}; a contact flow can be associated only with a CLAIMED number.`);
+  n.flows.set(inst.id, flowId);
+  return undefined;
+};
+
+const disassociatePhoneNumberContactFlow: Handler = (ctx, input) => {
+  const inst = requireInstance(ctx, input.InstanceId as string);
+  const n = requireNumber(ctx, input.PhoneNumberId as string);
+  if (!n.flows.has(inst.id)) throw E.notFound(`No contact flow is associated with phone number ${n.id} in instance ${inst.id}`);
+  n.flows.delete(inst.id);
+  return undefined;
+};
+
+function visibleNumbers(ctx: OperationContext): ConnectNumber[] {
+  return [...ctx.state.accountNumbers(ctx.accountId).values()].filter((n) => ctx.state.visibleRegions(n).includes(ctx.region));
+}
+
+const listPhoneNumbersV2: Handler = (ctx, input) => {
+  const target = resolveTarget(ctx, input, E.notFound, true);
+  const countries = input.PhoneNumberCountryCodes as string[] | undefined;
+  const types = input.PhoneNumberTypes as string[] | undefined;
+  const prefixRaw = input.PhoneNumberPrefix as string | undefined;
+  const prefix = prefixRaw === undefined ? undefined : prefixRaw.startsWith('+') ? prefixRaw : `+${prefixRaw}`;
+  const max = (input.MaxResults as number | undefined) ?? 100;
+  let after: string | undefined;
+  if (input.NextToken !== undefined) {
+    after = decodeToken('ListPhoneNumbersV2', input.NextToken as string);
+    if (after === undefined) throw E.invalidParameter('Invalid NextToken');
+  }
+  const matches = visibleNumbers(ctx).filter((n) =>
+    (target === undefined || n.targetArn === target.arn)
+    && (!countries || countries.length === 0 || countries.includes(n.countryCode))
+    && (!types || types.length === 0 || types.includes(n.type))
+    && (prefix === undefined || n.phoneNumber.startsWith(prefix)));
+  const { items, last } = page(matches, (n) => `${n.phoneNumber}|${n.id}`, after, max);
+  return {
+    ListPhoneNumbersSummaryList: items.map((n) => {
+      const instanceId = /^instance\/([^/]+)$/.exec(parseArn(n.targetArn)?.resource ?? '')?.[1];
+      return {
+        PhoneNumberId: n.id,
+        PhoneNumberArn: n.arn,
+        PhoneNumber: n.phoneNumber,
+        PhoneNumberCountryCode: n.countryCode,
+        PhoneNumberType: n.type,
+        TargetArn: n.targetArn,
+        ...(instanceId !== undefined ? { InstanceId: instanceId } : {}),
+        ...(n.description !== undefined ? { PhoneNumberDescription: n.description } : {}),
+      };
+    }),
+    ...(last !== undefined ? { NextToken: encodeToken('ListPhoneNumbersV2', last) } : {}),
+  };
+};
+
+function flowSummary(ctx: OperationContext, n: ConnectNumber, instanceId: string): Record<string, unknown> {
+  return {
+    ResourceId: n.arn,
+    FlowId: flowArn(ctx.region, ctx.accountId, instanceId, n.flows.get(instanceId) as string),
+    ResourceType: 'VOICE_PHONE_NUMBER',
+  };
+}
+
+const listFlowAssociations: Handler = (ctx, input) => {
+  const inst = requireInstance(ctx, input.InstanceId as string);
+  const type = input.ResourceType as string | undefined;
+  const max = (input.MaxResults as number | undefined) ?? 100;
+  let after: string | undefined;
+  if (input.NextToken !== undefined) {
+    after = decodeToken('ListFlowAssociations', input.NextToken as string);
+    if (after === undefined) throw E.invalidParameter('Invalid NextToken');
+  }
+  const matches = type !== undefined && type !== 'VOICE_PHONE_NUMBER' ? [] : visibleNumbers(ctx).filter((n) => n.flows.has(inst.id));
+  const { items, last } = page(matches, (n) => n.arn, after, max);
+  return {
+    FlowAssociationSummaryList: items.map((n) => flowSummary(ctx, n, inst.id)),
+    ...(last !== undefined ? { NextToken: encodeToken('ListFlowAssociations', last) } : {}),
+  };
+};
+
+const batchGetFlowAssociation: Handler = (ctx, input) => {
+  const inst = requireInstance(ctx, input.InstanceId as string);
+  const type = input.ResourceType as string | undefined;
+  const out: Record<string, unknown>[] = [];
+  if (type === undefined || type === 'VOICE_PHONE_NUMBER') {
+    for (const id of input.ResourceIds as string[]) {
+      const n = findNumber(ctx, id);
+      if (n && n.flows.has(inst.id)) out.push(flowSummary(ctx, n, inst.id));
+    }
+  }
+  return { FlowAssociationSummaryList: out };
+};
+
+const MAX_TAGS = 50;
+
+function taggable(ctx: OperationContext, arn: string): ConnectNumber {
+  const p = parseArn(arn);
+  if (!p || !/^phone-number\//.test(p.resource)) throw E.notFound(`Resource not found: ${arn}`);
+  const n = findNumber(ctx, arn);
+  if (!n) throw E.notFound(`Resource not found: ${arn}`);
+  return n;
+}
+
+const tagResource: Handler = (ctx, input) => {
+  const n = taggable(ctx, input.resourceArn as string);
+  const merged = { ...n.tags, ...(input.tags as Record<string, string>) };
+  if (Object.keys(merged).length > MAX_TAGS) {
+    throw E.invalidParameter(`A resource can have at most ${MAX_TAGS} tags; this request would leave ${Object.keys(merged).length}.`);
+  }
+  n.tags = merged;
+  return undefined;
+};
+
+const untagResource: Handler = (ctx, input) => {
+  const n = taggable(ctx, input.resourceArn as string);
+  for (const k of input.tagKeys as string[]) delete n.tags[k];
+  return undefined;
+};
+
+const listTagsForResource: Handler = (ctx, input) => {
+  const n = taggable(ctx, input.resourceArn as string);
+  return { tags: { ...n.tags } };
+};
+
+export const CONNECT_HANDLERS: Record<string, Handler> = {
+  ClaimPhoneNumber: claimPhoneNumber,
+  SearchAvailablePhoneNumbers: searchAvailablePhoneNumbers,
+  DescribePhoneNumber: describePhoneNumber,
+  UpdatePhoneNumber: updatePhoneNumber,
+  UpdatePhoneNumberMetadata: updatePhoneNumberMetadata,
+  ReleasePhoneNumber: releasePhoneNumber,
+  AssociatePhoneNumberContactFlow: associatePhoneNumberContactFlow,
+  DisassociatePhoneNumberContactFlow: disassociatePhoneNumberContactFlow,
+  ListPhoneNumbersV2: listPhoneNumbersV2,
+  ListFlowAssociations: listFlowAssociations,
+  BatchGetFlowAssociation: batchGetFlowAssociation,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  ListTagsForResource: listTagsForResource,
+};

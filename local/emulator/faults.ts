@@ -1,0 +1,58 @@
+/**
+ * Injected faults. Each fault has a remaining count (`times`, default 1) and is consumed by the calls it affects.
+ */
+import type { Fault } from './types';
+
+interface Armed {
+  readonly fault: Fault;
+  remaining: number;
+}
+
+type FaultOf<K extends Fault['kind']> = Extract<Fault, { kind: K }>;
+
+export class FaultRegistry {
+  private armed: Armed[] = [];
+
+  inject(fault: Fault): void {
+    const times = fault.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) throw new Error(`Fault.times must be a positive integer, got ${times}`);
+    this.armed.push({ fault, remaining: times });
+  }
+
+  clear(): void {
+    this.armed = [];
+  }
+
+  /** Consumes and returns the first armed fault of this kind for this operation (and number, where relevant). */
+  take<K extends Fault['kind']>(kind: K, operation: string, phoneNumber?: string): FaultOf<K> | undefined {
+    const entry = this.armed.find((a) => a.fault.kind === kind && a.fault.operation === operation
+      && (phoneNumber === undefined || ('phoneNumber' in a.fault && sameNumber(a.fault.phoneNumber, phoneNumber))));
+    if (!entry) return undefined;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) this.armed = this.armed.filter((a) => a !== entry);
+    return entry.fault as FaultOf<K>;
+  }
+
+  /** All armed phoneNumberError faults for an operation (not consumed). */
+  peekPhoneNumberErrors(operation: string): ReadonlyArray<FaultOf<'phoneNumberError'>> {
+    return this.armed
+      .filter((a) => a.fault.kind === 'phoneNumberError' && a.fault.operation === operation)
+      .map((a) => a.fault as FaultOf<'phoneNumberError'>);
+  }
+
+  /** Consumes one use of a specific fault object. */
+  consume(fault: Fault): void {
+    const entry = this.armed.find((a) => a.fault === fault);
+    if (!entry) return;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) this.armed = this.armed.filter((a) => a !== entry);
+  }
+}
+
+export function normalizeE164(n: string): string {
+  return n.startsWith('+') ? n : `+${n}`;
+}
+
+function sameNumber(a: string, b: string): boolean {
+  return normalizeE164(a) === normalizeE164(b);
+}
