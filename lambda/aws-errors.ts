@@ -1,0 +1,47 @@
+/** Classification of SDK errors by name (the SDK sets `name` from the wire error type). */
+
+export function errorName(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'name' in e ? String((e as { name: unknown }).name) : undefined;
+}
+
+export function errorMessage(e: unknown): string {
+  return typeof e === 'object' && e !== null && 'message' in e ? String((e as { message: unknown }).message) : String(e);
+}
+
+export const isNotFound = (e: unknown): boolean => {
+  const n = errorName(e);
+  return n === 'ResourceNotFoundException' || n === 'NotFoundException';
+};
+
+export const isThrottling = (e: unknown): boolean => {
+  const n = errorName(e);
+  const status = (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return n === 'ThrottlingException' || n === 'ThrottledClientException' || n === 'TooManyRequestsException' || status === 429;
+};
+
+export const isResourceInUse = (e: unknown): boolean => errorName(e) === 'ResourceInUseException';
+export const isIdempotencyConflict = (e: unknown): boolean => errorName(e) === 'IdempotencyException';
+
+/** ClaimPhoneNumber of a number that is taken (or cooling down): InvalidParameterException "Phone number not available". */
+export const isNumberNotAvailable = (e: unknown): boolean =>
+  errorName(e) === 'InvalidParameterException' && /not available/i.test(errorMessage(e));
+
+/** Runs `fn` over `items` with at most `limit` at a time; results in order. */
+export async function mapLimit<T, R>(items: ReadonlyArray<T>, limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export function chunks<T>(items: ReadonlyArray<T>, size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,86 @@
+/**
+ * Errors the handler raises. Each names the thing and the problem, sets `name`, and carries the
+ * underlying `cause` when there is one. Messages stay short: CloudFormation's response is limited
+ * to 4096 bytes, stack trace included.
+ */
+
+/** Longest message an error carries; the rest is cut with an ellipsis. */
+export const MAX_MESSAGE_LENGTH = 1000;
+
+export function truncate(text: string, max = MAX_MESSAGE_LENGTH): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** "a, b, c and 7 more": at most `max` entries of a list. */
+export function listSome(items: ReadonlyArray<string>, max = 10): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+abstract class PhoneNumbersError extends Error {
+  protected constructor(name: string, message: string, options?: { cause?: unknown }) {
+    super(truncate(message), options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = name;
+  }
+}
+
+/** The event's ResourceType is not served by this handler. */
+export class ResourceTypeUnknownError extends PhoneNumbersError {
+  constructor(resourceType: unknown) {
+    super(
+      'ResourceTypeUnknownError',
+      `resource type ${JSON.stringify(resourceType)} is not served by this handler; expected one of Custom::ClaimedPhoneNumber, Custom::PhoneNumberFlowBinding, Custom::VoiceConnectorNumbers.`,
+    );
+  }
+}
+
+/** The resource properties fail validation (same validators as synth). */
+export class PropertiesInvalidError extends PhoneNumbersError {
+  constructor(logicalId: string, messages: ReadonlyArray<string>) {
+    super('PropertiesInvalidError', `${logicalId}: ${listSome(messages, 5)}`);
+  }
+}
+
+/** The properties carry a FormatVersion newer than this handler reads. */
+export class FormatVersionUnsupportedError extends PhoneNumbersError {
+  constructor(version: string, supported: string) {
+    super(
+      'FormatVersionUnsupportedError',
+      `FormatVersion '${version}' is newer than this handler reads (up to '${supported}'); deploy with the library version that wrote it.`,
+    );
+  }
+}
+
+/** No number could be claimed by search. */
+export class PhoneNumberUnavailableError extends PhoneNumbersError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PhoneNumberUnavailableError', message, options);
+  }
+}
+
+/** A claim or an update of a number ended FAILED, or the service refused it. */
+export class PhoneNumberClaimFailedError extends PhoneNumbersError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PhoneNumberClaimFailedError', message, options);
+  }
+}
+
+/** A release of a number did not succeed. */
+export class PhoneNumberReleaseFailedError extends PhoneNumbersError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PhoneNumberReleaseFailedError', message, options);
+  }
+}
+
+/** Chime SDK Voice reported PhoneNumberErrors for some numbers. */
+export class VoiceConnectorAssociationFailedError extends PhoneNumbersError {
+  readonly failures: ReadonlyArray<{ phoneNumber: string; code: string }>;
+  constructor(action: string, voiceConnectorId: string, failures: ReadonlyArray<{ phoneNumber: string; code: string; message?: string }>) {
+    super(
+      'VoiceConnectorAssociationFailedError',
+      `${action} of ${failures.length} number(s) with voice connector '${voiceConnectorId}' failed: ` +
+        listSome(failures.map((f) => `${f.phoneNumber} (${f.code}${f.message ? `: ${truncate(f.message, 80)}` : ''})`), 10),
+    );
+    this.failures = failures.map(({ phoneNumber, code }) => ({ phoneNumber, code }));
+  }
+}

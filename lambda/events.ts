@@ -1,0 +1,42 @@
+/**
+ * The Provider framework's contract. onEvent receives the CloudFormation event; isComplete receives
+ * the same event with the onEvent result merged in (PhysicalResourceId, Data).
+ */
+import type {
+  CloudFormationCustomResourceCreateEvent,
+  CloudFormationCustomResourceDeleteEvent,
+  CloudFormationCustomResourceEvent,
+  CloudFormationCustomResourceUpdateEvent,
+} from 'aws-lambda';
+
+export type OnEventRequest = CloudFormationCustomResourceEvent;
+export type CreateRequest = CloudFormationCustomResourceCreateEvent;
+export type UpdateRequest = CloudFormationCustomResourceUpdateEvent;
+export type DeleteRequest = CloudFormationCustomResourceDeleteEvent;
+
+export type Attributes = Record<string, string>;
+
+export interface OnEventResponse {
+  readonly PhysicalResourceId: string;
+  readonly Data?: Attributes;
+}
+
+export type IsCompleteRequest = CloudFormationCustomResourceEvent & {
+  readonly PhysicalResourceId: string;
+  readonly Data?: Attributes;
+};
+
+export interface IsCompleteResponse {
+  readonly IsComplete: boolean;
+  readonly Data?: Attributes;
+}
+
+/** One module per resource type. Properties arrive already upgraded to the current FormatVersion and validated. */
+export interface ResourceHandler<P> {
+  /** Validation messages of the (upgraded) properties; empty when valid. */
+  validate(properties: P): string[];
+  create(event: CreateRequest, properties: P): Promise<OnEventResponse>;
+  update(event: UpdateRequest, properties: P, oldProperties: P): Promise<OnEventResponse>;
+  delete(event: DeleteRequest, properties: P): Promise<OnEventResponse>;
+  isComplete(event: IsCompleteRequest, properties: P, oldProperties: P | undefined): Promise<IsCompleteResponse>;
+}

@@ -1,0 +1,121 @@
+/**
+ * The custom-resource handler of a stack (CDK Provider framework): `onEvent` applies a change and
+ * returns at once; `isComplete` (polled by the framework's waiter, with the onEvent result merged into
+ * the event) reports when the change has settled.
+ *
+ * Every event: resource type -> module; properties upgraded to the current FormatVersion; validated
+ * with the same validators as synth (before any AWS call); then the module's create/update/delete.
+ */
+import { isThrottling } from './aws-errors';
+import { ResourceTypes } from './contract';
+import { PropertiesInvalidError, ResourceTypeUnknownError } from './errors';
+import type { IsCompleteRequest, IsCompleteResponse, OnEventRequest, OnEventResponse, ResourceHandler } from './events';
+import { log, withEventLogger } from './logger';
+import { claimedPhoneNumber } from './resources/claimed-phone-number';
+import { phoneNumberFlowBinding } from './resources/phone-number-flow-binding';
+import { voiceConnectorNumbers } from './resources/voice-connector-numbers';
+import { UPGRADES } from './upgrade';
+
+type Raw = Record<string, unknown>;
+
+interface Entry {
+  readonly handler: ResourceHandler<never>;
+  readonly upgrade: (raw: Raw) => unknown;
+}
+
+/** Resource type -> the module that serves it. */
+export const RESOURCES: Readonly<Record<string, Entry>> = {
+  [ResourceTypes.CLAIMED_PHONE_NUMBER]: { handler: claimedPhoneNumber as ResourceHandler<never>, upgrade: UPGRADES[ResourceTypes.CLAIMED_PHONE_NUMBER] },
+  [ResourceTypes.PHONE_NUMBER_FLOW_BINDING]: { handler: phoneNumberFlowBinding as ResourceHandler<never>, upgrade: UPGRADES[ResourceTypes.PHONE_NUMBER_FLOW_BINDING] },
+  [ResourceTypes.VOICE_CONNECTOR_NUMBERS]: { handler: voiceConnectorNumbers as ResourceHandler<never>, upgrade: UPGRADES[ResourceTypes.VOICE_CONNECTOR_NUMBERS] },
+};
+
+/** Lines of stack trace kept on a thrown error: the response to CloudFormation must stay under 4096 bytes. */
+const STACK_LINES = 4;
+
+function entryFor(resourceType: string): Entry {
+  const entry = Object.prototype.hasOwnProperty.call(RESOURCES, resourceType) ? RESOURCES[resourceType] : undefined;
+  if (!entry) throw new ResourceTypeUnknownError(resourceType);
+  return entry;
+}
+
+function withoutServiceToken(raw: Raw | undefined): Raw {
+  const { ServiceToken: _ignored, ...rest } = raw ?? {};
+  return rest;
+}
+
+/** Upgrades and validates the new properties (and upgrades the old ones of an Update). */
+function propertiesOf(event: OnEventRequest, entry: Entry): { props: never; old: never | undefined } {
+  const props = entry.upgrade(withoutServiceToken(event.ResourceProperties)) as never;
+  const old = event.RequestType === 'Update' ? (entry.upgrade(withoutServiceToken(event.OldResourceProperties)) as never) : undefined;
+  if (event.RequestType !== 'Delete') {
+    const messages = entry.handler.validate(props);
+    if (messages.length > 0) throw new PropertiesInvalidError(event.LogicalResourceId, messages);
+  }
+  return { props, old };
+}
+
+function trimmed(err: unknown): unknown {
+  if (err instanceof Error && err.stack) {
+    err.stack = err.stack.split('\n').slice(0, STACK_LINES + 1).join('\n');
+  }
+  return err;
+}
+
+function logKeys(event: OnEventRequest, phase: 'onEvent' | 'isComplete') {
+  return {
+    requestId: event.RequestId,
+    requestType: event.RequestType,
+    resourceType: event.ResourceType,
+    logicalResourceId: event.LogicalResourceId,
+    physicalResourceId: 'PhysicalResourceId' in event ? (event.PhysicalResourceId as string | undefined) : undefined,
+    phase,
+  };
+}
+
+export async function onEvent(event: OnEventRequest): Promise<OnEventResponse> {
+  return withEventLogger(logKeys(event, 'onEvent'), async () => {
+    try {
+      const entry = entryFor(event.ResourceType);
+      const { props, old } = propertiesOf(event, entry);
+      log().info('Event received');
+      let result: OnEventResponse;
+      switch (event.RequestType) {
+        case 'Create':
+          result = await entry.handler.create(event, props);
+          break;
+        case 'Update':
+          result = await entry.handler.update(event, props, old as never);
+          break;
+        case 'Delete':
+          result = await entry.handler.delete(event, props);
+          break;
+      }
+      log().info('Event handled', { physicalResourceId: result.PhysicalResourceId });
+      return result;
+    } catch (err) {
+      log().error('Event failed', { error: err as Error });
+      throw trimmed(err);
+    }
+  });
+}
+
+export async function isComplete(event: IsCompleteRequest): Promise<IsCompleteResponse> {
+  return withEventLogger(logKeys(event, 'isComplete'), async () => {
+    try {
+      const entry = entryFor(event.ResourceType);
+      const { props, old } = propertiesOf(event, entry);
+      const result = await entry.handler.isComplete(event, props, old);
+      log().info('Completion checked', { isComplete: result.IsComplete });
+      return result;
+    } catch (err) {
+      if (isThrottling(err)) {
+        // The waiter polls again; throttling while polling is expected with many resources.
+        log().warn('Throttled while checking completion: will check again');
+        return { IsComplete: false };
+      }
+      log().error('Completion check failed', { error: err as Error });
+      throw trimmed(err);
+    }
+  });
+}

@@ -1,0 +1,391 @@
+/**
+ * Custom::ClaimedPhoneNumber: claims a number (by search or a specific one), or adopts a specific
+ * number already claimed in the account; keeps its target, description and tags as declared; releases
+ * it on delete only when the removal policy says so and this resource still owns it.
+ *
+ * Physical id: the full phone-number ARN. Ownership: the tag OWNER_TAG_KEY (see ../identity).
+ */
+import {
+  ClaimPhoneNumberCommand,
+  DescribePhoneNumberCommand,
+  ListPhoneNumbersV2Command,
+  ReleasePhoneNumberCommand,
+  SearchAvailablePhoneNumbersCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdatePhoneNumberCommand,
+  UpdatePhoneNumberMetadataCommand,
+  type ClaimedPhoneNumberSummary,
+  type ConnectClient,
+  type ListPhoneNumbersSummary,
+  type PhoneNumberCountryCode,
+  type PhoneNumberType,
+} from '@aws-sdk/client-connect';
+import { randomInt } from 'node:crypto';
+import {
+  OWNER_TAG_KEY,
+  parsePhoneNumberArn,
+  parseTargetArn,
+  validateClaimedPhoneNumber,
+  type ClaimedPhoneNumberAttributes,
+  type ClaimedPhoneNumberProperties,
+} from '../contract';
+import { isIdempotencyConflict, isNotFound, isNumberNotAvailable, isResourceInUse, isThrottling, errorMessage } from '../aws-errors';
+import { backoffDelayMs, connect, sleep } from '../clients';
+import { PhoneNumberClaimFailedError, PhoneNumberReleaseFailedError, PhoneNumberUnavailableError } from '../errors';
+import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
+import { clientToken, isOwnedBy, ownershipValue } from '../identity';
+import { log } from '../logger';
+
+type Props = ClaimedPhoneNumberProperties;
+type Event = CreateRequest | UpdateRequest | DeleteRequest | IsCompleteRequest;
+
+/** Claims tried per create in search mode (each lost race moves on to another candidate). */
+export const MAX_CLAIM_ATTEMPTS = 6;
+/** Searches per create in search mode. */
+export const MAX_SEARCHES = 3;
+/** Releases retried while the number has an operation in progress (ResourceInUseException). */
+export const MAX_RELEASE_ATTEMPTS = 8;
+
+// ---- small helpers ------------------------------------------------------------------------------
+
+const regionOfTarget = (targetArn: string): string => (parseTargetArn(targetArn) as { region: string }).region;
+
+function regionOfNumber(arn: string): string {
+  const parsed = parsePhoneNumberArn(arn);
+  if (!parsed) throw new PhoneNumberClaimFailedError(`'${arn}' is not a phone number ARN.`);
+  return parsed.region;
+}
+
+/** What selects the number: a change of any of these is a replacement. */
+export function numberIdentity(p: Props): string {
+  return JSON.stringify([p.PhoneNumber ?? null, p.CountryCode ?? null, p.PhoneNumber === undefined ? p.Type ?? 'DID' : null, p.Prefix ?? null]);
+}
+
+const userTags = (p: Props | undefined): Record<string, string> =>
+  Object.fromEntries((p?.Tags ?? []).filter((t) => t.Key !== OWNER_TAG_KEY).map((t) => [t.Key, t.Value]));
+
+const ownership = (e: Event, kind: 'claim' | 'adopt'): string => ownershipValue(e.StackId, e.LogicalResourceId, e.RequestId, kind);
+const ownedByUs = (e: Event, tags: Record<string, string> | undefined): boolean => isOwnedBy(tags?.[OWNER_TAG_KEY], e.StackId, e.LogicalResourceId);
+const ownedByAnother = (e: Event, tags: Record<string, string> | undefined): boolean =>
+  tags?.[OWNER_TAG_KEY] !== undefined && !ownedByUs(e, tags);
+
+function attributes(arn: string, id: string, phoneNumber: string, targetArn: string): ClaimedPhoneNumberAttributes & Record<string, string> {
+  return { PhoneNumberArn: arn, PhoneNumberId: id, PhoneNumber: phoneNumber, TargetArn: targetArn };
+}
+
+function response(arn: string, id: string, phoneNumber: string, targetArn: string): OnEventResponse {
+  return { PhysicalResourceId: arn, Data: attributes(arn, id, phoneNumber, targetArn) };
+}
+
+/** The description the resource declares: undefined leaves it alone; a removed description is cleared. */
+function desiredDescription(p: Props, old: Props | undefined): string | undefined {
+  if (p.Description !== undefined) return p.Description;
+  return old?.Description !== undefined ? '' : undefined;
+}
+
+async function describe(client: ConnectClient, arn: string): Promise<ClaimedPhoneNumberSummary> {
+  const out = await client.send(new DescribePhoneNumberCommand({ PhoneNumberId: arn }));
+  return out.ClaimedPhoneNumberSummary as ClaimedPhoneNumberSummary;
+}
+
+/** The number if it is claimed in this account and region (any target), else undefined. */
+async function findClaimed(client: ConnectClient, phoneNumber: string): Promise<ListPhoneNumbersSummary | undefined> {
+  let NextToken: string | undefined;
+  do {
+    const out = await client.send(new ListPhoneNumbersV2Command({ PhoneNumberPrefix: phoneNumber, MaxResults: 1000, NextToken }));
+    const hit = (out.ListPhoneNumbersSummaryList ?? []).find((n) => n.PhoneNumber === phoneNumber);
+    if (hit) return hit;
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return undefined;
+}
+
+/**
+ * The number an earlier delivery of this same event claimed in search mode: it carries this event's
+ * claim marker in its ownership tag. Called only after the service said the event's client token was
+ * already used, so the cost (one Describe per listed number) is paid on replays only.
+ */
+async function findEarlierClaim(client: ConnectClient, e: Event, p: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
+  const mine = ownership(e, 'claim');
+  let NextToken: string | undefined;
+  do {
+    const out = await client.send(new ListPhoneNumbersV2Command({
+      TargetArn: p.TargetArn,
+      PhoneNumberCountryCodes: [p.CountryCode as PhoneNumberCountryCode],
+      PhoneNumberTypes: [(p.Type ?? 'DID') as PhoneNumberType],
+      PhoneNumberPrefix: p.Prefix,
+      MaxResults: 1000,
+      NextToken,
+    }));
+    for (const n of out.ListPhoneNumbersSummaryList ?? []) {
+      const summary = await describe(client, n.PhoneNumberArn as string);
+      if (summary.Tags?.[OWNER_TAG_KEY] === mine) return summary;
+    }
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return undefined;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+// ---- create -------------------------------------------------------------------------------------
+
+async function claim(client: ConnectClient, e: Event, p: Props, phoneNumber: string, token: string): Promise<OnEventResponse> {
+  const out = await client.send(new ClaimPhoneNumberCommand({
+    TargetArn: p.TargetArn,
+    PhoneNumber: phoneNumber,
+    PhoneNumberDescription: p.Description,
+    Tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'claim') },
+    ClientToken: token,
+  }));
+  log().info('Claimed phone number', { phoneNumber, phoneNumberArn: out.PhoneNumberArn, targetArn: p.TargetArn });
+  return response(out.PhoneNumberArn as string, out.PhoneNumberId as string, phoneNumber, p.TargetArn);
+}
+
+/** Takes over a number already claimed in the account: ownership moves here, nothing is released or re-claimed. */
+async function adopt(client: ConnectClient, e: Event, p: Props, found: ListPhoneNumbersSummary): Promise<OnEventResponse> {
+  const arn = found.PhoneNumberArn as string;
+  const current = await describe(client, arn);
+  const tags = current.Tags ?? {};
+  const toSet: Record<string, string> = {};
+  if (!ownedByUs(e, tags)) toSet[OWNER_TAG_KEY] = ownership(e, 'adopt');
+  for (const [k, v] of Object.entries(userTags(p))) if (tags[k] !== v) toSet[k] = v;
+  if (Object.keys(toSet).length > 0) await client.send(new TagResourceCommand({ resourceArn: arn, tags: toSet }));
+  log().info('Adopted phone number', { phoneNumber: current.PhoneNumber, phoneNumberArn: arn, previousOwner: tags[OWNER_TAG_KEY] });
+  if (current.TargetArn !== p.TargetArn && current.PhoneNumberStatus?.Status !== 'IN_PROGRESS') {
+    await moveTo(client, e, arn, p.TargetArn);
+  }
+  return response(arn, current.PhoneNumberId as string, current.PhoneNumber as string, p.TargetArn);
+}
+
+async function moveTo(client: ConnectClient, e: Event, arn: string, targetArn: string): Promise<void> {
+  await client.send(new UpdatePhoneNumberCommand({
+    PhoneNumberId: arn,
+    TargetArn: targetArn,
+    ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'target', targetArn),
+  }));
+  log().info('Moving phone number', { phoneNumberArn: arn, targetArn });
+}
+
+async function createSpecific(client: ConnectClient, e: Event, p: Props): Promise<OnEventResponse> {
+  const phoneNumber = p.PhoneNumber as string;
+  const found = await findClaimed(client, phoneNumber);
+  if (found) return adopt(client, e, p, found);
+  try {
+    return await claim(client, e, p, phoneNumber, clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'claim', phoneNumber));
+  } catch (err) {
+    if (isNumberNotAvailable(err)) {
+      throw new PhoneNumberUnavailableError(
+        `phone number ${phoneNumber} cannot be claimed: ${errorMessage(err)} (it is not in the available inventory, belongs to another account, or cools down after a release).`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+async function createBySearch(client: ConnectClient, e: Event, p: Props): Promise<OnEventResponse> {
+  // One token per event: a replay that picks another candidate gets IdempotencyException, which
+  // sends it looking for the number the first delivery claimed. Failed claims do not record it.
+  let variant = 0;
+  const token = (): string => clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'search', String(variant));
+  let attempts = 0;
+  let lastError: unknown;
+  for (let search = 0; search < MAX_SEARCHES && attempts < MAX_CLAIM_ATTEMPTS; search++) {
+    const out = await client.send(new SearchAvailablePhoneNumbersCommand({
+      TargetArn: p.TargetArn,
+      PhoneNumberCountryCode: p.CountryCode as PhoneNumberCountryCode,
+      PhoneNumberType: (p.Type ?? 'DID') as PhoneNumberType,
+      PhoneNumberPrefix: p.Prefix,
+      MaxResults: 10,
+    }));
+    const candidates = shuffle((out.AvailableNumbersList ?? []).map((n) => n.PhoneNumber as string));
+    if (candidates.length === 0) break;
+    for (let i = 0; i < candidates.length && attempts < MAX_CLAIM_ATTEMPTS; i++) {
+      attempts++;
+      try {
+        return await claim(client, e, p, candidates[i], token());
+      } catch (err) {
+        lastError = err;
+        if (isIdempotencyConflict(err)) {
+          const earlier = await findEarlierClaim(client, e, p);
+          if (earlier) {
+            log().info('Found the number an earlier delivery of this event claimed', { phoneNumberArn: earlier.PhoneNumberArn });
+            return response(earlier.PhoneNumberArn as string, earlier.PhoneNumberId as string, earlier.PhoneNumber as string, p.TargetArn);
+          }
+          variant++;
+          i--; // same candidate, fresh token
+        } else if (isNumberNotAvailable(err)) {
+          log().info('Lost the race for a candidate; trying another', { phoneNumber: candidates[i] });
+        } else {
+          throw err;
+        }
+      }
+    }
+  }
+  const filter = `country ${p.CountryCode}, type ${p.Type ?? 'DID'}${p.Prefix ? `, prefix ${p.Prefix}` : ''}`;
+  throw new PhoneNumberUnavailableError(
+    attempts === 0
+      ? `no phone number is available for ${filter} in ${p.TargetArn}.`
+      : `no phone number could be claimed for ${filter} after ${attempts} attempt(s): ${errorMessage(lastError)}`,
+    lastError === undefined ? undefined : { cause: lastError },
+  );
+}
+
+async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEventResponse> {
+  const client = connect(regionOfTarget(p.TargetArn));
+  return p.PhoneNumber !== undefined ? createSpecific(client, e, p) : createBySearch(client, e, p);
+}
+
+// ---- update -------------------------------------------------------------------------------------
+
+async function updateInPlace(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
+  const arn = e.PhysicalResourceId;
+  const client = connect(regionOfNumber(arn));
+  const current = await describe(client, arn);
+  const tags = current.Tags ?? {};
+  const done = response(arn, current.PhoneNumberId as string, current.PhoneNumber as string, p.TargetArn);
+  if (ownedByAnother(e, tags)) {
+    log().warn('Number is owned by another resource now; leaving it alone', { phoneNumberArn: arn, owner: tags[OWNER_TAG_KEY] });
+    return done;
+  }
+  const desired = userTags(p);
+  const toRemove = Object.keys(userTags(old)).filter((k) => !(k in desired) && k in tags);
+  const toSet: Record<string, string> = {};
+  for (const [k, v] of Object.entries(desired)) if (tags[k] !== v) toSet[k] = v;
+  if (tags[OWNER_TAG_KEY] === undefined) toSet[OWNER_TAG_KEY] = ownership(e, 'adopt');
+  if (toRemove.length > 0) await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: toRemove }));
+  if (Object.keys(toSet).length > 0) await client.send(new TagResourceCommand({ resourceArn: arn, tags: toSet }));
+  if (current.TargetArn !== p.TargetArn && current.PhoneNumberStatus?.Status !== 'IN_PROGRESS') {
+    await moveTo(client, e, arn, p.TargetArn);
+  }
+  // The description is set by isComplete once the number is CLAIMED (the service refuses a metadata
+  // update while a move is IN_PROGRESS).
+  return done;
+}
+
+async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
+  if (numberIdentity(p) !== numberIdentity(old) || !parsePhoneNumberArn(e.PhysicalResourceId)) {
+    log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });
+    return create(e, p);
+  }
+  return updateInPlace(e, p, old);
+}
+
+// ---- delete -------------------------------------------------------------------------------------
+
+async function release(client: ConnectClient, e: Event, arn: string): Promise<void> {
+  const ClientToken = clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'release', arn);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.send(new ReleasePhoneNumberCommand({ PhoneNumberId: arn, ClientToken }));
+      log().info('Released phone number', { phoneNumberArn: arn });
+      return;
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (!isResourceInUse(err)) throw err;
+      if (attempt >= MAX_RELEASE_ATTEMPTS) {
+        throw new PhoneNumberReleaseFailedError(`release of ${arn} still refused after ${attempt} attempts: ${errorMessage(err)}`, { cause: err });
+      }
+      await sleep(backoffDelayMs(attempt));
+    }
+  }
+}
+
+async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
+  const arn = e.PhysicalResourceId;
+  const done = { PhysicalResourceId: arn };
+  if (p.RemovalPolicy !== 'destroy') {
+    log().info('Removal policy retains the number', { phoneNumberArn: arn });
+    return done;
+  }
+  const parsed = parsePhoneNumberArn(arn);
+  if (!parsed) {
+    log().info('Physical id is not a phone number ARN: nothing to release', { physicalResourceId: arn });
+    return done;
+  }
+  const client = connect(parsed.region);
+  let current: ClaimedPhoneNumberSummary;
+  try {
+    current = await describe(client, arn);
+  } catch (err) {
+    if (isNotFound(err)) return done;
+    throw err;
+  }
+  if (!ownedByUs(e, current.Tags)) {
+    log().warn('Number is not owned by this resource (anymore): left claimed', { phoneNumberArn: arn, owner: current.Tags?.[OWNER_TAG_KEY] });
+    return done;
+  }
+  await release(client, e, arn);
+  return done;
+}
+
+// ---- isComplete ---------------------------------------------------------------------------------
+
+async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
+  if (e.RequestType === 'Delete') return { IsComplete: true };
+  const arn = e.PhysicalResourceId;
+  const client = connect(regionOfNumber(arn));
+  let current: ClaimedPhoneNumberSummary;
+  try {
+    current = await describe(client, arn);
+  } catch (err) {
+    if (isThrottling(err)) return { IsComplete: false };
+    throw err;
+  }
+  const status = current.PhoneNumberStatus?.Status;
+  const description = desiredDescription(p, e.RequestType === 'Update' ? old : undefined);
+  const targetMatches = current.TargetArn === p.TargetArn;
+  const descriptionMatches = description === undefined || (current.PhoneNumberDescription ?? '') === description;
+  const data = attributes(arn, current.PhoneNumberId as string, current.PhoneNumber as string, p.TargetArn);
+  log().info('Phone number status', { phoneNumberArn: arn, status, targetMatches, descriptionMatches });
+
+  if (status === 'IN_PROGRESS') return { IsComplete: false };
+  if (status === 'FAILED') {
+    const reason = current.PhoneNumberStatus?.Message ?? 'no message';
+    if (current.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim')) {
+      // This event claimed the number: give it back before failing (nobody else will).
+      await release(client, e, arn);
+      throw new PhoneNumberClaimFailedError(`claim of ${current.PhoneNumber} failed: ${reason}; the number was released.`);
+    }
+    if (!targetMatches || !descriptionMatches) {
+      throw new PhoneNumberClaimFailedError(`update of ${current.PhoneNumber} failed: ${reason}`);
+    }
+    log().warn('Number reports FAILED from an earlier operation but matches the declaration', { reason });
+    return { IsComplete: true, Data: data };
+  }
+  if (ownedByAnother(e, current.Tags)) return { IsComplete: true, Data: data };
+  try {
+    if (!targetMatches) {
+      await moveTo(client, e, arn, p.TargetArn);
+      return { IsComplete: false };
+    }
+    if (!descriptionMatches) {
+      await client.send(new UpdatePhoneNumberMetadataCommand({
+        PhoneNumberId: arn,
+        PhoneNumberDescription: description,
+        ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'description', description as string),
+      }));
+      return { IsComplete: false };
+    }
+  } catch (err) {
+    if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };
+    throw err;
+  }
+  return { IsComplete: true, Data: data };
+}
+
+export const claimedPhoneNumber: ResourceHandler<Props> = {
+  validate: (p) => validateClaimedPhoneNumber(p),
+  create,
+  update,
+  delete: remove,
+  isComplete,
+};
