@@ -131,7 +131,8 @@ function fingerprint(input: Record<string, unknown>): string {
     }
     return v;
   };
-  const { ClientToken: _ignored, ...rest } = input;
+  const rest = { ...input };
+  delete rest.ClientToken;
   return JSON.stringify(canon(rest));
 }
 

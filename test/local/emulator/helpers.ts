@@ -40,11 +40,13 @@ export function chimeClient(emu: Emulator, opts: ClientOptions = {}): ChimeSDKVo
 }
 
 /** Runs `fn`, expecting it to throw; returns the error. */
-export async function caught(fn: () => Promise<unknown>): Promise<Error & { name: string; $metadata: { httpStatusCode?: number; requestId?: string }; [k: string]: unknown }> {
+export type CaughtError = Error & { name: string; $metadata: { httpStatusCode?: number; requestId?: string }; [k: string]: unknown };
+
+export async function caught(fn: () => Promise<unknown>): Promise<CaughtError> {
   try {
     await fn();
   } catch (e) {
-    return e as Error & { name: string; $metadata: { httpStatusCode?: number; requestId?: string } };
+    return e as CaughtError;
   }
   throw new Error('expected the call to fail, it succeeded');
 }

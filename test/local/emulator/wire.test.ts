@@ -147,6 +147,27 @@ describe('wire behaviour', () => {
       expect(emu.calls().map((c) => [c.service, c.operation, c.status])).toEqual([['connect', 'Unknown', 404], ['chime', 'Unknown', 404]]);
     });
 
+    it('unmodified clients reach it through AWS_ENDPOINT_URL_CONNECT / AWS_ENDPOINT_URL_CHIME_SDK_VOICE', async () => {
+      const saved = { c: process.env.AWS_ENDPOINT_URL_CONNECT, v: process.env.AWS_ENDPOINT_URL_CHIME_SDK_VOICE };
+      process.env.AWS_ENDPOINT_URL_CONNECT = emu.endpoint;
+      process.env.AWS_ENDPOINT_URL_CHIME_SDK_VOICE = emu.endpoint;
+      try {
+        const c = new ConnectClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } });
+        const v = new ChimeSDKVoiceClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } });
+        clients.push(c, v);
+        const listed = await c.send(new ListPhoneNumbersV2Command({}));
+        expect(listed.ListPhoneNumbersSummaryList).toEqual([]);
+        const n = await v.send(new GetPhoneNumberCommand({ PhoneNumberId: '+13125550100' }));
+        expect(n.PhoneNumber?.E164PhoneNumber).toBe('+13125550100');
+        expect(emu.calls().map((x) => [x.service, x.operation])).toEqual([['connect', 'ListPhoneNumbersV2'], ['chime', 'GetPhoneNumber']]);
+      } finally {
+        for (const [k, val] of [['AWS_ENDPOINT_URL_CONNECT', saved.c], ['AWS_ENDPOINT_URL_CHIME_SDK_VOICE', saved.v]] as const) {
+          if (val === undefined) delete process.env[k];
+          else process.env[k] = val;
+        }
+      }
+    });
+
     it('decodes percent-encoded labels: an ARN is one segment, %2B is +', async () => {
       const { PhoneNumberArn } = await connect().send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100' }));
       const encoded = encodeURIComponent(PhoneNumberArn!);
