@@ -6,7 +6,7 @@
  * Retries: adaptive (client-side rate limiting after throttling) with MAX_ATTEMPTS attempts and
  * full-jitter exponential backoff from a base delay, capped. Connect's default quota is 2 requests/s
  * with a burst of 5 per API, and CloudFormation runs independent resources in parallel: with 100
- * numbers in a stack, a call can wait ~50 s for its turn. 12 attempts from a 500 ms base (cap 20 s)
+ * numbers in a stack, a call can wait ~50 s for its turn. 12 attempts from a 500 ms base (each delay capped at 40 times the base: 20 s)
  * wait up to ~130 s (about half that on average) before giving up. The base delay can be lowered for
  * tests with PHONE_NUMBERS_RETRY_BASE_DELAY_MS (read on every retry).
  */
@@ -18,7 +18,8 @@ import { log } from './logger';
 
 export const MAX_ATTEMPTS = 12;
 export const DEFAULT_RETRY_BASE_DELAY_MS = 500;
-export const MAX_RETRY_DELAY_MS = 20_000;
+/** The cap of one backoff, as a multiple of the base: 20 s at the default base. */
+export const MAX_RETRY_DELAY_FACTOR = 40;
 export const RETRY_BASE_DELAY_ENV = 'PHONE_NUMBERS_RETRY_BASE_DELAY_MS';
 
 /** Base of every backoff in the handler: SDK retries and the handler's own (e.g. ResourceInUse on release). */
@@ -28,9 +29,9 @@ export function retryBaseDelayMs(): number {
   return Number.isFinite(parsed) && parsed >= 0 ? parsed : DEFAULT_RETRY_BASE_DELAY_MS;
 }
 
-/** Full jitter: a random delay in [0, min(cap, base * 2^retry)). */
+/** Full jitter: a random delay in [0, min(cap, base * 2^retry)), cap = 40 * base. */
 export function backoffDelayMs(retry: number, base = retryBaseDelayMs()): number {
-  return Math.floor(Math.random() * Math.min(MAX_RETRY_DELAY_MS, base * 2 ** retry));
+  return Math.floor(Math.random() * Math.min(MAX_RETRY_DELAY_FACTOR * base, base * 2 ** retry));
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,7 +53,11 @@ class Token implements RetryToken {
  */
 export class PhoneNumbersRetryStrategy implements RetryStrategyV2 {
   readonly mode = 'adaptive';
-  private readonly rateLimiter = new DefaultRateLimiter();
+  // The slowest rate the client falls back to after throttling scales with the base delay (the SDK's
+  // 0.5 requests/s at the default base), so that tests with a tiny base never wait on the limiter.
+  private readonly rateLimiter = new DefaultRateLimiter({
+    minFillRate: 0.5 * (DEFAULT_RETRY_BASE_DELAY_MS / Math.max(retryBaseDelayMs(), 1)),
+  });
 
   constructor(private readonly maxAttempts = MAX_ATTEMPTS) {}
 

@@ -1,0 +1,404 @@
+import { OWNER_TAG_KEY } from '../../lambda/contract';
+import { isComplete, onEvent } from '../../lambda/index';
+import { ownershipValue } from '../../lambda/identity';
+import { createManualClock, type Emulator, type ManualClock } from '../../local/emulator';
+import {
+  ALT_REGION, CLAIMED, REGION, STACK_ID, STACK_NAME, afterOnEvent, claimedProps, createEvent, deleteEvent, mutating,
+  operations, runToCompletion, startTestEmulator, updateEvent, usNumbers,
+} from './fixtures';
+
+const UUID = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
+
+describe('Custom::ClaimedPhoneNumber', () => {
+  let emulator: Emulator;
+  let clock: ManualClock;
+  let instanceArn: string;
+  let otherInstanceArn: string;
+
+  beforeEach(async () => {
+    clock = createManualClock();
+    emulator = await startTestEmulator({ clock, asyncDelayMs: 1000, cooldownMs: 30 * 86_400_000 });
+    instanceArn = emulator.seedInstance({ instanceId: 'inst-1' });
+    otherInstanceArn = emulator.seedInstance({ instanceId: 'inst-2' });
+    emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(10) });
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  const settle = (): void => clock.advance(1000);
+  const claimed = () => emulator.snapshot().claimed;
+
+  describe('create by search', () => {
+    it('claims one available number, waits for CLAIMED and answers its ARN and attributes', async () => {
+      // GIVEN a search declaration
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Type: 'DID', Description: 'Support line' }));
+      // WHEN the event runs to completion
+      const { onEvent: result, isComplete: done, polls } = await runToCompletion(event, settle);
+      // THEN exactly one number is claimed, tagged as owned, with the ARN as physical id
+      expect(claimed()).toHaveLength(1);
+      const n = claimed()[0];
+      expect(n.status).toBe('CLAIMED');
+      expect(n.description).toBe('Support line');
+      expect(n.tags[OWNER_TAG_KEY]).toBe(ownershipValue(STACK_ID, 'Resource', event.RequestId, 'claim'));
+      expect(n.tags[OWNER_TAG_KEY].startsWith(`${STACK_NAME}/Resource@`)).toBe(true);
+      expect(result.PhysicalResourceId).toBe(n.phoneNumberArn);
+      expect(done.Data).toEqual({ PhoneNumberArn: n.phoneNumberArn, PhoneNumberId: n.phoneNumberId, PhoneNumber: n.phoneNumber, TargetArn: instanceArn });
+      expect(polls).toBeGreaterThanOrEqual(1);
+    });
+
+    it('sends a deterministic UUID-shaped client token', async () => {
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      await onEvent(event);
+      const claim = emulator.calls().find((c) => c.operation === 'ClaimPhoneNumber');
+      expect(claim?.input.ClientToken).toMatch(UUID);
+    });
+
+    it('does not always take the first search result, so parallel creates do not collide', async () => {
+      // WHEN ten creates run one after another, each releasing its number again
+      const picked = new Set<string>();
+      for (let i = 0; i < 8; i++) {
+        const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }), `N${i}`);
+        const r = await onEvent(event);
+        picked.add(claimed().find((c) => c.phoneNumberArn === r.PhysicalResourceId)?.phoneNumber as string);
+      }
+      // THEN not every create took the first (lowest) candidate of the list it saw
+      const firsts = usNumbers(8);
+      expect([...picked].sort()).not.toEqual(firsts);
+    });
+
+    it('moves on to another candidate when it loses the race for one', async () => {
+      // GIVEN the first claims of two candidates are lost to someone else
+      emulator.injectFault({ kind: 'error', operation: 'ClaimPhoneNumber', times: 2, errorName: 'InvalidParameterException', status: 400, message: 'Phone number not available: +12065550100' });
+      // WHEN a search create runs
+      await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })), settle);
+      // THEN it claimed exactly one number on the third try
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(3);
+      expect(claimed()).toHaveLength(1);
+    });
+
+    it('fails when no number is available, naming the filter', async () => {
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'GB' }));
+      await expect(onEvent(event)).rejects.toThrow(/no phone number is available for country GB, type DID/);
+      expect(claimed()).toHaveLength(0);
+    });
+
+    it('fails after a bounded number of lost races', async () => {
+      emulator.injectFault({ kind: 'error', operation: 'ClaimPhoneNumber', times: 100, errorName: 'InvalidParameterException', status: 400, message: 'Phone number not available' });
+      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(/after 6 attempt/);
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(6);
+    });
+
+    it('claims no second number when the same event is delivered again', async () => {
+      // GIVEN a create that already ran
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      const first = await onEvent(event);
+      // WHEN the framework delivers the same event again
+      const second = await onEvent(event);
+      // THEN it answers the number claimed the first time
+      expect(second.PhysicalResourceId).toBe(first.PhysicalResourceId);
+      expect(claimed()).toHaveLength(1);
+    });
+
+    it('ends with exactly one number when the claim response is lost after the claim was applied', async () => {
+      // GIVEN the first ClaimPhoneNumber response is lost after the emulator applied it
+      emulator.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber', times: 1 });
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      // WHEN the event runs (the SDK retries the same request with the same token)
+      const { onEvent: result } = await runToCompletion(event, settle);
+      // THEN one number is claimed and it is the answered one
+      expect(claimed()).toHaveLength(1);
+      expect(result.PhysicalResourceId).toBe(claimed()[0].phoneNumberArn);
+    });
+
+    it('ends with exactly one number when a lost response makes the whole event run again', async () => {
+      // GIVEN the claim response is lost on every SDK attempt, so onEvent fails after the claim happened
+      emulator.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber', times: 12 });
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      await expect(onEvent(event)).rejects.toThrow();
+      expect(claimed()).toHaveLength(1);
+      // WHEN the framework delivers the event again
+      const { onEvent: result } = await runToCompletion(event, settle);
+      // THEN it finds the earlier claim instead of claiming another number
+      expect(claimed()).toHaveLength(1);
+      expect(result.PhysicalResourceId).toBe(claimed()[0].phoneNumberArn);
+    });
+
+    it('releases the number it claimed when the claim ends FAILED, and fails with the service message', async () => {
+      // GIVEN every candidate's claim ends FAILED
+      for (const n of usNumbers(10)) emulator.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: n, message: 'Carrier rejected the number' });
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      const result = await onEvent(event);
+      settle();
+      // WHEN isComplete sees FAILED
+      await expect(isComplete(afterOnEvent(event, result))).rejects.toThrow(/Carrier rejected the number.*released/);
+      // THEN the number went back: nothing is left claimed
+      expect(claimed()).toHaveLength(0);
+      expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(1);
+    });
+
+    it('keeps polling while the claim is IN_PROGRESS', async () => {
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      const result = await onEvent(event);
+      expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: false });
+      settle();
+      expect((await isComplete(afterOnEvent(event, result))).IsComplete).toBe(true);
+    });
+
+    it('absorbs throttling while polling: answers not complete instead of failing', async () => {
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      const result = await onEvent(event);
+      settle();
+      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: 12, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded' });
+      expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: false });
+      expect((await isComplete(afterOnEvent(event, result))).IsComplete).toBe(true);
+    });
+  });
+
+  describe('create with a specific number', () => {
+    it('claims the number when it is free', async () => {
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550105' }));
+      const { isComplete: done } = await runToCompletion(event, settle);
+      expect(done.Data?.PhoneNumber).toBe('+12065550105');
+      expect(claimed().map((n) => n.phoneNumber)).toEqual(['+12065550105']);
+    });
+
+    it('adopts the number when it is already claimed in the account: moves it, takes ownership, releases nothing', async () => {
+      // GIVEN the number is claimed to another instance, owned by another stack
+      const arn = emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: otherInstanceArn, tags: { [OWNER_TAG_KEY]: 'OtherStack/Number@c0', team: 'a' } });
+      // WHEN this resource declares it on this instance
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900', Tags: [{ Key: 'team', Value: 'b' }] }));
+      const { onEvent: result } = await runToCompletion(event, settle);
+      // THEN it is the same number, moved in place and owned here; nothing claimed or released
+      expect(result.PhysicalResourceId).toBe(arn);
+      const n = claimed()[0];
+      expect(n.targetArn).toBe(instanceArn);
+      expect(n.tags).toEqual({ [OWNER_TAG_KEY]: ownershipValue(STACK_ID, 'Resource', event.RequestId, 'adopt'), team: 'b' });
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber' || op === 'ReleasePhoneNumber')).toEqual([]);
+      expect(operations(emulator, (op) => op === 'UpdatePhoneNumber')).toHaveLength(1);
+    });
+
+    it('adopts without moving when the number is already on the declared target', async () => {
+      emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: instanceArn });
+      await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900' })), settle);
+      expect(operations(emulator, mutating)).toEqual(['TagResource']);
+    });
+
+    it('does not release an adopted number whose move ends FAILED', async () => {
+      emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: otherInstanceArn });
+      emulator.injectFault({ kind: 'asyncFail', operation: 'UpdatePhoneNumber', phoneNumber: '+12065550900', message: 'Move refused' });
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900' }));
+      const result = await onEvent(event);
+      settle();
+      await expect(isComplete(afterOnEvent(event, result))).rejects.toThrow(/update of \+12065550900 failed: Move refused/);
+      expect(claimed()).toHaveLength(1);
+      expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toEqual([]);
+    });
+
+    it('fails when the number cools down after a release, and claims it once the cooldown is over', async () => {
+      // GIVEN a number this resource claimed and released
+      const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
+      const { onEvent: first } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      await onEvent(deleteEvent(CLAIMED, first.PhysicalResourceId, props));
+      expect(emulator.snapshot().coolingDown).toEqual(['+12065550101']);
+      // WHEN it is declared again during the cooldown THEN the create fails naming the number
+      await expect(onEvent(createEvent(CLAIMED, props))).rejects.toThrow(/\+12065550101 cannot be claimed.*cools down/);
+      // AND after the cooldown it can be claimed again
+      clock.advance(31 * 86_400_000);
+      await runToCompletion(createEvent(CLAIMED, props), settle);
+      expect(claimed().map((n) => n.phoneNumber)).toEqual(['+12065550101']);
+    });
+  });
+
+  describe('traffic distribution groups', () => {
+    it('claims to a TDG and answers the full ARN, which works from the alternate region', async () => {
+      const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'tdg-1', alternateRegion: ALT_REGION, instanceArn });
+      const { onEvent: result } = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: tdgArn, CountryCode: 'US' })), settle);
+      expect(result.PhysicalResourceId).toMatch(new RegExp(`^arn:aws:connect:${REGION}:\\d{12}:phone-number/`));
+      expect(claimed()[0].targetArn).toBe(tdgArn);
+    });
+  });
+
+  describe('update', () => {
+    async function created(props: Record<string, unknown>) {
+      const event = createEvent(CLAIMED, props);
+      const { onEvent: r } = await runToCompletion(event, settle);
+      emulator.clearCalls();
+      return r.PhysicalResourceId;
+    }
+
+    it('makes no mutating call when nothing changed', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Description: 'd', Tags: [{ Key: 'a', Value: '1' }] });
+      const arn = await created(props);
+      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, props, props), settle);
+      expect(r.PhysicalResourceId).toBe(arn);
+      expect(operations(emulator, mutating)).toEqual([]);
+    });
+
+    it('makes no call but reads when only the removal policy changed', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const arn = await created(props);
+      await runToCompletion(updateEvent(CLAIMED, arn, { ...props, RemovalPolicy: 'retain' }, props), settle);
+      expect(operations(emulator, mutating)).toEqual([]);
+    });
+
+    it('moves the number in place when the target changes, and waits for CLAIMED', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const arn = await created(props);
+      const event = updateEvent(CLAIMED, arn, { ...props, TargetArn: otherInstanceArn }, props);
+      const result = await onEvent(event);
+      expect(result.PhysicalResourceId).toBe(arn);
+      expect((await isComplete(afterOnEvent(event, result))).IsComplete).toBe(false);
+      settle();
+      expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true, Data: expect.objectContaining({ TargetArn: otherInstanceArn }) });
+      expect(claimed()[0].targetArn).toBe(otherInstanceArn);
+      expect(operations(emulator, mutating)).toEqual(['UpdatePhoneNumber']);
+    });
+
+    it('changes the description with UpdatePhoneNumberMetadata, never a replacement', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Description: 'old' });
+      const arn = await created(props);
+      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, { ...props, Description: 'new' }, props), settle);
+      expect(r.PhysicalResourceId).toBe(arn);
+      expect(claimed()[0].description).toBe('new');
+      expect(operations(emulator, mutating)).toEqual(['UpdatePhoneNumberMetadata']);
+    });
+
+    it('clears the description when it is removed', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Description: 'old' });
+      const arn = await created(props);
+      const { Description: _d, ...without } = props;
+      await runToCompletion(updateEvent(CLAIMED, arn, without, props), settle);
+      expect(claimed()[0].description ?? '').toBe('');
+    });
+
+    it('tags and untags only the difference, keeping the ownership tag and tags set elsewhere', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] });
+      const arn = await created(props);
+      const owner = claimed()[0].tags[OWNER_TAG_KEY];
+      const next = { ...props, Tags: [{ Key: 'b', Value: '3' }, { Key: 'c', Value: '4' }] };
+      await runToCompletion(updateEvent(CLAIMED, arn, next, props), settle);
+      expect(claimed()[0].tags).toEqual({ [OWNER_TAG_KEY]: owner, b: '3', c: '4' });
+      const calls = emulator.calls().filter((c) => mutating(c.operation));
+      expect(calls.map((c) => c.operation)).toEqual(['UntagResource', 'TagResource']);
+      expect(calls[0].input.tagKeys).toEqual(['a']);
+      expect(calls[1].input.tags).toEqual({ b: '3', c: '4' });
+    });
+
+    it('replaces (new physical id) when the number selection changes; the old number is released by the later Delete with the old properties', async () => {
+      const old = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
+      const arn = await created(old);
+      const next = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550102' });
+      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, next, old), settle);
+      expect(r.PhysicalResourceId).not.toBe(arn);
+      expect(claimed().map((n) => n.phoneNumber).sort()).toEqual(['+12065550101', '+12065550102']);
+      // WHEN CloudFormation cleans up the old resource
+      await onEvent(deleteEvent(CLAIMED, arn, old));
+      expect(claimed().map((n) => n.phoneNumber)).toEqual(['+12065550102']);
+    });
+
+    it('rolls back a target change: the rollback update (old and new swapped) moves the number back', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const arn = await created(props);
+      const moved = { ...props, TargetArn: otherInstanceArn };
+      await runToCompletion(updateEvent(CLAIMED, arn, moved, props), settle);
+      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, props, moved), settle);
+      expect(r.PhysicalResourceId).toBe(arn);
+      expect(claimed()[0].targetArn).toBe(instanceArn);
+    });
+
+    it('rolls back a replacement: the old number is adopted back in place and the new one released by cleanup', async () => {
+      const old = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
+      const oldArn = await created(old);
+      const next = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550102' });
+      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, oldArn, next, old), settle);
+      // WHEN the stack rolls back: Update new -> old on the new physical id, then Delete of the new one
+      const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, r.PhysicalResourceId, old, next), settle);
+      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, next));
+      // THEN the old number is the resource again and is the only one left
+      expect(back.PhysicalResourceId).toBe(oldArn);
+      expect(claimed().map((n) => n.phoneNumber)).toEqual(['+12065550101']);
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
+    });
+  });
+
+  describe('delete', () => {
+    it('releases an owned number with its full ARN in the ARN region when the policy is destroy', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
+      const release = emulator.calls().find((c) => c.operation === 'ReleasePhoneNumber');
+      expect(release?.input.PhoneNumberId).toBe(r.PhysicalResourceId);
+      expect(release?.region).toBe(REGION);
+      expect(release?.input.ClientToken).toMatch(UUID);
+      expect(claimed()).toHaveLength(0);
+    });
+
+    it('leaves the number claimed when the policy is retain', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', RemovalPolicy: 'retain' });
+      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      emulator.clearCalls();
+      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
+      expect(operations(emulator)).toEqual([]);
+      expect(claimed()).toHaveLength(1);
+    });
+
+    it('releases an adopted number like a claimed one', async () => {
+      const arn = emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: instanceArn });
+      const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900' });
+      await runToCompletion(createEvent(CLAIMED, props), settle);
+      await onEvent(deleteEvent(CLAIMED, arn, props));
+      expect(claimed()).toHaveLength(0);
+    });
+
+    it('leaves a number alone that another resource adopted since (ownership moved)', async () => {
+      // GIVEN resource A claimed the number, then resource B in another stack adopted it
+      const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
+      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props, 'A'), settle);
+      const adoptB = { ...createEvent(CLAIMED, props, 'B'), StackId: STACK_ID.replace(STACK_NAME, 'OtherStack') };
+      await runToCompletion(adoptB, settle);
+      expect(claimed()[0].tags[OWNER_TAG_KEY].startsWith('OtherStack/B@a')).toBe(true);
+      // WHEN A is deleted with destroy
+      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props, 'A'));
+      // THEN the number stays claimed
+      expect(claimed()).toHaveLength(1);
+      expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toEqual([]);
+    });
+
+    it('succeeds when the number is already gone', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const del = deleteEvent(CLAIMED, r.PhysicalResourceId, props);
+      await onEvent(del);
+      await expect(onEvent(del)).resolves.toEqual({ PhysicalResourceId: r.PhysicalResourceId });
+    });
+
+    it('treats ResourceNotFoundException on release as success', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', errorName: 'ResourceNotFoundException', status: 404, message: 'gone' });
+      await expect(onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props))).resolves.toBeDefined();
+    });
+
+    it('retries the release while the number is in use', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 3, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
+      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
+      expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(4);
+      expect(claimed()).toHaveLength(0);
+    });
+
+    it('fails when the number stays in use, naming it', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 100, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
+      await expect(onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props))).rejects.toThrow(/release of arn:aws:connect:.* still refused after 8 attempts/);
+    });
+
+    it('does nothing for a physical id that is not a phone number ARN', async () => {
+      await onEvent(deleteEvent(CLAIMED, 'some-request-id', claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })));
+      expect(operations(emulator)).toEqual([]);
+    });
+  });
+});
