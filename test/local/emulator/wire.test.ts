@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import {
   ChimeSDKVoiceClient,
   ForbiddenException,
@@ -166,6 +168,52 @@ describe('wire behaviour', () => {
           else process.env[k] = val;
         }
       }
+    });
+
+    it('answers undecodable input (bad JSON, non-integer query values) with the validation error of the service', async () => {
+      const before = emu.snapshot();
+      const badJson = await rawRequest(emu, { method: 'POST', path: '/phone-number/claim', body: '{"PhoneNumber":', sign: { service: 'connect' } });
+      expect(badJson.status).toBe(400);
+      expect(badJson.headers['x-amzn-errortype']).toBe('InvalidParameterException');
+      const badInt = await rawRequest(emu, { method: 'GET', path: '/flow-associations-summary/inst-1', query: { maxResults: 'ten' }, sign: { service: 'connect' } });
+      expect(badInt.status).toBe(400);
+      const chimeBad = await rawRequest(emu, { method: 'GET', path: '/phone-numbers', query: { 'max-results': '1.5' }, sign: { service: 'chime' } });
+      expect(chimeBad.status).toBe(400);
+      expect(JSON.parse(chimeBad.body)).toMatchObject({ Code: 'BadRequest' });
+      expect(emu.snapshot()).toEqual(before);
+    });
+
+    it('routes every operation of the vendored model extract', async () => {
+      const model = JSON.parse(readFileSync(path.join(__dirname, '../../../local/emulator/model/phone-number-api.json'), 'utf8')) as {
+        services: Record<string, { operations: Record<string, unknown> }>;
+      };
+      expect(Object.keys(model.services.connect.operations).sort()).toEqual([
+        'AssociatePhoneNumberContactFlow', 'BatchGetFlowAssociation', 'ClaimPhoneNumber', 'DescribePhoneNumber',
+        'DisassociatePhoneNumberContactFlow', 'ListFlowAssociations', 'ListPhoneNumbersV2', 'ListTagsForResource',
+        'ReleasePhoneNumber', 'SearchAvailablePhoneNumbers', 'TagResource', 'UntagResource', 'UpdatePhoneNumber', 'UpdatePhoneNumberMetadata',
+      ]);
+      expect(Object.keys(model.services['chime-sdk-voice'].operations).sort()).toEqual([
+        'AssociatePhoneNumbersWithVoiceConnector', 'DisassociatePhoneNumbersFromVoiceConnector', 'GetPhoneNumber', 'GetVoiceConnector', 'ListPhoneNumbers',
+      ]);
+      // Every routed operation reaches its handler: none answers UnknownOperationException.
+      const probes: Array<[string, string, string, Record<string, string>?]> = [
+        ['connect', 'POST', '/phone-number/claim'], ['connect', 'POST', '/phone-number/search-available'],
+        ['connect', 'GET', '/phone-number/x'], ['connect', 'PUT', '/phone-number/x'], ['connect', 'PUT', '/phone-number/x/metadata'],
+        ['connect', 'DELETE', '/phone-number/x'], ['connect', 'PUT', '/phone-number/x/contact-flow'],
+        ['connect', 'DELETE', '/phone-number/x/contact-flow'], ['connect', 'POST', '/phone-number/list'],
+        ['connect', 'GET', '/flow-associations-summary/x'], ['connect', 'POST', '/flow-associations-batch/x'],
+        ['connect', 'POST', '/tags/x'], ['connect', 'DELETE', '/tags/x'], ['connect', 'GET', '/tags/x'],
+        ['chime', 'POST', '/voice-connectors/x', { operation: 'associate-phone-numbers' }],
+        ['chime', 'POST', '/voice-connectors/x', { operation: 'disassociate-phone-numbers' }],
+        ['chime', 'GET', '/voice-connectors/x'], ['chime', 'GET', '/phone-numbers/x'], ['chime', 'GET', '/phone-numbers'],
+      ];
+      for (const [service, method, p, query] of probes) {
+        const body = method === 'POST' || method === 'PUT' ? '{}' : undefined;
+        await rawRequest(emu, { method, path: p, query, body, sign: { service } });
+      }
+      const ops = emu.calls().map((c) => c.operation);
+      expect(ops).not.toContain('Unknown');
+      expect(new Set(ops).size).toBe(19);
     });
 
     it('decodes percent-encoded labels: an ARN is one segment, %2B is +', async () => {
