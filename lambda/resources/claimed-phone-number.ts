@@ -41,9 +41,12 @@ type Props = ClaimedPhoneNumberProperties;
 type Event = CreateRequest | UpdateRequest | DeleteRequest | IsCompleteRequest;
 
 /** Claims tried per create in search mode (each lost race moves on to another candidate). */
-export const MAX_CLAIM_ATTEMPTS = 6;
-/** Searches per create in search mode. */
-export const MAX_SEARCHES = 3;
+export const MAX_CLAIM_ATTEMPTS = 20;
+/** Searches per create in search mode; each search reads up to SEARCH_PAGES pages of 10. */
+export const MAX_SEARCHES = 8;
+export const SEARCH_PAGES = 2;
+/** Candidates tried from one search before searching again (the others are likely taken meanwhile). */
+export const CLAIMS_PER_SEARCH = 4;
 /** Releases retried while the number has an operation in progress (ResourceInUseException). */
 export const MAX_RELEASE_ATTEMPTS = 8;
 
@@ -191,6 +194,26 @@ async function createSpecific(client: ConnectClient, e: Event, p: Props): Promis
   }
 }
 
+/** Up to SEARCH_PAGES pages of available numbers matching the declaration. */
+async function searchCandidates(client: ConnectClient, p: Props): Promise<string[]> {
+  const found: string[] = [];
+  let NextToken: string | undefined;
+  for (let page = 0; page < SEARCH_PAGES; page++) {
+    const out = await client.send(new SearchAvailablePhoneNumbersCommand({
+      TargetArn: p.TargetArn,
+      PhoneNumberCountryCode: p.CountryCode as PhoneNumberCountryCode,
+      PhoneNumberType: (p.Type ?? 'DID') as PhoneNumberType,
+      PhoneNumberPrefix: p.Prefix,
+      MaxResults: 10,
+      NextToken,
+    }));
+    found.push(...(out.AvailableNumbersList ?? []).map((n) => n.PhoneNumber as string));
+    NextToken = out.NextToken;
+    if (!NextToken) break;
+  }
+  return found;
+}
+
 async function createBySearch(client: ConnectClient, e: Event, p: Props): Promise<OnEventResponse> {
   // One token per event: a replay that picks another candidate gets IdempotencyException, which
   // sends it looking for the number the first delivery claimed. Failed claims do not record it.
@@ -199,16 +222,10 @@ async function createBySearch(client: ConnectClient, e: Event, p: Props): Promis
   let attempts = 0;
   let lastError: unknown;
   for (let search = 0; search < MAX_SEARCHES && attempts < MAX_CLAIM_ATTEMPTS; search++) {
-    const out = await client.send(new SearchAvailablePhoneNumbersCommand({
-      TargetArn: p.TargetArn,
-      PhoneNumberCountryCode: p.CountryCode as PhoneNumberCountryCode,
-      PhoneNumberType: (p.Type ?? 'DID') as PhoneNumberType,
-      PhoneNumberPrefix: p.Prefix,
-      MaxResults: 10,
-    }));
-    const candidates = shuffle((out.AvailableNumbersList ?? []).map((n) => n.PhoneNumber as string));
+    const candidates = shuffle(await searchCandidates(client, p));
     if (candidates.length === 0) break;
-    for (let i = 0; i < candidates.length && attempts < MAX_CLAIM_ATTEMPTS; i++) {
+    const limit = Math.min(candidates.length, CLAIMS_PER_SEARCH);
+    for (let i = 0; i < limit && attempts < MAX_CLAIM_ATTEMPTS; i++) {
       attempts++;
       try {
         return await claim(client, e, p, candidates[i], token());

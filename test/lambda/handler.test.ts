@@ -1,0 +1,180 @@
+import { isComplete, onEvent } from '../../lambda/index';
+import { FORMAT_VERSION, OWNER_TAG_KEY } from '../../lambda/contract';
+import { createManualClock, type Emulator, type ManualClock } from '../../local/emulator';
+import {
+  BINDING, CLAIMED, VC, afterOnEvent, claimedProps, createEvent, deleteEvent, operations, runToCompletion, startTestEmulator,
+  updateEvent, usNumbers, vcProps,
+} from './fixtures';
+
+/** What the Provider framework sends back when the user function throws: message plus stack, as a JSON body. */
+function frameworkFailureResponse(err: Error): string {
+  const reason = [err.message, '', 'Logs: /aws/lambda/PhoneNumbers-Handler-ABCDEFGHIJKL', '', ...(err.stack ?? '').split('\n').slice(1)].join('\n');
+  return JSON.stringify({
+    Status: 'FAILED', Reason: reason, PhysicalResourceId: 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED',
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/PhoneStack/0a1b2c3d-0000-4000-8000-000000000000',
+    RequestId: '00000000-0000-4000-8000-000000000000', LogicalResourceId: 'Resource',
+  });
+}
+
+describe('the handler', () => {
+  let emulator: Emulator;
+  let clock: ManualClock;
+  let instanceArn: string;
+
+  beforeEach(async () => {
+    clock = createManualClock();
+    emulator = await startTestEmulator({ clock });
+    instanceArn = emulator.seedInstance({ instanceId: 'inst-1' });
+    emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(5) });
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  describe('dispatch', () => {
+    it('fails when the resource type is not served, naming it', async () => {
+      await expect(onEvent(createEvent('Custom::Nope', {}))).rejects.toThrow(/resource type "Custom::Nope" is not served by this handler/);
+      await expect(isComplete(afterOnEvent(createEvent('Custom::Nope', {}), { PhysicalResourceId: 'x' }))).rejects.toThrow(/Custom::Nope/);
+    });
+
+    it('answers complete at once for bindings and voice connector numbers', async () => {
+      const e = createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'] }));
+      expect(await isComplete(afterOnEvent(e, { PhysicalResourceId: 'x' }))).toEqual({ IsComplete: true });
+      const b = createEvent(BINDING, { FormatVersion: FORMAT_VERSION, PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/abc', ContactFlowArn: 'arn:aws:connect:us-east-1:123456789012:instance/i/contact-flow/f' });
+      expect(await isComplete(afterOnEvent(b, { PhysicalResourceId: 'x' }))).toEqual({ IsComplete: true });
+    });
+
+    it('ignores ServiceToken among the properties', async () => {
+      const r = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })), () => clock.advance(1));
+      expect(r.isComplete.IsComplete).toBe(true);
+    });
+  });
+
+  describe('runtime validation', () => {
+    it('fails when the target ARN is malformed, before any AWS call, naming the value', async () => {
+      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: 'arn:nope', CountryCode: 'US' }), 'Main')))
+        .rejects.toThrow(/^Main: targetArn 'arn:nope' is not a Connect instance/);
+      expect(operations(emulator)).toEqual([]);
+    });
+
+    it('fails when both phoneNumber and countryCode are set', async () => {
+      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', PhoneNumber: '+12065550100' }))))
+        .rejects.toThrow(/set exactly one/);
+      expect(operations(emulator)).toEqual([]);
+    });
+
+    it('fails when a voice connector number is not E.164', async () => {
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: ['12-34'] })))).rejects.toThrow(/'12-34' is not an E.164 number/);
+      expect(operations(emulator)).toEqual([]);
+    });
+
+    it('fails when the contact flow ARN is malformed', async () => {
+      await expect(onEvent(createEvent(BINDING, { FormatVersion: FORMAT_VERSION, PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/abc', ContactFlowArn: 'flow' })))
+        .rejects.toThrow(/contactFlowArn 'flow' is not a contact flow ARN/);
+    });
+
+    it('fails an update with bad new properties before any AWS call', async () => {
+      const old = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      await expect(onEvent(updateEvent(CLAIMED, 'arn:aws:connect:us-east-1:123456789012:phone-number/abc', { ...old, Description: 'x'.repeat(501) }, old)))
+        .rejects.toThrow(/description has 501 characters/);
+      expect(operations(emulator)).toEqual([]);
+    });
+
+    it('keeps the whole failure response under 4096 bytes, even for hundreds of bad values', async () => {
+      const bad = Array.from({ length: 500 }, (_, i) => `bad-number-${i}-${'x'.repeat(40)}`);
+      let caught: Error | undefined;
+      try {
+        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: bad }), 'L'.repeat(255)));
+      } catch (e) {
+        caught = e as Error;
+      }
+      expect(caught?.name).toBe('PropertiesInvalidError');
+      expect(caught?.message).toMatch(/'bad-number-0-x+' is not an E.164 number/);
+      expect(caught?.message.length).toBeLessThanOrEqual(1000);
+      expect(Buffer.byteLength(frameworkFailureResponse(caught as Error))).toBeLessThan(4096);
+    });
+
+    it('does not fail a delete on properties a newer validator would reject', async () => {
+      await expect(onEvent(deleteEvent(VC, 'id', vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: [] })))).resolves.toEqual({ PhysicalResourceId: 'id' });
+    });
+  });
+
+  describe('format versions', () => {
+    it('updates and deletes a number created by the earliest form (no FormatVersion, no RemovalPolicy, tags as a map)', async () => {
+      // GIVEN a number created from the earliest property form
+      const earliest = { TargetArn: instanceArn, CountryCode: 'US', Tags: { team: 'a' } };
+      const { onEvent: created } = await runToCompletion(createEvent(CLAIMED, earliest), () => clock.advance(1));
+      const arn = created.PhysicalResourceId;
+      expect(emulator.snapshot().claimed[0].tags.team).toBe('a');
+      // WHEN it is updated to the current form with destroy, and deleted
+      const current = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Type: 'DID', Tags: [{ Key: 'team', Value: 'b' }] });
+      const { onEvent: updated } = await runToCompletion(updateEvent(CLAIMED, arn, current, earliest), () => clock.advance(1));
+      // THEN the default type did not count as a change of number, the tag changed, and delete releases it
+      expect(updated.PhysicalResourceId).toBe(arn);
+      expect(emulator.snapshot().claimed[0].tags.team).toBe('b');
+      await onEvent(deleteEvent(CLAIMED, arn, current));
+      expect(emulator.snapshot().claimed).toHaveLength(0);
+    });
+
+    it('retains on delete when the earliest form left RemovalPolicy out', async () => {
+      const earliest = { TargetArn: instanceArn, CountryCode: 'US' };
+      const { onEvent: created } = await runToCompletion(createEvent(CLAIMED, earliest), () => clock.advance(1));
+      await onEvent(deleteEvent(CLAIMED, created.PhysicalResourceId, earliest));
+      expect(emulator.snapshot().claimed).toHaveLength(1);
+    });
+
+    it('takes ownership of an older number without an ownership tag on its first update', async () => {
+      const arn = emulator.seedClaimedNumber({ phoneNumber: '+12065550999', targetArn: instanceArn });
+      const earliest = { TargetArn: instanceArn, PhoneNumber: '+12065550999' };
+      await runToCompletion(updateEvent(CLAIMED, arn, claimedProps(earliest), earliest), () => clock.advance(1));
+      expect(emulator.snapshot().claimed[0].tags[OWNER_TAG_KEY]).toMatch(/^PhoneStack\/Resource@a/);
+    });
+
+    it('reads voice connector numbers of the earliest form (ForceAssociate and Region left out)', async () => {
+      emulator.seedVoiceConnector({ voiceConnectorId: 'vc' });
+      emulator.seedChimeNumber({ phoneNumber: '+12065550100' });
+      const earliest = { VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'] };
+      const r = await onEvent(createEvent(VC, earliest));
+      expect(emulator.snapshot().voiceConnectors.vc).toEqual(['+12065550100']);
+      await onEvent(deleteEvent(VC, r.PhysicalResourceId, earliest));
+      expect(emulator.snapshot().voiceConnectors.vc ?? []).toEqual([]);
+    });
+
+    it('fails when the properties come from a newer FormatVersion than the handler reads', async () => {
+      await expect(onEvent(createEvent(CLAIMED, claimedProps({ FormatVersion: '99', TargetArn: instanceArn, CountryCode: 'US' }))))
+        .rejects.toThrow(/FormatVersion '99' is newer than this handler reads/);
+    });
+  });
+});
+
+describe('under a throttling storm', () => {
+  // 100 numbers in one stack against Connect's default quotas (2/s, burst 5 per API). To keep the
+  // test short, time is compressed 10 times: rates x10 (rateScale) and the retry base delay /10
+  // (50 ms instead of 500 ms), which keeps the ratio between the two as in production.
+  let emulator: Emulator;
+  let instanceArn: string;
+  beforeAll(async () => {
+    emulator = await startTestEmulator({ rateScale: 10 });
+    process.env.PHONE_NUMBERS_RETRY_BASE_DELAY_MS = '50';
+    instanceArn = emulator.seedInstance({ instanceId: 'inst-1' });
+    emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(150) });
+  });
+  afterAll(async () => {
+    process.env.PHONE_NUMBERS_RETRY_BASE_DELAY_MS = '2';
+    await emulator.stop();
+  });
+
+  it('claims 100 numbers in parallel, each exactly once, without failing from throttling', async () => {
+    const events = Array.from({ length: 100 }, (_, i) => createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }), `Number${i}`));
+    const results = await Promise.all(events.map((e) => onEvent(e)));
+    const pending = events.map((e, i) => afterOnEvent(e, results[i]));
+    for (let round = 0; round < 50 && pending.length > 0; round++) {
+      const done = await Promise.all(pending.map((e) => isComplete(e)));
+      for (let i = done.length - 1; i >= 0; i--) if (done[i].IsComplete) pending.splice(i, 1);
+    }
+    expect(pending).toHaveLength(0);
+    expect(new Set(results.map((r) => r.PhysicalResourceId)).size).toBe(100);
+    expect(emulator.snapshot().claimed).toHaveLength(100);
+    expect(emulator.calls().some((c) => c.status === 429)).toBe(true);
+  });
+});
