@@ -88,17 +88,17 @@ let cache = new Map<string, AnyClient>();
 function addCallLogging(stack: MiddlewareStack<object, MetadataBearer>, service: string, region: string): void {
   stack.add(
     (next: InitializeHandler<object, MetadataBearer>, context: HandlerExecutionContext) => async (args: InitializeHandlerArguments<object>) => {
-      const operation = context.commandName;
+      const operation = context.commandName?.replace(/Command$/, '');
       const started = Date.now();
       try {
         const result = await next(args);
         const meta = (result.output as { $metadata?: { attempts?: number; requestId?: string } }).$metadata;
-        log().info('AWS call succeeded', { service, region, operation, attempts: meta?.attempts, awsRequestId: meta?.requestId, ms: Date.now() - started });
+        log().info('AWS call succeeded', { awsService: service, region, operation, attempts: meta?.attempts, awsRequestId: meta?.requestId, ms: Date.now() - started });
         return result;
       } catch (e) {
         const err = e as { name?: string; message?: string; $metadata?: { attempts?: number; httpStatusCode?: number; requestId?: string } };
         log().warn('AWS call failed', {
-          service, region, operation, errorName: err.name, errorMessage: err.message, httpStatusCode: err.$metadata?.httpStatusCode,
+          awsService: service, region, operation, errorName: err.name, errorMessage: err.message, httpStatusCode: err.$metadata?.httpStatusCode,
           attempts: err.$metadata?.attempts, awsRequestId: err.$metadata?.requestId, ms: Date.now() - started,
         });
         throw e;

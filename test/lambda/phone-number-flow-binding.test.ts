@@ -34,6 +34,13 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     expect(call?.input).toMatchObject({ PhoneNumberId: numberArn, InstanceId: 'inst-1', ContactFlowId: 'flow-a' });
   });
 
+  it('succeeds again with the same result when the same event is delivered twice', async () => {
+    const event = createEvent(BINDING, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA }));
+    const first = await onEvent(event);
+    await expect(onEvent(event)).resolves.toEqual(first);
+    expect(flows()).toEqual({ 'inst-1': 'flow-a' });
+  });
+
   it('changes the flow in place: same physical id, no replacement', async () => {
     const old = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
     const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old));

@@ -32,6 +32,13 @@ describe('Custom::VoiceConnectorNumbers', () => {
       expect(call?.input.ForceAssociate).toBe(false);
     });
 
+    it('succeeds again with the same result when the same event is delivered twice', async () => {
+      const event = createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2) }));
+      const first = await onEvent(event);
+      await expect(onEvent(event)).resolves.toEqual(first);
+      expect(sorted(connectors()['vc-a'])).toEqual(numbers.slice(0, 2));
+    });
+
     it('accepts numbers without the leading +', async () => {
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[0].slice(1)] })));
       expect(connectors()['vc-a']).toEqual([numbers[0]]);
