@@ -40,7 +40,8 @@ function entryFor(resourceType: string): Entry {
 }
 
 function withoutServiceToken(raw: Raw | undefined): Raw {
-  const { ServiceToken: _ignored, ...rest } = raw ?? {};
+  const rest = { ...(raw ?? {}) };
+  delete rest.ServiceToken;
   return rest;
 }
 

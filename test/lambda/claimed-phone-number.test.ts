@@ -267,7 +267,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('clears the description when it is removed', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Description: 'old' });
       const arn = await created(props);
-      const { Description: _d, ...without } = props;
+      const without = { ...props };
+      delete without.Description;
       await runToCompletion(updateEvent(CLAIMED, arn, without, props), settle);
       expect(claimed()[0].description ?? '').toBe('');
     });
