@@ -1,0 +1,185 @@
+/**
+ * The CDK Provider framework, in process: how one CloudFormation request becomes an onEvent call and
+ * isComplete polls, and what response CloudFormation gets back. Mirrors
+ * aws-cdk-lib/custom-resources/lib/provider-framework/runtime (framework.ts, cfn-response.ts):
+ *
+ * - payloads cross a Lambda boundary, so the handler sees (and returns) JSON copies;
+ * - Create's default physical id is the RequestId; Update and Delete default to the request's id;
+ *   a Delete that returns another id fails;
+ * - isComplete gets `{ ...event, ...onEventResult, PhysicalResourceId }`, first at once, then every
+ *   poll interval; "Data" with IsComplete false fails; the final Data is onEvent's merged with
+ *   isComplete's; after maxPolls the framework answers FAILED "Operation timed out";
+ * - a failure answers FAILED with the error's message, "Logs: /aws/lambda/<function>" and its stack
+ *   (includeStackTraces), under the request's physical id — or, for a Create that failed in onEvent,
+ *   under a marker id, so that the Delete CloudFormation sends next is answered by the framework
+ *   itself, never reaching the handler;
+ * - CloudFormation rejects a response body over 4096 bytes ("Response object is too long.").
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  AdvanceableClock, CustomResourceEvent, HandlerLike, IsCompleteEvent, Json, ProviderHandlers, SingleFunctionHandler,
+} from './types';
+
+export const CREATE_FAILED_PHYSICAL_ID_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+export const MISSING_PHYSICAL_ID_MARKER = 'AWSCDK::CustomResourceProviderFramework::MISSING_PHYSICAL_ID';
+/** CloudFormation's limit on a custom resource response body. */
+export const MAX_RESPONSE_BYTES = 4096;
+export const TIMED_OUT_REASON = 'Operation timed out';
+export const RESPONSE_TOO_LONG_REASON = 'Response object is too long.';
+
+type Invoke = (payload: unknown) => Promise<unknown>;
+
+interface Functions {
+  readonly onEvent: Invoke;
+  readonly isComplete?: Invoke;
+}
+
+/** Accepts `{ onEvent, isComplete? }` (preferred) or one function serving both phases. */
+export function normalizeHandler(handler: HandlerLike, singleFunctionIsComplete = true): Functions {
+  if (typeof handler === 'function') {
+    const fn = handler as SingleFunctionHandler;
+    const invoke: Invoke = async (payload) => fn(payload as CustomResourceEvent);
+    return { onEvent: invoke, isComplete: singleFunctionIsComplete ? invoke : undefined };
+  }
+  const h = handler as ProviderHandlers;
+  if (typeof h.onEvent !== 'function') throw new TypeError('handler: expected a function or an object with an onEvent function');
+  const isComplete = h.isComplete;
+  return {
+    onEvent: async (payload) => h.onEvent(payload as CustomResourceEvent),
+    isComplete: typeof isComplete === 'function' ? async (payload) => isComplete.call(h, payload as IsCompleteEvent) : undefined,
+  };
+}
+
+/**
+ * Requires a handler bundle (e.g. dist/handler/index.js) afresh, so that module-level state (SDK
+ * clients, endpoints read from the environment) is created now. Named `onEvent` / `isComplete`
+ * exports are preferred over a single `handler` export.
+ */
+export function loadHandlerBundle(file: string): HandlerLike {
+  const resolved = require.resolve(file);
+  delete require.cache[resolved];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(resolved) as Record<string, unknown>;
+  if (typeof mod.onEvent === 'function') {
+    return {
+      onEvent: mod.onEvent as ProviderHandlers['onEvent'],
+      isComplete: typeof mod.isComplete === 'function' ? (mod.isComplete as ProviderHandlers['isComplete']) : undefined,
+    };
+  }
+  if (typeof mod.handler === 'function') return mod.handler as SingleFunctionHandler;
+  throw new TypeError(`${file} exports neither onEvent nor handler (exports: ${Object.keys(mod).join(', ') || 'none'})`);
+}
+
+export interface ProviderOptions {
+  readonly maxPolls: number;
+  readonly pollIntervalMs: number;
+  readonly clock?: AdvanceableClock;
+  readonly functionName: string;
+}
+
+export interface ProviderOutcome {
+  readonly status: 'SUCCESS' | 'FAILED';
+  /** The physical id of the response. */
+  readonly physicalResourceId: string;
+  readonly data: Record<string, Json>;
+  readonly reason?: string;
+  readonly polls: number;
+  readonly answeredBy: 'handler' | 'framework';
+}
+
+/** What the user function threw, as the framework rebuilds it from the Lambda error payload. */
+class UserFunctionError extends Error {}
+
+const copy = <T>(value: T): T => (value === undefined ? (null as T) : (JSON.parse(JSON.stringify(value)) as T));
+
+async function invokeUserFunction(fn: Invoke, payload: unknown, functionName: string): Promise<Record<string, unknown>> {
+  try {
+    return (copy(await fn(copy(payload))) ?? {}) as Record<string, unknown>;
+  } catch (err) {
+    // The Lambda runtime reports errorMessage and trace (the stack's lines); the framework rebuilds an
+    // Error whose stack is the message, the log group, and the trace without its first line.
+    const errorMessage = err instanceof Error ? err.message || 'error' : String(err);
+    const trace = err instanceof Error && typeof err.stack === 'string' ? err.stack.split('\n') : [];
+    const message = [errorMessage, '', `Logs: /aws/lambda/${functionName}`, ''].join('\n');
+    const e = new UserFunctionError(message);
+    e.stack = [message, ...trace.slice(1)].join('\n');
+    throw e;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function failureReason(err: unknown): string {
+  if (err instanceof UserFunctionError) return err.stack ?? err.message;
+  // The framework's own errors: their stack would be this file's; the first line carries the message.
+  return err instanceof Error ? `Error: ${err.message}` : String(err);
+}
+
+/** The response CloudFormation reads, checked against its size limit. */
+function respond(
+  event: CustomResourceEvent, status: 'SUCCESS' | 'FAILED', physicalResourceId: string | undefined, data: Record<string, Json>,
+  reason: string | undefined, polls: number, answeredBy: 'handler' | 'framework', noEcho?: boolean,
+): ProviderOutcome {
+  const id = physicalResourceId || MISSING_PHYSICAL_ID_MARKER;
+  const body = JSON.stringify({
+    Status: status, Reason: reason ?? status, StackId: event.StackId, RequestId: event.RequestId, PhysicalResourceId: id,
+    LogicalResourceId: event.LogicalResourceId, NoEcho: noEcho ? true : undefined, Data: data,
+  });
+  if (Buffer.byteLength(body, 'utf8') > MAX_RESPONSE_BYTES) {
+    return { status: 'FAILED', physicalResourceId: id, data: {}, reason: RESPONSE_TOO_LONG_REASON, polls, answeredBy };
+  }
+  return { status, physicalResourceId: id, data: status === 'SUCCESS' ? data : {}, reason, polls, answeredBy };
+}
+
+/** Sends one CloudFormation request through the Provider framework to the handler. */
+export async function sendRequest(functions: Functions, event: CustomResourceEvent, options: ProviderOptions): Promise<ProviderOutcome> {
+  if (event.RequestType === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_PHYSICAL_ID_MARKER) {
+    return respond(event, 'SUCCESS', event.PhysicalResourceId, {}, undefined, 0, 'framework');
+  }
+
+  // onEvent (framework.ts onEvent + createResponseEvent)
+  let resourceEvent: IsCompleteEvent;
+  let noEcho: boolean | undefined;
+  try {
+    const result = await invokeUserFunction(functions.onEvent, event, options.functionName);
+    noEcho = result.NoEcho === true;
+    const defaultId = event.RequestType === 'Create' ? event.RequestId : event.PhysicalResourceId;
+    const physicalResourceId = (typeof result.PhysicalResourceId === 'string' && result.PhysicalResourceId) || defaultId;
+    if (event.RequestType === 'Delete' && physicalResourceId !== event.PhysicalResourceId) {
+      throw new Error(
+        `DELETE: cannot change the physical resource ID from "${event.PhysicalResourceId}" to "${String(result.PhysicalResourceId)}" during deletion`,
+      );
+    }
+    resourceEvent = { ...event, ...result, PhysicalResourceId: physicalResourceId as string } as IsCompleteEvent;
+  } catch (err) {
+    const id = event.PhysicalResourceId || (event.RequestType === 'Create' ? CREATE_FAILED_PHYSICAL_ID_MARKER : undefined);
+    return respond(event, 'FAILED', id, {}, failureReason(err), 0, 'handler');
+  }
+  const onEventData = (resourceEvent.Data ?? {}) as Record<string, Json>;
+  if (!functions.isComplete) {
+    return respond(event, 'SUCCESS', resourceEvent.PhysicalResourceId, onEventData, undefined, 0, 'handler', noEcho);
+  }
+
+  // The waiter: isComplete at once, then every poll interval, until complete or out of attempts.
+  for (let poll = 1; poll <= options.maxPolls; poll++) {
+    if (poll > 1) {
+      if (options.clock) options.clock.advance(options.pollIntervalMs);
+      else if (options.pollIntervalMs > 0) await sleep(options.pollIntervalMs);
+    }
+    try {
+      const result = await invokeUserFunction(functions.isComplete, resourceEvent, options.functionName);
+      const data = (result.Data ?? undefined) as Record<string, Json> | undefined;
+      if (!result.IsComplete) {
+        if (data && Object.keys(data).length > 0) throw new Error('"Data" is not allowed if "IsComplete" is "False"');
+        continue;
+      }
+      const response = { ...resourceEvent, ...result, Data: { ...onEventData, ...(data ?? {}) } } as IsCompleteEvent;
+      return respond(event, 'SUCCESS', response.PhysicalResourceId, response.Data as Record<string, Json>, undefined, poll, 'handler', noEcho);
+    } catch (err) {
+      return respond(event, 'FAILED', resourceEvent.PhysicalResourceId, {}, failureReason(err), poll, 'handler');
+    }
+  }
+  return respond(event, 'FAILED', resourceEvent.PhysicalResourceId, {}, TIMED_OUT_REASON, options.maxPolls, 'handler');
+}
+
+export const defaultRequestId = (): string => randomUUID();

@@ -1,0 +1,153 @@
+/**
+ * Reading templates: from a CDK Stack, a template object or a cdk.out file; the dependency graph
+ * (DependsOn plus Ref / Fn::GetAtt / Fn::Sub references) and a topological order.
+ */
+import * as fs from 'node:fs';
+import type { Stack } from 'aws-cdk-lib';
+import { TemplateError } from './errors';
+import type { CfnTemplate, TemplateResource } from './types';
+
+export const CUSTOM_RESOURCE_PREFIX = 'Custom::';
+
+export const isCustomResource = (resource: TemplateResource): boolean =>
+  resource.Type.startsWith(CUSTOM_RESOURCE_PREFIX) || resource.Type === 'AWS::CloudFormation::CustomResource';
+
+function isStack(source: unknown): source is Stack {
+  return typeof source === 'object' && source !== null && 'templateOptions' in source && 'node' in source;
+}
+
+/**
+ * The template of a CDK stack (synthesized with aws-cdk-lib/assertions), of a template file
+ * (e.g. cdk.out/MyStack.template.json) or a template object (validated and deep-copied).
+ */
+export function loadTemplate(source: Stack | CfnTemplate | string): CfnTemplate {
+  let raw: unknown;
+  if (typeof source === 'string') {
+    raw = JSON.parse(fs.readFileSync(source, 'utf8'));
+  } else if (isStack(source)) {
+    // Loaded lazily: only this form needs the assertions module.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Template } = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
+    raw = Template.fromStack(source).toJSON();
+  } else {
+    raw = JSON.parse(JSON.stringify(source));
+  }
+  if (typeof raw !== 'object' || raw === null || typeof (raw as CfnTemplate).Resources !== 'object' || (raw as CfnTemplate).Resources === null) {
+    throw new TemplateError('the template has no Resources section');
+  }
+  const template = raw as CfnTemplate;
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (typeof resource?.Type !== 'string') throw new TemplateError(`resource ${id} has no Type`);
+  }
+  return template;
+}
+
+const PSEUDO_PARAMETER = /^AWS::/;
+
+/** Logical ids of resources that `value` refers to through Ref, Fn::GetAtt or Fn::Sub. */
+export function referencedResources(value: unknown, template: CfnTemplate, out: Set<string> = new Set()): Set<string> {
+  const addIfResource = (name: string) => {
+    if (!PSEUDO_PARAMETER.test(name) && Object.prototype.hasOwnProperty.call(template.Resources, name)) out.add(name);
+  };
+  if (Array.isArray(value)) {
+    for (const item of value) referencedResources(item, template, out);
+  } else if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1) {
+      const [key, arg] = entries[0];
+      if (key === 'Ref' && typeof arg === 'string') {
+        addIfResource(arg);
+        return out;
+      }
+      if (key === 'Fn::GetAtt') {
+        const target = Array.isArray(arg) ? arg[0] : typeof arg === 'string' ? arg.split('.')[0] : undefined;
+        if (typeof target === 'string') addIfResource(target);
+        referencedResources(Array.isArray(arg) ? arg.slice(1) : [], template, out);
+        return out;
+      }
+      if (key === 'Fn::Sub') {
+        const [text, vars] = Array.isArray(arg) ? [arg[0], arg[1]] : [arg, undefined];
+        const local = new Set(typeof vars === 'object' && vars !== null ? Object.keys(vars) : []);
+        if (typeof text === 'string') {
+          for (const match of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
+            const name = match[1].split('.')[0];
+            if (!local.has(name)) addIfResource(name);
+          }
+        }
+        referencedResources(vars, template, out);
+        return out;
+      }
+    }
+    for (const [, v] of entries) referencedResources(v, template, out);
+  }
+  return out;
+}
+
+/** Direct dependencies of every resource: DependsOn and references in Properties. */
+export function directDependencies(template: CfnTemplate): Map<string, Set<string>> {
+  const deps = new Map<string, Set<string>>();
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const set = referencedResources(resource.Properties ?? {}, template);
+    const dependsOn = resource.DependsOn === undefined ? [] : Array.isArray(resource.DependsOn) ? resource.DependsOn : [resource.DependsOn];
+    for (const d of dependsOn) {
+      if (!Object.prototype.hasOwnProperty.call(template.Resources, d)) {
+        throw new TemplateError(`resource ${id} DependsOn ${d}, which is not in the template`);
+      }
+      set.add(d);
+    }
+    set.delete(id);
+    deps.set(id, set);
+  }
+  return deps;
+}
+
+/** Every resource in an order where dependencies come first (ties kept in template order); throws on a cycle. */
+export function topologicalOrder(template: CfnTemplate): string[] {
+  const deps = directDependencies(template);
+  const order: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]) => {
+    const s = state.get(id);
+    if (s === 'done') return;
+    if (s === 'visiting') throw new TemplateError(`circular dependency between resources: ${[...path, id].join(' -> ')}`);
+    state.set(id, 'visiting');
+    for (const d of deps.get(id) ?? []) visit(d, [...path, id]);
+    state.set(id, 'done');
+    order.push(id);
+  };
+  for (const id of Object.keys(template.Resources)) visit(id, []);
+  return order;
+}
+
+/**
+ * For each custom resource, the custom resources it depends on, directly or through resources the
+ * deployer does not run (a custom resource that depends on a Lambda that depends on another custom
+ * resource still waits for it).
+ */
+export function customDependencies(template: CfnTemplate): Map<string, Set<string>> {
+  const deps = directDependencies(template);
+  const memo = new Map<string, Set<string>>();
+  const reach = (id: string): Set<string> => {
+    const cached = memo.get(id);
+    if (cached) return cached;
+    const result = new Set<string>();
+    memo.set(id, result);
+    for (const d of deps.get(id) ?? []) {
+      if (isCustomResource(template.Resources[d])) result.add(d);
+      else for (const dd of reach(d)) result.add(dd);
+    }
+    return result;
+  };
+  topologicalOrder(template); // rejects cycles before the walk above could loop on them
+  const out = new Map<string, Set<string>>();
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (isCustomResource(resource)) out.set(id, reach(id));
+  }
+  return out;
+}
+
+/** The custom resources of a template, in dependency order. */
+export function customResourceOrder(template: CfnTemplate): string[] {
+  return topologicalOrder(template).filter((id) => isCustomResource(template.Resources[id]));
+}
+
