@@ -16,6 +16,9 @@
  * - CloudFormation rejects a response body over 4096 bytes ("Response object is too long.").
  */
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import * as path from 'node:path';
 import type {
   AdvanceableClock, CustomResourceEvent, HandlerLike, IsCompleteEvent, Json, ProviderHandlers, SingleFunctionHandler,
 } from './types';
@@ -51,15 +54,19 @@ export function normalizeHandler(handler: HandlerLike, singleFunctionIsComplete 
 }
 
 /**
- * Requires a handler bundle (e.g. dist/handler/index.js) afresh, so that module-level state (SDK
+ * Loads a CommonJS handler bundle (e.g. dist/handler/index.js) afresh, so that module-level state (SDK
  * clients, endpoints read from the environment) is created now. Named `onEvent` / `isComplete`
  * exports are preferred over a single `handler` export.
  */
 export function loadHandlerBundle(file: string): HandlerLike {
-  const resolved = require.resolve(file);
-  delete require.cache[resolved];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(resolved) as Record<string, unknown>;
+  const resolved = require.resolve(path.resolve(file));
+  // Compiled as a new module rather than through require: neither Node's require cache nor a test
+  // runner's module registry (jest's ignores require.cache) may hand back an instance loaded earlier.
+  const fresh = new Module(resolved) as Module & { _compile(code: string, filename: string): void };
+  fresh.filename = resolved;
+  fresh.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(resolved));
+  fresh._compile(fs.readFileSync(resolved, 'utf8'), resolved);
+  const mod = fresh.exports as Record<string, unknown>;
   if (typeof mod.onEvent === 'function') {
     return {
       onEvent: mod.onEvent as ProviderHandlers['onEvent'],
