@@ -120,3 +120,20 @@ export async function isComplete(event: IsCompleteRequest): Promise<IsCompleteRe
     }
   });
 }
+
+/**
+ * Key the one function adds to its onEvent result. The Provider framework merges that result into the
+ * event it later passes to isComplete, so the key tells the two phases apart; it never reaches
+ * CloudFormation (the framework's response carries only its own fields).
+ */
+export const ON_EVENT_DONE = 'CdkPhoneNumbersOnEventDone';
+
+/**
+ * The Lambda entry point (`index.handler`): ONE function serves the Provider's onEvent and isComplete,
+ * so a stack holds one handler function however many phone-number resources it declares.
+ */
+export async function handler(event: OnEventRequest | IsCompleteRequest): Promise<OnEventResponse | IsCompleteResponse> {
+  if ((event as unknown as Record<string, unknown>)[ON_EVENT_DONE] === true) return isComplete(event as IsCompleteRequest);
+  const result = await onEvent(event as OnEventRequest);
+  return { ...result, [ON_EVENT_DONE]: true };
+}

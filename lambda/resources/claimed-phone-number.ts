@@ -288,9 +288,50 @@ async function updateInPlace(e: UpdateRequest, p: Props, old: Props): Promise<On
   return done;
 }
 
+/** Numbers read (one Describe each) when looking for a number this resource already owns. */
+export const MAX_OWNED_CANDIDATES = 50;
+
+/**
+ * A number other than `except` that this resource owns and that matches a search declaration: the
+ * number a replacement left behind. A rollback of a replacement (old and new swapped) comes back to
+ * it, instead of claiming yet another number; so does a declaration changed back to an earlier one.
+ */
+async function findOwnedMatch(client: ConnectClient, e: Event, p: Props, except: string): Promise<ListPhoneNumbersSummary | undefined> {
+  let NextToken: string | undefined;
+  let read = 0;
+  do {
+    const out = await client.send(new ListPhoneNumbersV2Command({
+      PhoneNumberCountryCodes: [p.CountryCode as PhoneNumberCountryCode],
+      PhoneNumberTypes: [(p.Type ?? 'DID') as PhoneNumberType],
+      PhoneNumberPrefix: p.Prefix,
+      MaxResults: 1000,
+      NextToken,
+    }));
+    for (const n of out.ListPhoneNumbersSummaryList ?? []) {
+      if (n.PhoneNumberArn === except) continue;
+      if (++read > MAX_OWNED_CANDIDATES) {
+        log().info('Stopped looking for an owned number after reading the limit', { limit: MAX_OWNED_CANDIDATES });
+        return undefined;
+      }
+      const summary = await describe(client, n.PhoneNumberArn as string);
+      if (ownedByUs(e, summary.Tags) && summary.PhoneNumberStatus?.Status !== 'FAILED') return n;
+    }
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return undefined;
+}
+
 async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
   if (numberIdentity(p) !== numberIdentity(old) || !parsePhoneNumberArn(e.PhysicalResourceId)) {
     log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });
+    if (p.PhoneNumber === undefined) {
+      const client = connect(regionOfTarget(p.TargetArn));
+      const owned = await findOwnedMatch(client, e, p, e.PhysicalResourceId);
+      if (owned) {
+        log().info('This resource already owns a number that matches: taking it back', { phoneNumberArn: owned.PhoneNumberArn });
+        return adopt(client, e, p, owned);
+      }
+    }
     return create(e, p);
   }
   return updateInPlace(e, p, old);
@@ -346,8 +387,39 @@ async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
 
 // ---- isComplete ---------------------------------------------------------------------------------
 
+/**
+ * isComplete of a Create or Update. When it fails for any reason but a FAILED claim (which releases
+ * on its own) or throttling, a number this very event claimed is released before the failure is reported: the
+ * stack never got it, and after a failed create nobody else would give it back.
+ */
 async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
   if (e.RequestType === 'Delete') return { IsComplete: true };
+  try {
+    return await settle(e, p, old);
+  } catch (err) {
+    // Throttling is not a failure: the waiter polls again (see ../index).
+    if (!(err instanceof PhoneNumberClaimFailedError) && !isThrottling(err)) await releaseIfThisEventClaimed(e, err);
+    throw err;
+  }
+}
+
+async function releaseIfThisEventClaimed(e: IsCompleteRequest, failure: unknown): Promise<void> {
+  const arn = e.PhysicalResourceId;
+  try {
+    const client = connect(regionOfNumber(arn));
+    const current = await describe(client, arn);
+    if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim')) return;
+    log().warn('Completion check failed: releasing the number this event claimed', { phoneNumberArn: arn, reason: errorMessage(failure) });
+    await release(client, e, arn);
+  } catch (cleanup) {
+    // The original failure is what CloudFormation must see; the log says the number may be left.
+    log().error('Could not release the number this event claimed; release it by hand if it is not wanted', {
+      phoneNumberArn: arn, error: errorMessage(cleanup),
+    });
+  }
+}
+
+async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
   const arn = e.PhysicalResourceId;
   const client = connect(regionOfNumber(arn));
   let current: ClaimedPhoneNumberSummary;

@@ -10,12 +10,19 @@ import { Construct } from 'constructs';
 
 /** The one handler's timeout: well under Lambda's 15 minutes, leaving room for CloudFormation's hour. */
 export const HANDLER_TIMEOUT = Duration.minutes(10);
-/** How often the waiter asks the handler whether an asynchronous claim or move is done. */
-export const QUERY_INTERVAL = Duration.seconds(10);
+/**
+ * How often the waiter asks the handler whether an asynchronous claim or move is done. Each poll is a
+ * DescribePhoneNumber per pending number, against a quota of 2 per second: 100 numbers polled every
+ * 20 s stay near it.
+ */
+export const QUERY_INTERVAL = Duration.seconds(20);
 /** How long the waiter waits in all; with HANDLER_TIMEOUT it stays inside CloudFormation's one hour. */
 export const TOTAL_TIMEOUT = Duration.minutes(45);
 
-/** Connect actions whose resources can be named: numbers, instances (and their flows), TDGs. */
+/**
+ * Connect actions whose resources can be named: numbers, instances (and their flows), TDGs.
+ * TagResource is also what ClaimPhoneNumber with tags needs.
+ */
 export const CONNECT_SCOPED_ACTIONS = [
   'connect:ClaimPhoneNumber',
   'connect:DescribePhoneNumber',
@@ -24,22 +31,16 @@ export const CONNECT_SCOPED_ACTIONS = [
   'connect:ReleasePhoneNumber',
   'connect:AssociatePhoneNumberContactFlow',
   'connect:DisassociatePhoneNumberContactFlow',
-  'connect:ListFlowAssociations',
   'connect:BatchGetFlowAssociation',
   'connect:TagResource',
   'connect:UntagResource',
-  'connect:ListTagsForResource',
 ];
 /** Connect search and list actions: IAM offers no resource type for them, so they take '*'. */
 export const CONNECT_UNSCOPED_ACTIONS = ['connect:SearchAvailablePhoneNumbers', 'connect:ListPhoneNumbersV2'];
 /** Chime SDK Voice actions on a voice connector. */
-export const CHIME_SCOPED_ACTIONS = [
-  'chime:AssociatePhoneNumbersWithVoiceConnector',
-  'chime:DisassociatePhoneNumbersFromVoiceConnector',
-  'chime:GetVoiceConnector',
-];
+export const CHIME_SCOPED_ACTIONS = ['chime:AssociatePhoneNumbersWithVoiceConnector', 'chime:DisassociatePhoneNumbersFromVoiceConnector'];
 /** Chime SDK Voice phone-number reads: IAM offers no resource type for them, so they take '*'. */
-export const CHIME_UNSCOPED_ACTIONS = ['chime:GetPhoneNumber', 'chime:ListPhoneNumbers'];
+export const CHIME_UNSCOPED_ACTIONS = ['chime:GetPhoneNumber'];
 
 const PROVIDER_ID = 'CdkPhoneNumbersProvider';
 

@@ -321,6 +321,72 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(claimed().map((n) => n.phoneNumber)).toEqual(['+12065550101']);
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
     });
+
+    it('rolls back a search-mode replacement to the original number instead of claiming a third one', async () => {
+      // GIVEN a number claimed by search, then replaced by a search with another prefix
+      emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+14255550100', '+14255550101'] });
+      const old = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
+      const oldArn = await created(old);
+      const next = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1425' });
+      const { onEvent: forward } = await runToCompletion(updateEvent(CLAIMED, oldArn, next, old), settle);
+      expect(forward.PhysicalResourceId).not.toBe(oldArn);
+      // WHEN the stack rolls back: Update with old and new swapped on the new physical id
+      const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, forward.PhysicalResourceId, old, next), settle);
+      // THEN the original number is the resource again and no third number was claimed (the one claim
+      // since the create is the forward replacement's)
+      expect(back.PhysicalResourceId).toBe(oldArn);
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
+      // AND the cleanup Delete of the forward number releases only that one
+      await onEvent(deleteEvent(CLAIMED, forward.PhysicalResourceId, next));
+      expect(claimed().map((n) => n.phoneNumberArn)).toEqual([oldArn]);
+    });
+
+    it('does not take back a number owned by another resource when a search declaration changes', async () => {
+      const mine = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
+      const theirs = await runToCompletion(createEvent(CLAIMED, mine, 'Other'), settle);
+      const arn = await created(claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550109' }));
+      // WHEN this resource switches from a specific number to a search that the other resource's number matches
+      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, mine, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550109' })), settle);
+      // THEN it claims a fresh number; the other resource keeps its own
+      expect(r.PhysicalResourceId).not.toBe(theirs.onEvent.PhysicalResourceId);
+      expect(r.PhysicalResourceId).not.toBe(arn);
+      expect(claimed()).toHaveLength(3);
+    });
+  });
+
+  describe('a completion check that fails', () => {
+    it('releases the number this create claimed before failing, so nothing leaks', async () => {
+      // GIVEN a create that claimed a number
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', RemovalPolicy: 'retain' }));
+      const result = await onEvent(event);
+      expect(claimed()).toHaveLength(1);
+      // WHEN the completion check fails with an error that is not throttling
+      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'AccessDeniedException', status: 403, message: 'denied' });
+      settle();
+      await expect(isComplete(afterOnEvent(event, result))).rejects.toThrow(/denied/);
+      // THEN the number is released (even with a retain policy: the stack never got it)
+      expect(claimed()).toHaveLength(0);
+      expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(1);
+    });
+
+    it('leaves an adopted number claimed when the check fails', async () => {
+      const arn = emulator.seedClaimedNumber({ phoneNumber: '+12065550105', targetArn: instanceArn });
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550105' }));
+      const result = await onEvent(event);
+      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'AccessDeniedException', status: 403, message: 'denied' });
+      await expect(isComplete(afterOnEvent(event, result))).rejects.toThrow(/denied/);
+      expect(claimed().map((n) => n.phoneNumberArn)).toEqual([arn]);
+      expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(0);
+    });
+
+    it('keeps the number and polls again when the check is throttled', async () => {
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      const result = await onEvent(event);
+      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: 12, errorName: 'ThrottlingException', status: 429, message: 'slow down' });
+      settle();
+      await expect(isComplete(afterOnEvent(event, result))).resolves.toEqual({ IsComplete: false });
+      expect(claimed()).toHaveLength(1);
+    });
   });
 
   describe('delete', () => {

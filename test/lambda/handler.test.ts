@@ -149,13 +149,14 @@ describe('the handler', () => {
 
 describe('under a throttling storm', () => {
   // 100 numbers in one stack against Connect's default quotas (2/s, burst 5 per API). To keep the
-  // test short, time is compressed 10 times: rates x10 (rateScale) and the retry base delay /10
-  // (50 ms instead of 500 ms), which keeps the ratio between the two as in production.
+  // test short, time is compressed 100 times: 200 requests/s instead of 2 (the burst stays 5: it is a
+  // count, not a rate) and a retry base delay of 5 ms instead of 500 ms, which keeps the ratio between
+  // the two as in production.
   let emulator: Emulator;
   let instanceArn: string;
   beforeAll(async () => {
-    emulator = await startTestEmulator({ rateScale: 10 });
-    process.env.PHONE_NUMBERS_RETRY_BASE_DELAY_MS = '50';
+    emulator = await startTestEmulator({ rateScale: 1, connectRate: { ratePerSecond: 200, burst: 5 } });
+    process.env.PHONE_NUMBERS_RETRY_BASE_DELAY_MS = '5';
     instanceArn = emulator.seedInstance({ instanceId: 'inst-1' });
     emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(150) });
   });

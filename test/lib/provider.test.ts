@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../../lib';
@@ -92,10 +94,24 @@ describe('the stack-wide provider', () => {
           },
           { Sid: 'SearchAndListNumbers', Effect: 'Allow', Action: CONNECT_UNSCOPED_ACTIONS, Resource: '*' },
           { Sid: 'VoiceConnectorsInThisAccount', Effect: 'Allow', Action: CHIME_SCOPED_ACTIONS, Resource: scoped('chime', 'vc') },
-          { Sid: 'ReadChimeNumbers', Effect: 'Allow', Action: CHIME_UNSCOPED_ACTIONS, Resource: '*' },
+          { Sid: 'ReadChimeNumbers', Effect: 'Allow', Action: 'chime:GetPhoneNumber', Resource: '*' },
         ]),
       },
     });
+  });
+
+  it('grants exactly the actions the handler source calls, no more and no fewer', () => {
+    // Every `new XCommand(` in lambda/, by the SDK package it is imported from.
+    const root = path.join(__dirname, '..', '..', 'lambda');
+    const files = fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const called = new Set<string>();
+    for (const file of files) {
+      const source = fs.readFileSync(path.join(root, file), 'utf8');
+      const service = source.includes("from '@aws-sdk/client-connect'") ? 'connect' : source.includes("from '@aws-sdk/client-chime-sdk-voice'") ? 'chime' : undefined;
+      for (const m of source.matchAll(/new (\w+)Command\(/g)) called.add(`${service}:${m[1]}`);
+    }
+    const granted = [...CONNECT_SCOPED_ACTIONS, ...CONNECT_UNSCOPED_ACTIONS, ...CHIME_SCOPED_ACTIONS, ...CHIME_UNSCOPED_ACTIONS];
+    expect([...granted].sort()).toEqual([...called].sort());
   });
 
   it('grants no wildcard action anywhere in the stack', () => {
