@@ -132,7 +132,9 @@ export const ON_EVENT_DONE = 'CdkPhoneNumbersOnEventDone';
  * The Lambda entry point (`index.handler`): ONE function serves the Provider's onEvent and isComplete,
  * so a stack holds one handler function however many phone-number resources it declares.
  */
-export async function handler(event: OnEventRequest | IsCompleteRequest): Promise<OnEventResponse | IsCompleteResponse> {
+export async function handler(
+  event: OnEventRequest | IsCompleteRequest,
+): Promise<(OnEventResponse & { [ON_EVENT_DONE]: true }) | IsCompleteResponse> {
   if ((event as unknown as Record<string, unknown>)[ON_EVENT_DONE] === true) return isComplete(event as IsCompleteRequest);
   const result = await onEvent(event as OnEventRequest);
   return { ...result, [ON_EVENT_DONE]: true };
