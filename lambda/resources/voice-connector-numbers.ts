@@ -101,7 +101,12 @@ async function associateOrUndo(
 
 async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEventResponse> {
   const client = chime(p.Region);
-  await associateOrUndo(client, p, [{ numbers: numbersOf(p), force: force(p) }], async (succeeded) => {
+  // Numbers already on this connector (put there by hand, or by an earlier delivery of this event)
+  // are left as they are: associating them again is needless, and a failure must not undo them.
+  const numbers = numbersOf(p);
+  const where = await connectorsOf(client, numbers);
+  const toAssociate = numbers.filter((n) => where.get(n) !== p.VoiceConnectorId);
+  await associateOrUndo(client, p, [{ numbers: toAssociate, force: force(p) }], async (succeeded) => {
     await disassociate(client, p.VoiceConnectorId, succeeded);
   });
   return { PhysicalResourceId: vcPhysicalId(e, p.Region) };
@@ -120,18 +125,17 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   const removed = numbersOf(old).filter((n) => !new Set(after).has(n));
   const moving = p.VoiceConnectorId !== old.VoiceConnectorId;
 
-  // A connector change moves the numbers this resource had on the old connector: ForceAssociate
-  // takes each from the old connector to the new one at once, never leaving it without a connector.
-  let moved: string[] = [];
-  let notOnOld: string[] = [];
-  if (moving && kept.length > 0) {
-    const where = await connectorsOf(client, kept);
-    moved = kept.filter((n) => where.get(n) === old.VoiceConnectorId);
-    notOnOld = kept.filter((n) => where.get(n) !== old.VoiceConnectorId && where.get(n) !== p.VoiceConnectorId);
-  }
+  // Where the numbers to associate are now: one already on the target connector is left as it is
+  // (and never undone). A connector change moves the numbers this resource had on the old connector:
+  // ForceAssociate takes each from the old connector to the new one at once, never leaving it
+  // without a connector.
+  const where = await connectorsOf(client, moving ? [...added, ...kept] : added);
+  const notThere = (n: string): boolean => where.get(n) !== p.VoiceConnectorId;
+  const moved = moving ? kept.filter((n) => where.get(n) === old.VoiceConnectorId) : [];
+  const notOnOld = moving ? kept.filter((n) => where.get(n) !== old.VoiceConnectorId && notThere(n)) : [];
   await associateOrUndo(
     client, p,
-    [{ numbers: moved, force: true }, { numbers: [...added, ...notOnOld], force: force(p) }],
+    [{ numbers: moved, force: true }, { numbers: [...added.filter(notThere), ...notOnOld], force: force(p) }],
     async (succeeded) => {
       const movedBack = succeeded.filter((n) => moved.includes(n));
       const fresh = succeeded.filter((n) => !moved.includes(n));

@@ -56,6 +56,16 @@ describe('Custom::VoiceConnectorNumbers', () => {
       expect(connectors()['vc-other']).toEqual([numbers[0]]);
     });
 
+    it('does not undo a number that was on the connector before the event when another number fails', async () => {
+      // GIVEN a number already on vc-a (put there outside this resource)
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[0]] }), 'ByHand'));
+      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[2], errorCode: 'ServiceFailure' });
+      // WHEN this resource declares it with two more, one of which fails
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) })))).rejects.toThrow(/\+12065550102 \(ServiceFailure/);
+      // THEN only what this event associated is undone: the earlier number stays on vc-a
+      expect(connectors()['vc-a']).toEqual([numbers[0]]);
+    });
+
     it('takes numbers from other connectors when ForceAssociate is true', async () => {
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[0]] }), 'Other'));
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[0]], ForceAssociate: 'true' })));
