@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import Module from 'node:module';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type {
   AdvanceableClock, CustomResourceEvent, HandlerLike, IsCompleteEvent, Json, ProviderHandlers, SingleFunctionHandler,
@@ -60,13 +60,13 @@ export function normalizeHandler(handler: HandlerLike, singleFunctionIsComplete 
  */
 export function loadHandlerBundle(file: string): HandlerLike {
   const resolved = require.resolve(path.resolve(file));
-  // Compiled as a new module rather than through require: neither Node's require cache nor a test
-  // runner's module registry (jest's ignores require.cache) may hand back an instance loaded earlier.
-  const fresh = new Module(resolved) as Module & { _compile(code: string, filename: string): void };
-  fresh.filename = resolved;
-  fresh.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(resolved));
-  fresh._compile(fs.readFileSync(resolved, 'utf8'), resolved);
-  const mod = fresh.exports as Record<string, unknown>;
+  // Evaluated here rather than through require: neither Node's require cache nor a test runner's
+  // module registry (jest ignores require.cache) may hand back an instance loaded earlier, and the
+  // bundle must see this realm's globals (jest gives each test file its own `process.env`).
+  const module = { exports: {} as Record<string, unknown> };
+  const evaluate = new Function('exports', 'require', 'module', '__filename', '__dirname', fs.readFileSync(resolved, 'utf8'));
+  evaluate(module.exports, createRequire(resolved), module, resolved, path.dirname(resolved));
+  const mod = module.exports;
   if (typeof mod.onEvent === 'function') {
     return {
       onEvent: mod.onEvent as ProviderHandlers['onEvent'],
