@@ -42,6 +42,7 @@ export function upgradeClaimedPhoneNumber(raw: Raw): ClaimedPhoneNumberPropertie
     // Search mode defaults to DID (the construct's default; the earliest form left it out).
     Type: str(raw.Type) ?? (countryCode !== undefined ? 'DID' : undefined),
     Prefix: str(raw.Prefix),
+    ExcludedPhoneNumbers: Array.isArray(raw.ExcludedPhoneNumbers) ? raw.ExcludedPhoneNumbers.map((n) => String(n)) : undefined,
     Description: str(raw.Description),
     Tags: tagsOf(raw.Tags),
     RemovalPolicy: (str(raw.RemovalPolicy) ?? 'retain').toLowerCase(),

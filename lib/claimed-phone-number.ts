@@ -22,6 +22,7 @@ import {
 } from '../lambda/contract';
 import { throwIfInvalid } from './private/errors';
 import { PhoneNumbersProvider } from './private/provider';
+import { registerOnce, registeredKeys } from './private/stack-registry';
 
 /** Types of phone number Amazon Connect offers. */
 export enum PhoneNumberType {
@@ -148,6 +149,15 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
       RemovalPolicy: removalPolicyName(removalPolicy),
     };
     throwIfInvalid(this, validateClaimedPhoneNumber(declared, Token.isUnresolved));
+    if (props.phoneNumber !== undefined && !Token.isUnresolved(props.phoneNumber)) {
+      const previous = registerOnce(this, SPECIFIC_NUMBERS, props.phoneNumber, this);
+      if (previous !== undefined) {
+        throwIfInvalid(this, [
+          `phoneNumber '${props.phoneNumber}' is already declared by ${previous}; a number has one owner. ` +
+            'Declare it in one ClaimedPhoneNumber and pass that construct where the number is needed.',
+        ]);
+      }
+    }
 
     this.tags = new TagManager(TagType.KEY_VALUE, ResourceTypes.CLAIMED_PHONE_NUMBER, props.tags);
     this.node.addValidation({
@@ -161,6 +171,10 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
       properties: {
         ...declared,
         Type: props.type ?? (searching ? PhoneNumberType.DID : undefined),
+        // Search must not take a number that another construct of this stack declares (whenever it is declared).
+        ExcludedPhoneNumbers: searching
+          ? Lazy.list({ produce: () => registeredKeys(this, SPECIFIC_NUMBERS).sort() }, { omitEmpty: true })
+          : undefined,
         Tags: Lazy.any({ produce: () => this.renderTags() }, { omitEmptyArray: true }),
       },
       removalPolicy,
@@ -189,6 +203,9 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
     return [...rendered].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
   }
 }
+
+/** Registry namespace of the specific numbers declared in a stack. */
+const SPECIFIC_NUMBERS = 'claimed-phone-number';
 
 function removalPolicyName(policy: RemovalPolicy): 'retain' | 'destroy' {
   switch (policy) {

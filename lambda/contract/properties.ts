@@ -16,6 +16,12 @@ export interface ClaimedPhoneNumberProperties {
   readonly Type?: string;
   /** Search mode: the number prefix, e.g. '+1206'. */
   readonly Prefix?: string;
+  /**
+   * Search mode: numbers that specific-number resources of the same stack declare. Search never
+   * claims them, so it cannot take a number another resource of the stack is about to claim or adopt.
+   * Not part of which number the resource declares: a change never replaces.
+   */
+  readonly ExcludedPhoneNumbers?: ReadonlyArray<string>;
   readonly Description?: string;
   /** User tags, sorted by key. */
   readonly Tags?: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;

@@ -108,6 +108,9 @@ export function validateClaimedPhoneNumber(p: ClaimedPhoneNumberProperties, isUn
       errors.push(`description has ${String(p.Description).length} characters; at most ${MAX_DESCRIPTION_LENGTH} are allowed.`);
     }
   }
+  if (p.ExcludedPhoneNumbers !== undefined && !isUnresolved(p.ExcludedPhoneNumbers)) {
+    for (const n of p.ExcludedPhoneNumbers) errors.push(...validateConnectPhoneNumber(n, 'excluded phone number', isUnresolved));
+  }
   errors.push(...validateTags(p.Tags, isUnresolved));
   if (p.RemovalPolicy !== undefined && p.RemovalPolicy !== 'retain' && p.RemovalPolicy !== 'destroy') {
     errors.push(`removalPolicy ${show(p.RemovalPolicy)} is not supported; expected RETAIN or DESTROY.`);

@@ -194,8 +194,9 @@ async function createSpecific(client: ConnectClient, e: Event, p: Props): Promis
   }
 }
 
-/** Up to SEARCH_PAGES pages of available numbers matching the declaration. */
+/** Up to SEARCH_PAGES pages of available numbers matching the declaration, less those the stack declares elsewhere. */
 async function searchCandidates(client: ConnectClient, p: Props): Promise<string[]> {
+  const excluded = new Set(p.ExcludedPhoneNumbers ?? []);
   const found: string[] = [];
   let NextToken: string | undefined;
   for (let page = 0; page < SEARCH_PAGES; page++) {
@@ -207,7 +208,7 @@ async function searchCandidates(client: ConnectClient, p: Props): Promise<string
       MaxResults: 10,
       NextToken,
     }));
-    found.push(...(out.AvailableNumbersList ?? []).map((n) => n.PhoneNumber as string));
+    found.push(...(out.AvailableNumbersList ?? []).map((n) => n.PhoneNumber as string).filter((n) => !excluded.has(n)));
     NextToken = out.NextToken;
     if (!NextToken) break;
   }

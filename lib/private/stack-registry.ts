@@ -21,3 +21,9 @@ export function registerOnce(scope: Construct, namespace: string, key: string, o
   registry.set(qualified, owner.node.path);
   return undefined;
 }
+
+/** The keys recorded under `namespace` in the stack of `scope`, in the order they were recorded. */
+export function registeredKeys(scope: Construct, namespace: string): string[] {
+  const prefix = `${namespace}\u0000`;
+  return [...(registries.get(Stack.of(scope))?.keys() ?? [])].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+}

@@ -67,6 +67,16 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect([...picked].sort()).not.toEqual(firsts);
     });
 
+    it('never claims a number that another resource of the stack declares', async () => {
+      // GIVEN every available number but one is declared elsewhere in the stack
+      const all = usNumbers(10);
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', ExcludedPhoneNumbers: all.slice(1) }));
+      // WHEN the search-mode create runs
+      await runToCompletion(event, settle);
+      // THEN it took the one number nobody else declares
+      expect(claimed().map((n) => n.phoneNumber)).toEqual([all[0]]);
+    });
+
     it('moves on to another candidate when it loses the race for one', async () => {
       // GIVEN the first claims of two candidates are lost to someone else
       emulator.injectFault({ kind: 'error', operation: 'ClaimPhoneNumber', times: 2, errorName: 'InvalidParameterException', status: 400, message: 'Phone number not available: +12065550100' });

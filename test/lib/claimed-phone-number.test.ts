@@ -86,6 +86,24 @@ describe('ClaimedPhoneNumber', () => {
       expect(resolved(number.targetArn)).toEqual({ 'Fn::GetAtt': [logicalId, 'TargetArn'] });
     });
 
+    it('tells a search the specific numbers the stack declares, including those declared after it', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Search', { targetArn: INSTANCE_ARN, countryCode: 'US' });
+      new ClaimedPhoneNumber(stack, 'Main', { targetArn: INSTANCE_ARN, phoneNumber: '+12065550100' });
+      new ClaimedPhoneNumber(stack, 'Other', { targetArn: INSTANCE_ARN, phoneNumber: '+12065550042' });
+      template(stack).hasResourceProperties('Custom::ClaimedPhoneNumber', {
+        CountryCode: 'US',
+        ExcludedPhoneNumbers: ['+12065550042', '+12065550100'],
+      });
+      template(stack).hasResourceProperties('Custom::ClaimedPhoneNumber', { PhoneNumber: '+12065550100', ExcludedPhoneNumbers: Match.absent() });
+    });
+
+    it('sends no exclusions when the stack declares no specific number', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Search', { targetArn: INSTANCE_ARN, countryCode: 'US' });
+      template(stack).hasResourceProperties('Custom::ClaimedPhoneNumber', { ExcludedPhoneNumbers: Match.absent() });
+    });
+
     it('skips validation of values that are tokens at synth', () => {
       const stack = newStack();
       const target = new CfnParameter(stack, 'Target').valueAsString;
@@ -180,6 +198,14 @@ describe('ClaimedPhoneNumber', () => {
       new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US' });
       for (let i = 0; i < 50; i++) Tags.of(stack).add(`k${i}`, 'v');
       expect(() => Template.fromStack(stack)).toThrow(/TestStack\/Number: tags has 50 entries; at most 49/);
+    });
+
+    it('fails when one specific number is declared twice in a stack', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'First', { targetArn: INSTANCE_ARN, phoneNumber: '+12065550100' });
+      expect(() => new ClaimedPhoneNumber(stack, 'Second', { targetArn: TDG_ARN, phoneNumber: '+12065550100' })).toThrow(
+        /TestStack\/Second: phoneNumber '\+12065550100' is already declared by TestStack\/First; a number has one owner/,
+      );
     });
 
     it('fails when removalPolicy is neither RETAIN nor DESTROY', () => {
