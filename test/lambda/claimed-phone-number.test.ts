@@ -352,9 +352,10 @@ describe('Custom::ClaimedPhoneNumber', () => {
     });
 
     it('does not take back a number owned by another resource when a search declaration changes', async () => {
+      // GIVEN this resource owns a specific number, and another resource a number found by search
+      const arn = await created(claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550109' }));
       const mine = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
       const theirs = await runToCompletion(createEvent(CLAIMED, mine, 'Other'), settle);
-      const arn = await created(claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550109' }));
       // WHEN this resource switches from a specific number to a search that the other resource's number matches
       const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, mine, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550109' })), settle);
       // THEN it claims a fresh number; the other resource keeps its own
