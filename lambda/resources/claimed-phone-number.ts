@@ -104,17 +104,22 @@ async function findClaimed(client: ConnectClient, phoneNumber: string): Promise<
   return undefined;
 }
 
+/** Numbers read (one Describe each) when looking among claimed numbers by their tags. */
+export const MAX_TAGGED_CANDIDATES = 50;
+
 /**
- * The number an earlier delivery of this same event claimed in search mode: it carries this event's
- * claim marker in its ownership tag. Called only after the service said the event's client token was
- * already used, so the cost (one Describe per listed number) is paid on replays only.
+ * The first claimed number that matches a search declaration (in `targetArn` when given; any target
+ * otherwise), is not `except`, and satisfies `wanted`. Reads at most MAX_TAGGED_CANDIDATES numbers,
+ * one Describe each: it runs only on replays and replacements, never on a plain create.
  */
-async function findEarlierClaim(client: ConnectClient, e: Event, p: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
-  const mine = ownership(e, 'claim');
+async function findTagged(
+  client: ConnectClient, p: Props, wanted: (n: ClaimedPhoneNumberSummary) => boolean, options: { targetArn?: string; except?: string } = {},
+): Promise<ClaimedPhoneNumberSummary | undefined> {
   let NextToken: string | undefined;
+  let read = 0;
   do {
     const out = await client.send(new ListPhoneNumbersV2Command({
-      TargetArn: p.TargetArn,
+      TargetArn: options.targetArn,
       PhoneNumberCountryCodes: [p.CountryCode as PhoneNumberCountryCode],
       PhoneNumberTypes: [(p.Type ?? 'DID') as PhoneNumberType],
       PhoneNumberPrefix: p.Prefix,
@@ -122,12 +127,27 @@ async function findEarlierClaim(client: ConnectClient, e: Event, p: Props): Prom
       NextToken,
     }));
     for (const n of out.ListPhoneNumbersSummaryList ?? []) {
+      if (n.PhoneNumberArn === options.except) continue;
+      if (++read > MAX_TAGGED_CANDIDATES) {
+        log().info('Stopped looking among claimed numbers after reading the limit', { limit: MAX_TAGGED_CANDIDATES });
+        return undefined;
+      }
       const summary = await describe(client, n.PhoneNumberArn as string);
-      if (summary.Tags?.[OWNER_TAG_KEY] === mine) return summary;
+      if (wanted(summary)) return summary;
     }
     NextToken = out.NextToken;
   } while (NextToken);
   return undefined;
+}
+
+/**
+ * The number an earlier delivery of this same event claimed in search mode: it carries this event's
+ * claim marker in its ownership tag. Called only after the service said the event's client token was
+ * already used.
+ */
+function findEarlierClaim(client: ConnectClient, e: Event, p: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
+  const mine = ownership(e, 'claim');
+  return findTagged(client, p, (n) => n.Tags?.[OWNER_TAG_KEY] === mine, { targetArn: p.TargetArn });
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -153,7 +173,7 @@ async function claim(client: ConnectClient, e: Event, p: Props, phoneNumber: str
 }
 
 /** Takes over a number already claimed in the account: ownership moves here, nothing is released or re-claimed. */
-async function adopt(client: ConnectClient, e: Event, p: Props, found: ListPhoneNumbersSummary): Promise<OnEventResponse> {
+async function adopt(client: ConnectClient, e: Event, p: Props, found: { readonly PhoneNumberArn?: string }): Promise<OnEventResponse> {
   const arn = found.PhoneNumberArn as string;
   const current = await describe(client, arn);
   const tags = current.Tags ?? {};
@@ -289,37 +309,13 @@ async function updateInPlace(e: UpdateRequest, p: Props, old: Props): Promise<On
   return done;
 }
 
-/** Numbers read (one Describe each) when looking for a number this resource already owns. */
-export const MAX_OWNED_CANDIDATES = 50;
-
 /**
  * A number other than `except` that this resource owns and that matches a search declaration: the
  * number a replacement left behind. A rollback of a replacement (old and new swapped) comes back to
  * it, instead of claiming yet another number; so does a declaration changed back to an earlier one.
  */
-async function findOwnedMatch(client: ConnectClient, e: Event, p: Props, except: string): Promise<ListPhoneNumbersSummary | undefined> {
-  let NextToken: string | undefined;
-  let read = 0;
-  do {
-    const out = await client.send(new ListPhoneNumbersV2Command({
-      PhoneNumberCountryCodes: [p.CountryCode as PhoneNumberCountryCode],
-      PhoneNumberTypes: [(p.Type ?? 'DID') as PhoneNumberType],
-      PhoneNumberPrefix: p.Prefix,
-      MaxResults: 1000,
-      NextToken,
-    }));
-    for (const n of out.ListPhoneNumbersSummaryList ?? []) {
-      if (n.PhoneNumberArn === except) continue;
-      if (++read > MAX_OWNED_CANDIDATES) {
-        log().info('Stopped looking for an owned number after reading the limit', { limit: MAX_OWNED_CANDIDATES });
-        return undefined;
-      }
-      const summary = await describe(client, n.PhoneNumberArn as string);
-      if (ownedByUs(e, summary.Tags) && summary.PhoneNumberStatus?.Status !== 'FAILED') return n;
-    }
-    NextToken = out.NextToken;
-  } while (NextToken);
-  return undefined;
+function findOwnedMatch(client: ConnectClient, e: Event, p: Props, except: string): Promise<ClaimedPhoneNumberSummary | undefined> {
+  return findTagged(client, p, (n) => ownedByUs(e, n.Tags) && n.PhoneNumberStatus?.Status !== 'FAILED', { except });
 }
 
 async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {

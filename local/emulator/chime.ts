@@ -66,61 +66,56 @@ function injectedErrors(ctx: OperationContext, operation: string, numbers: reado
   return out;
 }
 
+type NumberEntry = NonNullable<ReturnType<OperationContext['rs']['chimeNumbers']['get']>>;
+
+/**
+ * The shared shape of Associate / Disassociate: each distinct number of the request either fails with
+ * an entry in PhoneNumberErrors (an injected fault, not in the inventory, or what `apply` returns) or
+ * has `apply` change it. The answer is HTTP 200 either way.
+ */
+function perNumber(
+  ctx: OperationContext, operation: string, input: Record<string, unknown>,
+  apply: (n: NumberEntry, e164: string) => PhoneNumberError | undefined,
+): { PhoneNumberErrors: PhoneNumberError[] } {
+  const numbers = [...new Set((input.E164PhoneNumbers as string[]).map(normalizeE164))];
+  const injected = injectedErrors(ctx, operation, numbers);
+  const errors: PhoneNumberError[] = [];
+  for (const e164 of numbers) {
+    const n = ctx.rs.chimeNumbers.get(e164);
+    const error = injected.get(e164)
+      ?? (n ? apply(n, e164) : { PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not in the account's inventory.` });
+    if (error) errors.push(error);
+  }
+  return { PhoneNumberErrors: errors };
+}
+
 const associatePhoneNumbersWithVoiceConnector: Handler = (ctx, input) => {
   const vc = requireConnector(ctx, input.VoiceConnectorId as string);
   const force = input.ForceAssociate === true;
-  const numbers = [...new Set((input.E164PhoneNumbers as string[]).map(normalizeE164))];
-  const injected = injectedErrors(ctx, 'AssociatePhoneNumbersWithVoiceConnector', numbers);
-  const errors: PhoneNumberError[] = [];
-  for (const e164 of numbers) {
-    const fault = injected.get(e164);
-    if (fault) {
-      errors.push(fault);
-      continue;
-    }
-    const n = ctx.rs.chimeNumbers.get(e164);
-    if (!n) {
-      errors.push({ PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not in the account's inventory.` });
-      continue;
-    }
-    if (n.association?.voiceConnectorId === vc.id) continue;
+  return perNumber(ctx, 'AssociatePhoneNumbersWithVoiceConnector', input, (n, e164) => {
+    if (n.association?.voiceConnectorId === vc.id) return undefined;
     if (n.association && !force) {
-      errors.push({
+      return {
         PhoneNumberId: e164, ErrorCode: 'PhoneNumberAssociationsExist',
         ErrorMessage: `Phone number ${e164} is associated with voice connector ${n.association.voiceConnectorId}.`,
-      });
-      continue;
+      };
     }
     n.association = { voiceConnectorId: vc.id, at: ctx.now };
     n.updated = ctx.now;
-  }
-  return { PhoneNumberErrors: errors };
+    return undefined;
+  });
 };
 
 const disassociatePhoneNumbersFromVoiceConnector: Handler = (ctx, input) => {
   const vc = requireConnector(ctx, input.VoiceConnectorId as string);
-  const numbers = [...new Set((input.E164PhoneNumbers as string[]).map(normalizeE164))];
-  const injected = injectedErrors(ctx, 'DisassociatePhoneNumbersFromVoiceConnector', numbers);
-  const errors: PhoneNumberError[] = [];
-  for (const e164 of numbers) {
-    const fault = injected.get(e164);
-    if (fault) {
-      errors.push(fault);
-      continue;
-    }
-    const n = ctx.rs.chimeNumbers.get(e164);
-    if (!n) {
-      errors.push({ PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not in the account's inventory.` });
-      continue;
-    }
+  return perNumber(ctx, 'DisassociatePhoneNumbersFromVoiceConnector', input, (n, e164) => {
     if (n.association?.voiceConnectorId !== vc.id) {
-      errors.push({ PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not associated with voice connector ${vc.id}.` });
-      continue;
+      return { PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not associated with voice connector ${vc.id}.` };
     }
     n.association = undefined;
     n.updated = ctx.now;
-  }
-  return { PhoneNumberErrors: errors };
+    return undefined;
+  });
 };
 
 const getVoiceConnector: Handler = (ctx, input) => {
