@@ -55,10 +55,12 @@ export function normalizeHandler(handler: HandlerLike, singleFunctionIsComplete 
 
 /**
  * Loads a CommonJS handler bundle (e.g. dist/handler/index.js) afresh, so that module-level state (SDK
- * clients, endpoints read from the environment) is created now. Named `onEvent` / `isComplete`
- * exports are preferred over a single `handler` export.
+ * clients, endpoints read from the environment) is created now. With `entry` (the export the
+ * template's `Handler` names, e.g. 'handler' for 'index.handler'), that one function serves both
+ * phases, as in Lambda; without it, named `onEvent` / `isComplete` exports are preferred over a single
+ * `handler` export.
  */
-export function loadHandlerBundle(file: string): HandlerLike {
+export function loadHandlerBundle(file: string, entry?: string): HandlerLike {
   const resolved = require.resolve(path.resolve(file));
   // Evaluated here rather than through require: neither Node's require cache nor a test runner's
   // module registry (jest ignores require.cache) may hand back an instance loaded earlier, and the
@@ -67,6 +69,10 @@ export function loadHandlerBundle(file: string): HandlerLike {
   const evaluate = new Function('exports', 'require', 'module', '__filename', '__dirname', fs.readFileSync(resolved, 'utf8'));
   evaluate(module.exports, createRequire(resolved), module, resolved, path.dirname(resolved));
   const mod = module.exports;
+  if (entry !== undefined) {
+    if (typeof mod[entry] !== 'function') throw new TypeError(`${file} does not export a function '${entry}'`);
+    return mod[entry] as SingleFunctionHandler;
+  }
   if (typeof mod.onEvent === 'function') {
     return {
       onEvent: mod.onEvent as ProviderHandlers['onEvent'],

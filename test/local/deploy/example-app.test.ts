@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildExampleApp, EXAMPLE_DEFAULTS } from '../../../bin/app';
 import { LocalDeployer, loadHandlerBundle, loadTemplate } from '../../../local/deploy';
-import type { CfnTemplate, HandlerLike, ProviderHandlers } from '../../../local/deploy';
+import type { CfnTemplate, HandlerLike } from '../../../local/deploy';
 import { createManualClock, startEmulator } from '../../../local/emulator';
 import type { Emulator, ManualClock } from '../../../local/emulator';
 
@@ -58,15 +58,23 @@ describe('the example app, deployed locally with the real handler bundle', () =>
     }
   });
 
-  /** The bundle, loaded after the environment points at the emulator. */
-  const handler = (): HandlerLike => loadHandlerBundle(BUNDLE) as ProviderHandlers;
+  /**
+   * The bundle, loaded after the environment points at the emulator, entered where Lambda enters it:
+   * the function the template's Handler names serves both phases.
+   */
+  function handler(template: CfnTemplate): HandlerLike {
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const ours = functions.map((f) => (f.Properties as { Handler?: string }).Handler).filter((h) => h?.startsWith('index.'));
+    expect(ours).toEqual(['index.handler']);
+    return loadHandlerBundle(BUNDLE, 'handler');
+  }
 
   it('claims and binds the numbers and attaches the trunk numbers; destroy unbinds and detaches but retains the numbers', async () => {
     // GIVEN
     expect(fs.existsSync(BUNDLE)).toBe(true);
     const template: CfnTemplate = loadTemplate(buildExampleApp(new App()));
     const deployer = new LocalDeployer({
-      handler: handler(), stackName: 'PhoneNumbersExample', region: EXAMPLE_DEFAULTS.region, accountId: EXAMPLE_DEFAULTS.account,
+      handler: handler(template), stackName: 'PhoneNumbersExample', region: EXAMPLE_DEFAULTS.region, accountId: EXAMPLE_DEFAULTS.account,
       clock, pollIntervalMs: 10_000, maxPolls: 271,
     });
 
