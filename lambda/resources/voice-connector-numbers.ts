@@ -80,22 +80,61 @@ async function connectorsOf(client: ChimeSDKVoiceClient, numbers: string[]): Pro
 
 const numberSet = (p: Props): Set<string> => new Set(p.PhoneNumbers.map(normaliseE164));
 
-/** Associates `numbers`; when some fail, undoes `undo` and fails the event naming each failure. */
+/**
+ * Puts `numbers` back where they were before this event (`before`: number -> connector, undefined for
+ * none): a number taken from another connector goes back to it, a number that had no connector is
+ * disassociated from `connectorId`. Blind but safe: a number this event never moved is already where
+ * it was (Associate with its own connector and Disassociate of a number not on `connectorId` change
+ * nothing).
+ */
+async function undo(client: ChimeSDKVoiceClient, connectorId: string, numbers: string[], before: Map<string, string | undefined>): Promise<void> {
+  const back = new Map<string, string[]>();
+  const off: string[] = [];
+  for (const n of numbers) {
+    const previous = before.get(n);
+    if (previous === connectorId) continue;
+    if (previous === undefined) off.push(n);
+    else back.set(previous, [...(back.get(previous) ?? []), n]);
+  }
+  const failures: Failure[] = [];
+  for (const [previous, ns] of back) failures.push(...(await associate(client, previous, ns, true)));
+  if (off.length > 0) failures.push(...(await disassociate(client, connectorId, off)));
+  if (failures.length > 0) {
+    log().error('Could not put every number back where it was; check them by hand', { failures: failures.map((f) => `${f.phoneNumber} (${f.code})`) });
+  }
+}
+
+/**
+ * Associates the plan's numbers; when some fail, or a call fails outright, puts what this event
+ * associated back where it was (see `undo`) and fails the event. A failed Create is never followed by
+ * a Delete that could clean up, so the undo must happen here.
+ */
 async function associateOrUndo(
-  client: ChimeSDKVoiceClient, p: Props, plan: Array<{ numbers: string[]; force: boolean }>, undo: (succeeded: string[]) => Promise<void>,
+  client: ChimeSDKVoiceClient, p: Props, plan: Array<{ numbers: string[]; force: boolean }>, before: Map<string, string | undefined>,
 ): Promise<void> {
   const failures: Failure[] = [];
   const attempted: string[] = [];
-  for (const step of plan) {
-    if (step.numbers.length === 0) continue;
-    attempted.push(...step.numbers);
-    failures.push(...(await associate(client, p.VoiceConnectorId, step.numbers, step.force)));
+  try {
+    for (const step of plan) {
+      if (step.numbers.length === 0) continue;
+      attempted.push(...step.numbers);
+      failures.push(...(await associate(client, p.VoiceConnectorId, step.numbers, step.force)));
+    }
+  } catch (err) {
+    // Whatever the failed call (and the ones before it) applied is unknown: undo every attempted number.
+    log().warn('An association call failed; undoing what this event may have associated', { attempted: attempted.length });
+    try {
+      await undo(client, p.VoiceConnectorId, attempted, before);
+    } catch (cleanup) {
+      log().error('Could not undo the associations of this event; check them by hand', { error: (cleanup as Error).message });
+    }
+    throw err;
   }
   if (failures.length === 0) return;
   const bad = new Set(failures.map((f) => normaliseE164(f.phoneNumber)));
   const succeeded = attempted.filter((n) => !bad.has(n));
   log().warn('Some numbers failed; undoing what this event associated', { failures: failures.length, undo: succeeded.length });
-  if (succeeded.length > 0) await undo(succeeded);
+  if (succeeded.length > 0) await undo(client, p.VoiceConnectorId, succeeded, before);
   throw new VoiceConnectorAssociationFailedError('association', p.VoiceConnectorId, failures);
 }
 
@@ -106,9 +145,7 @@ async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEve
   const numbers = numbersOf(p);
   const where = await connectorsOf(client, numbers);
   const toAssociate = numbers.filter((n) => where.get(n) !== p.VoiceConnectorId);
-  await associateOrUndo(client, p, [{ numbers: toAssociate, force: force(p) }], async (succeeded) => {
-    await disassociate(client, p.VoiceConnectorId, succeeded);
-  });
+  await associateOrUndo(client, p, [{ numbers: toAssociate, force: force(p) }], where);
   return { PhysicalResourceId: vcPhysicalId(e, p.Region) };
 }
 
@@ -133,15 +170,12 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   const notThere = (n: string): boolean => where.get(n) !== p.VoiceConnectorId;
   const moved = moving ? kept.filter((n) => where.get(n) === old.VoiceConnectorId) : [];
   const notOnOld = moving ? kept.filter((n) => where.get(n) !== old.VoiceConnectorId && notThere(n)) : [];
+  // An undo puts each number back where it was: the moved ones on the old connector, the others
+  // on their earlier connector or on none.
   await associateOrUndo(
     client, p,
     [{ numbers: moved, force: true }, { numbers: [...added.filter(notThere), ...notOnOld], force: force(p) }],
-    async (succeeded) => {
-      const movedBack = succeeded.filter((n) => moved.includes(n));
-      const fresh = succeeded.filter((n) => !moved.includes(n));
-      if (movedBack.length > 0) await associate(client, old.VoiceConnectorId, movedBack, true);
-      if (fresh.length > 0) await disassociate(client, p.VoiceConnectorId, fresh);
-    },
+    where,
   );
 
   if (removed.length > 0) {

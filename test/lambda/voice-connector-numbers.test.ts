@@ -1,3 +1,4 @@
+import { MAX_ATTEMPTS } from '../../lambda/clients';
 import { onEvent } from '../../lambda/index';
 import { BATCH_SIZE } from '../../lambda/resources/voice-connector-numbers';
 import type { Emulator } from '../../local/emulator';
@@ -64,6 +65,29 @@ describe('Custom::VoiceConnectorNumbers', () => {
       await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) })))).rejects.toThrow(/\+12065550102 \(ServiceFailure/);
       // THEN only what this event associated is undone: the earlier number stays on vc-a
       expect(connectors()['vc-a']).toEqual([numbers[0]]);
+    });
+
+    it('gives a number it took with ForceAssociate back to its earlier connector when another number fails', async () => {
+      // GIVEN a number on another connector, and a second number whose association will fail
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[0]] }), 'Other'));
+      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'ServiceFailure' });
+      // WHEN this resource declares both with ForceAssociate
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2), ForceAssociate: 'true' }))))
+        .rejects.toThrow(/\+12065550101 \(ServiceFailure/);
+      // THEN the undo puts the taken number back where it was, instead of leaving it on no connector
+      expect(connectors()['vc-a'] ?? []).toEqual([]);
+      expect(connectors()['vc-other']).toEqual([numbers[0]]);
+    });
+
+    it('undoes what it associated when an Associate call fails outright (a failed create is never cleaned up by a Delete)', async () => {
+      // GIVEN more numbers than one batch, and every attempt of the first Associate call applied but its response lost
+      const many = usNumbers(BATCH_SIZE + 5, 2000);
+      for (const n of many) emulator.seedChimeNumber({ phoneNumber: n });
+      emulator.injectFault({ kind: 'dropAfterApply', operation: 'AssociatePhoneNumbersWithVoiceConnector', times: MAX_ATTEMPTS });
+      // WHEN the create fails
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: many })))).rejects.toThrow();
+      // THEN nothing this event associated is left on the connector
+      expect(connectors()['vc-a'] ?? []).toEqual([]);
     });
 
     it('takes numbers from other connectors when ForceAssociate is true', async () => {
@@ -150,6 +174,16 @@ describe('Custom::VoiceConnectorNumbers', () => {
       emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[3], errorCode: 'Conflict' });
       await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: numbers.slice(0, 4) }, old))).rejects.toThrow(/\+12065550103 \(Conflict/);
       expect(sorted(connectors()['vc-a'])).toEqual(numbers.slice(0, 2));
+    });
+
+    it('gives numbers it took with ForceAssociate back to their earlier connector when an added number fails', async () => {
+      const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[2]], ForceAssociate: 'true' });
+      const id = await created(old);
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[0]] }), 'Other'));
+      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Conflict' });
+      await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: [numbers[2], numbers[0], numbers[1]] }, old))).rejects.toThrow(/\+12065550101 \(Conflict/);
+      expect(connectors()['vc-a']).toEqual([numbers[2]]);
+      expect(connectors()['vc-other']).toEqual([numbers[0]]);
     });
 
     it('replaces (new physical id) only when the Region changes', async () => {
