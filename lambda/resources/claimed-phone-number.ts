@@ -109,12 +109,15 @@ export const MAX_TAGGED_CANDIDATES = 50;
 
 /**
  * The first claimed number that matches a search declaration (in `targetArn` when given; any target
- * otherwise), is not `except`, and satisfies `wanted`. Reads at most MAX_TAGGED_CANDIDATES numbers,
- * one Describe each: it runs only on replays and replacements, never on a plain create.
+ * otherwise), is not `except`, and satisfies `wanted`. Reads at most `limit` numbers (default
+ * MAX_TAGGED_CANDIDATES), one Describe each: it runs only on replays and replacements, never on a
+ * plain create.
  */
 async function findTagged(
-  client: ConnectClient, p: Props, wanted: (n: ClaimedPhoneNumberSummary) => boolean, options: { targetArn?: string; except?: string } = {},
+  client: ConnectClient, p: Props, wanted: (n: ClaimedPhoneNumberSummary) => boolean,
+  options: { targetArn?: string; except?: string; limit?: number } = {},
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
+  const limit = options.limit ?? MAX_TAGGED_CANDIDATES;
   let NextToken: string | undefined;
   let read = 0;
   do {
@@ -128,8 +131,8 @@ async function findTagged(
     }));
     for (const n of out.ListPhoneNumbersSummaryList ?? []) {
       if (n.PhoneNumberArn === options.except) continue;
-      if (++read > MAX_TAGGED_CANDIDATES) {
-        log().info('Stopped looking among claimed numbers after reading the limit', { limit: MAX_TAGGED_CANDIDATES });
+      if (++read > limit) {
+        log().info('Stopped looking among claimed numbers after reading the limit', { limit });
         return undefined;
       }
       const summary = await describe(client, n.PhoneNumberArn as string);
@@ -143,11 +146,12 @@ async function findTagged(
 /**
  * The number an earlier delivery of this same event claimed in search mode: it carries this event's
  * claim marker in its ownership tag. Called only after the service said the event's client token was
- * already used.
+ * already used, which proves such a claim happened: every matching number is read (no limit), since
+ * giving up early would make the caller claim a second number.
  */
 function findEarlierClaim(client: ConnectClient, e: Event, p: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
   const mine = ownership(e, 'claim');
-  return findTagged(client, p, (n) => n.Tags?.[OWNER_TAG_KEY] === mine, { targetArn: p.TargetArn });
+  return findTagged(client, p, (n) => n.Tags?.[OWNER_TAG_KEY] === mine, { targetArn: p.TargetArn, limit: Number.POSITIVE_INFINITY });
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -318,8 +322,39 @@ function findOwnedMatch(client: ConnectClient, e: Event, p: Props, except: strin
   return findTagged(client, p, (n) => ownedByUs(e, n.Tags) && n.PhoneNumberStatus?.Status !== 'FAILED', { except });
 }
 
+/** Tells whether a claimed number satisfies a search declaration's country, type and prefix. */
+function matchesSearch(n: ClaimedPhoneNumberSummary, p: Props): boolean {
+  return n.PhoneNumberCountryCode === p.CountryCode
+    && n.PhoneNumberType === (p.Type ?? 'DID')
+    && (p.Prefix === undefined || (n.PhoneNumber ?? '').startsWith(p.Prefix))
+    && n.PhoneNumberStatus?.Status !== 'FAILED';
+}
+
+/**
+ * From a specific number to a search that this very number satisfies: the number stays (in place).
+ * It is the mirror of search -> that specific number, which adopts the resource's own number in place:
+ * without it, the rollback of such a pin (old and new swapped, same physical id) would claim another
+ * number and its cleanup would release the one the stack had.
+ */
+async function keepsPinnedNumber(e: UpdateRequest, p: Props, old: Props): Promise<boolean> {
+  const parsed = parsePhoneNumberArn(e.PhysicalResourceId);
+  if (p.PhoneNumber !== undefined || old.PhoneNumber === undefined || !parsed) return false;
+  let current: ClaimedPhoneNumberSummary;
+  try {
+    current = await describe(connect(parsed.region), e.PhysicalResourceId);
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  return current.PhoneNumber === old.PhoneNumber && ownedByUs(e, current.Tags) && matchesSearch(current, p);
+}
+
 async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
   if (numberIdentity(p) !== numberIdentity(old) || !parsePhoneNumberArn(e.PhysicalResourceId)) {
+    if (await keepsPinnedNumber(e, p, old)) {
+      log().info('The number this resource holds satisfies the new search declaration: keeping it in place', { phoneNumberArn: e.PhysicalResourceId });
+      return updateInPlace(e, p, old);
+    }
     log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });
     if (p.PhoneNumber === undefined) {
       const client = connect(regionOfTarget(p.TargetArn));

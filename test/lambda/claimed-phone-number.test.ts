@@ -134,6 +134,20 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(result.PhysicalResourceId).toBe(claimed()[0].phoneNumberArn);
     });
 
+    it('claims no second number when the same event is delivered again in an account with many matching numbers', async () => {
+      // GIVEN more claimed numbers matching the declaration than one lookup used to read, listed before any candidate
+      for (let i = 0; i < 60; i++) emulator.seedClaimedNumber({ phoneNumber: `+1206555${String(i).padStart(4, '0')}`, targetArn: instanceArn });
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      const first = await onEvent(event);
+      // WHEN the framework delivers the same event again
+      const second = await onEvent(event);
+      // THEN it answers the number claimed the first time, and no other was claimed
+      expect(second.PhysicalResourceId).toBe(first.PhysicalResourceId);
+      expect(claimed().filter((n) => n.tags[OWNER_TAG_KEY] !== undefined)).toHaveLength(1);
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber').length).toBeGreaterThanOrEqual(2);
+      expect(emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber' && c.status === 200)).toHaveLength(1);
+    });
+
     it('releases the number it claimed when the claim ends FAILED, and fails with the service message', async () => {
       // GIVEN every candidate's claim ends FAILED
       for (const n of usNumbers(10)) emulator.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: n, message: 'Carrier rejected the number' });
@@ -351,13 +365,30 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(claimed().map((n) => n.phoneNumberArn)).toEqual([oldArn]);
     });
 
+    it('rolls back a pin of its own number (search -> that specific number) without claiming another or releasing it', async () => {
+      // GIVEN a number claimed by search, then pinned: the same number declared specifically (kept in place)
+      const search = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
+      const arn = await created(search);
+      const pinnedTo = claimed()[0].phoneNumber;
+      const pinned = claimedProps({ TargetArn: instanceArn, PhoneNumber: pinnedTo });
+      const { onEvent: forward } = await runToCompletion(updateEvent(CLAIMED, arn, pinned, search), settle);
+      expect(forward.PhysicalResourceId).toBe(arn);
+      // WHEN the stack rolls back: Update with old and new swapped, on the same physical id
+      const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, arn, search, pinned), settle);
+      // THEN the resource keeps its number: no claim, no release, same physical id (no cleanup Delete follows)
+      expect(back.PhysicalResourceId).toBe(arn);
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber' || op === 'ReleasePhoneNumber')).toEqual([]);
+      expect(claimed().map((n) => n.phoneNumberArn)).toEqual([arn]);
+    });
+
     it('does not take back a number owned by another resource when a search declaration changes', async () => {
-      // GIVEN this resource owns a specific number, and another resource a number found by search
-      const arn = await created(claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550109' }));
+      // GIVEN this resource owns a specific number outside the search below, and another resource a number found by search
+      emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+14255550109'] });
+      const arn = await created(claimedProps({ TargetArn: instanceArn, PhoneNumber: '+14255550109' }));
       const mine = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
       const theirs = await runToCompletion(createEvent(CLAIMED, mine, 'Other'), settle);
       // WHEN this resource switches from a specific number to a search that the other resource's number matches
-      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, mine, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550109' })), settle);
+      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, mine, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+14255550109' })), settle);
       // THEN it claims a fresh number; the other resource keeps its own
       expect(r.PhysicalResourceId).not.toBe(theirs.onEvent.PhysicalResourceId);
       expect(r.PhysicalResourceId).not.toBe(arn);
