@@ -8,7 +8,7 @@
  */
 import { isThrottling } from './aws-errors';
 import { ResourceTypes } from './contract';
-import { PropertiesInvalidError, ResourceTypeUnknownError } from './errors';
+import { MAX_MESSAGE_LENGTH, PropertiesInvalidError, ResourceTypeUnknownError, truncate } from './errors';
 import type { IsCompleteRequest, IsCompleteResponse, OnEventRequest, OnEventResponse, ResourceHandler } from './events';
 import { log, withEventLogger } from './logger';
 import { claimedPhoneNumber } from './resources/claimed-phone-number';
@@ -32,6 +32,9 @@ export const RESOURCES: Readonly<Record<string, Entry>> = {
 
 /** Lines of stack trace kept on a thrown error: the response to CloudFormation must stay under 4096 bytes. */
 const STACK_LINES = 4;
+/** Longest kept stack line, and most UTF-8 bytes of a thrown error's message (non-ASCII text takes up to 3 bytes a character). */
+const MAX_STACK_LINE_LENGTH = 200;
+const MAX_MESSAGE_BYTES = 2000;
 
 function entryFor(resourceType: string): Entry {
   const entry = Object.prototype.hasOwnProperty.call(RESOURCES, resourceType) ? RESOURCES[resourceType] : undefined;
@@ -56,9 +59,29 @@ function propertiesOf(event: OnEventRequest, entry: Entry): { props: never; old:
   return { props, old };
 }
 
+/** A message cut to MAX_MESSAGE_LENGTH characters and MAX_MESSAGE_BYTES bytes (UTF-8). */
+function shortMessage(message: string): string {
+  let short = truncate(message, MAX_MESSAGE_LENGTH);
+  while (Buffer.byteLength(short, 'utf8') > MAX_MESSAGE_BYTES) short = truncate(short, Math.floor(short.length * 0.9));
+  return short;
+}
+
+/**
+ * The error as CloudFormation will see it (message plus stack, in a response limited to 4096 bytes):
+ * any error, the service's included (whose messages may echo the whole request), keeps a short
+ * message and a few short stack frames.
+ */
 function trimmed(err: unknown): unknown {
-  if (err instanceof Error && err.stack) {
-    err.stack = err.stack.split('\n').slice(0, STACK_LINES + 1).join('\n');
+  if (!(err instanceof Error)) return err;
+  const message = shortMessage(String(err.message));
+  const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).slice(0, STACK_LINES)
+    .map((line) => truncate(line, MAX_STACK_LINE_LENGTH));
+  try {
+    if (message !== err.message) err.message = message;
+    // One line for the message: the framework drops the stack's first line and keeps the rest.
+    err.stack = [`${err.name}: ${message.replace(/\s*\n\s*/g, ' ')}`, ...frames].join('\n');
+  } catch {
+    return Object.assign(new Error(message), { name: err.name, cause: err });
   }
   return err;
 }

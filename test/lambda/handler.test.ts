@@ -94,6 +94,23 @@ describe('the handler', () => {
       expect(Buffer.byteLength(frameworkFailureResponse(caught as Error))).toBeLessThan(4096);
     });
 
+    it('keeps the whole failure response under 4096 bytes when the service answers with a long message', async () => {
+      // GIVEN a service error that echoes 300 numbers back (as validation errors do), with non-ASCII text
+      emulator.seedVoiceConnector({ voiceConnectorId: 'vc' });
+      const many = usNumbers(300, 1000);
+      const echoed = `1 validation error détectée: Value '[${many.map((n) => `"${n}"`).join(', ')}]' at 'e164PhoneNumbers' failed to satisfy constraint`;
+      emulator.injectFault({ kind: 'error', operation: 'GetPhoneNumber', errorName: 'BadRequestException', status: 400, message: echoed });
+      let caught: Error | undefined;
+      try {
+        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: many })));
+      } catch (e) {
+        caught = e as Error;
+      }
+      // THEN the event fails with the start of the service's message, and the response fits
+      expect(caught?.message).toMatch(/^1 validation error détectée: Value '\["\+12065551000"/);
+      expect(Buffer.byteLength(frameworkFailureResponse(caught as Error))).toBeLessThan(4096);
+    });
+
     it('does not fail a delete on properties a newer validator would reject', async () => {
       await expect(onEvent(deleteEvent(VC, 'id', vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: [] })))).resolves.toEqual({ PhysicalResourceId: 'id' });
     });
