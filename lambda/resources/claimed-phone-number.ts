@@ -144,14 +144,46 @@ async function findTagged(
 }
 
 /**
- * The number an earlier delivery of this same event claimed in search mode: it carries this event's
- * claim marker in its ownership tag. Called only after the service said the event's client token was
- * already used, which proves such a claim happened: every matching number is read (no limit), since
- * giving up early would make the caller claim a second number.
+ * The number an earlier delivery (or an earlier, unanswered call) of this same event claimed in search
+ * mode: it carries this event's claim marker in its ownership tag. Called only after the service said
+ * the event's client token was already used, which proves such a claim happened, or after a claim
+ * call whose outcome is unknown: every matching number is read (no limit), since giving up early would
+ * make the caller claim a second number or leak the first.
  */
 function findEarlierClaim(client: ConnectClient, e: Event, p: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
   const mine = ownership(e, 'claim');
   return findTagged(client, p, (n) => n.Tags?.[OWNER_TAG_KEY] === mine, { targetArn: p.TargetArn, limit: Number.POSITIVE_INFINITY });
+}
+
+/**
+ * Tells whether a failed call may have been applied all the same: no HTTP answer (a lost response, a
+ * timeout), a server error or throttling. A client error (4xx) says the request was refused.
+ */
+function outcomeUnknown(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500 || isThrottling(err);
+}
+
+/**
+ * After a claim whose outcome is unknown: the number this event claimed, if the claim was applied
+ * (found by this event's claim marker). A failed create is never cleaned up (CloudFormation's Delete
+ * after it does not reach the handler), so answering the number beats failing and leaking it. When
+ * the lookup fails too, the original error stands.
+ */
+async function recoverClaim(
+  err: unknown, find: () => Promise<ClaimedPhoneNumberSummary | undefined>,
+): Promise<ClaimedPhoneNumberSummary | undefined> {
+  if (!outcomeUnknown(err)) return undefined;
+  try {
+    const found = await find();
+    if (found) log().warn('The claim call failed but the claim was applied: answering the claimed number', { phoneNumberArn: found.PhoneNumberArn, error: errorMessage(err) });
+    return found;
+  } catch (lookup) {
+    log().error('The claim call failed and the lookup for the claimed number failed too; the number may be left claimed', {
+      error: errorMessage(err), lookupError: errorMessage(lookup),
+    });
+    return undefined;
+  }
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -208,6 +240,13 @@ async function createSpecific(client: ConnectClient, e: Event, p: Props): Promis
   try {
     return await claim(client, e, p, phoneNumber, clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'claim', phoneNumber));
   } catch (err) {
+    const mine = ownership(e, 'claim');
+    const recovered = await recoverClaim(err, async () => {
+      const hit = await findClaimed(client, phoneNumber);
+      const summary = hit ? await describe(client, hit.PhoneNumberArn as string) : undefined;
+      return summary?.Tags?.[OWNER_TAG_KEY] === mine ? summary : undefined;
+    });
+    if (recovered) return response(recovered.PhoneNumberArn as string, recovered.PhoneNumberId as string, phoneNumber, p.TargetArn);
     if (isNumberNotAvailable(err)) {
       throw new PhoneNumberUnavailableError(
         `phone number ${phoneNumber} cannot be claimed: ${errorMessage(err)} (it is not in the available inventory, belongs to another account, or cools down after a release).`,
@@ -267,6 +306,10 @@ async function createBySearch(client: ConnectClient, e: Event, p: Props): Promis
         } else if (isNumberNotAvailable(err)) {
           log().info('Lost the race for a candidate; trying another', { phoneNumber: candidates[i] });
         } else {
+          const recovered = await recoverClaim(err, () => findEarlierClaim(client, e, p));
+          if (recovered) {
+            return response(recovered.PhoneNumberArn as string, recovered.PhoneNumberId as string, recovered.PhoneNumber as string, p.TargetArn);
+          }
           throw err;
         }
       }
