@@ -49,10 +49,17 @@ describe('Custom::ClaimedPhoneNumber', () => {
     });
 
     it('sends a deterministic UUID-shaped client token', async () => {
+      // GIVEN one event delivered twice, and another event of the same resource
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       await onEvent(event);
-      const claim = emulator.calls().find((c) => c.operation === 'ClaimPhoneNumber');
-      expect(claim?.input.ClientToken).toMatch(UUID);
+      await onEvent(event);
+      await onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })));
+      // THEN every claim carries a UUID-shaped token, the same for both deliveries, another for the other event
+      const tokens = emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber').map((c) => c.input.ClientToken as string);
+      expect(tokens.length).toBeGreaterThanOrEqual(3);
+      for (const t of tokens) expect(t).toMatch(UUID);
+      expect(new Set(tokens.slice(0, -1)).size).toBe(1);
+      expect(tokens[tokens.length - 1]).not.toBe(tokens[0]);
     });
 
     it('does not always take the first search result, so parallel creates do not collide', async () => {
@@ -262,6 +269,14 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const { onEvent: result } = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: tdgArn, CountryCode: 'US' })), settle);
       expect(result.PhysicalResourceId).toMatch(new RegExp(`^arn:aws:connect:${REGION}:\\d{12}:phone-number/`));
       expect(claimed()[0].targetArn).toBe(tdgArn);
+      const { ConnectClient, DescribePhoneNumberCommand } = await import('@aws-sdk/client-connect');
+      const west = new ConnectClient({ region: ALT_REGION });
+      try {
+        const out = await west.send(new DescribePhoneNumberCommand({ PhoneNumberId: result.PhysicalResourceId }));
+        expect(out.ClaimedPhoneNumberSummary?.PhoneNumberArn).toBe(result.PhysicalResourceId);
+      } finally {
+        west.destroy();
+      }
     });
   });
 
@@ -299,6 +314,19 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true, Data: expect.objectContaining({ TargetArn: otherInstanceArn }) });
       expect(claimed()[0].targetArn).toBe(otherInstanceArn);
       expect(operations(emulator, mutating)).toEqual(['UpdatePhoneNumber']);
+    });
+
+    it('moves the number once when the same target-change Update is delivered twice', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const arn = await created(props);
+      const event = updateEvent(CLAIMED, arn, { ...props, TargetArn: otherInstanceArn }, props);
+      const first = await onEvent(event);
+      const second = await onEvent(event);
+      expect(second).toEqual(first);
+      settle();
+      expect((await isComplete(afterOnEvent(event, second))).IsComplete).toBe(true);
+      expect(claimed().map((n) => [n.phoneNumberArn, n.targetArn, n.status])).toEqual([[arn, otherInstanceArn, 'CLAIMED']]);
+      expect(emulator.calls().filter((c) => c.operation === 'UpdatePhoneNumber' && c.status === 200)).toHaveLength(1);
     });
 
     it('changes the description with UpdatePhoneNumberMetadata, never a replacement', async () => {

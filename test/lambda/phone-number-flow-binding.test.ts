@@ -93,6 +93,25 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     expect(flows()).toEqual({ 'inst-2': 'flow-c' });
   });
 
+  it('associates again, in place, after the number moved to a traffic distribution group of the same instance', async () => {
+    // GIVEN a binding while the number is claimed to instance 1
+    const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'tdg-1', alternateRegion: ALT_REGION, instanceArn });
+    const old = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA, PhoneNumberTargetArn: instanceArn });
+    const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old));
+    // WHEN the number moved to the TDG (its association did not follow) and the binding's target changes with it
+    const { ConnectClient, UpdatePhoneNumberCommand } = await import('@aws-sdk/client-connect');
+    const client = new ConnectClient({ region: 'us-east-1' });
+    await client.send(new UpdatePhoneNumberCommand({ PhoneNumberId: numberArn, TargetArn: tdgArn }));
+    client.destroy();
+    expect(flows()).toEqual({});
+    emulator.clearCalls();
+    const r = await onEvent(updateEvent(BINDING, id, { ...old, PhoneNumberTargetArn: tdgArn }, old));
+    // THEN the number is bound to the same flow again, same physical id, and nothing was unbound
+    expect(r.PhysicalResourceId).toBe(id);
+    expect(flows()).toEqual({ 'inst-1': 'flow-a' });
+    expect(operations(emulator, mutating)).toEqual(['AssociatePhoneNumberContactFlow']);
+  });
+
   it('binds from a traffic distribution group\'s alternate region using the full ARN', async () => {
     // GIVEN a number claimed to a TDG of instance 1, and the instance's replica (same id) in the alternate region
     emulator.seedInstance({ instanceId: 'inst-1', region: ALT_REGION });
