@@ -33,6 +33,8 @@ export interface IsCompleteResponse {
 
 /** One module per resource type. Properties arrive already upgraded to the current FormatVersion and validated. */
 export interface ResourceHandler<P> {
+  /** The raw properties of an event (any FormatVersion this handler reads) in the current shape. */
+  upgrade(raw: Record<string, unknown>): P;
   /** Validation messages of the (upgraded) properties; empty when valid. */
   validate(properties: P): string[];
   create(event: CreateRequest, properties: P): Promise<OnEventResponse>;

@@ -14,20 +14,16 @@ import { log, withEventLogger } from './logger';
 import { claimedPhoneNumber } from './resources/claimed-phone-number';
 import { phoneNumberFlowBinding } from './resources/phone-number-flow-binding';
 import { voiceConnectorNumbers } from './resources/voice-connector-numbers';
-import { UPGRADES } from './upgrade';
 
 type Raw = Record<string, unknown>;
 
-interface Entry {
-  readonly handler: ResourceHandler<never>;
-  readonly upgrade: (raw: Raw) => unknown;
-}
+type Entry = ResourceHandler<never>;
 
 /** Resource type -> the module that serves it. */
 export const RESOURCES: Readonly<Record<string, Entry>> = {
-  [ResourceTypes.CLAIMED_PHONE_NUMBER]: { handler: claimedPhoneNumber as ResourceHandler<never>, upgrade: UPGRADES[ResourceTypes.CLAIMED_PHONE_NUMBER] },
-  [ResourceTypes.PHONE_NUMBER_FLOW_BINDING]: { handler: phoneNumberFlowBinding as ResourceHandler<never>, upgrade: UPGRADES[ResourceTypes.PHONE_NUMBER_FLOW_BINDING] },
-  [ResourceTypes.VOICE_CONNECTOR_NUMBERS]: { handler: voiceConnectorNumbers as ResourceHandler<never>, upgrade: UPGRADES[ResourceTypes.VOICE_CONNECTOR_NUMBERS] },
+  [ResourceTypes.CLAIMED_PHONE_NUMBER]: claimedPhoneNumber as Entry,
+  [ResourceTypes.PHONE_NUMBER_FLOW_BINDING]: phoneNumberFlowBinding as Entry,
+  [ResourceTypes.VOICE_CONNECTOR_NUMBERS]: voiceConnectorNumbers as Entry,
 };
 
 /** Lines of stack trace kept on a thrown error: the response to CloudFormation must stay under 4096 bytes. */
@@ -53,7 +49,7 @@ function propertiesOf(event: OnEventRequest, entry: Entry): { props: never; old:
   const props = entry.upgrade(withoutServiceToken(event.ResourceProperties)) as never;
   const old = event.RequestType === 'Update' ? (entry.upgrade(withoutServiceToken(event.OldResourceProperties)) as never) : undefined;
   if (event.RequestType !== 'Delete') {
-    const messages = entry.handler.validate(props);
+    const messages = entry.validate(props);
     if (messages.length > 0) throw new PropertiesInvalidError(event.LogicalResourceId, messages);
   }
   return { props, old };
@@ -106,13 +102,13 @@ export async function onEvent(event: OnEventRequest): Promise<OnEventResponse> {
       let result: OnEventResponse;
       switch (event.RequestType) {
         case 'Create':
-          result = await entry.handler.create(event, props);
+          result = await entry.create(event, props);
           break;
         case 'Update':
-          result = await entry.handler.update(event, props, old as never);
+          result = await entry.update(event, props, old as never);
           break;
         case 'Delete':
-          result = await entry.handler.delete(event, props);
+          result = await entry.delete(event, props);
           break;
       }
       log().info('Event handled', { physicalResourceId: result.PhysicalResourceId });
@@ -129,7 +125,7 @@ export async function isComplete(event: IsCompleteRequest): Promise<IsCompleteRe
     try {
       const entry = entryFor(event.ResourceType);
       const { props, old } = propertiesOf(event, entry);
-      const result = await entry.handler.isComplete(event, props, old);
+      const result = await entry.isComplete(event, props, old);
       log().info('Completion checked', { isComplete: result.IsComplete });
       return result;
     } catch (err) {

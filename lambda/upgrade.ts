@@ -5,7 +5,6 @@
  */
 import {
   FORMAT_VERSION,
-  ResourceTypes,
   type ClaimedPhoneNumberProperties,
   type PhoneNumberFlowBindingProperties,
   type VoiceConnectorNumbersProperties,
@@ -74,10 +73,3 @@ export function upgradeVoiceConnectorNumbers(raw: Raw, defaultRegion = process.e
     Region: (str(raw.Region) ?? defaultRegion) as string,
   };
 }
-
-/** The upgrade function of each resource type. */
-export const UPGRADES = {
-  [ResourceTypes.CLAIMED_PHONE_NUMBER]: upgradeClaimedPhoneNumber,
-  [ResourceTypes.PHONE_NUMBER_FLOW_BINDING]: upgradePhoneNumberFlowBinding,
-  [ResourceTypes.VOICE_CONNECTOR_NUMBERS]: upgradeVoiceConnectorNumbers,
-} as const;

@@ -36,6 +36,7 @@ import { PhoneNumberClaimFailedError, PhoneNumberReleaseFailedError, PhoneNumber
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
 import { clientToken, isOwnedBy, ownershipValue } from '../identity';
 import { log } from '../logger';
+import { upgradeClaimedPhoneNumber } from '../upgrade';
 
 type Props = ClaimedPhoneNumberProperties;
 type Event = CreateRequest | UpdateRequest | DeleteRequest | IsCompleteRequest;
@@ -331,10 +332,11 @@ async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEve
 
 // ---- update -------------------------------------------------------------------------------------
 
-async function updateInPlace(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
+/** Brings the held number to the declaration; `known` is its description when the caller just read it. */
+async function updateInPlace(e: UpdateRequest, p: Props, old: Props, known?: ClaimedPhoneNumberSummary): Promise<OnEventResponse> {
   const arn = e.PhysicalResourceId;
   const client = connect(regionOfNumber(arn));
-  const current = await describe(client, arn);
+  const current = known ?? (await describe(client, arn));
   const tags = current.Tags ?? {};
   const done = response(arn, current.PhoneNumberId as string, current.PhoneNumber as string, p.TargetArn);
   if (ownedByAnother(e, tags)) {
@@ -374,29 +376,30 @@ function matchesSearch(n: ClaimedPhoneNumberSummary, p: Props): boolean {
 }
 
 /**
- * From a specific number to a search that this very number satisfies: the number stays (in place).
- * It is the mirror of search -> that specific number, which adopts the resource's own number in place:
- * without it, the rollback of such a pin (old and new swapped, same physical id) would claim another
- * number and its cleanup would release the one the stack had.
+ * From a specific number to a search that this very number satisfies: the number stays (in place),
+ * and is returned as just read. It is the mirror of search -> that specific number, which adopts the
+ * resource's own number in place: without it, the rollback of such a pin (old and new swapped, same
+ * physical id) would claim another number and its cleanup would release the one the stack had.
  */
-async function keepsPinnedNumber(e: UpdateRequest, p: Props, old: Props): Promise<boolean> {
+async function pinnedNumberKept(e: UpdateRequest, p: Props, old: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
   const parsed = parsePhoneNumberArn(e.PhysicalResourceId);
-  if (p.PhoneNumber !== undefined || old.PhoneNumber === undefined || !parsed) return false;
+  if (p.PhoneNumber !== undefined || old.PhoneNumber === undefined || !parsed) return undefined;
   let current: ClaimedPhoneNumberSummary;
   try {
     current = await describe(connect(parsed.region), e.PhysicalResourceId);
   } catch (err) {
-    if (isNotFound(err)) return false;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
-  return current.PhoneNumber === old.PhoneNumber && ownedByUs(e, current.Tags) && matchesSearch(current, p);
+  return current.PhoneNumber === old.PhoneNumber && ownedByUs(e, current.Tags) && matchesSearch(current, p) ? current : undefined;
 }
 
 async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
   if (numberIdentity(p) !== numberIdentity(old) || !parsePhoneNumberArn(e.PhysicalResourceId)) {
-    if (await keepsPinnedNumber(e, p, old)) {
+    const kept = await pinnedNumberKept(e, p, old);
+    if (kept) {
       log().info('The number this resource holds satisfies the new search declaration: keeping it in place', { phoneNumberArn: e.PhysicalResourceId });
-      return updateInPlace(e, p, old);
+      return updateInPlace(e, p, old, kept);
     }
     log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });
     if (p.PhoneNumber === undefined) {
@@ -547,6 +550,7 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
 }
 
 export const claimedPhoneNumber: ResourceHandler<Props> = {
+  upgrade: (raw) => upgradeClaimedPhoneNumber(raw),
   validate: (p) => validateClaimedPhoneNumber(p),
   create,
   update,

@@ -20,6 +20,7 @@ import { isNotFound } from '../aws-errors';
 import { connect } from '../clients';
 import type { CreateRequest, DeleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
 import { log } from '../logger';
+import { upgradePhoneNumberFlowBinding } from '../upgrade';
 
 type Props = PhoneNumberFlowBindingProperties;
 
@@ -111,6 +112,7 @@ async function isComplete(): Promise<IsCompleteResponse> {
 }
 
 export const phoneNumberFlowBinding: ResourceHandler<Props> = {
+  upgrade: (raw) => upgradePhoneNumberFlowBinding(raw),
   validate: (p) => validatePhoneNumberFlowBinding(p),
   create,
   update,

@@ -13,12 +13,13 @@ import {
   type PhoneNumberError,
 } from '@aws-sdk/client-chime-sdk-voice';
 import { normaliseE164, validateVoiceConnectorNumbers, type VoiceConnectorNumbersProperties } from '../contract';
-import { chunks, isNotFound, mapLimit } from '../aws-errors';
+import { chunks, errorMessage, isNotFound, mapLimit } from '../aws-errors';
 import { chime } from '../clients';
 import { VoiceConnectorAssociationFailedError } from '../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
 import { sha256Hex } from '../identity';
 import { log } from '../logger';
+import { upgradeVoiceConnectorNumbers } from '../upgrade';
 
 type Props = VoiceConnectorNumbersProperties;
 type Event = CreateRequest | UpdateRequest | DeleteRequest;
@@ -126,7 +127,7 @@ async function associateOrUndo(
     try {
       await undo(client, p.VoiceConnectorId, attempted, before);
     } catch (cleanup) {
-      log().error('Could not undo the associations of this event; check them by hand', { error: (cleanup as Error).message });
+      log().error('Could not undo the associations of this event; check them by hand', { error: errorMessage(cleanup) });
     }
     throw err;
   }
@@ -207,6 +208,7 @@ async function isComplete(): Promise<IsCompleteResponse> {
 }
 
 export const voiceConnectorNumbers: ResourceHandler<Props> = {
+  upgrade: (raw) => upgradeVoiceConnectorNumbers(raw),
   validate: (p) => validateVoiceConnectorNumbers(p),
   create,
   update,
