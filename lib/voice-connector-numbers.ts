@@ -47,11 +47,7 @@ export class VoiceConnectorNumbers extends Resource {
       ForceAssociate: String(props.forceAssociate ?? false),
       Region: props.region ?? Stack.of(this).region,
     };
-    const problems = validateVoiceConnectorNumbers(properties, Token.isUnresolved);
-    if (props.region !== undefined && !Token.isUnresolved(props.region) && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region)) {
-      problems.push(`region '${props.region}' is not an AWS region; expected e.g. 'us-east-1'.`);
-    }
-    throwIfInvalid(this, problems);
+    throwIfInvalid(this, validateVoiceConnectorNumbers(properties, Token.isUnresolved));
 
     // A number sits on one connector at a time: two constructs of one stack must not both claim it.
     if (!Token.isUnresolved(props.phoneNumbers)) {

@@ -2,6 +2,8 @@
 
 const PARTITION = 'aws[a-z-]*';
 const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d';
+/** An AWS region name, e.g. 'us-east-1'. */
+export const REGION_NAME = new RegExp(`^${REGION}$`);
 const ACCOUNT = '\\d{12}';
 const ID = '[A-Za-z0-9-]{1,100}';
 

@@ -4,7 +4,7 @@
  * shows the value received and says what is expected. Callers prefix it with where it came from
  * (the construct path, or the logical id).
  */
-import { parseContactFlowArn, parsePhoneNumberArn, parseTargetArn } from './arns';
+import { REGION_NAME, parseContactFlowArn, parsePhoneNumberArn, parseTargetArn } from './arns';
 import { CONNECT_COUNTRY_CODES, PHONE_NUMBER_TYPES } from './service-enums';
 import { MAX_USER_TAGS } from './resource-types';
 import type {
@@ -155,6 +155,9 @@ export function validateVoiceConnectorNumbers(p: VoiceConnectorNumbersProperties
   const id = p.VoiceConnectorId;
   if (!isUnresolved(id) && (typeof id !== 'string' || id.length === 0 || /\s/.test(id))) {
     errors.push(`voiceConnectorId ${show(id)} is invalid; expected a non-empty id without white space, e.g. 'abcdef1ghij2klmno3pqr4'.`);
+  }
+  if (!isUnresolved(p.Region) && (typeof p.Region !== 'string' || !REGION_NAME.test(p.Region))) {
+    errors.push(`region ${show(p.Region)} is not an AWS region; expected e.g. 'us-east-1'.`);
   }
   const numbers = p.PhoneNumbers;
   if (isUnresolved(numbers)) return errors;

@@ -51,6 +51,12 @@ describe('the handler', () => {
   });
 
   describe('runtime validation', () => {
+    it('fails when the connector region resolved at deploy time is not a region, before any AWS call', async () => {
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'], Region: 'Oregon' }), 'Trunk')))
+        .rejects.toThrow(/^Trunk: region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/);
+      expect(operations(emulator)).toEqual([]);
+    });
+
     it('fails when the target ARN is malformed, before any AWS call, naming the value', async () => {
       await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: 'arn:nope', CountryCode: 'US' }), 'Main')))
         .rejects.toThrow(/^Main: targetArn 'arn:nope' is not a Connect instance/);
