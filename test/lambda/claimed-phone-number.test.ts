@@ -83,6 +83,10 @@ describe('Custom::ClaimedPhoneNumber', () => {
       await runToCompletion(event, settle);
       // THEN it took the one number nobody else declares
       expect(claimed().map((n) => n.phoneNumber)).toEqual([all[0]]);
+      // AND a second search with the same exclusions finds nothing left, though nine numbers are available
+      const second = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', ExcludedPhoneNumbers: all.slice(1) }), 'Second');
+      await expect(onEvent(second)).rejects.toThrow(/no phone number is available for country US, type DID/);
+      expect(claimed()).toHaveLength(1);
     });
 
     it('moves on to another candidate when it loses the race for one', async () => {
