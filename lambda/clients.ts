@@ -81,7 +81,9 @@ export class PhoneNumbersRetryStrategy implements RetryStrategyV2 {
   }
 }
 
-type AnyClient = ConnectClient | ChimeSDKVoiceClient;
+type CloudFormationModule = typeof import('@aws-sdk/client-cloudformation');
+type CloudFormationClient = InstanceType<CloudFormationModule['CloudFormationClient']>;
+type AnyClient = ConnectClient | ChimeSDKVoiceClient | CloudFormationClient;
 let cache = new Map<string, AnyClient>();
 
 /** Logs every AWS call once, with its final outcome (after retries). No inputs: nothing secret, nothing large. */
@@ -130,6 +132,26 @@ export function connect(region: string): ConnectClient {
 export function chime(region: string): ChimeSDKVoiceClient {
   return cached('chime', region, () =>
     new ChimeSDKVoiceClient({ region, maxAttempts: MAX_ATTEMPTS, retryStrategy: new PhoneNumbersRetryStrategy() }),
+  );
+}
+
+let cloudFormationModule: CloudFormationModule | undefined;
+
+/**
+ * The CloudFormation module, loaded on first use: most events never read their stack, so its load
+ * time stays out of the cold start (esbuild keeps a required CommonJS module lazy).
+ */
+export function cloudFormationSdk(): CloudFormationModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cloudFormationModule ??= require('@aws-sdk/client-cloudformation') as CloudFormationModule;
+  return cloudFormationModule;
+}
+
+/** The CloudFormation client of the stack's region (to read the stack's own status and template). */
+export function cloudFormation(region: string): CloudFormationClient {
+  const { CloudFormationClient } = cloudFormationSdk();
+  return cached('cloudformation', region, () =>
+    new CloudFormationClient({ region, maxAttempts: MAX_ATTEMPTS, retryStrategy: new PhoneNumbersRetryStrategy() }),
   );
 }
 
