@@ -160,6 +160,7 @@ export class LocalDeployer {
       ...(this.statusReason !== undefined ? { statusReason: this.statusReason } : {}),
       creationTime: this.creationTime,
       ...(this.lastUpdatedTime !== undefined ? { lastUpdatedTime: this.lastUpdatedTime } : {}),
+      parameters: this.parameterValues(this.visibleTemplate),
       template: JSON.parse(JSON.stringify(this.visibleTemplate)) as CfnTemplate,
       resources: this.stackStatus === 'DELETE_COMPLETE' ? [] : [...this.view.values()].map((r) => ({ ...r })),
     };
@@ -189,6 +190,16 @@ export class LocalDeployer {
 
   private now(): number {
     return this.options.clock?.now?.() ?? Date.now();
+  }
+
+  private parameterValues(template: CfnTemplate): Record<string, string> {
+    const given = this.options.parameters ?? {};
+    const out: Record<string, string> = {};
+    for (const [name, declared] of Object.entries(template.Parameters ?? {})) {
+      const value = has(given, name) ? given[name] : declared.Default;
+      if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : String(value);
+    }
+    return out;
   }
 
   private publish(): void {

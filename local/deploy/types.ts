@@ -138,6 +138,8 @@ export interface StackState {
   readonly statusReason?: string;
   readonly creationTime: number;
   readonly lastUpdatedTime?: number;
+  /** The template's parameters with the values in use (given, else Default). */
+  readonly parameters?: Record<string, string>;
   /**
    * The template CloudFormation holds in this phase: the new one during a create or an update and its
    * cleanup, the previous one during an update rollback and its cleanup.

@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseAuthorization } from './auth';
 import { CHIME_HANDLERS } from './chime';
+import { serveCloudFormation, StackRegistry } from './cloudformation';
 import { systemClock } from './clock';
 import { CONNECT_HANDLERS } from './connect';
 import type { Handler, OperationContext } from './context';
@@ -108,6 +109,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     churnWindowMs: options.churnWindowMs ?? DEFAULT_COOLDOWN_MS,
   });
   const faults = new FaultRegistry();
+  const stacks = new StackRegistry();
   const limiter = new RateLimiter({
     connectRate: options.connectRate,
     chimeRate: options.chimeRate,
@@ -213,6 +215,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
+    // CloudFormation (signing name `cloudformation`): the stacks the local deployer publishes.
+    const cfnAuth = parseAuthorization(req.headers);
+    if (cfnAuth.ok && cfnAuth.scope.service === 'cloudformation') {
+      const accountId = options.accounts?.[cfnAuth.scope.accessKeyId] ?? defaultAccountId;
+      serveCloudFormation(req, res, stacks, faults, { accountId, region: cfnAuth.scope.region }).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
     handle(req).then(({ reply, entry }) => {
       log.push({
         seq: ++seq,
@@ -282,5 +293,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       log = [];
     },
     snapshot: (scope) => state.snapshot(scope),
+    stacks,
   };
 }

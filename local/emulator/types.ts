@@ -2,6 +2,7 @@
  * Public interface of the local phone-number service. Tests, benchmarks and the local deploy rely
  * on exactly this shape; the implementation lives beside it.
  */
+import type { CloudFormationStacks } from './cloudformation';
 
 /** Time source. The emulator reads it for async transitions and cooldowns. */
 export interface Clock {
@@ -178,4 +179,11 @@ export interface Emulator {
   calls(): CallLogEntry[];
   clearCalls(): void;
   snapshot(scope?: Scope): Snapshot;
+
+  /**
+   * CloudFormation's view of the stacks the local deployer publishes here (LocalDeployer option
+   * `stacks: emulator.stacks`), served to the handler over the CloudFormation API (set
+   * AWS_ENDPOINT_URL_CLOUDFORMATION to `endpoint`): DescribeStacks, GetTemplate, DescribeStackResources.
+   */
+  readonly stacks: CloudFormationStacks;
 }
