@@ -37,8 +37,17 @@ export const CONNECT_SCOPED_ACTIONS = [
 ];
 /** Connect search and list actions: IAM offers no resource type for them, so they take '*'. */
 export const CONNECT_UNSCOPED_ACTIONS = ['connect:SearchAvailablePhoneNumbers', 'connect:ListPhoneNumbersV2'];
-/** Chime SDK Voice actions on a voice connector. */
-export const CHIME_SCOPED_ACTIONS = ['chime:AssociatePhoneNumbersWithVoiceConnector', 'chime:DisassociatePhoneNumbersFromVoiceConnector'];
+/**
+ * Chime SDK Voice actions on a voice connector. The tag actions record, on the connector a number was
+ * force-taken to, which connector it came from (so that a rollback puts it back there).
+ */
+export const CHIME_SCOPED_ACTIONS = [
+  'chime:AssociatePhoneNumbersWithVoiceConnector',
+  'chime:DisassociatePhoneNumbersFromVoiceConnector',
+  'chime:TagResource',
+  'chime:UntagResource',
+  'chime:ListTagsForResource',
+];
 /** Chime SDK Voice phone-number reads: IAM offers no resource type for them, so they take '*'. */
 export const CHIME_UNSCOPED_ACTIONS = ['chime:GetPhoneNumber'];
 
