@@ -14,6 +14,7 @@ import { ConnectClient } from '@aws-sdk/client-connect';
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import { DefaultRateLimiter } from '@smithy/core/retry';
 import type { InitializeHandler, InitializeHandlerArguments, HandlerExecutionContext, MetadataBearer, MiddlewareStack, RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
+import { remainingWorkMs } from './deadline';
 import { log } from './logger';
 
 export const MAX_ATTEMPTS = 12;
@@ -21,6 +22,30 @@ export const DEFAULT_RETRY_BASE_DELAY_MS = 500;
 /** The cap of one backoff, as a multiple of the base: 20 s at the default base. */
 export const MAX_RETRY_DELAY_FACTOR = 40;
 export const RETRY_BASE_DELAY_ENV = 'PHONE_NUMBERS_RETRY_BASE_DELAY_MS';
+/**
+ * Longest wait for one HTTP answer (the SDK has none by default: a call that hangs would hang until the
+ * Lambda timeout, and a claim sent just before it would leak). The outcome of a timed-out call is
+ * unknown; the callers that change numbers look for what it may have done (see resources/).
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+export const REQUEST_TIMEOUT_ENV = 'PHONE_NUMBERS_REQUEST_TIMEOUT_MS';
+const CONNECTION_TIMEOUT_MS = 5_000;
+
+function requestTimeoutMs(): number {
+  const parsed = Number(process.env[REQUEST_TIMEOUT_ENV]);
+  return Number.isFinite(parsed) && parsed > 0 ? parsed : DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+/** Settings every client shares: retries (below) and timeouts. */
+function clientSettings(region: string) {
+  const requestTimeout = requestTimeoutMs();
+  return {
+    region,
+    maxAttempts: MAX_ATTEMPTS,
+    retryStrategy: new PhoneNumbersRetryStrategy(),
+    requestHandler: { requestTimeout, connectionTimeout: Math.min(CONNECTION_TIMEOUT_MS, requestTimeout) },
+  };
+}
 
 /** Base of every backoff in the handler: SDK retries and the handler's own (e.g. ResourceInUse on release). */
 export function retryBaseDelayMs(): number {
@@ -72,6 +97,8 @@ export class PhoneNumbersRetryStrategy implements RetryStrategyV2 {
     const attempts = token.getRetryCount() + 1;
     if (!retryable || attempts >= this.maxAttempts) throw new Error('No retry token available');
     const delay = backoffDelayMs(token.getRetryCount());
+    // No retry that could not finish before the invocation's deadline: stop while cleanup is possible.
+    if (delay + requestTimeoutMs() > remainingWorkMs()) throw new Error('No retry token available: the invocation deadline is near');
     await this.rateLimiter.getSendToken();
     return new Token(attempts, delay);
   }
@@ -124,14 +151,14 @@ function cached<T extends AnyClient>(service: string, region: string, create: ()
 /** The Connect client of a region (the region of the ARN the call is about). */
 export function connect(region: string): ConnectClient {
   return cached('connect', region, () =>
-    new ConnectClient({ region, maxAttempts: MAX_ATTEMPTS, retryStrategy: new PhoneNumbersRetryStrategy() }),
+    new ConnectClient(clientSettings(region)),
   );
 }
 
 /** The Chime SDK Voice client of a region (the resource's Region property). */
 export function chime(region: string): ChimeSDKVoiceClient {
   return cached('chime', region, () =>
-    new ChimeSDKVoiceClient({ region, maxAttempts: MAX_ATTEMPTS, retryStrategy: new PhoneNumbersRetryStrategy() }),
+    new ChimeSDKVoiceClient(clientSettings(region)),
   );
 }
 
@@ -151,7 +178,7 @@ export function cloudFormationSdk(): CloudFormationModule {
 export function cloudFormation(region: string): CloudFormationClient {
   const { CloudFormationClient } = cloudFormationSdk();
   return cached('cloudformation', region, () =>
-    new CloudFormationClient({ region, maxAttempts: MAX_ATTEMPTS, retryStrategy: new PhoneNumbersRetryStrategy() }),
+    new CloudFormationClient(clientSettings(region)),
   );
 }
 
