@@ -34,6 +34,7 @@ import {
 } from '../contract';
 import { isNotFound } from '../aws-errors';
 import { connect } from '../clients';
+import { completionTimedOut, completionTimeoutMs } from '../deadline';
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
 import {
   associateFlow,
@@ -57,15 +58,6 @@ type Props = PhoneNumberFlowBindingProperties;
 type Event = CreateRequest | UpdateRequest | DeleteRequest | IsCompleteRequest;
 
 const PHYSICAL_ID_SUFFIX = '/contact-flow-binding';
-
-/**
- * How long a binding waits for its number to be CLAIMED in the flow's instance, from the event's start
- * (`CdkPhoneNumbersStartedAt`, set by onEvent): under the Provider waiter's 45 minutes, so the binding
- * fails with its own message rather than the waiter's.
- */
-export const BINDING_WAIT_LIMIT_MS = 40 * 60 * 1000;
-/** Event key (ms since epoch) the handler's onEvent sets and the framework passes on to isComplete. */
-export const STARTED_AT_KEY = 'CdkPhoneNumbersStartedAt';
 
 export const bindingPhysicalId = (phoneNumberArn: string): string => `${phoneNumberArn}${PHYSICAL_ID_SUFFIX}`;
 
@@ -317,12 +309,6 @@ async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
   return done;
 }
 
-function startedAt(e: IsCompleteRequest): number | undefined {
-  const raw = (e as unknown as Record<string, unknown>)[STARTED_AT_KEY];
-  const n = typeof raw === 'string' ? Number(raw) : raw;
-  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
-}
-
 /**
  * The intent tags as they were before this binding took the number over: `current` itself when another
  * binding (or none) owns it, else what the prior-* tags kept.
@@ -343,10 +329,11 @@ async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined
   const outcome = await bind(e, p, current);
   if (outcome === 'bound') await unbindOldInstance(p, old);
   if (outcome !== 'waiting') return { IsComplete: true };
-  const since = startedAt(e);
-  if (since !== undefined && Date.now() - since > BINDING_WAIT_LIMIT_MS) {
+  // The same completion deadline as a claim's (../deadline): well before the Provider waiter gives up,
+  // so the binding fails with its own message and a create can still put the number's tags back.
+  if (completionTimedOut(e)) {
     if (e.RequestType === 'Create') await revertIntent(p, tagsBefore(e, current));
-    throw new FlowBindingTimedOutError(p, current, Date.now() - since);
+    throw new FlowBindingTimedOutError(p, current, completionTimeoutMs());
   }
   return { IsComplete: false };
 }

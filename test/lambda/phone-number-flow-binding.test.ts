@@ -3,7 +3,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ConnectClient, DescribePhoneNumberCommand, UntagResourceCommand, UpdatePhoneNumberCommand, type ClaimedPhoneNumberSummary } from '@aws-sdk/client-connect';
 import { BINDING_TAG, bindDeclaredFlow, FLOW_TAG, PRIOR_BINDING_TAG, PRIOR_FLOW_TAG } from '../../lambda/flow-intent';
 import { isComplete, onEvent } from '../../lambda/index';
-import { BINDING_WAIT_LIMIT_MS, bindingPhysicalId, STARTED_AT_KEY } from '../../lambda/resources/phone-number-flow-binding';
+import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
+import { bindingPhysicalId } from '../../lambda/resources/phone-number-flow-binding';
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { createManualClock, type Emulator } from '../../local/emulator';
 import { afterOnEvent, ALT_REGION, BINDING, bindingProps, createEvent, deleteEvent, mutating, operations, REGION, STACK_NAME, startTestEmulator, updateEvent } from './fixtures';
@@ -313,10 +314,10 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       it('fails naming the number, where it is and the fix when it never arrives in time', async () => {
         await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
         const event = createEvent(BINDING, forward(), 'New');
-        const request = { ...afterOnEvent(event, await onEvent(event)), [STARTED_AT_KEY]: Date.now() - BINDING_WAIT_LIMIT_MS - 1 };
+        const request = { ...afterOnEvent(event, await onEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
         const failure = isComplete(request as never);
         await expect(failure).rejects.toThrow(
-          `the number '${number}' did not arrive in the instance of the flow '${c}' within 40 minutes (it is CLAIMED in '${inst1}'). ` +
+          `the number '${number}' did not arrive in the instance of the flow '${c}' within 30 minutes (it is CLAIMED in '${inst1}'). ` +
             'Claim or move the number to that instance (ClaimedPhoneNumber targetArn), or bind a flow of the instance the number is in.',
         );
         await expect(failure).rejects.toMatchObject({ name: 'FlowBindingTimedOutError' });
@@ -328,7 +329,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
 
       it('keeps waiting (no failure) within the limit', async () => {
         const event = createEvent(BINDING, forward());
-        const request = { ...afterOnEvent(event, await onEvent(event)), [STARTED_AT_KEY]: Date.now() - BINDING_WAIT_LIMIT_MS + 60_000 };
+        const request = { ...afterOnEvent(event, await onEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS + 60_000 };
         await expect(isComplete(request as never)).resolves.toEqual({ IsComplete: false });
       });
 
