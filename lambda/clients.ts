@@ -43,7 +43,7 @@ function clientSettings(region: string) {
     region,
     maxAttempts: MAX_ATTEMPTS,
     retryStrategy: new PhoneNumbersRetryStrategy(),
-    requestHandler: { requestTimeout, connectionTimeout: Math.min(CONNECTION_TIMEOUT_MS, requestTimeout) },
+    requestHandler: { requestTimeout, connectionTimeout: Math.min(CONNECTION_TIMEOUT_MS, requestTimeout), throwOnRequestTimeout: true },
   };
 }
 
