@@ -223,6 +223,33 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
     });
   });
 
+  describe('item 10: the lookup of the numbers a resource owns reads them all', () => {
+    it('rolls a replacement back to the original number found after 60 others (rollback as Update then Delete)', async () => {
+      await start();
+      for (let i = 0; i < 60; i++) {
+        w.emu.seedClaimedNumber({ phoneNumber: `+1206555${String(2000 + i)}`, targetArn: instance1, tags: { [OWNER_TAG]: `Other/N${i}@c0` } });
+      }
+      w.emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+13125550100'] });
+      const d = w.deployer({ replacementRollback: 'update-then-delete' });
+      const search = newStack();
+      new ClaimedPhoneNumber(search, 'Support', { targetArn: instance1, countryCode: 'US', prefix: '+1206', removalPolicy: RemovalPolicy.DESTROY });
+      await d.deploy(search);
+      const original = d.resources()[0].physicalResourceId;
+      const pinned = newStack();
+      const support = new ClaimedPhoneNumber(pinned, 'Support', { targetArn: instance1, phoneNumber: '+13125550100', removalPolicy: RemovalPolicy.DESTROY });
+      breakAfter(pinned, support);
+      w.emu.clearCalls();
+
+      await expect(d.deploy(pinned)).rejects.toThrow(DeployFailedError);
+
+      expect(d.resources()[0].physicalResourceId).toBe(original);
+      expect(byNumber('+13125550100')).toBeUndefined(); // the replacement's number was released
+      expect(claimed().find((c) => c.phoneNumberArn === original)?.status).toBe('CLAIMED');
+      expect(calls('ClaimPhoneNumber')).toHaveLength(1); // the pin's; the rollback claimed nothing
+      expect(d.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    });
+  });
+
   describe('item 11: a claim whose answer never comes', () => {
     it('stops at the request timeout and answers the number the claim took, leaking nothing', async () => {
       await start({ PHONE_NUMBERS_REQUEST_TIMEOUT_MS: '200' });
