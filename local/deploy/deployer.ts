@@ -366,6 +366,11 @@ export class LocalDeployer {
   }
 
   private async send(phase: Phase, event: CustomResourceEvent): Promise<ProviderOutcome> {
+    const progress = {
+      phase, logicalId: event.LogicalResourceId, resourceType: event.ResourceType, requestType: event.RequestType,
+      physicalResourceId: event.PhysicalResourceId,
+    };
+    this.options.onRequest?.({ stage: 'start', ...progress });
     const outcome = await sendRequest(this.functions, event, {
       maxPolls: this.options.maxPolls ?? DEFAULT_MAX_POLLS,
       pollIntervalMs: this.options.pollIntervalMs ?? 0,
@@ -387,6 +392,7 @@ export class LocalDeployer {
       reason: outcome.reason,
       polls: outcome.polls,
     });
+    this.options.onRequest?.({ stage: 'end', ...progress, status: outcome.status, reason: outcome.reason });
     return outcome;
   }
 }

@@ -113,6 +113,20 @@ export interface LocalDeployerOptions {
   readonly newRequestId?: () => string;
   /** Name of the handler function, used in failure reasons ("Logs: /aws/lambda/<name>"). @default 'local-provider-handler' */
   readonly functionName?: string;
+  /** Called before each request is sent ('start') and once its outcome is known ('end'), in order. */
+  readonly onRequest?: (progress: RequestProgress) => void;
+}
+
+export interface RequestProgress {
+  readonly stage: 'start' | 'end';
+  readonly phase: Phase;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly requestType: RequestType;
+  readonly physicalResourceId?: string;
+  /** On 'end'. */
+  readonly status?: 'SUCCESS' | 'FAILED';
+  readonly reason?: string;
 }
 
 /** Which stack operation a request belongs to. */
