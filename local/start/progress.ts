@@ -64,7 +64,8 @@ export class ProgressPrinter {
     }
     if (p.phase !== 'rollback') this.done++;
     const failed = p.status === 'FAILED';
-    this.line(`${verb}_${failed ? 'FAILED' : 'COMPLETE'}`, p.resourceType, p.logicalId + (failed && p.reason ? ` ${firstLine(p.reason)}` : ''));
+    const suffix = (p.phase === 'rollback' ? ' (rollback)' : '') + (failed && p.reason ? ` ${firstLine(p.reason)}` : '');
+    this.line(`${verb}_${failed ? 'FAILED' : 'COMPLETE'}`, p.resourceType, p.logicalId + suffix);
   };
 
   /** Ends the operation with the stack's final status. */

@@ -134,7 +134,8 @@ export function seedFromAssembly(emu: Emulator, stacks: readonly AssemblyStack[]
         const v = value(key);
         if (typeof v === 'string' && !v.includes('local-placeholder')) return v;
         if (raw[key] !== undefined && key !== 'PhoneNumberArn' && key !== 'PhoneNumberTargetArn') {
-          notes.push(`${stack.name}/${logicalId}: ${key} is not a literal value (${JSON.stringify(raw[key])}); the stand-in cannot be seeded with it`);
+          notes.push(`${stack.name}/${logicalId}: ${key} is ${describeValue(raw[key], stack)}, not a literal value: the stand-in cannot be seeded with it ` +
+            'and the deploy will fail there. Pass the real ARN or number as a literal (e.g. from CDK context) to try it locally.');
         }
         return undefined;
       };
@@ -172,6 +173,19 @@ export function seedFromAssembly(emu: Emulator, stacks: readonly AssemblyStack[]
   for (const n of c.chime.values()) emu.seedChimeNumber(n);
   if (c.chime.size > 0) lines.push({ label: 'Chime inventory numbers', value: [...c.chime.values()].map((n) => n.phoneNumber).join(', ') });
   return { lines, chimeNumbers: [...c.chime.values()].map(({ region, phoneNumber }) => ({ region, phoneNumber })), notes };
+}
+
+/** 'Fn::GetAtt Instance.Arn (AWS::Connect::Instance, not run locally)' or the JSON of the value. */
+function describeValue(value: Json, stack: AssemblyStack): string {
+  const entries = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value) : [];
+  if (entries.length === 1 && (entries[0][0] === 'Ref' || entries[0][0] === 'Fn::GetAtt')) {
+    const [fn, arg] = entries[0];
+    const target = Array.isArray(arg) ? String(arg[0]) : String(arg).split('.')[0];
+    const shown = Array.isArray(arg) ? arg.join('.') : String(arg);
+    const type = stack.template.Resources[target]?.Type;
+    return `${fn} ${shown}${type ? ` (${type}, which a local run does not create)` : ''}`;
+  }
+  return JSON.stringify(value);
 }
 
 function collectFlow(c: Collected, arn: string | undefined): void {
