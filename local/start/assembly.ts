@@ -136,7 +136,9 @@ export function synthesizeExample(outdir: string, context: Record<string, string
   const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { buildExampleApp } = require('../../bin/app') as typeof import('../../bin/app');
-  const app = new App({ outdir, context });
+  // CDK's built-in template validation (a WebAssembly engine) costs seconds at every synth, and a
+  // local run ignores the resources it checks; `npx cdk synth` still runs it.
+  const app = new App({ outdir, context, builtinCloudFormationValidation: false });
   buildExampleApp(app);
   app.synth();
   return readAssembly(outdir);

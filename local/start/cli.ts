@@ -3,9 +3,17 @@
  * Exit code 0 when every step succeeded, 1 for a bad flag, an assembly without this library's
  * resources, or a failed deploy or destroy.
  */
-import { runStart } from './run';
+import { parseArgs, StartUsageError } from './args';
 
 async function main(): Promise<void> {
+  try {
+    parseArgs(process.argv.slice(2)); // a bad flag is answered before the rest of the program loads
+  } catch (err) {
+    if (!(err instanceof StartUsageError)) throw err;
+    process.stderr.write(`npm start: ${err.message}\n`);
+    process.exit(1);
+  }
+  const { runStart } = await import('./run');
   const { code, standIn } = await runStart(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
   if (!standIn) process.exit(code);
   let stopping = false;

@@ -14,7 +14,7 @@ import { AssemblyError, REPO_BUNDLE, readAssembly, stacksWithLibraryResources, s
 import { compareWithResult, planChange, type PlannedChange } from './plan';
 import { ProgressPrinter } from './progress';
 import { seedExample, seedFromAssembly, type SeedReport } from './seed';
-import { POLL_INTERVAL_MS, SIMULATED_ASYNC_MS, startStandIn, type StandIn } from './stand-in';
+import type { StandIn } from './stand-in';
 import { formatStateTable, stateRows, type StateScope } from './state-table';
 import { colorEnabled, formatDuration, formatTable, makeStyle, type Style } from './style';
 
@@ -201,6 +201,8 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
       stacks = synthesizeExample(session.tempDir());
     }
     const first = stacks[0];
+    // Loaded only now: a bad --app answers without loading the emulator, the deployer and the SDK.
+    const { POLL_INTERVAL_MS, SIMULATED_ASYNC_MS, startStandIn } = await import('./stand-in');
     session.out(style.bold(`cdk-phone-numbers: ${opts.appDir ? `your cloud assembly ${opts.appDir}` : 'the example app (bin/app.ts)'} on a local stand-in for Amazon Connect and Chime SDK Voice`));
     session.out(`Nothing reaches AWS: the handler bundle runs in this process against an emulator on 127.0.0.1.`);
     session.out(`Time is compressed: a claim or a move stays IN_PROGRESS for ${SIMULATED_ASYNC_MS / 1000} s and the Provider polls every ${POLL_INTERVAL_MS / 1000} s`);
