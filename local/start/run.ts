@@ -74,7 +74,8 @@ class Session {
     );
     this.out();
     this.out(this.style.bold(title));
-    for (const line of formatStateTable(rows, this.style)) this.out(`  ${line}`);
+    if (rows.length === 0) this.out('  (no numbers claimed in Connect, no Chime inventory numbers)');
+    else for (const line of formatStateTable(rows, this.style)) this.out(`  ${line}`);
   }
 
   cleanup(): void {
@@ -144,6 +145,7 @@ async function destroyAll(session: Session): Promise<void> {
     const before = d.deployer.resources();
     const retainedBefore = d.deployer.retained.length;
     const requestsBefore = d.deployer.requests.length;
+    const callsBefore = session.standIn?.emulator.calls().length ?? 0;
     d.progress.begin('DELETE', before.length, d.deployer);
     try {
       await d.deployer.destroy();
@@ -154,6 +156,9 @@ async function destroyAll(session: Session): Promise<void> {
     }
     const retained = d.deployer.retained.slice(retainedBefore).filter((r) => r.phase === 'destroy');
     session.counts.deleted += d.deployer.requests.slice(requestsBefore).filter((r) => r.status === 'SUCCESS').length;
+    for (const number of releasedSince(session, callsBefore, before)) {
+      session.out(`  released (RemovalPolicy.DESTROY): ${session.style.red(number)}: back to AWS, in cooldown before anyone can claim it again`);
+    }
     for (const r of retained) {
       const number = before.find((b) => b.logicalId === r.logicalId)?.data.PhoneNumber;
       session.counts.retained.push(typeof number === 'string' ? number : r.physicalResourceId);
@@ -168,6 +173,20 @@ function handlerLabel(s: AssemblyStack): string {
   if (s.handlerSource === 'checkout') return `${repo} (the assembly ships none this program can find)`;
   const same = fs.existsSync(REPO_BUNDLE) && fs.readFileSync(s.handlerFile).equals(fs.readFileSync(REPO_BUNDLE));
   return same ? `${repo} (as the assembly ships it)` : `the bundle the assembly ships (${s.handlerFile})`;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** Numbers released (successful ReleasePhoneNumber calls) since the call log had `from` entries. */
+function releasedSince(session: Session, from: number, known: ReadonlyArray<{ physicalResourceId: string; data: Record<string, unknown> }>): string[] {
+  const calls = session.standIn?.emulator.calls().slice(from) ?? [];
+  return calls
+    .filter((c) => c.operation === 'ReleasePhoneNumber' && c.status < 300)
+    .map((c) => {
+      const id = String(c.input.PhoneNumberId ?? '');
+      const r = known.find((k) => k.physicalResourceId === id || k.physicalResourceId.endsWith(`/${id}`));
+      return typeof r?.data.PhoneNumber === 'string' ? r.data.PhoneNumber : id;
+    });
 }
 
 function releasedCount(session: Session): number {
@@ -260,9 +279,9 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     const steps = opts.deployOnly
       ? `deployed ${session.counts.created} resources`
       : `deployed ${session.counts.created} resources, ${exampleSecond ? `changed ${session.counts.changed}, ` : ''}destroyed ${session.counts.deleted}; ` +
-        `${session.counts.retained.length} numbers kept claimed under RETAIN (${session.counts.retained.join(', ') || 'none'})`;
+        `${plural(session.counts.retained.length, 'number', 'numbers')} kept claimed under RETAIN (${session.counts.retained.join(', ') || 'none'})`;
     session.out();
-    session.out(style.green(`OK: ${steps}; ${released} numbers released; ${realSeconds} s real time for ${formatDuration(simulated)} of simulated service time.`));
+    session.out(style.green(`OK: ${steps}; ${plural(released, 'number', 'numbers')} released; ${realSeconds} s real time for ${formatDuration(simulated)} of simulated service time.`));
     keep = opts.keep;
     if (keep) printKeep(session, standIn);
     return { code: 0, standIn: keep ? standIn : undefined };
