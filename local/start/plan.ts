@@ -106,6 +106,9 @@ function planBinding(id: string, type: string, p: Props, before: DeployedResourc
   const oldInstance = parseContactFlowArn(String(old.ContactFlowArn))?.instanceId;
   const newInstance = parseContactFlowArn(String(p.ContactFlowArn))?.instanceId;
   if (moved) {
+    // "the API switches only the phone number to a new instance or traffic distribution group. It doesn't
+    // migrate the flow configuration of the phone number": Amazon Connect API Reference, UpdatePhoneNumber,
+    // https://docs.aws.amazon.com/connect/latest/APIReference/API_UpdatePhoneNumber.html
     effects.push(`${number}: its move drops the binding to ${flowName(str(old.ContactFlowArn))} (Connect does not carry it along)`);
     effects.push(`${number}: bound to ${flowName(str(p.ContactFlowArn))}${oldInstance !== newInstance ? ' in the new instance' : ''}, after the move`);
   } else if (p.ContactFlowArn !== old.ContactFlowArn) {
