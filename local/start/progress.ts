@@ -25,6 +25,7 @@ export class ProgressPrinter {
   private sawCleanup = false;
   private sawRollback = false;
   private deployer: LocalDeployer | undefined;
+  private typeOf: (logicalId: string) => string | undefined = () => undefined;
 
   constructor(
     private readonly write: (line: string) => void,
@@ -33,8 +34,12 @@ export class ProgressPrinter {
     private readonly stackName: string,
   ) {}
 
-  /** Starts an operation of `total` resource events (n/total counts them as they complete). */
-  begin(operation: StackOperation, total: number, deployer: LocalDeployer): void {
+  /**
+   * Starts an operation of `total` resource events (n/total counts them as they complete). `typeOf`
+   * gives the type of a logical id in the templates involved (a retained resource sends no request).
+   */
+  begin(operation: StackOperation, total: number, deployer: LocalDeployer, typeOf: (logicalId: string) => string | undefined): void {
+    this.typeOf = typeOf;
     this.operation = operation;
     this.total = total;
     this.done = 0;
@@ -79,7 +84,7 @@ export class ProgressPrinter {
     const retained: readonly RetainedEntry[] = this.deployer?.retained ?? [];
     for (const r of retained.slice(this.printedRetained)) {
       this.done++;
-      const type = this.deployer?.resources().find((d) => d.logicalId === r.logicalId)?.type ?? 'Custom::ClaimedPhoneNumber';
+      const type = this.typeOf(r.logicalId) ?? 'Custom::Unknown';
       this.line('DELETE_SKIPPED', type, `${r.logicalId} (${r.policy} Retain: ${phoneNumberArnName(r.physicalResourceId)})`);
     }
     this.printedRetained = retained.length;

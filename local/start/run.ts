@@ -46,7 +46,7 @@ class Session {
   standIn: StandIn | undefined;
   seed: SeedReport | undefined;
   scopes: StateScope[] = [];
-  readonly counts = { created: 0, changed: 0, deleted: 0, retained: [] as string[], released: 0 };
+  readonly counts = { created: 0, changed: 0, deleted: 0, retained: [] as string[] };
 
   constructor(readonly opts: StartOptions, readonly io: StartIo, readonly style: Style) {}
 
@@ -91,7 +91,8 @@ function scopesOf(stacks: readonly AssemblyStack[]): StateScope[] {
 /** Deploys the stack's template; `total` is the number of resource events expected (n/total). */
 async function deployStack(d: Deployed, label: string, total: number): Promise<DeployResult> {
   const operation = d.deployer.deployedTemplate ? 'UPDATE' : 'CREATE';
-  d.progress.begin(operation, total, d.deployer);
+  const previous = d.deployer.deployedTemplate;
+  d.progress.begin(operation, total, d.deployer, (id) => d.stack.template.Resources[id]?.Type ?? previous?.Resources[id]?.Type);
   try {
     const result = await d.deployer.deploy(d.stack.template);
     d.progress.end(`${operation}_COMPLETE`);
@@ -145,7 +146,8 @@ async function destroyAll(session: Session): Promise<void> {
     const retainedBefore = d.deployer.retained.length;
     const requestsBefore = d.deployer.requests.length;
     const callsBefore = session.standIn?.emulator.calls().length ?? 0;
-    d.progress.begin('DELETE', before.length, d.deployer);
+    const template = d.deployer.deployedTemplate;
+    d.progress.begin('DELETE', before.length, d.deployer, (id) => template?.Resources[id]?.Type);
     try {
       await d.deployer.destroy();
       d.progress.end('DELETE_COMPLETE');
@@ -159,9 +161,14 @@ async function destroyAll(session: Session): Promise<void> {
       session.out(`  released (RemovalPolicy.DESTROY): ${session.style.red(number)}: back to AWS, in cooldown before anyone can claim it again`);
     }
     for (const r of retained) {
-      const number = before.find((b) => b.logicalId === r.logicalId)?.data.PhoneNumber;
-      session.counts.retained.push(typeof number === 'string' ? number : r.physicalResourceId);
-      session.out(`  kept under RemovalPolicy.RETAIN: ${session.style.yellow(typeof number === 'string' ? number : r.physicalResourceId)} (${r.logicalId}): still claimed and billed, now in no stack`);
+      const resource = before.find((b) => b.logicalId === r.logicalId);
+      const number = resource?.data.PhoneNumber;
+      if (resource?.type === 'Custom::ClaimedPhoneNumber' && typeof number === 'string') {
+        session.counts.retained.push(number);
+        session.out(`  kept under RemovalPolicy.RETAIN: ${session.style.yellow(number)} (${r.logicalId}): still claimed and billed, now in no stack`);
+      } else {
+        session.out(`  kept under RemovalPolicy.RETAIN: ${r.logicalId} (${resource?.type ?? 'unknown type'}): left as it is, now in no stack`);
+      }
     }
   }
   session.printState('After destroy:');
@@ -276,8 +283,8 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     const realSeconds = process.uptime().toFixed(1); // the whole process: start-up and synth included
     const released = releasedCount(session);
     const steps = opts.deployOnly
-      ? `deployed ${session.counts.created} resources`
-      : `deployed ${session.counts.created} resources, ${exampleSecond ? `changed ${session.counts.changed}, ` : ''}destroyed ${session.counts.deleted}; ` +
+      ? `deployed ${plural(session.counts.created, 'resource', 'resources')}`
+      : `deployed ${plural(session.counts.created, 'resource', 'resources')}, ${exampleSecond ? `changed ${session.counts.changed}, ` : ''}destroyed ${session.counts.deleted}; ` +
         `${plural(session.counts.retained.length, 'number', 'numbers')} kept claimed under RETAIN (${session.counts.retained.join(', ') || 'none'})`;
     session.out();
     session.out(style.green(`OK: ${steps}; ${plural(released, 'number', 'numbers')} released; ${realSeconds} s real time for ${formatDuration(simulated)} of simulated service time.`));

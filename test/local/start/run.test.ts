@@ -58,6 +58,20 @@ describe('npm start on an assembly (runStart --app)', () => {
     expect(out.slice(out.indexOf('After destroy:'))).toContain('(no numbers claimed in Connect, no Chime inventory numbers)');
   });
 
+  it('shows a retained resource of any type as skipped on destroy, and what it left in place', async () => {
+    const c = capture();
+    const trunk = { ...(FAILING_CLAIM.Trunk as object), DeletionPolicy: 'Retain' };
+
+    const { code } = await runStart(['--app', assembly({ Trunk: trunk })], c.io);
+
+    expect(code).toBe(0);
+    const out = c.stdout();
+    expect(out).toMatch(/Phones \| 1\/1 \| +\+0:00 \| DELETE_SKIPPED +\| Custom::VoiceConnectorNumbers +\| Trunk \(DeletionPolicy Retain: /);
+    expect(out).toContain('kept under RemovalPolicy.RETAIN: Trunk (Custom::VoiceConnectorNumbers): left as it is, now in no stack');
+    expect(out.slice(out.indexOf('After destroy:'))).toMatch(/- +\+12065550150 +- +- +abcdef1ghij2klmno3pqr4 +ASSOCIATED +-\n/);
+    expect(out).toMatch(/OK: deployed 1 resource, destroyed 0; 0 numbers kept claimed under RETAIN \(none\);/);
+  });
+
   it('fails a deploy naming the resource and the reason, shows the rollback and the stand-in state, and exits 1', async () => {
     const c = capture();
 
