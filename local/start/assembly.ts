@@ -109,9 +109,13 @@ export function readAssembly(dir: string): AssemblyStack[] {
     const templateFile = path.join(dir, artifact.properties.templateFile);
     const template = loadTemplate(templateFile);
     const libraryResources = Object.entries(template.Resources).filter(([, r]) => LIBRARY_TYPES.includes(r.Type)).map(([logicalId]) => logicalId);
-    stacks.push({
-      name: artifact.displayName ?? id, ...parseEnvironment(artifact.environment), templateFile, template, libraryResources, ...handlerOf(dir, template),
-    });
+    let env = parseEnvironment(artifact.environment);
+    if (!env.envKnown) {
+      // An environment-agnostic stack: the account and region of the first Connect ARN its resources name.
+      const named = /arn:aws[a-z-]*:connect:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):/.exec(JSON.stringify(libraryResources.map((r) => template.Resources[r])));
+      if (named) env = { account: named[2], region: named[1], envKnown: false };
+    }
+    stacks.push({ name: artifact.displayName ?? id, ...env, templateFile, template, libraryResources, ...handlerOf(dir, template) });
   }
   return stacks;
 }

@@ -257,7 +257,7 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     for (const l of session.seed.lines) session.out(`  ${l.label.padEnd(width)}  ${l.value}`);
     for (const note of session.seed.notes) session.out(style.yellow(`  note: ${note}`));
     for (const s of stacks) {
-      session.out(style.dim(`  ${s.name}: ${s.libraryResources.length} resources of this library; handler: ${handlerLabel(s)}${s.envKnown ? '' : ` (environment-agnostic stack: account ${s.account}, region ${s.region} assumed)`}`));
+      session.out(style.dim(`  ${s.name}: ${s.libraryResources.length} resources of this library; handler: ${handlerLabel(s)}${s.envKnown ? '' : ` (environment-agnostic stack: account ${s.account}, region ${s.region} taken from its ARNs or the defaults)`}`));
     }
 
     // ---- 1. deploy ----

@@ -13,12 +13,12 @@ type Resources = Record<string, unknown>;
 const token = { 'Fn::GetAtt': ['ProviderFn', 'Arn'] };
 
 /** An assembly of one stack (environment aws://123456789012/us-east-1) with these resources. */
-export function writeAssembly(resources: Resources, stackName = 'Phones'): string {
+export function writeAssembly(resources: Resources, stackName = 'Phones', environment = 'aws://123456789012/us-east-1'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-test-assembly-'));
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({
     version: '55.0.0',
     artifacts: {
-      [stackName]: { type: 'aws:cloudformation:stack', environment: 'aws://123456789012/us-east-1', properties: { templateFile: `${stackName}.template.json` } },
+      [stackName]: { type: 'aws:cloudformation:stack', environment, properties: { templateFile: `${stackName}.template.json` } },
     },
   }));
   fs.writeFileSync(path.join(dir, `${stackName}.template.json`), JSON.stringify({

@@ -72,6 +72,24 @@ describe('npm start on an assembly (runStart --app)', () => {
     expect(out).toMatch(/OK: deployed 1 resource, destroyed 0; 0 numbers kept claimed under RETAIN \(none\);/);
   });
 
+  it('takes the account and region of an environment-agnostic stack from the ARNs its resources name', async () => {
+    const c = capture();
+    const instanceArn = 'arn:aws:connect:eu-west-2:111122223333:instance/0c4b8e2f-6a1d-4f3e-9b7c-5d2a1e0f8c93';
+    const dir = writeAssembly({
+      Main: {
+        Type: 'Custom::ClaimedPhoneNumber', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
+        Properties: { ServiceToken: { 'Fn::GetAtt': ['ProviderFn', 'Arn'] }, FormatVersion: '1', TargetArn: instanceArn, PhoneNumber: '+12065550123', RemovalPolicy: 'retain' },
+      },
+    }, 'Agnostic', 'aws://unknown-account/unknown-region');
+    dirs.push(dir);
+
+    const { code } = await runStart(['--app', dir, '--deploy-only'], c.io);
+
+    expect({ code, stderr: c.stderr() }).toEqual({ code: 0, stderr: '' });
+    expect(c.stdout()).toContain('(environment-agnostic stack: account 111122223333, region eu-west-2 taken from its ARNs or the defaults)');
+    expect(c.stdout()).toMatch(/Main +\+12065550123 +instance 0c4b8e2f… +- +- +CLAIMED +Agnostic\/Main \(claimed\)/);
+  });
+
   it('fails a deploy naming the resource and the reason, shows the rollback and the stand-in state, and exits 1', async () => {
     const c = capture();
 
