@@ -12,7 +12,7 @@ import { parseArgs, StartUsageError, USAGE, type StartOptions } from './args';
 import { AssemblyError, REPO_BUNDLE, readAssembly, stacksWithLibraryResources, synthesizeExample, type AssemblyStack } from './assembly';
 import { compareWithResult, planChange, type PlannedChange } from './plan';
 import { ProgressPrinter } from './progress';
-import { seedExample, seedFromAssembly, type SeedReport } from './seed';
+import { seedExample, seedFromAssembly, SPARE_TRUNK_NUMBER, type SeedReport } from './seed';
 import type { StandIn } from './stand-in';
 import { formatStateTable, stateRows, type StateScope } from './state-table';
 import { colorEnabled, formatDuration, formatTable, makeStyle, type Style } from './style';
@@ -235,22 +235,18 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     session.out(`the stack's other resources (the handler function, roles, log groups) are taken as deployed.`);
 
     // ---- the stand-in ----
-    const standIn = await startStandIn({ accountId: first.account, region: first.region });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const defaults = opts.appDir ? undefined : (require('../../bin/app') as typeof import('../../bin/app')).EXAMPLE_DEFAULTS;
+    const trunkNumbers = defaults ? defaults.trunkNumbers.split(',') : [];
+    const standIn = await startStandIn({ accountId: first.account, region: first.region }, (emulator) =>
+      defaults ? seedExample(emulator, { ...defaults, trunkNumbers }) : { ...seedFromAssembly(emulator, stacks), secondInstanceArn: undefined, secondFlowArn: undefined });
     session.standIn = standIn;
+    session.seed = standIn.seeded;
     session.scopes = scopesOf(stacks);
-    let exampleSecond: { instanceArn: string; flowArn: string } | undefined;
-    let exampleTrunk: string[] = [];
-    if (opts.appDir) {
-      session.seed = seedFromAssembly(standIn.emulator, stacks);
-    } else {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { EXAMPLE_DEFAULTS } = require('../../bin/app') as typeof import('../../bin/app');
-      const trunkNumbers = EXAMPLE_DEFAULTS.trunkNumbers.split(',');
-      const seeded = seedExample(standIn.emulator, { ...EXAMPLE_DEFAULTS, trunkNumbers });
-      session.seed = seeded;
-      exampleSecond = { instanceArn: seeded.secondInstanceArn, flowArn: seeded.secondFlowArn };
-      exampleTrunk = [...trunkNumbers.slice(1), seeded.chimeNumbers[seeded.chimeNumbers.length - 1].phoneNumber];
-    }
+    const { secondInstanceArn, secondFlowArn } = standIn.seeded;
+    const exampleSecond = secondInstanceArn && secondFlowArn ? { instanceArn: secondInstanceArn, flowArn: secondFlowArn } : undefined;
+    // The example change: the first trunk number leaves the list, the spare one joins it.
+    const exampleTrunk = [...trunkNumbers.slice(1), SPARE_TRUNK_NUMBER];
     session.out();
     session.out(style.bold(`Stand-in at ${standIn.emulator.endpoint}, seeded with:`));
     const width = Math.max(...session.seed.lines.map((l) => l.label.length));

@@ -37,8 +37,10 @@ export function createSimulatedClock(startEpochMs: number): SimulatedClock {
   };
 }
 
-export interface StandIn {
+export interface StandIn<Seeded = unknown> {
   readonly emulator: Emulator;
+  /** What the seed function returned. */
+  readonly seeded: Seeded;
   readonly clock: SimulatedClock;
   readonly startedAt: number;
   /** The variables that point the AWS SDK / CLI at the stand-in (also set in this process for the handler). */
@@ -51,15 +53,24 @@ export interface StandIn {
 export const LOCAL_ACCESS_KEY_ID = 'AKIALOCALSTANDIN0001';
 
 /**
- * Starts the emulator for this account (and the stack's region as the SDK default) and sets the
- * handler's environment in this process. The handler's retries back off in milliseconds; its logs are
- * silenced (failures reach the output as the reason CloudFormation would show).
+ * Starts the emulator for this account (and the stack's region as the SDK default), seeds it, and
+ * sets the handler's environment in this process. The handler's retries back off in milliseconds; its
+ * logs are silenced (failures reach the output as the reason CloudFormation would show).
  */
-export async function startStandIn(scope: { readonly accountId: string; readonly region: string }): Promise<StandIn> {
+export async function startStandIn<Seeded>(
+  scope: { readonly accountId: string; readonly region: string }, seed: (emulator: Emulator) => Seeded,
+): Promise<StandIn<Seeded>> {
   const startedAt = Date.now();
   const clock = createSimulatedClock(startedAt);
   // rateScale: the handler's retries would otherwise dominate a compressed run; throttling is not what this shows.
   const emulator = await startEmulator({ port: 0, clock, defaultAccountId: scope.accountId, asyncDelayMs: SIMULATED_ASYNC_MS, rateScale: 1000 });
+  let seeded: Seeded;
+  try {
+    seeded = seed(emulator);
+  } catch (err) {
+    await emulator.stop();
+    throw err;
+  }
   const sdkEnvironment = {
     AWS_ENDPOINT_URL_CONNECT: emulator.endpoint,
     AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emulator.endpoint,
@@ -80,6 +91,7 @@ export async function startStandIn(scope: { readonly accountId: string; readonly
 
   return {
     emulator,
+    seeded,
     clock,
     startedAt,
     sdkEnvironment,
