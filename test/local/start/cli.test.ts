@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NO_LIBRARY_RESOURCES, writeAssembly } from './fixtures';
+import { ConnectClient, ListPhoneNumbersV2Command } from '@aws-sdk/client-connect';
+import { INSTANCE_ARN, NO_LIBRARY_RESOURCES, SEARCH_AND_BIND, writeAssembly } from './fixtures';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -87,5 +88,38 @@ describe('npm start', () => {
     expect(noResources.stderr).toContain(`--app ${dir}: no resources of cdk-phone-numbers`);
     expect(noResources.stderr).toContain('(stacks Other, none with them)');
     expect(noResources.stdout).toBe('');
+  }, 60_000);
+
+  it('--keep serves until SIGTERM, at the endpoint and with the variables it prints, then exits 0', async () => {
+    const dir = writeAssembly(SEARCH_AND_BIND);
+    dirs.push(dir);
+    // The program itself, as the start script runs it (without npm, which would die of the signal itself
+    // and hide the program's exit code).
+    const tsNode = path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node');
+    const child = spawn(tsNode, ['--transpile-only', 'local/start/cli.ts', '--app', dir, '--deploy-only', '--keep', '--no-color'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let out = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString('utf8');
+          if (/export AWS_REGION=\S+\n/.test(out)) resolve();
+        });
+        child.stderr.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+        child.once('exit', (code) => reject(new Error(`npm start exited early (${code}):\n${out}`)));
+      });
+      const vars = Object.fromEntries([...out.matchAll(/export (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+      const connect = new ConnectClient({
+        region: vars.AWS_REGION, endpoint: vars.AWS_ENDPOINT_URL_CONNECT,
+        credentials: { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY },
+      });
+      const listed = await connect.send(new ListPhoneNumbersV2Command({ TargetArn: INSTANCE_ARN }));
+      connect.destroy();
+      expect(listed.ListPhoneNumbersSummaryList).toHaveLength(1);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toContain('received SIGTERM, stopping the stand-in');
   }, 60_000);
 });
