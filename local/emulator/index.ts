@@ -18,7 +18,7 @@
  * Example:
  *   const clock = createManualClock();
  *   const emu = await startEmulator({ clock, asyncDelayMs: 30_000 });
- *   const instanceArn = emu.seedInstance({ instanceId: 'i-1' });
+ *   const instanceArn = emu.seedInstance({ instanceId: 'a1000000-0000-4000-8000-000000000001' });
  *   emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+12065550100'] });
  *   emu.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: '+12065550100', message: 'no' });
  *   const connect = new ConnectClient({ region: 'us-east-1', endpoint: emu.endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' } });

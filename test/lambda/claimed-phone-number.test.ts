@@ -19,8 +19,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
   beforeEach(async () => {
     clock = createManualClock();
     emulator = await startTestEmulator({ clock, asyncDelayMs: 1000, cooldownMs: 30 * 86_400_000 });
-    instanceArn = emulator.seedInstance({ instanceId: 'inst-1' });
-    otherInstanceArn = emulator.seedInstance({ instanceId: 'inst-2' });
+    instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+    otherInstanceArn = emulator.seedInstance({ instanceId: '22222222-2222-4222-8222-222222222222' });
     emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(10) });
   });
   afterEach(async () => {
@@ -269,7 +269,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
   describe('traffic distribution groups', () => {
     it('claims to a TDG and answers the full ARN, which works from the alternate region', async () => {
-      const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'tdg-1', alternateRegion: ALT_REGION, instanceArn });
+      const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: ALT_REGION, instanceArn });
       const { onEvent: result } = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: tdgArn, CountryCode: 'US' })), settle);
       expect(result.PhysicalResourceId).toMatch(new RegExp(`^arn:aws:connect:${REGION}:\\d{12}:phone-number/`));
       expect(claimed()[0].targetArn).toBe(tdgArn);

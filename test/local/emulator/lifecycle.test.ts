@@ -29,9 +29,9 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
   async function start(options: EmulatorOptions = {}): Promise<ConnectClient> {
     clock = createManualClock();
     emu = await startEmulator({ clock, rateScale: 1000, ...options });
-    instanceArn = emu.seedInstance({ instanceId: 'inst-1' });
-    emu.seedInstance({ instanceId: 'inst-2' });
-    emu.seedContactFlow({ instanceId: 'inst-1', contactFlowId: 'flow-a' });
+    instanceArn = emu.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+    emu.seedInstance({ instanceId: '22222222-2222-4222-8222-222222222222' });
+    emu.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
     emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: NUMBERS });
     return client();
   }
@@ -60,13 +60,13 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       clock.advance(1);
       expect(await status(c, PhoneNumberId!)).toEqual({ Status: 'CLAIMED' });
       // a flow can be associated only once CLAIMED
-      await c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-a' }));
+      await c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
     });
 
     it('a flow cannot be associated while IN_PROGRESS (InvalidParameterException)', async () => {
       const c = await start({ asyncDelayMs: 1000 });
       const { PhoneNumberId } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
-      const err = await caught(() => c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-a' })));
+      const err = await caught(() => c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' })));
       expect(err).toBeInstanceOf(InvalidParameterException);
     });
 
@@ -74,7 +74,7 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       const c = await start({ asyncDelayMs: 1000 });
       const { PhoneNumberId } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
       clock.advance(1000);
-      await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: 'inst-2' }));
+      await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: '22222222-2222-4222-8222-222222222222' }));
       expect(await status(c, PhoneNumberId!)).toEqual({ Status: 'IN_PROGRESS' });
       clock.advance(1000);
       expect(await status(c, PhoneNumberId!)).toEqual({ Status: 'CLAIMED' });
@@ -114,7 +114,7 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       const c = await start();
       const { PhoneNumberId } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
       emu.injectFault({ kind: 'asyncFail', operation: 'UpdatePhoneNumber', phoneNumber: NUMBERS[0], message: 'nope' });
-      await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: 'inst-2' }));
+      await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: '22222222-2222-4222-8222-222222222222' }));
       const d = await c.send(new DescribePhoneNumberCommand({ PhoneNumberId }));
       expect(d.ClaimedPhoneNumberSummary).toMatchObject({ TargetArn: instanceArn, PhoneNumberStatus: { Status: 'FAILED', Message: 'nope' } });
     });
@@ -172,9 +172,9 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
     beforeEach(async () => {
       east = await start();
       west = client('us-west-2');
-      tdgArn = emu.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'tdg-1', alternateRegion: 'us-west-2', instanceArn });
-      emu.seedInstance({ region: 'us-west-2', instanceId: 'inst-1' });
-      emu.seedContactFlow({ region: 'us-west-2', instanceId: 'inst-1', contactFlowId: 'flow-w' });
+      tdgArn = emu.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: 'us-west-2', instanceArn });
+      emu.seedInstance({ region: 'us-west-2', instanceId: '11111111-1111-4111-8111-111111111111' });
+      emu.seedContactFlow({ region: 'us-west-2', instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' });
     });
 
     it('a TDG number is visible in the alternate region by full ARN only', async () => {
@@ -199,12 +199,12 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
 
     it('flows can be associated in either region with the ARN; the UUID fails in the alternate region', async () => {
       const { PhoneNumberId, PhoneNumberArn } = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
-      await east.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-a' }));
-      const err = await caught(() => west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-w' })));
+      await east.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
+      const err = await caught(() => west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' })));
       expect(err).toBeInstanceOf(ResourceNotFoundException);
-      await west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: 'inst-1', ContactFlowId: 'flow-w' }));
-      expect(emu.snapshot().claimed[0].flows).toEqual({ 'inst-1': 'flow-w' });
-      await west.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: 'inst-1' }));
+      await west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' }));
+      expect(emu.snapshot().claimed[0].flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' });
+      await west.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' }));
     });
 
     it('ClaimPhoneNumber works only in the TDG region; Release only in the claim region', async () => {
