@@ -87,6 +87,23 @@ describe('Chime SDK Voice operations through the real SDK', () => {
     expect(emu.snapshot()).toEqual(before);
   });
 
+  it('refuses a voice connector id that is not 21-22 lowercase alphanumerics or a UUID with 400 BadRequest, naming the value', async () => {
+    const before = emu.snapshot();
+    for (const id of ['vc-a', 'localvc1', 'ABCDEF1GHIJ2KLMNO3PQR4', 'abcdef1ghij2klmno3pqr45']) {
+      const err = await caught(() => associate(id, [N1]));
+      expect(err).toBeInstanceOf(BadRequestException);
+      expect(err.$metadata.httpStatusCode).toBe(400);
+      expect(err.Code).toBe('BadRequest');
+      expect(err.message).toContain(`Value '${id}' at 'voiceConnectorId' failed to satisfy constraint`);
+    }
+    const get = await caught(() => chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: 'vc-a' })));
+    expect(get).toBeInstanceOf(BadRequestException);
+    // a UUID-shaped id passes validation (and is then simply unknown here)
+    const uuid = await caught(() => chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: '0f0e0d0c-0b0a-4000-8000-000000000001' })));
+    expect(uuid).toBeInstanceOf(NotFoundException);
+    expect(emu.snapshot()).toEqual(before);
+  });
+
   it('disassociates; numbers not on that connector are NotFound entries', async () => {
     await associate('vc1abcdefghij2klmnopq1', [N1, N2]);
     await associate('vc2abcdefghij2klmnopq2', [N3]);
