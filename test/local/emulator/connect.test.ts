@@ -178,6 +178,20 @@ describe('Connect phone-number operations through the real SDK', () => {
   });
 
   describe('ClientToken idempotency', () => {
+    it('refuses a ClientToken that is not a lowercase UUID with InvalidParameterException naming the value, and changes nothing', async () => {
+      const before = emu.snapshot();
+      for (const token of ['fixed', 'A0000000-0000-4000-8000-000000000001', '00000000000040008000000000000001']) {
+        const err = await caught(() => claim('+12065550100', { ClientToken: token }));
+        expect(err).toBeInstanceOf(InvalidParameterException);
+        expect(err.message).toContain(`Value '${token}' at 'clientToken' failed to satisfy constraint`);
+      }
+      expect(emu.snapshot()).toEqual(before);
+      const { PhoneNumberId } = await claim('+12065550100');
+      const bad = await caught(() => connect.send(new ReleasePhoneNumberCommand({ PhoneNumberId, ClientToken: 'release-1' })));
+      expect(bad).toBeInstanceOf(InvalidParameterException);
+      expect(emu.snapshot().claimed).toHaveLength(1);
+    });
+
     const token = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 
     it('same token and same request: one number, same result', async () => {

@@ -1,12 +1,15 @@
 import {
   AssociatePhoneNumberContactFlowCommand,
+  BatchGetFlowAssociationCommand,
   ClaimPhoneNumberCommand,
   ConnectClient,
   DescribePhoneNumberCommand,
   DisassociatePhoneNumberContactFlowCommand,
   InvalidParameterException,
+  ListFlowAssociationsCommand,
   ListPhoneNumbersV2Command,
   ReleasePhoneNumberCommand,
+  ResourceInUseException,
   ResourceNotFoundException,
   SearchAvailablePhoneNumbersCommand,
   TagResourceCommand,
@@ -203,8 +206,34 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       const err = await caught(() => west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' })));
       expect(err).toBeInstanceOf(ResourceNotFoundException);
       await west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' }));
-      expect(emu.snapshot().claimed[0].flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' });
+      // one binding per region: the replica instance keeps the instance id, and binding in us-west-2 leaves us-east-1's alone
+      expect(emu.snapshot().claimed[0].flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+      expect(emu.snapshot().claimed[0].flowsByRegion).toEqual({
+        'us-east-1': { '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' },
+        'us-west-2': { '11111111-1111-4111-8111-111111111111': 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' },
+      });
+      const inEast = await east.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }));
+      expect(inEast.FlowAssociationSummaryList?.map((f) => f.FlowId)).toEqual([expect.stringMatching(/:us-east-1:.*contact-flow\/aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa$/)]);
+      const inWest = await west.send(new BatchGetFlowAssociationCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceIds: [PhoneNumberArn as string], ResourceType: 'VOICE_PHONE_NUMBER' }));
+      expect(inWest.FlowAssociationSummaryList?.map((f) => f.FlowId)).toEqual([expect.stringMatching(/:us-west-2:.*contact-flow\/eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee$/)]);
+      // unbinding in one region leaves the other region's binding
       await west.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' }));
+      expect(emu.snapshot().claimed[0].flowsByRegion).toEqual({ 'us-east-1': { '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' } });
+      const again = await caught(() => west.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' })));
+      expect(again).toBeInstanceOf(ResourceNotFoundException);
+    });
+
+    it('SearchAvailablePhoneNumbers and ListPhoneNumbersV2 accept the TDG ARN from its alternate region', async () => {
+      const { PhoneNumberArn } = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
+      const listed = await west.send(new ListPhoneNumbersV2Command({ TargetArn: tdgArn }));
+      expect(listed.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumberArn)).toEqual([PhoneNumberArn]);
+      const found = await west.send(new SearchAvailablePhoneNumbersCommand({ TargetArn: tdgArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }));
+      const fromEast = await east.send(new SearchAvailablePhoneNumbersCommand({ TargetArn: tdgArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }));
+      expect(found.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(fromEast.AvailableNumbersList?.map((n) => n.PhoneNumber));
+      expect(found.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(NUMBERS.slice(1));
+      // an instance ARN of the other region is still refused
+      const otherRegion = await caught(() => west.send(new ListPhoneNumbersV2Command({ TargetArn: instanceArn })));
+      expect(otherRegion).toBeInstanceOf(ResourceNotFoundException);
     });
 
     it('ClaimPhoneNumber works only in the TDG region; Release only in the claim region', async () => {
@@ -218,6 +247,85 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       expect(emu.snapshot()).toEqual(before);
       await east.send(new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn }));
       expect(emu.snapshot().claimed).toEqual([]);
+    });
+  });
+
+  describe('asynchronous release (releaseDelayMs)', () => {
+    it('a released number stays IN_PROGRESS, listed and refusing changes, until releaseDelayMs has passed; then it is gone and cools down', async () => {
+      const c = await start({ releaseDelayMs: 60_000 });
+      const { PhoneNumberId, PhoneNumberArn } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
+      const token = '5e1ea5e0-0000-4000-8000-000000000001';
+      await c.send(new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, ClientToken: token }));
+      expect(await status(c, PhoneNumberId as string)).toEqual({ Status: 'IN_PROGRESS' });
+      expect(emu.snapshot().claimed).toEqual([expect.objectContaining({ phoneNumberArn: PhoneNumberArn, status: 'IN_PROGRESS', releasing: true })]);
+      const listed = await c.send(new ListPhoneNumbersV2Command({ TargetArn: instanceArn }));
+      expect(listed.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumberArn)).toEqual([PhoneNumberArn]);
+      // the same release replayed (same token) is answered again without a second release
+      await c.send(new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, ClientToken: token }));
+      expect(emu.snapshot().churn).toBe(2); // one claim, one release
+      // another release, a move, a metadata change: refused while the release runs
+      for (const cmd of [
+        new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, ClientToken: '5e1ea5e0-0000-4000-8000-000000000002' }),
+        new UpdatePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '22222222-2222-4222-8222-222222222222' }),
+        new UpdatePhoneNumberMetadataCommand({ PhoneNumberId: PhoneNumberArn, PhoneNumberDescription: 'x' }),
+      ]) {
+        const err = await caught(() => c.send(cmd as never));
+        expect(err).toBeInstanceOf(ResourceInUseException);
+      }
+      // nor can anyone claim it meanwhile
+      expect(await caught(() => c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] })))).toBeInstanceOf(InvalidParameterException);
+      clock.advance(59_999);
+      expect(await status(c, PhoneNumberId as string)).toEqual({ Status: 'IN_PROGRESS' });
+      clock.advance(1);
+      expect(await caught(() => c.send(new DescribePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn })))).toBeInstanceOf(ResourceNotFoundException);
+      expect(emu.snapshot()).toMatchObject({ claimed: [], coolingDown: [NUMBERS[0]], churn: 2 });
+    });
+
+    it('with the default releaseDelayMs 0 a release is gone at once', async () => {
+      const c = await start();
+      const { PhoneNumberArn } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
+      await c.send(new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn }));
+      expect(emu.snapshot()).toMatchObject({ claimed: [], coolingDown: [NUMBERS[0]] });
+    });
+  });
+
+  describe('numbers per instance or traffic distribution group (phoneNumbersPerTarget)', () => {
+    it('a claim past the quota is accepted and ends FAILED with a message naming the target; FAILED claims do not count', async () => {
+      const c = await start({ phoneNumbersPerTarget: 2, asyncDelayMs: 1000 });
+      const a = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
+      const b = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[1] }));
+      const third = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[2] }));
+      clock.advance(1000);
+      expect(await status(c, a.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      expect(await status(c, b.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      const failed = await status(c, third.PhoneNumberId as string);
+      expect(failed?.Status).toBe('FAILED');
+      expect(failed?.Message).toContain(`${instanceArn} has reached its limit of total claimed numbers (2)`);
+      // another target has its own quota; a move into the full one ends FAILED and stays where it was
+      const moved = await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '22222222-2222-4222-8222-222222222222' }));
+      clock.advance(1000);
+      expect(await status(c, moved.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      // the FAILED claim is retried once there is room: NUMBERS[2] is still reserved for this account
+      const retried = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[2] }));
+      clock.advance(1000);
+      expect(await status(c, retried.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      const back = await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111' }));
+      clock.advance(1000);
+      const refused = await c.send(new DescribePhoneNumberCommand({ PhoneNumberId: back.PhoneNumberId }));
+      expect(refused.ClaimedPhoneNumberSummary).toMatchObject({
+        PhoneNumberStatus: { Status: 'FAILED', Message: expect.stringContaining('has reached its limit') },
+        InstanceId: '22222222-2222-4222-8222-222222222222',
+      });
+    });
+
+    it('defaults to 5 numbers per target', async () => {
+      const c = await start({ asyncDelayMs: 0 });
+      const six = ['+12065550110', '+12065550111', '+12065550112', '+12065550113', '+12065550114', '+12065550115'];
+      emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: six });
+      const ids: string[] = [];
+      for (const n of six) ids.push((await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: n }))).PhoneNumberId as string);
+      const statuses = await Promise.all(ids.map(async (id) => (await status(c, id))?.Status));
+      expect(statuses).toEqual(['CLAIMED', 'CLAIMED', 'CLAIMED', 'CLAIMED', 'CLAIMED', 'FAILED']);
     });
   });
 

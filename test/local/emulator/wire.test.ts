@@ -25,7 +25,7 @@ import { createManualClock, startEmulator } from '../../../local/emulator';
 import type { Emulator, EmulatorOptions, ManualClock } from '../../../local/emulator';
 import { ACCOUNT, caught, chimeClient, connectClient, rawRequest } from './helpers';
 
-const CLAIM_BODY = (instanceArn: string) => JSON.stringify({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: 't-1' });
+const CLAIM_BODY = (instanceArn: string) => JSON.stringify({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a1' });
 
 describe('wire behaviour', () => {
   let emu: Emulator;
@@ -336,7 +336,7 @@ describe('wire behaviour', () => {
 
     it('dropAfterApply + SDK retry with a fixed ClientToken: one number, the retry gets the same answer', async () => {
       emu.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber' });
-      const r = await connect({ maxAttempts: 3 }).send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: 'fixed' }));
+      const r = await connect({ maxAttempts: 3 }).send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000f1' }));
       expect(r.$metadata.attempts).toBe(2);
       expect(emu.snapshot().claimed.map((n) => n.phoneNumberId)).toEqual([r.PhoneNumberId]);
     });
@@ -367,13 +367,13 @@ describe('wire behaviour', () => {
 
     it('logs every request in order with decoded input, status, output and errorName; clearCalls empties it', async () => {
       const c = connect();
-      const r = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: 'tok' }));
+      const r = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a2' }));
       await caught(() => c.send(new DescribePhoneNumberCommand({ PhoneNumberId: '0ff00000-0000-4000-8000-0000000000ff' })));
       const log = emu.calls();
       expect(log).toEqual([
         {
           seq: 1, service: 'connect', operation: 'ClaimPhoneNumber', accountId: ACCOUNT, region: 'us-east-1',
-          input: { TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: 'tok' }, status: 200,
+          input: { TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a2' }, status: 200,
           output: { PhoneNumberId: r.PhoneNumberId, PhoneNumberArn: r.PhoneNumberArn },
         },
         {
