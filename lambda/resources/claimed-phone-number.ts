@@ -30,7 +30,7 @@ import {
   type ClaimedPhoneNumberAttributes,
   type ClaimedPhoneNumberProperties,
 } from '../contract';
-import { isIdempotencyConflict, isNotFound, isNumberNotAvailable, isResourceInUse, isThrottling, errorMessage } from '../aws-errors';
+import { errorName, isIdempotencyConflict, isNotFound, isNumberNotAvailable, isResourceInUse, isThrottling, errorMessage } from '../aws-errors';
 import { backoffDelayMs, connect, sleep } from '../clients';
 import { PhoneNumberClaimFailedError, PhoneNumberReleaseFailedError, PhoneNumberUnavailableError } from '../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
@@ -93,13 +93,51 @@ async function describe(client: ConnectClient, arn: string): Promise<ClaimedPhon
   return out.ClaimedPhoneNumberSummary as ClaimedPhoneNumberSummary;
 }
 
-/** The number if it is claimed in this account and region (any target), else undefined. */
+/** Most digits a PhoneNumberPrefix may hold: the model's pattern is `^\+?[0-9]{1,11}$` (docs/service-facts.md). */
+export const MAX_PREFIX_DIGITS = 11;
+
+/**
+ * The most selective PhoneNumberPrefix the service accepts for an E.164 number: '+' and its first
+ * digits, at most MAX_PREFIX_DIGITS. A UK (+44 20 7946 0000) or German number is longer than that.
+ */
+export function listPrefixOf(e164: string): string {
+  return `+${e164.replace(/^\+/, '').slice(0, MAX_PREFIX_DIGITS)}`;
+}
+
+/**
+ * Tag written on a number just before this handler releases it; its value is the release's client
+ * token. The release is asynchronous (IN_PROGRESS until the number is gone), and IN_PROGRESS alone
+ * cannot tell a release from a claim or a move: the tag can.
+ */
+export const RELEASE_TAG_KEY = 'cdk-phone-numbers:release';
+
+/** Tells whether this handler has started releasing the number (it is going away: no longer held). */
+export const releaseStarted = (n: { readonly Tags?: Record<string, string> } | undefined): boolean => n?.Tags?.[RELEASE_TAG_KEY] !== undefined;
+
+/**
+ * The number if it is claimed in this account and region (any target) and not being released by
+ * this handler, else undefined. The exact number is matched here: the service takes a prefix of at
+ * most MAX_PREFIX_DIGITS digits, which may match other numbers.
+ */
 async function findClaimed(client: ConnectClient, phoneNumber: string): Promise<ListPhoneNumbersSummary | undefined> {
   let NextToken: string | undefined;
   do {
-    const out = await client.send(new ListPhoneNumbersV2Command({ PhoneNumberPrefix: phoneNumber, MaxResults: 1000, NextToken }));
+    const out = await client.send(new ListPhoneNumbersV2Command({ PhoneNumberPrefix: listPrefixOf(phoneNumber), MaxResults: 1000, NextToken }));
     const hit = (out.ListPhoneNumbersSummaryList ?? []).find((n) => n.PhoneNumber === phoneNumber);
-    if (hit) return hit;
+    if (hit) {
+      let current: ClaimedPhoneNumberSummary;
+      try {
+        current = await describe(client, hit.PhoneNumberArn as string);
+      } catch (err) {
+        if (isNotFound(err)) return undefined; // released between the list and the read
+        throw err;
+      }
+      if (releaseStarted(current)) {
+        log().info('The number is being released: not held', { phoneNumber, phoneNumberArn: hit.PhoneNumberArn });
+        return undefined;
+      }
+      return hit;
+    }
     NextToken = out.NextToken;
   } while (NextToken);
   return undefined;
@@ -364,7 +402,7 @@ async function updateInPlace(e: UpdateRequest, p: Props, old: Props, known?: Cla
  * it, instead of claiming yet another number; so does a declaration changed back to an earlier one.
  */
 function findOwnedMatch(client: ConnectClient, e: Event, p: Props, except: string): Promise<ClaimedPhoneNumberSummary | undefined> {
-  return findTagged(client, p, (n) => ownedByUs(e, n.Tags) && n.PhoneNumberStatus?.Status !== 'FAILED', { except });
+  return findTagged(client, p, (n) => ownedByUs(e, n.Tags) && n.PhoneNumberStatus?.Status !== 'FAILED' && !releaseStarted(n), { except });
 }
 
 /** Tells whether a claimed number satisfies a search declaration's country, type and prefix. */
@@ -417,12 +455,25 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
 
 // ---- delete -------------------------------------------------------------------------------------
 
+/**
+ * Releases a number: marks it (RELEASE_TAG_KEY) so that lookups no longer count it as held, then
+ * asks for the release, retrying while the number has another operation in progress. The release
+ * itself runs on asynchronously (IN_PROGRESS until the number is gone); isComplete waits for it.
+ */
 async function release(client: ConnectClient, e: Event, arn: string): Promise<void> {
   const ClientToken = clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'release', arn);
+  try {
+    await client.send(new TagResourceCommand({ resourceArn: arn, tags: { [RELEASE_TAG_KEY]: ClientToken } }));
+  } catch (err) {
+    if (isNotFound(err)) return;
+    // A number that already has 50 tags cannot take the mark: release it all the same.
+    if (errorName(err) !== 'InvalidParameterException') throw err;
+    log().warn('Could not mark the number before releasing it', { phoneNumberArn: arn, error: errorMessage(err) });
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       await client.send(new ReleasePhoneNumberCommand({ PhoneNumberId: arn, ClientToken }));
-      log().info('Released phone number', { phoneNumberArn: arn });
+      log().info('Release of phone number started', { phoneNumberArn: arn });
       return;
     } catch (err) {
       if (isNotFound(err)) return;
@@ -459,8 +510,40 @@ async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
     log().warn('Number is not owned by this resource (anymore): left claimed', { phoneNumberArn: arn, owner: current.Tags?.[OWNER_TAG_KEY] });
     return done;
   }
+  if (releaseStarted(current) && current.PhoneNumberStatus?.Status === 'IN_PROGRESS') {
+    // A replayed or retried Delete while the release runs: asking again would be refused as in use
+    // (or, with another token, be a second release). isComplete waits until the number is gone.
+    log().info('The release of this number is in progress', { phoneNumberArn: arn });
+    return done;
+  }
   await release(client, e, arn);
   return done;
+}
+
+/**
+ * isComplete of a Delete: done when the number is gone, retained, or not this resource's to release;
+ * waits while it is IN_PROGRESS (the release runs, or a claim or move ends first); releases it when a
+ * Delete found it busy and it has settled since.
+ */
+async function deleteComplete(e: IsCompleteRequest, p: Props): Promise<IsCompleteResponse> {
+  const arn = e.PhysicalResourceId;
+  const parsed = parsePhoneNumberArn(arn);
+  if (p.RemovalPolicy !== 'destroy' || !parsed) return { IsComplete: true };
+  const client = connect(parsed.region);
+  let current: ClaimedPhoneNumberSummary;
+  try {
+    current = await describe(client, arn);
+  } catch (err) {
+    if (isNotFound(err)) {
+      log().info('Phone number released', { phoneNumberArn: arn });
+      return { IsComplete: true };
+    }
+    throw err;
+  }
+  if (!ownedByUs(e, current.Tags)) return { IsComplete: true };
+  if (current.PhoneNumberStatus?.Status === 'IN_PROGRESS') return { IsComplete: false };
+  await release(client, e, arn);
+  return { IsComplete: false };
 }
 
 // ---- isComplete ---------------------------------------------------------------------------------
@@ -471,7 +554,7 @@ async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
  * stack never got it, and after a failed create nobody else would give it back.
  */
 async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
-  if (e.RequestType === 'Delete') return { IsComplete: true };
+  if (e.RequestType === 'Delete') return deleteComplete(e, p);
   try {
     return await settle(e, p, old);
   } catch (err) {
