@@ -657,6 +657,26 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(claimed()[0].tags[OWNER_TAG_KEY].startsWith(`${STACK_NAME}/A@`)).toBe(true);
     });
 
+    it('a declaration changed back while the old number is being released claims another number instead of taking the releasing one back', async () => {
+      // GIVEN a search-mode number replaced by another search, and the cleanup Delete of the old one under way
+      emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+14255550100', '+14255550101'] });
+      const old = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
+      const { onEvent: first } = await runToCompletion(createEvent(CLAIMED, old), settle);
+      const next = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1425' });
+      const { onEvent: forward } = await runToCompletion(updateEvent(CLAIMED, first.PhysicalResourceId, next, old), settle);
+      await onEvent(deleteEvent(CLAIMED, first.PhysicalResourceId, old));
+      const releasing = claimed().find((n) => n.phoneNumberArn === first.PhysicalResourceId);
+      expect(releasing).toMatchObject({ status: 'IN_PROGRESS', releasing: true });
+      emulator.clearCalls();
+      // WHEN the declaration goes back to the first search
+      const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, forward.PhysicalResourceId, old, next), settle);
+      // THEN another +1206 number is claimed; the releasing one is neither adopted nor tagged
+      expect(back.PhysicalResourceId).not.toBe(first.PhysicalResourceId);
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
+      expect(emulator.calls().filter((c) => c.operation === 'TagResource' && c.input.resourceArn === first.PhysicalResourceId)).toEqual([]);
+      expect(claimed().find((n) => n.phoneNumberArn === first.PhysicalResourceId)?.tags).toEqual(releasing?.tags);
+    });
+
     it('a Delete refused while the claim is IN_PROGRESS is completed by the waiter once the claim has settled', async () => {
       // GIVEN a claim still in progress when its Delete arrives, and the release refused as in use throughout onEvent
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
