@@ -223,6 +223,20 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       expect(again).toBeInstanceOf(ResourceNotFoundException);
     });
 
+    it('a traffic distribution group has its own numbers quota: a claim past it ends FAILED', async () => {
+      await emu.stop();
+      east = await start({ phoneNumbersPerTarget: 1, asyncDelayMs: 1000 });
+      west = client('us-west-2');
+      tdgArn = emu.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: 'us-west-2', instanceArn });
+      const first = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
+      const onInstance = await east.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[1] }));
+      const second = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[2] }));
+      clock.advance(1000);
+      expect(await status(east, first.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      expect(await status(east, onInstance.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      expect((await status(east, second.PhoneNumberId as string))?.Message).toContain(`${tdgArn} has reached its limit of total claimed numbers (1)`);
+    });
+
     it('SearchAvailablePhoneNumbers and ListPhoneNumbersV2 accept the TDG ARN from its alternate region', async () => {
       const { PhoneNumberArn } = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
       const listed = await west.send(new ListPhoneNumbersV2Command({ TargetArn: tdgArn }));
