@@ -699,6 +699,22 @@ describe('Custom::ClaimedPhoneNumber', () => {
     });
   });
 
+  describe('the numbers quota of a target', () => {
+    it('a claim past the quota ends FAILED: the create fails naming the limit, and the number is given back', async () => {
+      await emulator.stop();
+      emulator = await startTestEmulator({ clock, asyncDelayMs: 1000, phoneNumbersPerTarget: 1 });
+      instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+      emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(10) });
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      await runToCompletion(createEvent(CLAIMED, props, 'First'), settle);
+      const second = createEvent(CLAIMED, props, 'Second');
+      const result = await onEvent(second);
+      settle();
+      await expect(isComplete(afterOnEvent(second, result))).rejects.toThrow(/has reached its limit of total claimed numbers \(1\).*released/);
+      expect(claimed().map((n) => n.status)).toEqual(['CLAIMED']);
+    });
+  });
+
   describe('the claim lockout after churn', () => {
     it('a lockout is not read as a lost race even when its text says "not available": a search create stops at once', async () => {
       emulator.injectFault({
