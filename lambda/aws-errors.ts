@@ -22,9 +22,22 @@ export const isThrottling = (e: unknown): boolean => {
 export const isResourceInUse = (e: unknown): boolean => errorName(e) === 'ResourceInUseException';
 export const isIdempotencyConflict = (e: unknown): boolean => errorName(e) === 'IdempotencyException';
 
-/** ClaimPhoneNumber of a number that is taken (or cooling down): InvalidParameterException "Phone number not available". */
+/**
+ * The claim lockout after claim+release churn past 200% of the account's phone-number quota: the
+ * documentation describes the lockout but gives no error name or text (docs/service-facts.md), so any
+ * message that speaks of a block, a quota, a limit or support is read as it.
+ */
+export const CLAIM_LOCKOUT_WORDS = /\b(block(ed|s)?|quota|limit(s|ed)?|exceed(s|ed)?|support|200\s*%)/i;
+
+export const isClaimLockout = (e: unknown): boolean => CLAIM_LOCKOUT_WORDS.test(errorMessage(e));
+
+/**
+ * ClaimPhoneNumber of a number that is taken (or cooling down): InvalidParameterException
+ * "Phone number not available". Never true for a message that could be the churn lockout: a lockout
+ * read as a lost race would send a search create on to claim other candidates.
+ */
 export const isNumberNotAvailable = (e: unknown): boolean =>
-  errorName(e) === 'InvalidParameterException' && /not available/i.test(errorMessage(e));
+  errorName(e) === 'InvalidParameterException' && /\bnot available\b/i.test(errorMessage(e)) && !isClaimLockout(e);
 
 /** Runs `fn` over `items` with at most `limit` at a time; results in order. */
 export async function mapLimit<T, R>(items: ReadonlyArray<T>, limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

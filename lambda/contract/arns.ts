@@ -1,4 +1,4 @@
-/** Parsing of the ARN formats in ../shared/reference/FACTS.md. Pure: no SDK, no CDK. */
+/** Parsing of the ARN formats in docs/service-facts.md (from the Service Authorization Reference). Pure: no SDK, no CDK. */
 
 const PARTITION = 'aws[a-z-]*';
 const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d';

@@ -1,4 +1,4 @@
-/** Enumerations of the Amazon Connect model (../shared/reference/phone-number-api.json). */
+/** Enumerations of the Amazon Connect model (local/emulator/model/phone-number-api.json; sources in docs/service-facts.md). */
 
 /** PhoneNumberCountryCode: the country codes Amazon Connect accepts. */
 export const CONNECT_COUNTRY_CODES: ReadonlySet<string> = new Set([

@@ -17,7 +17,6 @@ import {
   UpdatePhoneNumberMetadataCommand,
   type ClaimedPhoneNumberSummary,
   type ConnectClient,
-  type ListPhoneNumbersSummary,
   type PhoneNumberCountryCode,
   type PhoneNumberType,
 } from '@aws-sdk/client-connect';
@@ -30,7 +29,7 @@ import {
   type ClaimedPhoneNumberAttributes,
   type ClaimedPhoneNumberProperties,
 } from '../contract';
-import { isIdempotencyConflict, isNotFound, isNumberNotAvailable, isResourceInUse, isThrottling, errorMessage } from '../aws-errors';
+import { errorName, isIdempotencyConflict, isNotFound, isNumberNotAvailable, isResourceInUse, isThrottling, errorMessage } from '../aws-errors';
 import { backoffDelayMs, connect, sleep } from '../clients';
 import { completionTimedOut, completionTimeoutMs } from '../deadline';
 import {
@@ -105,13 +104,51 @@ async function describe(client: ConnectClient, arn: string): Promise<ClaimedPhon
   return out.ClaimedPhoneNumberSummary as ClaimedPhoneNumberSummary;
 }
 
-/** The number if it is claimed in this account and region (any target), else undefined. */
-async function findClaimed(client: ConnectClient, phoneNumber: string): Promise<ListPhoneNumbersSummary | undefined> {
+/** Most digits a PhoneNumberPrefix may hold: the model's pattern is `^\+?[0-9]{1,11}$` (docs/service-facts.md). */
+export const MAX_PREFIX_DIGITS = 11;
+
+/**
+ * The most selective PhoneNumberPrefix the service accepts for an E.164 number: '+' and its first
+ * digits, at most MAX_PREFIX_DIGITS. A UK (+44 20 7946 0000) or German number is longer than that.
+ */
+export function listPrefixOf(e164: string): string {
+  return `+${e164.replace(/^\+/, '').slice(0, MAX_PREFIX_DIGITS)}`;
+}
+
+/**
+ * Tag written on a number just before this handler releases it; its value is the release's client
+ * token. The release is asynchronous (IN_PROGRESS until the number is gone), and IN_PROGRESS alone
+ * cannot tell a release from a claim or a move: the tag can.
+ */
+export const RELEASE_TAG_KEY = 'cdk-phone-numbers:release';
+
+/** Tells whether this handler has started releasing the number (it is going away: no longer held). */
+export const releaseStarted = (n: { readonly Tags?: Record<string, string> } | undefined): boolean => n?.Tags?.[RELEASE_TAG_KEY] !== undefined;
+
+/**
+ * The number if it is claimed in this account and region (any target) and not being released by
+ * this handler, else undefined. The exact number is matched here: the service takes a prefix of at
+ * most MAX_PREFIX_DIGITS digits, which may match other numbers.
+ */
+async function findClaimed(client: ConnectClient, phoneNumber: string): Promise<ClaimedPhoneNumberSummary | undefined> {
   let NextToken: string | undefined;
   do {
-    const out = await client.send(new ListPhoneNumbersV2Command({ PhoneNumberPrefix: phoneNumber, MaxResults: 1000, NextToken }));
+    const out = await client.send(new ListPhoneNumbersV2Command({ PhoneNumberPrefix: listPrefixOf(phoneNumber), MaxResults: 1000, NextToken }));
     const hit = (out.ListPhoneNumbersSummaryList ?? []).find((n) => n.PhoneNumber === phoneNumber);
-    if (hit) return hit;
+    if (hit) {
+      let current: ClaimedPhoneNumberSummary;
+      try {
+        current = await describe(client, hit.PhoneNumberArn as string);
+      } catch (err) {
+        if (isNotFound(err)) return undefined; // released between the list and the read
+        throw err;
+      }
+      if (releaseStarted(current)) {
+        log().info('The number is being released: not held', { phoneNumber, phoneNumberArn: hit.PhoneNumberArn });
+        return undefined;
+      }
+      return current;
+    }
     NextToken = out.NextToken;
   } while (NextToken);
   return undefined;
@@ -268,8 +305,7 @@ async function moveTo(client: ConnectClient, e: Event, arn: string, targetArn: s
 
 async function createSpecific(client: ConnectClient, e: Event, p: Props): Promise<OnEventResponse> {
   const phoneNumber = p.PhoneNumber as string;
-  const found = await findClaimed(client, phoneNumber);
-  const summary = found ? await describe(client, found.PhoneNumberArn as string) : undefined;
+  const summary = await findClaimed(client, phoneNumber);
   // A number whose claim ended FAILED is not claimed: claim it (the service allows a retry).
   if (summary && summary.PhoneNumberStatus?.Status !== 'FAILED') return adopt(client, e, p, summary);
   if (summary) log().info('The number is listed with a FAILED claim: claiming it', { phoneNumber, reason: summary.PhoneNumberStatus?.Message });
@@ -278,8 +314,7 @@ async function createSpecific(client: ConnectClient, e: Event, p: Props): Promis
   } catch (err) {
     const mine = ownership(e, 'claim');
     const recovered = await recoverClaim(err, async () => {
-      const hit = await findClaimed(client, phoneNumber);
-      const summary = hit ? await describe(client, hit.PhoneNumberArn as string) : undefined;
+      const summary = await findClaimed(client, phoneNumber);
       return summary?.Tags?.[OWNER_TAG_KEY] === mine ? summary : undefined;
     });
     if (recovered) return response(recovered.PhoneNumberArn as string, recovered.PhoneNumberId as string, phoneNumber, p.TargetArn);
@@ -411,7 +446,7 @@ async function updateInPlace(e: UpdateRequest, p: Props, old: Props, known?: Cla
 function findOwnedMatch(
   client: ConnectClient, e: Event, p: Props, except: string | undefined, targetArn?: string,
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
-  return findTagged(client, p, (n) => ownedByUs(e, n.Tags) && satisfies(n, p), { except, targetArn });
+  return findTagged(client, p, (n) => ownedByUs(e, n.Tags) && satisfies(n, p) && !releaseStarted(n), { except, targetArn });
 }
 
 /**
@@ -472,12 +507,25 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
 
 // ---- delete -------------------------------------------------------------------------------------
 
+/**
+ * Releases a number: marks it (RELEASE_TAG_KEY) so that lookups no longer count it as held, then
+ * asks for the release, retrying while the number has another operation in progress. The release
+ * itself runs on asynchronously (IN_PROGRESS until the number is gone); isComplete waits for it.
+ */
 async function release(client: ConnectClient, e: Event, arn: string): Promise<void> {
   const ClientToken = clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'release', arn);
+  try {
+    await client.send(new TagResourceCommand({ resourceArn: arn, tags: { [RELEASE_TAG_KEY]: ClientToken } }));
+  } catch (err) {
+    if (isNotFound(err)) return;
+    // A number that already has 50 tags cannot take the mark: release it all the same.
+    if (errorName(err) !== 'InvalidParameterException') throw err;
+    log().warn('Could not mark the number before releasing it', { phoneNumberArn: arn, error: errorMessage(err) });
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       await client.send(new ReleasePhoneNumberCommand({ PhoneNumberId: arn, ClientToken }));
-      log().info('Released phone number', { phoneNumberArn: arn });
+      log().info('Release of phone number started', { phoneNumberArn: arn });
       return;
     } catch (err) {
       if (isNotFound(err)) return;
@@ -571,7 +619,8 @@ async function releaseStep(client: ConnectClient, e: IsCompleteRequest, current:
     return { IsComplete: true };
   }
   await release(client, e, e.PhysicalResourceId);
-  return { IsComplete: true };
+  // The release is asynchronous: the next polls wait while it is IN_PROGRESS, until the number is gone.
+  return { IsComplete: false };
 }
 
 /** Puts back, one change per poll, what `readPrior` recorded: target, then description, then tags. */

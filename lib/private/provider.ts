@@ -19,44 +19,92 @@ export const QUERY_INTERVAL = Duration.seconds(20);
 /** How long the waiter waits in all; with HANDLER_TIMEOUT it stays inside CloudFormation's one hour. */
 export const TOTAL_TIMEOUT = Duration.minutes(45);
 
+/** A resource a statement grants on: an ARN pattern in this account (any region: TDG numbers live in two), or '*'. */
+export type GrantedResource = { readonly service: 'connect' | 'chime'; readonly pattern: string } | '*' | 'own-stack';
+
+export interface HandlerStatement {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly GrantedResource[];
+}
+
+const connectIn = (pattern: string): GrantedResource => ({ service: 'connect', pattern });
+
 /**
- * Connect actions whose resources can be named: numbers, instances (and their flows), TDGs.
- * TagResource is also what ClaimPhoneNumber with tags needs.
+ * The handler's policy: each action with exactly the resource types the Service Authorization
+ * Reference gives it (the table in docs/service-facts.md, which test/lib/provider.test.ts checks
+ * this against). `phone-number/*` is also the reference's `wildcard-phone-number` type, which the
+ * search, list and batch-get actions take; a contact flow's ARN lies under its instance's.
  */
-export const CONNECT_SCOPED_ACTIONS = [
-  'connect:ClaimPhoneNumber',
-  'connect:DescribePhoneNumber',
-  'connect:UpdatePhoneNumber',
-  'connect:UpdatePhoneNumberMetadata',
-  'connect:ReleasePhoneNumber',
-  'connect:AssociatePhoneNumberContactFlow',
-  'connect:DisassociatePhoneNumberContactFlow',
-  'connect:BatchGetFlowAssociation',
-  'connect:TagResource',
-  'connect:UntagResource',
+export const HANDLER_POLICY: readonly HandlerStatement[] = [
+  {
+    sid: 'PhoneNumbersInThisAccount',
+    actions: [
+      'connect:DescribePhoneNumber',
+      'connect:UpdatePhoneNumberMetadata',
+      'connect:ReleasePhoneNumber',
+      'connect:DisassociatePhoneNumberContactFlow',
+      'connect:SearchAvailablePhoneNumbers',
+      'connect:ListPhoneNumbersV2',
+      'connect:BatchGetFlowAssociation',
+      'connect:TagResource',
+      'connect:UntagResource',
+    ],
+    resources: [connectIn('phone-number/*')],
+  },
+  {
+    // The number, and the instance or traffic distribution group it is claimed or moved to.
+    sid: 'ClaimAndMoveNumbers',
+    actions: ['connect:ClaimPhoneNumber', 'connect:UpdatePhoneNumber'],
+    resources: [connectIn('phone-number/*'), connectIn('instance/*'), connectIn('traffic-distribution-group/*')],
+  },
+  {
+    // The number and the contact flow it is bound to.
+    sid: 'BindFlowsToNumbers',
+    actions: ['connect:AssociatePhoneNumberContactFlow'],
+    resources: [connectIn('phone-number/*'), connectIn('instance/*/contact-flow/*')],
+  },
+  {
+    // The tag actions record, on the connector a number was force-taken to, which connector it came
+    // from (so that a rollback puts it back there).
+    sid: 'VoiceConnectorsInThisAccount',
+    actions: [
+      'chime:AssociatePhoneNumbersWithVoiceConnector',
+      'chime:DisassociatePhoneNumbersFromVoiceConnector',
+      'chime:TagResource',
+      'chime:UntagResource',
+      'chime:ListTagsForResource',
+    ],
+    resources: [{ service: 'chime', pattern: 'vc/*' }],
+  },
+  {
+    // GetPhoneNumber has no resource type in the Service Authorization Reference.
+    sid: 'ReadChimeNumbers',
+    actions: ['chime:GetPhoneNumber'],
+    resources: ['*'],
+  },
+  {
+    // The handler's OWN stack (its status, template and resources: lambda/stack.ts), so that a
+    // rollback or a rename is told from a removal.
+    sid: 'ReadOwnStack',
+    actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:DescribeStackResources'],
+    resources: ['own-stack'],
+  },
 ];
-/** Connect search and list actions: IAM offers no resource type for them, so they take '*'. */
-export const CONNECT_UNSCOPED_ACTIONS = ['connect:SearchAvailablePhoneNumbers', 'connect:ListPhoneNumbersV2'];
-/**
- * Chime SDK Voice actions on a voice connector. The tag actions record, on the connector a number was
- * force-taken to, which connector it came from (so that a rollback puts it back there).
- */
-export const CHIME_SCOPED_ACTIONS = [
-  'chime:AssociatePhoneNumbersWithVoiceConnector',
-  'chime:DisassociatePhoneNumbersFromVoiceConnector',
-  'chime:TagResource',
-  'chime:UntagResource',
-  'chime:ListTagsForResource',
-];
-/** Chime SDK Voice phone-number reads: IAM offers no resource type for them, so they take '*'. */
-export const CHIME_UNSCOPED_ACTIONS = ['chime:GetPhoneNumber'];
-/**
- * CloudFormation reads of the handler's OWN stack (its status, template and resources: lambda/stack.ts),
- * so that a rollback or a rename is told from a removal. Scoped to the stack's ARN.
- */
-export const CLOUDFORMATION_ACTIONS = ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:DescribeStackResources'];
+
+/** Every action the handler is granted. */
+export const HANDLER_ACTIONS: readonly string[] = HANDLER_POLICY.flatMap((s) => s.actions);
 
 const PROVIDER_ID = 'CdkPhoneNumbersProvider';
+
+/** `arn:PARTITION:SERVICE:*:ACCOUNT:PATTERN` for this stack. */
+function grantedArn(stack: Stack, r: { readonly service: string; readonly pattern: string }): string {
+  const slash = r.pattern.indexOf('/');
+  return stack.formatArn({
+    service: r.service, region: '*', resource: r.pattern.slice(0, slash), resourceName: r.pattern.slice(slash + 1),
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
 
 /** Where the bundled handler lives: beside the compiled library (dist/handler), or under dist/ when run from source. */
 function handlerAssetDir(): string {
@@ -98,27 +146,13 @@ export class PhoneNumbersProvider extends Construct {
     });
     logGroup.grantWrite(role);
 
-    const connectArn = (resource: string) =>
-      stack.formatArn({ service: 'connect', region: '*', resource, resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PhoneNumbersInThisAccount',
-        actions: CONNECT_SCOPED_ACTIONS,
-        resources: [connectArn('phone-number'), connectArn('instance'), connectArn('traffic-distribution-group')],
-      }),
-    );
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'SearchAndListNumbers', actions: CONNECT_UNSCOPED_ACTIONS, resources: ['*'] }));
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'VoiceConnectorsInThisAccount',
-        actions: CHIME_SCOPED_ACTIONS,
-        resources: [
-          stack.formatArn({ service: 'chime', region: '*', resource: 'vc', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-        ],
-      }),
-    );
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadChimeNumbers', actions: CHIME_UNSCOPED_ACTIONS, resources: ['*'] }));
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadOwnStack', actions: CLOUDFORMATION_ACTIONS, resources: [stack.stackId] }));
+    for (const statement of HANDLER_POLICY) {
+      role.addToPolicy(new iam.PolicyStatement({
+        sid: statement.sid,
+        actions: [...statement.actions],
+        resources: statement.resources.map((r) => (r === '*' ? '*' : r === 'own-stack' ? stack.stackId : grantedArn(stack, r))),
+      }));
+    }
 
     this.handler = new lambda.Function(this, 'Handler', {
       description: 'cdk-phone-numbers: Custom::ClaimedPhoneNumber, Custom::PhoneNumberFlowBinding, Custom::VoiceConnectorNumbers',
@@ -159,22 +193,26 @@ export class PhoneNumbersProvider extends Construct {
   private acknowledgeUnavoidableFindings(provider: cr.Provider): void {
     const stack = Stack.of(this);
     const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    const inAccount = (service: string, resource: string) =>
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:*:${account}:${resource}/*]`;
+    const inAccount = (service: string, pattern: string) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:*:${account}:${pattern}]`;
     const chosenAtDeploy =
       'Numbers are claimed by search and moved between instances and TDG regions at deploy time, and connectors are ' +
       'named by the user, so these resources are named by type within this account and partition.';
     const acknowledge = (scope: Construct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
 
     const role = this.node.findChild('HandlerRole');
-    acknowledge(role, inAccount('connect', 'phone-number'), chosenAtDeploy);
-    acknowledge(role, inAccount('connect', 'instance'), chosenAtDeploy);
-    acknowledge(role, inAccount('connect', 'traffic-distribution-group'), chosenAtDeploy);
-    acknowledge(role, inAccount('chime', 'vc'), chosenAtDeploy);
+    const scopedPatterns = new Set<string>();
+    for (const statement of HANDLER_POLICY) {
+      for (const r of statement.resources) if (r !== '*' && r !== 'own-stack') scopedPatterns.add(`${r.service}|${r.pattern}`);
+    }
+    for (const key of scopedPatterns) {
+      const [service, pattern] = key.split('|');
+      acknowledge(role, inAccount(service, pattern), chosenAtDeploy);
+    }
     acknowledge(
       role,
       'AwsSolutions-IAM5[Resource::*]',
-      `${[...CONNECT_UNSCOPED_ACTIONS, ...CHIME_UNSCOPED_ACTIONS].join(', ')} have no resource type in IAM; they only search, list or read.`,
+      `${HANDLER_POLICY.filter((st) => st.resources.includes('*')).flatMap((st) => st.actions).join(', ')} have no resource type in IAM; they only read.`,
     );
 
     // The rest belongs to the CDK Provider framework, which offers no option to change it.

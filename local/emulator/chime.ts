@@ -1,13 +1,20 @@
 /**
  * Amazon Chime SDK Voice operations: voice connectors and the numbers of the account's inventory.
  *
- * Choices where the model/FACTS are silent:
+ * Behaviour with a public source (docs/service-facts.md): Associate / Disassociate answer HTTP 200 and
+ * list the numbers that failed in PhoneNumberErrors; ForceAssociate takes numbers from other
+ * connectors; a voice connector id that is not 21-22 lowercase alphanumerics or a UUID is refused with
+ * 400 BadRequest by model validation (the pattern itself is unverified, see docs/service-facts.md).
+ *
+ * Choices where no source says (all unverified):
  * - Associate: a number not in the inventory -> PhoneNumberErrors entry `NotFound`; on another connector
  *   without ForceAssociate -> entry `PhoneNumberAssociationsExist`; already on this connector -> success.
  * - Disassociate: a number not in the inventory, or not associated with this connector -> entry `NotFound`
- *   (the seed page shows only the all-success answer `{"PhoneNumberErrors":[]}`).
- * - Unknown voice connector -> NotFoundException 404.
+ *   (the API reference's sample shows only the all-success answer `{"PhoneNumberErrors":[]}`).
+ * - Unknown (well-formed) voice connector -> NotFoundException 404.
  * - ListPhoneNumbers with FilterName but no FilterValue (or the reverse) -> BadRequestException.
+ * - GetPhoneNumber / ListPhoneNumbers leave out PhoneNumberArn and NetworkType-style members the model
+ *   allows: their format is not documented.
  */
 import type { Handler, OperationContext } from './context';
 import { decodeToken, encodeToken, page } from './context';

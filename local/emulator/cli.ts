@@ -47,13 +47,13 @@ function parseArgs(argv: readonly string[]): CliArgs {
 
 /** The default inventory; returns human-readable lines describing it. */
 export function seedDefaults(emu: Emulator, scope: { accountId: string; region: string }): string[] {
-  const instanceArn = emu.seedInstance({ ...scope, instanceId: 'local-instance' });
-  const flowArn = emu.seedContactFlow({ ...scope, instanceId: 'local-instance', contactFlowId: 'local-inbound-flow' });
+  const instanceArn = emu.seedInstance({ ...scope, instanceId: '10ca1000-0000-4000-8000-000000000001' });
+  const flowArn = emu.seedContactFlow({ ...scope, instanceId: '10ca1000-0000-4000-8000-000000000001', contactFlowId: '10ca1f10-0000-4000-8000-000000000001' });
   const did = ['+12065550100', '+12065550101', '+12065550102', '+12065550103', '+12065550104'];
   const tollFree = ['+18885550100', '+18885550101', '+18885550102'];
   emu.seedAvailableNumbers({ ...scope, countryCode: 'US', type: 'DID', phoneNumbers: did });
   emu.seedAvailableNumbers({ ...scope, countryCode: 'US', type: 'TOLL_FREE', phoneNumbers: tollFree });
-  emu.seedVoiceConnector({ ...scope, voiceConnectorId: 'localvc1', name: 'local-voice-connector' });
+  emu.seedVoiceConnector({ ...scope, voiceConnectorId: 'localv0iceconnector001', name: 'local-voice-connector' });
   const chime = ['+13125550100', '+13125550101', '+13125550102'];
   for (const phoneNumber of chime) emu.seedChimeNumber({ ...scope, phoneNumber });
   return [
@@ -62,7 +62,7 @@ export function seedDefaults(emu: Emulator, scope: { accountId: string; region: 
     `contact flow: ${flowArn}`,
     `available US DID: ${did.join(', ')}`,
     `available US TOLL_FREE: ${tollFree.join(', ')}`,
-    `chime voice connector: localvc1 (arn:aws:chime:${scope.region}:${scope.accountId}:vc/localvc1)`,
+    `chime voice connector: localv0iceconnector001 (arn:aws:chime:${scope.region}:${scope.accountId}:vc/localv0iceconnector001)`,
     `chime inventory numbers: ${chime.join(', ')}`,
   ];
 }

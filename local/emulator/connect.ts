@@ -1,15 +1,34 @@
 /**
  * Amazon Connect phone-number operations.
  *
- * Error choices where the model/FACTS are silent (every one is a modelled error of the operation):
+ * Behaviour with a public source (docs/service-facts.md gives each address):
+ * - Claim / Update / UpdateMetadata are asynchronous: IN_PROGRESS, then CLAIMED or FAILED; a FAILED
+ *   claim can be retried for a day (PhoneNumberStatus, API reference).
+ * - A claim or move to a target that holds `phoneNumbersPerTarget` numbers (default 5) is accepted and
+ *   ends FAILED with a message naming the target (PhoneNumberStatus: "a common reason for a failure may
+ *   be that the TargetArn ... has reached its limit of total claimed numbers"; quota: Amazon Connect
+ *   service quotas). FAILED numbers do not count; numbers IN_PROGRESS (claiming or releasing) do.
+ * - Release is asynchronous: IN_PROGRESS for `releaseDelayMs`, then gone (ResourceNotFound) and cooling
+ *   down (the Terraform AWS provider's release waiter waits through IN_PROGRESS until not found).
+ * - ClientToken must match the UUID pattern of the API reference (the model extract has only a length).
+ * - A TDG number: found by UUID only in its claim region, by full ARN in both; Search and ListV2 accept
+ *   the TDG ARN in both regions (API reference of DisassociatePhoneNumberContactFlow, Search, ListV2).
+ *
+ * Choices where no source says (unverified; every error is a modelled error of the operation):
  * - Claim of a number that is not in the inventory, claimed, or cooling down: InvalidParameterException
- *   "Phone number not available: +1..." (the message real Connect gives, as seen in Terraform reports).
+ *   "Phone number not available: +1..." (the text Terraform users report; unverified for all cases).
  * - Claim while claim+release churn in the rolling window exceeds 200% of `phoneNumberQuota`:
- *   InvalidParameterException (ClaimPhoneNumber has no quota error in its model; not retryable on purpose).
+ *   InvalidParameterException whose message says "blocked" and never "not available" (the lockout is
+ *   documented, its error is not; ClaimPhoneNumber has no quota error in its model).
  * - Release / UpdatePhoneNumber from the TDG's alternate region (by full ARN): InvalidParameterException
  *   (not ResourceNotFound, so that a "delete if exists" caller cannot mistake it for "already released").
- * - Update / UpdateMetadata / Release while the number is IN_PROGRESS: ResourceInUseException
- *   (ResourceType PHONE_NUMBER, ResourceId = phone number id).
+ * - Update / UpdateMetadata / Release while the number is IN_PROGRESS (a claim, move or release under
+ *   way): ResourceInUseException (ResourceType PHONE_NUMBER, ResourceId = phone number id). Tagging
+ *   stays allowed.
+ * - A release replayed with its ClientToken while it runs is answered like the first call.
+ * - A TDG searched from its alternate region shows the inventory of the TDG's own region.
+ * - Flow bindings are kept per region and instance: the TDG's replica instance keeps the instance id,
+ *   and a binding made in one region leaves the other region's binding alone.
  * - Associating a flow with a number that is not CLAIMED: InvalidParameterException; with a number not
  *   claimed to that instance (or to a TDG of it): ResourceNotFoundException.
  * - TagResource beyond 50 tags in total: InvalidParameterException.
@@ -19,9 +38,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Handler, OperationContext, OperationResult } from './context';
 import { decodeToken, encodeToken, page } from './context';
-import { connectErrors as E } from './errors';
-import type { ConnectNumber, Instance } from './state';
-import { flowArn, parseArn, phoneNumberArn } from './state';
+import { connectErrors as E, validationError } from './errors';
+import type { ConnectNumber, Instance, Inventory } from './state';
+import { flowArn, flowKey, parseArn, phoneNumberArn } from './state';
 
 // ---- lookups ------------------------------------------------------------------------------------
 
@@ -42,10 +61,21 @@ function requireInstance(ctx: OperationContext, idOrArn: string): Instance {
   return inst;
 }
 
-interface Target { readonly arn: string; readonly kind: 'instance' | 'tdg'; readonly instanceId?: string }
+interface Target {
+  readonly arn: string;
+  readonly kind: 'instance' | 'tdg';
+  readonly instanceId?: string;
+  /** The region that owns the target (a TDG named from its alternate region is owned by the other one). */
+  readonly homeRegion: string;
+}
 
-/** Resolves TargetArn / InstanceId (exactly one) to a target in the request's region. */
-function resolveTarget(ctx: OperationContext, input: Record<string, unknown>, notFound: (m: string) => Error, optional = false): Target | undefined {
+/**
+ * Resolves TargetArn / InstanceId (exactly one) to a target in the request's region. With
+ * `alternateRegion`, a TDG ARN is also accepted from the TDG's alternate region (Search and ListV2).
+ */
+function resolveTarget(
+  ctx: OperationContext, input: Record<string, unknown>, notFound: (m: string) => Error, optional = false, alternateRegion = false,
+): Target | undefined {
   const targetArn = input.TargetArn as string | undefined;
   const instanceId = input.InstanceId as string | undefined;
   if (targetArn !== undefined && instanceId !== undefined) {
@@ -58,15 +88,18 @@ function resolveTarget(ctx: OperationContext, input: Record<string, unknown>, no
   if (instanceId !== undefined) {
     const inst = findInstance(ctx, instanceId);
     if (!inst) throw notFound(`Instance not found: ${instanceId}`);
-    return { arn: inst.arn, kind: 'instance', instanceId: inst.id };
+    return { arn: inst.arn, kind: 'instance', instanceId: inst.id, homeRegion: ctx.region };
   }
   const p = parseArn(targetArn as string);
   if (!p || p.service !== 'connect') throw E.invalidParameter(`TargetArn is not a valid Amazon Connect ARN: ${targetArn}`);
   if (p.region === ctx.region && p.accountId === ctx.accountId) {
     const inst = /^instance\/([^/]+)$/.exec(p.resource);
-    if (inst && ctx.rs.instances.has(inst[1])) return { arn: targetArn as string, kind: 'instance', instanceId: inst[1] };
+    if (inst && ctx.rs.instances.has(inst[1])) return { arn: targetArn as string, kind: 'instance', instanceId: inst[1], homeRegion: ctx.region };
     const tdg = /^traffic-distribution-group\/([^/]+)$/.exec(p.resource);
-    if (tdg && ctx.rs.tdgs.has(tdg[1])) return { arn: targetArn as string, kind: 'tdg' };
+    if (tdg && ctx.rs.tdgs.has(tdg[1])) return { arn: targetArn as string, kind: 'tdg', homeRegion: ctx.region };
+  }
+  if (alternateRegion && p.accountId === ctx.accountId && ctx.state.tdgByArn(targetArn as string)?.alternateRegion === ctx.region) {
+    return { arn: targetArn as string, kind: 'tdg', homeRegion: p.region };
   }
   throw notFound(`Target not found in ${ctx.region}: ${targetArn}`);
 }
@@ -93,6 +126,19 @@ function requireNumber(ctx: OperationContext, idOrArn: string): ConnectNumber {
   const n = findNumber(ctx, idOrArn);
   if (!n) throw E.notFound(`Phone number not found: ${idOrArn}`);
   return n;
+}
+
+/** The numbers claimed to a target that count toward its quota: every one but FAILED ones. */
+function heldBy(ctx: OperationContext, targetArn: string, except?: ConnectNumber): number {
+  let count = 0;
+  for (const n of ctx.state.accountNumbers(ctx.accountId).values()) {
+    if (n !== except && n.targetArn === targetArn && statusOf(n) !== 'FAILED') count++;
+  }
+  return count;
+}
+
+function quotaMessage(ctx: OperationContext, targetArn: string): string {
+  return `The target ${targetArn} has reached its limit of total claimed numbers (${ctx.phoneNumbersPerTarget}).`;
 }
 
 function statusOf(n: ConnectNumber): 'IN_PROGRESS' | 'CLAIMED' | 'FAILED' {
@@ -141,10 +187,17 @@ function fingerprint(input: Record<string, unknown>): string {
  * replays the first successful result without doing anything; same token and a different request is
  * IdempotencyException. Failed calls do not record their token.
  */
+/** The ClientToken pattern the API reference gives (docs/service-facts.md); the model extract has only a length. */
+export const CLIENT_TOKEN_PATTERN = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
+
 function idempotent(operation: string, fn: Handler): Handler {
   return (ctx, input) => {
     const token = input.ClientToken as string | undefined;
-    if (token === undefined || token === '') return fn(ctx, input);
+    if (token !== undefined && !CLIENT_TOKEN_PATTERN.test(token)) {
+      throw validationError('connect',
+        `1 validation error detected: Value '${token.length > 80 ? `${token.slice(0, 77)}...` : token}' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ${CLIENT_TOKEN_PATTERN.source}`);
+    }
+    if (token === undefined) return fn(ctx, input);
     const key = `${operation}\u0000${token}`;
     const fp = fingerprint(input);
     const prior = ctx.rs.idempotency.get(key);
@@ -164,7 +217,7 @@ function idempotent(operation: string, fn: Handler): Handler {
 
 function startTransition(
   ctx: OperationContext, n: ConnectNumber, operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata',
-  revert?: () => void,
+  revert?: () => void, failure?: string,
 ): void {
   const fail = ctx.faults.take('asyncFail', operation, n.phoneNumber);
   if (fail) ctx.consumedFaults.push('asyncFail');
@@ -172,8 +225,8 @@ function startTransition(
   n.message = undefined;
   n.pending = {
     until: ctx.now + ctx.asyncDelayMs,
-    outcome: fail ? 'FAILED' : 'CLAIMED',
-    message: fail ? (fail.message ?? `${operation} failed for ${n.phoneNumber}.`) : undefined,
+    outcome: fail || failure !== undefined ? 'FAILED' : 'CLAIMED',
+    message: failure ?? (fail ? (fail.message ?? `${operation} failed for ${n.phoneNumber}.`) : undefined),
     revert,
     isClaim: operation === 'ClaimPhoneNumber',
   };
@@ -194,7 +247,7 @@ const claimPhoneNumber: Handler = idempotent('ClaimPhoneNumber', (ctx, input) =>
   const held = ctx.state.numberByE164(ctx.accountId, ctx.region, e164);
   let inventory = ctx.rs.available.get(e164);
   if (held && held.status === 'FAILED' && held.failedClaimAt !== undefined && !held.pending) {
-    // A FAILED claim can be retried (FACTS.md): the number is still reserved for this account.
+    // A FAILED claim can be retried (docs/service-facts.md): the number is still reserved for this account.
     numbers.delete(held.id);
     inventory = { countryCode: held.countryCode, type: held.type };
   } else if (held || !inventory) {
@@ -208,14 +261,18 @@ const claimPhoneNumber: Handler = idempotent('ClaimPhoneNumber', (ctx, input) =>
     targetArn: target.arn, description: input.PhoneNumberDescription as string | undefined,
     tags: { ...((input.Tags as Record<string, string> | undefined) ?? {}) }, flows: new Map(), status: 'IN_PROGRESS',
   };
+  // Past the target's quota the claim is accepted and ends FAILED (PhoneNumberStatus docs).
+  const full = heldBy(ctx, target.arn) >= ctx.phoneNumbersPerTarget;
   numbers.set(id, n);
   ctx.rs.churn.push(ctx.now);
-  startTransition(ctx, n, 'ClaimPhoneNumber');
+  startTransition(ctx, n, 'ClaimPhoneNumber', undefined, full ? quotaMessage(ctx, target.arn) : undefined);
   return { PhoneNumberId: n.id, PhoneNumberArn: n.arn };
 });
 
 const searchAvailablePhoneNumbers: Handler = (ctx, input) => {
-  resolveTarget(ctx, input, E.invalidParameter);
+  // A TDG can be searched from both of its regions; its numbers are claimed in the TDG's own region.
+  const target = resolveTarget(ctx, input, E.invalidParameter, false, true) as Target;
+  const inventory: Map<string, Inventory> = ctx.state.region(ctx.accountId, target.homeRegion).available;
   const country = input.PhoneNumberCountryCode as string;
   const type = input.PhoneNumberType as string;
   const prefixRaw = input.PhoneNumberPrefix as string | undefined;
@@ -226,7 +283,7 @@ const searchAvailablePhoneNumbers: Handler = (ctx, input) => {
     after = decodeToken('SearchAvailablePhoneNumbers', input.NextToken as string);
     if (after === undefined) throw E.invalidParameter('Invalid NextToken');
   }
-  const matches = [...ctx.rs.available.entries()]
+  const matches = [...inventory.entries()]
     .filter(([e164, inv]) => inv.countryCode === country && inv.type === type && (prefix === undefined || e164.startsWith(prefix)));
   const { items, last } = page(matches, ([e164]) => e164, after, max);
   return {
@@ -262,15 +319,16 @@ const updatePhoneNumber: Handler = idempotent('UpdatePhoneNumber', (ctx, input) 
   const target = resolveTarget(ctx, input, E.notFound) as Target;
   const previousTarget = n.targetArn;
   const previousFlows = new Map(n.flows);
+  const full = target.arn !== previousTarget && heldBy(ctx, target.arn, n) >= ctx.phoneNumbersPerTarget;
   if (target.arn !== previousTarget) {
     n.targetArn = target.arn;
-    // The flow association does not follow the number (FACTS.md).
+    // The flow association does not follow the number (docs/service-facts.md).
     n.flows = new Map();
   }
   startTransition(ctx, n, 'UpdatePhoneNumber', () => {
     n.targetArn = previousTarget;
     n.flows = previousFlows;
-  });
+  }, full ? quotaMessage(ctx, target.arn) : undefined);
   return { PhoneNumberId: n.id, PhoneNumberArn: n.arn };
 });
 
@@ -289,14 +347,22 @@ const releasePhoneNumber: Handler = idempotent('ReleasePhoneNumber', (ctx, input
   const n = requireNumber(ctx, input.PhoneNumberId as string);
   requireClaimRegion(ctx, n, 'ReleasePhoneNumber');
   requireNotInProgress(n);
-  ctx.state.accountNumbers(ctx.accountId).delete(n.id);
   if (n.failedClaimAt !== undefined && n.status === 'FAILED') {
-    // Never really claimed: back to inventory, no cooldown, no churn.
+    // Never really claimed: back to inventory at once, no cooldown, no churn.
+    ctx.state.accountNumbers(ctx.accountId).delete(n.id);
     ctx.rs.available.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type });
-  } else {
-    ctx.rs.coolingDown.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type, until: ctx.now + ctx.cooldownMs });
-    ctx.rs.churn.push(ctx.now);
+    return undefined;
   }
+  ctx.rs.churn.push(ctx.now);
+  if (ctx.releaseDelayMs <= 0) {
+    ctx.state.accountNumbers(ctx.accountId).delete(n.id);
+    ctx.rs.coolingDown.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type, until: ctx.now + ctx.cooldownMs });
+    return undefined;
+  }
+  // Asynchronous: IN_PROGRESS (still described and listed, refusing other changes) until it is gone.
+  n.status = 'IN_PROGRESS';
+  n.message = undefined;
+  n.pending = { until: ctx.now + ctx.releaseDelayMs, outcome: 'RELEASED', isClaim: false };
   return undefined;
 });
 
@@ -321,15 +387,16 @@ const associatePhoneNumberContactFlow: Handler = (ctx, input) => {
   }
   const status = statusOf(n);
   if (status !== 'CLAIMED') throw E.invalidParameter(`Phone number ${n.id} is ${status}; a contact flow can be associated only with a CLAIMED number.`);
-  n.flows.set(inst.id, flowId);
+  n.flows.set(flowKey(ctx.region, inst.id), flowId);
   return undefined;
 };
 
 const disassociatePhoneNumberContactFlow: Handler = (ctx, input) => {
   const inst = requireInstance(ctx, input.InstanceId as string);
   const n = requireNumber(ctx, input.PhoneNumberId as string);
-  if (!n.flows.has(inst.id)) throw E.notFound(`No contact flow is associated with phone number ${n.id} in instance ${inst.id}`);
-  n.flows.delete(inst.id);
+  const key = flowKey(ctx.region, inst.id);
+  if (!n.flows.has(key)) throw E.notFound(`No contact flow is associated with phone number ${n.id} in instance ${inst.id}`);
+  n.flows.delete(key);
   return undefined;
 };
 
@@ -338,7 +405,7 @@ function visibleNumbers(ctx: OperationContext): ConnectNumber[] {
 }
 
 const listPhoneNumbersV2: Handler = (ctx, input) => {
-  const target = resolveTarget(ctx, input, E.notFound, true);
+  const target = resolveTarget(ctx, input, E.notFound, true, true);
   const countries = input.PhoneNumberCountryCodes as string[] | undefined;
   const types = input.PhoneNumberTypes as string[] | undefined;
   const prefixRaw = input.PhoneNumberPrefix as string | undefined;
@@ -376,7 +443,7 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
 function flowSummary(ctx: OperationContext, n: ConnectNumber, instanceId: string): Record<string, unknown> {
   return {
     ResourceId: n.arn,
-    FlowId: flowArn(ctx.region, ctx.accountId, instanceId, n.flows.get(instanceId) as string),
+    FlowId: flowArn(ctx.region, ctx.accountId, instanceId, n.flows.get(flowKey(ctx.region, instanceId)) as string),
     ResourceType: 'VOICE_PHONE_NUMBER',
   };
 }
@@ -390,7 +457,7 @@ const listFlowAssociations: Handler = (ctx, input) => {
     after = decodeToken('ListFlowAssociations', input.NextToken as string);
     if (after === undefined) throw E.invalidParameter('Invalid NextToken');
   }
-  const matches = type !== undefined && type !== 'VOICE_PHONE_NUMBER' ? [] : visibleNumbers(ctx).filter((n) => n.flows.has(inst.id));
+  const matches = type !== undefined && type !== 'VOICE_PHONE_NUMBER' ? [] : visibleNumbers(ctx).filter((n) => n.flows.has(flowKey(ctx.region, inst.id)));
   const { items, last } = page(matches, (n) => n.arn, after, max);
   return {
     FlowAssociationSummaryList: items.map((n) => flowSummary(ctx, n, inst.id)),
@@ -405,7 +472,7 @@ const batchGetFlowAssociation: Handler = (ctx, input) => {
   if (type === undefined || type === 'VOICE_PHONE_NUMBER') {
     for (const id of input.ResourceIds as string[]) {
       const n = findNumber(ctx, id);
-      if (n && n.flows.has(inst.id)) out.push(flowSummary(ctx, n, inst.id));
+      if (n && n.flows.has(flowKey(ctx.region, inst.id))) out.push(flowSummary(ctx, n, inst.id));
     }
   }
   return { FlowAssociationSummaryList: out };

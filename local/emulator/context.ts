@@ -12,6 +12,8 @@ export interface OperationContext {
   readonly now: number;
   readonly faults: FaultRegistry;
   readonly asyncDelayMs: number;
+  readonly releaseDelayMs: number;
+  readonly phoneNumbersPerTarget: number;
   readonly phoneNumberQuota: number;
   readonly cooldownMs: number;
   /** Faults consumed while handling (reported in the call log). */

@@ -1,5 +1,5 @@
 /**
- * Service errors and their wire format (FACTS.md): header `x-amzn-ErrorType`, body
+ * Service errors and their wire format (docs/service-facts.md): header `x-amzn-ErrorType`, body
  * `{"Message"}` for Connect (ResourceInUseException adds ResourceType/ResourceId; InvalidRequestException may add Reason)
  * and `{"Code","Message"}` for Chime SDK Voice.
  */

@@ -1,6 +1,7 @@
 /**
- * Token buckets per account, region, service and operation (FACTS.md: each Connect phone-number API
- * has its own quota; defaults 2/s burst 5 for Connect, 10/s burst 20 assumed for Chime SDK Voice).
+ * Token buckets per account, region, service and operation (docs/service-facts.md: each Connect
+ * phone-number API has its own quota, 2/s burst 5 by default; Chime SDK Voice publishes no per-API
+ * rates, so 10/s burst 20 is unverified, the emulator's own choice).
  */
 import type { Clock, RateLimit } from './types';
 import type { ServiceName } from './model';

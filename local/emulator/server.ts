@@ -24,7 +24,10 @@ import { coerceQueryValue, validateInput } from './validation';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
 export const DEFAULT_COOLDOWN_MS = 180 * DAY_MS;
+/** Active phone numbers per account and region (the churn limit is 200% of it). */
 export const DEFAULT_PHONE_NUMBER_QUOTA = 100;
+/** Numbers per instance or traffic distribution group by default (docs/service-facts.md). */
+export const DEFAULT_PHONE_NUMBERS_PER_TARGET = 5;
 
 const HANDLERS: Record<ServiceName, Record<string, Handler>> = { connect: CONNECT_HANDLERS, chime: CHIME_HANDLERS };
 
@@ -199,6 +202,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const ctx: OperationContext = {
         accountId, region, state, rs: state.region(accountId, region), now: clock.now(), faults,
         asyncDelayMs: options.asyncDelayMs ?? 0,
+        releaseDelayMs: options.releaseDelayMs ?? 0,
+        phoneNumbersPerTarget: options.phoneNumbersPerTarget ?? DEFAULT_PHONE_NUMBERS_PER_TARGET,
         phoneNumberQuota: options.phoneNumberQuota ?? DEFAULT_PHONE_NUMBER_QUOTA,
         cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
         consumedFaults,

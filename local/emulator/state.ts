@@ -10,14 +10,15 @@ import { normalizeE164 } from './faults';
 
 export const DEFAULT_REGION = 'us-east-1';
 export const DAY_MS = 24 * 60 * 60 * 1000;
-/** After a FAILED claim the number can be retried for one day before it returns to inventory (FACTS.md). */
+/** After a FAILED claim the number can be retried for one day before it returns to inventory (docs/service-facts.md). */
 export const FAILED_CLAIM_HOLD_MS = DAY_MS;
 
 export type NumberStatus = 'IN_PROGRESS' | 'CLAIMED' | 'FAILED';
 
 export interface PendingTransition {
   readonly until: number;
-  readonly outcome: 'CLAIMED' | 'FAILED';
+  /** RELEASED: a ReleasePhoneNumber in progress; when due the number is gone and cools down. */
+  readonly outcome: 'CLAIMED' | 'FAILED' | 'RELEASED';
   readonly message?: string;
   /** Undoes the change when the outcome is FAILED (update operations). */
   readonly revert?: () => void;
@@ -37,7 +38,7 @@ export interface ConnectNumber {
   targetArn: string;
   description?: string;
   tags: Record<string, string>;
-  /** instance id -> contact flow id */
+  /** flowKey(region, instance id) -> contact flow id: one binding per region (a TDG's replica instance keeps its id). */
   flows: Map<string, string>;
   status: NumberStatus;
   message?: string;
@@ -90,6 +91,19 @@ export const tdgArn = (region: string, accountId: string, id: string) => `arn:aw
 export const flowArn = (region: string, accountId: string, instanceId: string, flowId: string) =>
   `arn:aws:connect:${region}:${accountId}:instance/${instanceId}/contact-flow/${flowId}`;
 export const phoneNumberArn = (region: string, accountId: string, id: string) => `arn:aws:connect:${region}:${accountId}:phone-number/${id}`;
+
+/** The key of a number's flow binding: the region of the call and the instance. */
+export const flowKey = (region: string, instanceId: string): string => `${region}/${instanceId}`;
+
+/** A number's flow bindings in one region: instance id -> flow id. */
+export function flowsIn(n: ConnectNumber, region: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, flow] of n.flows) {
+    const slash = key.indexOf('/');
+    if (key.slice(0, slash) === region) out[key.slice(slash + 1)] = flow;
+  }
+  return out;
+}
 
 export interface StateOptions {
   readonly clock: Clock;
@@ -162,6 +176,11 @@ export class EmulatorState {
         if (n.pending && now >= n.pending.until) {
           const p = n.pending;
           n.pending = undefined;
+          if (p.outcome === 'RELEASED') {
+            numbers.delete(n.id);
+            this.region(accountId, n.region).coolingDown.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type, until: p.until + this.options.cooldownMs });
+            continue;
+          }
           if (p.outcome === 'FAILED') {
             p.revert?.();
             n.status = 'FAILED';
@@ -301,7 +320,9 @@ export class EmulatorState {
         status: n.pending ? 'IN_PROGRESS' : n.status,
         ...(n.description !== undefined ? { description: n.description } : {}),
         tags: { ...n.tags },
-        flows: Object.fromEntries(n.flows),
+        flows: flowsIn(n, n.region),
+        flowsByRegion: Object.fromEntries(this.visibleRegions(n).map((r) => [r, flowsIn(n, r)]).filter(([, f]) => Object.keys(f).length > 0)),
+        ...(n.pending?.outcome === 'RELEASED' ? { releasing: true } : {}),
       }));
     const voiceConnectors: Record<string, string[]> = {};
     for (const id of [...rs.voiceConnectors.keys()].sort()) voiceConnectors[id] = [];

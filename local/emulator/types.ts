@@ -33,11 +33,21 @@ export interface EmulatorOptions {
   readonly accounts?: Record<string, string>;
   /** How long ClaimPhoneNumber / UpdatePhoneNumber / UpdatePhoneNumberMetadata stay IN_PROGRESS. @default 0 */
   readonly asyncDelayMs?: number;
+  /**
+   * How long a released number stays IN_PROGRESS (still listed and described) before it is gone and
+   * cools down. The real release is asynchronous (docs/service-facts.md). @default 0 (gone at once)
+   */
+  readonly releaseDelayMs?: number;
+  /**
+   * Numbers that can be claimed to one instance or traffic distribution group (FAILED ones not
+   * counted); a claim or move past it ends FAILED. @default 5 (the default quota, docs/service-facts.md)
+   */
+  readonly phoneNumbersPerTarget?: number;
   /** How long a released number cools down. @default 180 days */
   readonly cooldownMs?: number;
-  /** Phone-number quota per account and region; the churn limit is 200% of it. @default 100 */
+  /** Phone-number quota per account and region (active numbers); the churn limit is 200% of it. @default 100 */
   readonly phoneNumberQuota?: number;
-  /** Connect per-API rate. @default { ratePerSecond: 2, burst: 5 } (FACTS.md) */
+  /** Connect per-API rate. @default { ratePerSecond: 2, burst: 5 } (docs/service-facts.md) */
   readonly connectRate?: RateLimit;
   /** Chime SDK Voice per-API rate. @default { ratePerSecond: 10, burst: 20 } */
   readonly chimeRate?: RateLimit;
@@ -149,8 +159,15 @@ export interface SnapshotNumber {
   readonly status: 'IN_PROGRESS' | 'CLAIMED' | 'FAILED';
   readonly description?: string;
   readonly tags: Record<string, string>;
-  /** instance id -> contact flow id */
+  /** instance id -> contact flow id, in the region where the number was claimed */
   readonly flows: Record<string, string>;
+  /**
+   * region -> instance id -> contact flow id, every region where the number has a flow (a number
+   * claimed to a traffic distribution group has one per region; the replica instance keeps its id).
+   */
+  readonly flowsByRegion: Record<string, Record<string, string>>;
+  /** True while a ReleasePhoneNumber is in progress (status IN_PROGRESS, then the number is gone). */
+  readonly releasing?: boolean;
 }
 
 export interface Snapshot {

@@ -2,6 +2,7 @@ import { MAX_ATTEMPTS } from '../../lambda/clients';
 import { PRIOR_TAG_KEY, readPrior } from '../../lambda/prior-state';
 import { OWNER_TAG_KEY } from '../../lambda/contract';
 import { isComplete, onEvent } from '../../lambda/index';
+import { RELEASE_TAG_KEY } from '../../lambda/resources/claimed-phone-number';
 import { ownershipValue } from '../../lambda/identity';
 import { createManualClock, type Emulator, type ManualClock } from '../../local/emulator';
 import {
@@ -20,8 +21,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
   beforeEach(async () => {
     clock = createManualClock();
     emulator = await startTestEmulator({ clock, asyncDelayMs: 1000, cooldownMs: 30 * 86_400_000 });
-    instanceArn = emulator.seedInstance({ instanceId: 'inst-1' });
-    otherInstanceArn = emulator.seedInstance({ instanceId: 'inst-2' });
+    instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+    otherInstanceArn = emulator.seedInstance({ instanceId: '22222222-2222-4222-8222-222222222222' });
     emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(10) });
   });
   afterEach(async () => {
@@ -30,6 +31,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
   const settle = (): void => clock.advance(1000);
   const claimed = () => emulator.snapshot().claimed;
+  const claimedNumberOf = (arn: string): string | undefined => emulator.calls().find((c) => c.operation === 'ClaimPhoneNumber' && (c.output as { PhoneNumberArn?: string } | undefined)?.PhoneNumberArn === arn)?.input.PhoneNumber as string | undefined;
 
   describe('create by search', () => {
     it('claims one available number, waits for CLAIMED and answers its ARN and attributes', async () => {
@@ -207,6 +209,46 @@ describe('Custom::ClaimedPhoneNumber', () => {
   });
 
   describe('create with a specific number', () => {
+    describe('numbers longer than the 11 digits a PhoneNumberPrefix may hold', () => {
+      const UK = '+442079460000'; // 12 digits (bin/app.ts's example)
+      const UK_NEIGHBOUR = '+442079460001'; // same first 11 digits
+      const DE = '+4930123456789'; // 13 digits
+      const US = '+12065550105'; // 11 digits
+
+      const listPrefixes = (): string[] =>
+        emulator.calls().filter((c) => c.operation === 'ListPhoneNumbersV2').map((c) => c.input.PhoneNumberPrefix as string);
+
+      it('claims a free UK, German or US number, sending a prefix the service accepts', async () => {
+        emulator.seedAvailableNumbers({ countryCode: 'GB', type: 'DID', phoneNumbers: [UK, UK_NEIGHBOUR] });
+        emulator.seedAvailableNumbers({ countryCode: 'DE', type: 'DID', phoneNumbers: [DE] });
+        for (const [i, phoneNumber] of [UK, DE, US].entries()) {
+          const { isComplete: done } = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: phoneNumber }), `N${i}`), settle);
+          expect(done.Data?.PhoneNumber).toBe(phoneNumber);
+        }
+        expect(claimed().map((n) => n.phoneNumber).sort()).toEqual([UK, DE, US].sort());
+        expect(listPrefixes().sort()).toEqual(['+12065550105', '+44207946000', '+49301234567']);
+        for (const prefix of listPrefixes()) expect(prefix).toMatch(/^\+[0-9]{1,11}$/);
+        expect(emulator.calls().filter((c) => c.status === 400)).toEqual([]);
+      });
+
+      it('adopts the exact UK or German number, not another one that shares its first 11 digits', async () => {
+        // GIVEN the neighbour claimed first (listed first), and the declared numbers claimed elsewhere in the account
+        emulator.seedClaimedNumber({ phoneNumber: UK_NEIGHBOUR, targetArn: otherInstanceArn, countryCode: 'GB' });
+        const ukArn = emulator.seedClaimedNumber({ phoneNumber: UK, targetArn: otherInstanceArn, countryCode: 'GB' });
+        const deArn = emulator.seedClaimedNumber({ phoneNumber: DE, targetArn: instanceArn, countryCode: 'DE' });
+        // WHEN each is declared
+        const uk = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: UK }), 'Uk'), settle);
+        const de = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: DE }), 'De'), settle);
+        // THEN the exact numbers are adopted in place; nothing is claimed; the neighbour is untouched
+        expect(uk.onEvent.PhysicalResourceId).toBe(ukArn);
+        expect(de.onEvent.PhysicalResourceId).toBe(deArn);
+        expect(operations(emulator, (op) => op === 'ClaimPhoneNumber' || op === 'ReleasePhoneNumber')).toEqual([]);
+        const neighbour = claimed().find((n) => n.phoneNumber === UK_NEIGHBOUR);
+        expect(neighbour).toMatchObject({ targetArn: otherInstanceArn, tags: {} });
+        expect(claimed().find((n) => n.phoneNumber === UK)?.targetArn).toBe(instanceArn);
+      });
+    });
+
     it('claims the number when it is free', async () => {
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550105' }));
       const { isComplete: done } = await runToCompletion(event, settle);
@@ -283,7 +325,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
   describe('traffic distribution groups', () => {
     it('claims to a TDG and answers the full ARN, which works from the alternate region', async () => {
-      const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'tdg-1', alternateRegion: ALT_REGION, instanceArn });
+      const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: ALT_REGION, instanceArn });
       const { onEvent: result } = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: tdgArn, CountryCode: 'US' })), settle);
       expect(result.PhysicalResourceId).toMatch(new RegExp(`^arn:aws:connect:${REGION}:\\d{12}:phone-number/`));
       expect(claimed()[0].targetArn).toBe(tdgArn);
@@ -576,6 +618,140 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('does nothing for a physical id that is not a phone number ARN', async () => {
       await runToCompletion(deleteEvent(CLAIMED, 'some-request-id', claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })));
       expect(operations(emulator)).toEqual([]);
+    });
+  });
+
+  describe('delete while the release runs (asynchronous release)', () => {
+    let slow: Emulator;
+    beforeEach(async () => {
+      await emulator.stop();
+      slow = await startTestEmulator({ clock, asyncDelayMs: 1000, releaseDelayMs: 60_000, cooldownMs: 30 * 86_400_000 });
+      emulator = slow;
+      instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+      otherInstanceArn = emulator.seedInstance({ instanceId: '22222222-2222-4222-8222-222222222222' });
+      emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(10) });
+    });
+
+    it('waits until the number is gone; a replayed or retried Delete meanwhile neither fails nor releases twice', async () => {
+      // GIVEN a claimed number, deleted with destroy
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const del = deleteEvent(CLAIMED, r.PhysicalResourceId, props);
+      const result = await onEvent(del);
+      // THEN the release is under way: IN_PROGRESS, marked, and isComplete waits
+      expect(claimed()).toEqual([expect.objectContaining({ status: 'IN_PROGRESS', releasing: true })]);
+      expect(claimed()[0].tags[RELEASE_TAG_KEY]).toMatch(UUID);
+      expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: false });
+      // WHEN the same Delete is delivered again, and CloudFormation retries the Delete (a new request)
+      await expect(onEvent(del)).resolves.toEqual({ PhysicalResourceId: r.PhysicalResourceId });
+      const retry = deleteEvent(CLAIMED, r.PhysicalResourceId, props);
+      await expect(onEvent(retry)).resolves.toEqual({ PhysicalResourceId: r.PhysicalResourceId });
+      expect(await isComplete(afterOnEvent(retry, result))).toEqual({ IsComplete: false });
+      // THEN one release was asked for, and none refused
+      expect(emulator.calls().filter((c) => c.operation === 'ReleasePhoneNumber').map((c) => c.status)).toEqual([200]);
+      // WHEN the release has run
+      clock.advance(60_000);
+      // THEN both deliveries complete; the number cools down; one release counted
+      expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: true });
+      expect(await isComplete(afterOnEvent(retry, result))).toEqual({ IsComplete: true });
+      expect(emulator.snapshot()).toMatchObject({ claimed: [], coolingDown: [claimedNumberOf(r.PhysicalResourceId)], churn: 2 });
+    });
+
+    it('a number whose release is in progress is not held: another resource declaring it does not adopt it', async () => {
+      // GIVEN resource A's number is being released
+      const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
+      const { onEvent: a } = await runToCompletion(createEvent(CLAIMED, props, 'A'), settle);
+      await onEvent(deleteEvent(CLAIMED, a.PhysicalResourceId, props, 'A'));
+      emulator.clearCalls();
+      // WHEN resource B declares the same number
+      const b = createEvent(CLAIMED, props, 'B');
+      // THEN B does not take the releasing number (no tag, no move): the number is unavailable
+      await expect(onEvent(b)).rejects.toThrow(/phone number \+12065550101 cannot be claimed/);
+      expect(operations(emulator, mutating)).toEqual(['ClaimPhoneNumber']);
+      expect(claimed()[0].tags[OWNER_TAG_KEY].startsWith(`${STACK_NAME}/A@`)).toBe(true);
+    });
+
+    it('a declaration changed back while the old number is being released claims another number instead of taking the releasing one back', async () => {
+      // GIVEN a search-mode number replaced by another search, and the cleanup Delete of the old one under way
+      emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+14255550100', '+14255550101'] });
+      const old = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
+      const { onEvent: first } = await runToCompletion(createEvent(CLAIMED, old), settle);
+      const next = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1425' });
+      const { onEvent: forward } = await runToCompletion(updateEvent(CLAIMED, first.PhysicalResourceId, next, old), settle);
+      await onEvent(deleteEvent(CLAIMED, first.PhysicalResourceId, old));
+      const releasing = claimed().find((n) => n.phoneNumberArn === first.PhysicalResourceId);
+      expect(releasing).toMatchObject({ status: 'IN_PROGRESS', releasing: true });
+      emulator.clearCalls();
+      // WHEN the declaration goes back to the first search
+      const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, forward.PhysicalResourceId, old, next), settle);
+      // THEN another +1206 number is claimed; the releasing one is neither adopted nor tagged
+      expect(back.PhysicalResourceId).not.toBe(first.PhysicalResourceId);
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
+      expect(emulator.calls().filter((c) => c.operation === 'TagResource' && c.input.resourceArn === first.PhysicalResourceId)).toEqual([]);
+      expect(claimed().find((n) => n.phoneNumberArn === first.PhysicalResourceId)?.tags).toEqual(releasing?.tags);
+    });
+
+    it('a Delete refused while the claim is IN_PROGRESS is completed by the waiter once the claim has settled', async () => {
+      // GIVEN a claim still in progress when its Delete arrives, and the release refused as in use throughout onEvent
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const create = createEvent(CLAIMED, props);
+      const created = await onEvent(create);
+      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 100, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
+      const del = deleteEvent(CLAIMED, created.PhysicalResourceId, props);
+      await expect(onEvent(del)).rejects.toThrow(/still refused/);
+      emulator.clearFaults();
+      // WHEN CloudFormation retries the Delete while the claim still runs
+      const retry = deleteEvent(CLAIMED, created.PhysicalResourceId, props);
+      const result = await onEvent(retry);
+      expect(await isComplete(afterOnEvent(retry, result))).toEqual({ IsComplete: false });
+      // THEN once the claim has settled the waiter releases it, and completes when it is gone
+      settle();
+      expect(await isComplete(afterOnEvent(retry, result))).toEqual({ IsComplete: false });
+      clock.advance(60_000);
+      expect(await isComplete(afterOnEvent(retry, result))).toEqual({ IsComplete: true });
+      expect(claimed()).toEqual([]);
+    });
+  });
+
+  describe('the numbers quota of a target', () => {
+    it('a claim past the quota ends FAILED: the create fails naming the limit, and the number is given back', async () => {
+      await emulator.stop();
+      emulator = await startTestEmulator({ clock, asyncDelayMs: 1000, phoneNumbersPerTarget: 1 });
+      instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+      emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(10) });
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      await runToCompletion(createEvent(CLAIMED, props, 'First'), settle);
+      const second = createEvent(CLAIMED, props, 'Second');
+      const result = await onEvent(second);
+      settle();
+      await expect(isComplete(afterOnEvent(second, result))).rejects.toThrow(/has reached its limit of total claimed numbers \(1\).*released/);
+      expect(claimed().map((n) => n.status)).toEqual(['CLAIMED']);
+    });
+  });
+
+  describe('the claim lockout after churn', () => {
+    it('a lockout is not read as a lost race even when its text says "not available": a search create stops at once', async () => {
+      emulator.injectFault({
+        kind: 'error', operation: 'ClaimPhoneNumber', times: 100, errorName: 'InvalidParameterException', status: 400,
+        message: 'Phone numbers are not available to claim: claims and releases exceeded 200% of the quota. Contact AWS Support.',
+      });
+      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(/exceeded 200% of the quota/);
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
+    });
+
+    it('the emulator lockout stops a search create after one claim, naming the block', async () => {
+      await emulator.stop();
+      emulator = await startTestEmulator({ clock, asyncDelayMs: 1000, phoneNumberQuota: 1, cooldownMs: 0, releaseDelayMs: 0 });
+      instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+      emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(10) });
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      for (let i = 0; i < 2; i++) {
+        const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+        await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props), settle);
+      }
+      emulator.clearCalls();
+      await expect(onEvent(createEvent(CLAIMED, props))).rejects.toThrow(/blocked/);
+      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
     });
   });
 });

@@ -6,7 +6,7 @@ describe('the one Lambda entry point', () => {
   let emulator: Emulator;
   beforeAll(async () => {
     emulator = await startTestEmulator();
-    emulator.seedVoiceConnector({ voiceConnectorId: 'vc' });
+    emulator.seedVoiceConnector({ voiceConnectorId: 'abcdef1ghij2klmno3pqr4' });
     emulator.seedChimeNumber({ phoneNumber: '+12065550100' });
   });
   afterAll(async () => {
@@ -15,18 +15,18 @@ describe('the one Lambda entry point', () => {
 
   it('runs onEvent for a CloudFormation event and marks its result', async () => {
     // GIVEN an event as the Provider framework passes it to onEvent
-    const event = createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'] }));
+    const event = createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }));
     // WHEN the entry point handles it
     const result = (await handler(event)) as unknown as Record<string, unknown>;
     // THEN the change is applied and the result carries a physical id and the marker
-    expect(emulator.snapshot().voiceConnectors.vc).toEqual(['+12065550100']);
+    expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4).toEqual(['+12065550100']);
     expect(result.PhysicalResourceId).toEqual(expect.stringMatching(/^voice-connector-numbers\//));
     expect(result[ON_EVENT_DONE]).toBe(true);
     expect(result).not.toHaveProperty('IsComplete');
   });
 
   it('runs isComplete for the event the framework builds from the onEvent result, making no change', async () => {
-    const event = createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'] }));
+    const event = createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }));
     const first = await handler(event);
     emulator.clearCalls();
     // The framework's waiter passes { ...event, ...onEventResult }.

@@ -24,7 +24,7 @@ describe('the handler', () => {
   beforeEach(async () => {
     clock = createManualClock();
     emulator = await startTestEmulator({ clock });
-    instanceArn = emulator.seedInstance({ instanceId: 'inst-1' });
+    instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
     emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(5) });
   });
   afterEach(async () => {
@@ -38,9 +38,9 @@ describe('the handler', () => {
     });
 
     it('answers complete at once for voice connector numbers and for a binding\'s delete (a binding\'s create waits for its number: see its own tests)', async () => {
-      const e = createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'] }));
+      const e = createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }));
       expect(await isComplete(afterOnEvent(e, { PhysicalResourceId: 'x' }))).toEqual({ IsComplete: true });
-      const b = deleteEvent(BINDING, 'x', { FormatVersion: FORMAT_VERSION, PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/abc', ContactFlowArn: 'arn:aws:connect:us-east-1:123456789012:instance/i/contact-flow/f' });
+      const b = deleteEvent(BINDING, 'x', { FormatVersion: FORMAT_VERSION, PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/b0000000-0000-4000-8000-00000000000b', ContactFlowArn: 'arn:aws:connect:us-east-1:123456789012:instance/a0000000-0000-4000-8000-00000000000a/contact-flow/f0000000-0000-4000-8000-00000000000f' });
       expect(await isComplete(afterOnEvent(b, { PhysicalResourceId: 'x' }))).toEqual({ IsComplete: true });
       expect(operations(emulator)).toEqual([]);
     });
@@ -53,7 +53,7 @@ describe('the handler', () => {
 
   describe('runtime validation', () => {
     it('fails when the connector region resolved at deploy time is not a region, before any AWS call', async () => {
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'], Region: 'Oregon' }), 'Trunk')))
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'], Region: 'Oregon' }), 'Trunk')))
         .rejects.toThrow(/^Trunk: region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/);
       expect(operations(emulator)).toEqual([]);
     });
@@ -71,18 +71,18 @@ describe('the handler', () => {
     });
 
     it('fails when a voice connector number is not E.164', async () => {
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: ['12-34'] })))).rejects.toThrow(/'12-34' is not an E.164 number/);
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['12-34'] })))).rejects.toThrow(/'12-34' is not an E.164 number/);
       expect(operations(emulator)).toEqual([]);
     });
 
     it('fails when the contact flow ARN is malformed', async () => {
-      await expect(onEvent(createEvent(BINDING, { FormatVersion: FORMAT_VERSION, PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/abc', ContactFlowArn: 'flow' })))
+      await expect(onEvent(createEvent(BINDING, { FormatVersion: FORMAT_VERSION, PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/b0000000-0000-4000-8000-00000000000b', ContactFlowArn: 'flow' })))
         .rejects.toThrow(/contactFlowArn 'flow' is not a contact flow ARN/);
     });
 
     it('fails an update with bad new properties before any AWS call', async () => {
       const old = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
-      await expect(onEvent(updateEvent(CLAIMED, 'arn:aws:connect:us-east-1:123456789012:phone-number/abc', { ...old, Description: 'x'.repeat(501) }, old)))
+      await expect(onEvent(updateEvent(CLAIMED, 'arn:aws:connect:us-east-1:123456789012:phone-number/b0000000-0000-4000-8000-00000000000b', { ...old, Description: 'x'.repeat(501) }, old)))
         .rejects.toThrow(/description has 501 characters/);
       expect(operations(emulator)).toEqual([]);
     });
@@ -91,7 +91,7 @@ describe('the handler', () => {
       const bad = Array.from({ length: 500 }, (_, i) => `bad-number-${i}-${'x'.repeat(40)}`);
       let caught: Error | undefined;
       try {
-        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: bad }), 'L'.repeat(255)));
+        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: bad }), 'L'.repeat(255)));
       } catch (e) {
         caught = e as Error;
       }
@@ -103,13 +103,13 @@ describe('the handler', () => {
 
     it('keeps the whole failure response under 4096 bytes when the service answers with a long message', async () => {
       // GIVEN a service error that echoes 300 numbers back (as validation errors do), with non-ASCII text
-      emulator.seedVoiceConnector({ voiceConnectorId: 'vc' });
+      emulator.seedVoiceConnector({ voiceConnectorId: 'abcdef1ghij2klmno3pqr4' });
       const many = usNumbers(300, 1000);
       const echoed = `1 validation error détectée: Value '[${many.map((n) => `"${n}"`).join(', ')}]' at 'e164PhoneNumbers' failed to satisfy constraint`;
       emulator.injectFault({ kind: 'error', operation: 'GetPhoneNumber', errorName: 'BadRequestException', status: 400, message: echoed });
       let caught: Error | undefined;
       try {
-        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: many })));
+        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: many })));
       } catch (e) {
         caught = e as Error;
       }
@@ -119,7 +119,7 @@ describe('the handler', () => {
     });
 
     it('does not fail a delete on properties a newer validator would reject', async () => {
-      await expect(onEvent(deleteEvent(VC, 'id', vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: [] })))).resolves.toEqual({ PhysicalResourceId: 'id' });
+      await expect(onEvent(deleteEvent(VC, 'id', vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: [] })))).resolves.toEqual({ PhysicalResourceId: 'id' });
     });
   });
 
@@ -155,13 +155,13 @@ describe('the handler', () => {
     });
 
     it('reads voice connector numbers of the earliest form (ForceAssociate and Region left out)', async () => {
-      emulator.seedVoiceConnector({ voiceConnectorId: 'vc' });
+      emulator.seedVoiceConnector({ voiceConnectorId: 'abcdef1ghij2klmno3pqr4' });
       emulator.seedChimeNumber({ phoneNumber: '+12065550100' });
-      const earliest = { VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'] };
+      const earliest = { VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] };
       const r = await onEvent(createEvent(VC, earliest));
-      expect(emulator.snapshot().voiceConnectors.vc).toEqual(['+12065550100']);
+      expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4).toEqual(['+12065550100']);
       await onEvent(deleteEvent(VC, r.PhysicalResourceId, earliest));
-      expect(emulator.snapshot().voiceConnectors.vc ?? []).toEqual([]);
+      expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4 ?? []).toEqual([]);
     });
 
     it('fails when the properties come from a newer FormatVersion than the handler reads', async () => {
@@ -179,9 +179,9 @@ describe('under a throttling storm', () => {
   let emulator: Emulator;
   let instanceArn: string;
   beforeAll(async () => {
-    emulator = await startTestEmulator({ rateScale: 1, connectRate: { ratePerSecond: 200, burst: 5 } });
+    emulator = await startTestEmulator({ rateScale: 1, connectRate: { ratePerSecond: 200, burst: 5 }, phoneNumbersPerTarget: 100 });
     process.env.PHONE_NUMBERS_RETRY_BASE_DELAY_MS = '5';
-    instanceArn = emulator.seedInstance({ instanceId: 'inst-1' });
+    instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
     emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(150) });
   });
   afterAll(async () => {

@@ -7,7 +7,7 @@ describe('structured logs', () => {
   let emulator: Emulator;
   beforeAll(async () => {
     emulator = await startTestEmulator();
-    emulator.seedVoiceConnector({ voiceConnectorId: 'vc' });
+    emulator.seedVoiceConnector({ voiceConnectorId: 'abcdef1ghij2klmno3pqr4' });
     emulator.seedChimeNumber({ phoneNumber: '+12065550100' });
   });
   afterAll(async () => {
@@ -25,7 +25,7 @@ describe('structured logs', () => {
     logger.setLogLevel('INFO');
     try {
       // WHEN an event runs
-      const event = createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'] }), 'Numbers');
+      const event = createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }), 'Numbers');
       await onEvent(event);
       // THEN each line is JSON with the event keys, and the AWS call is logged with its outcome
       const records = lines.flatMap((l) => l.split('\n')).filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));

@@ -31,11 +31,11 @@ describe('Custom::PhoneNumberFlowBinding', () => {
 
   beforeEach(async () => {
     emulator = await startTestEmulator({ clock: createManualClock() });
-    instanceArn = emulator.seedInstance({ instanceId: 'inst-1' });
-    otherInstanceArn = emulator.seedInstance({ instanceId: 'inst-2' });
-    flowA = emulator.seedContactFlow({ instanceId: 'inst-1', contactFlowId: 'flow-a' });
-    flowB = emulator.seedContactFlow({ instanceId: 'inst-1', contactFlowId: 'flow-b' });
-    flowOther = emulator.seedContactFlow({ instanceId: 'inst-2', contactFlowId: 'flow-c' });
+    instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+    otherInstanceArn = emulator.seedInstance({ instanceId: '22222222-2222-4222-8222-222222222222' });
+    flowA = emulator.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+    flowB = emulator.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
+    flowOther = emulator.seedContactFlow({ instanceId: '22222222-2222-4222-8222-222222222222', contactFlowId: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' });
     numberArn = emulator.seedClaimedNumber({ phoneNumber: '+12065550100', targetArn: instanceArn });
   });
   afterEach(async () => {
@@ -45,16 +45,16 @@ describe('Custom::PhoneNumberFlowBinding', () => {
   it('binds the number by its full ARN in the flow\'s instance, with a physical id derived from the number', async () => {
     const r = await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA })));
     expect(r.PhysicalResourceId).toBe(bindingPhysicalId(numberArn));
-    expect(flows()).toEqual({ 'inst-1': 'flow-a' });
+    expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
     const call = emulator.calls().find((c) => c.operation === 'AssociatePhoneNumberContactFlow');
-    expect(call?.input).toMatchObject({ PhoneNumberId: numberArn, InstanceId: 'inst-1', ContactFlowId: 'flow-a' });
+    expect(call?.input).toMatchObject({ PhoneNumberId: numberArn, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
   });
 
   it('succeeds again with the same result when the same event is delivered twice', async () => {
     const event = createEvent(BINDING, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA }));
     const first = await onEvent(event);
     await expect(onEvent(event)).resolves.toEqual(first);
-    expect(flows()).toEqual({ 'inst-1': 'flow-a' });
+    expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
   });
 
   it('changes the flow in place: same physical id, no replacement', async () => {
@@ -62,7 +62,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old));
     const r = await onEvent(updateEvent(BINDING, id, { ...old, ContactFlowArn: flowB }, old));
     expect(r.PhysicalResourceId).toBe(id);
-    expect(flows()).toEqual({ 'inst-1': 'flow-b' });
+    expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
   });
 
   it('makes no call when nothing changed', async () => {
@@ -79,7 +79,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old));
     await onEvent(updateEvent(BINDING, id, next, old));
     await onEvent(updateEvent(BINDING, id, old, next));
-    expect(flows()).toEqual({ 'inst-1': 'flow-a' });
+    expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
   });
 
   it('replaces when the number changes; the cleanup Delete with the old properties leaves the new binding alone', async () => {
@@ -92,7 +92,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     await onEvent(deleteEvent(BINDING, id, old));
     const snap = emulator.snapshot().claimed;
     expect(snap.find((n) => n.phoneNumberArn === numberArn)?.flows).toEqual({});
-    expect(snap.find((n) => n.phoneNumberArn === second)?.flows).toEqual({ 'inst-1': 'flow-a' });
+    expect(snap.find((n) => n.phoneNumberArn === second)?.flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
   });
 
   it('associates again in the new target after the number moved, in place', async () => {
@@ -106,12 +106,12 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     const r = await onEvent(updateEvent(BINDING, id, next, old));
     // THEN the number is bound in instance 2, same physical id
     expect(r.PhysicalResourceId).toBe(id);
-    expect(flows()).toEqual({ 'inst-2': 'flow-c' });
+    expect(flows()).toEqual({ '22222222-2222-4222-8222-222222222222': 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' });
   });
 
   it('associates again, in place, after the number moved to a traffic distribution group of the same instance', async () => {
     // GIVEN a binding while the number is claimed to instance 1
-    const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'tdg-1', alternateRegion: ALT_REGION, instanceArn });
+    const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: ALT_REGION, instanceArn });
     const old = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA, PhoneNumberTargetArn: instanceArn });
     const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old));
     // WHEN the number moved to the TDG (its association did not follow) and the binding's target changes with it
@@ -124,16 +124,16 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     const r = await onEvent(updateEvent(BINDING, id, { ...old, PhoneNumberTargetArn: tdgArn }, old));
     // THEN the number is bound to the same flow again, same physical id, and nothing was unbound
     expect(r.PhysicalResourceId).toBe(id);
-    expect(flows()).toEqual({ 'inst-1': 'flow-a' });
+    expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
     expect(operations(emulator, mutating)).toEqual(['AssociatePhoneNumberContactFlow']);
   });
 
   it('binds from a traffic distribution group\'s alternate region using the full ARN', async () => {
     // GIVEN a number claimed to a TDG of instance 1, and the instance's replica (same id) in the alternate region
-    emulator.seedInstance({ instanceId: 'inst-1', region: ALT_REGION });
-    const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'tdg-1', alternateRegion: ALT_REGION, instanceArn });
+    emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111', region: ALT_REGION });
+    const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: ALT_REGION, instanceArn });
     const tdgNumber = emulator.seedClaimedNumber({ phoneNumber: '+12065550199', targetArn: tdgArn });
-    const westFlow = emulator.seedContactFlow({ instanceId: 'inst-1', contactFlowId: 'flow-w', region: ALT_REGION });
+    const westFlow = emulator.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee', region: ALT_REGION });
     // WHEN it is bound to a flow of the alternate region THEN the call goes there, by full ARN, and succeeds
     await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: tdgNumber, ContactFlowArn: westFlow })));
     const call = emulator.calls().find((c) => c.operation === 'AssociatePhoneNumberContactFlow');
@@ -154,7 +154,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       await onEvent(createEvent(BINDING, { ...props, ContactFlowArn: flowB }, 'Other'));
       emulator.clearCalls();
       await onEvent(deleteEvent(BINDING, id, props));
-      expect(flows()).toEqual({ 'inst-1': 'flow-b' });
+      expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
       expect(operations(emulator, mutating)).toEqual([]);
     });
 

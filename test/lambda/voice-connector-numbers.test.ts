@@ -26,7 +26,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
 
   beforeEach(async () => {
     emulator = await startTestEmulator();
-    for (const id of ['vc-a', 'vc-b', 'vc-other']) emulator.seedVoiceConnector({ voiceConnectorId: id });
+    for (const id of ['av0iceconnector0000001', 'bv0iceconnector0000002', 'otherv0iceconnector001']) emulator.seedVoiceConnector({ voiceConnectorId: id });
     for (const n of numbers) emulator.seedChimeNumber({ phoneNumber: n });
   });
   afterEach(async () => {
@@ -41,56 +41,56 @@ describe('Custom::VoiceConnectorNumbers', () => {
 
   describe('create', () => {
     it('associates the numbers with ForceAssociate as declared', async () => {
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) })));
-      expect(sorted(connectors()['vc-a'])).toEqual(numbers.slice(0, 3));
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) })));
+      expect(sorted(connectors()['av0iceconnector0000001'])).toEqual(numbers.slice(0, 3));
       const call = emulator.calls().find((c) => c.operation === 'AssociatePhoneNumbersWithVoiceConnector');
       expect(call?.input.ForceAssociate).toBe(false);
     });
 
     it('succeeds again with the same result when the same event is delivered twice', async () => {
-      const event = createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2) }));
+      const event = createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) }));
       const first = await onEvent(event);
       await expect(onEvent(event)).resolves.toEqual(first);
-      expect(sorted(connectors()['vc-a'])).toEqual(numbers.slice(0, 2));
+      expect(sorted(connectors()['av0iceconnector0000001'])).toEqual(numbers.slice(0, 2));
     });
 
     it('accepts numbers without the leading +', async () => {
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[0].slice(1)] })));
-      expect(connectors()['vc-a']).toEqual([numbers[0]]);
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: [numbers[0].slice(1)] })));
+      expect(connectors()['av0iceconnector0000001']).toEqual([numbers[0]]);
     });
 
     it('fails naming each failed number and code, after undoing what it associated', async () => {
       // GIVEN one number is on another connector and one gets an injected error
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[0]] }), 'Other'));
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[0]] }), 'Other'));
       emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'ServiceFailure', message: 'boom' });
       // WHEN this resource declares them without ForceAssociate
-      const event = createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 4) }));
-      // THEN the event fails naming both, and vc-a carries nothing; vc-other keeps its number
-      await expect(onEvent(event)).rejects.toThrow(/association of 2 number\(s\) with voice connector 'vc-a' failed: .*\+12065550100 \(PhoneNumberAssociationsExist.*\+12065550101 \(ServiceFailure: boom\)/);
-      expect(connectors()['vc-a'] ?? []).toEqual([]);
-      expect(connectors()['vc-other']).toEqual([numbers[0]]);
+      const event = createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 4) }));
+      // THEN the event fails naming both, and av0iceconnector0000001 carries nothing; otherv0iceconnector001 keeps its number
+      await expect(onEvent(event)).rejects.toThrow(/association of 2 number\(s\) with voice connector 'av0iceconnector0000001' failed: .*\+12065550100 \(PhoneNumberAssociationsExist.*\+12065550101 \(ServiceFailure: boom\)/);
+      expect(connectors()['av0iceconnector0000001'] ?? []).toEqual([]);
+      expect(connectors()['otherv0iceconnector001']).toEqual([numbers[0]]);
     });
 
     it('does not undo a number that was on the connector before the event when another number fails', async () => {
-      // GIVEN a number already on vc-a (put there outside this resource)
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[0]] }), 'ByHand'));
+      // GIVEN a number already on av0iceconnector0000001 (put there outside this resource)
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: [numbers[0]] }), 'ByHand'));
       emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[2], errorCode: 'ServiceFailure' });
       // WHEN this resource declares it with two more, one of which fails
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) })))).rejects.toThrow(/\+12065550102 \(ServiceFailure/);
-      // THEN only what this event associated is undone: the earlier number stays on vc-a
-      expect(connectors()['vc-a']).toEqual([numbers[0]]);
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) })))).rejects.toThrow(/\+12065550102 \(ServiceFailure/);
+      // THEN only what this event associated is undone: the earlier number stays on av0iceconnector0000001
+      expect(connectors()['av0iceconnector0000001']).toEqual([numbers[0]]);
     });
 
     it('gives a number it took with ForceAssociate back to its earlier connector when another number fails', async () => {
       // GIVEN a number on another connector, and a second number whose association will fail
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[0]] }), 'Other'));
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[0]] }), 'Other'));
       emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'ServiceFailure' });
       // WHEN this resource declares both with ForceAssociate
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2), ForceAssociate: 'true' }))))
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2), ForceAssociate: 'true' }))))
         .rejects.toThrow(/\+12065550101 \(ServiceFailure/);
       // THEN the undo puts the taken number back where it was, instead of leaving it on no connector
-      expect(connectors()['vc-a'] ?? []).toEqual([]);
-      expect(connectors()['vc-other']).toEqual([numbers[0]]);
+      expect(connectors()['av0iceconnector0000001'] ?? []).toEqual([]);
+      expect(connectors()['otherv0iceconnector001']).toEqual([numbers[0]]);
     });
 
     it('undoes what it associated when an Associate call fails outright (a failed create is never cleaned up by a Delete)', async () => {
@@ -99,42 +99,42 @@ describe('Custom::VoiceConnectorNumbers', () => {
       for (const n of many) emulator.seedChimeNumber({ phoneNumber: n });
       emulator.injectFault({ kind: 'dropAfterApply', operation: 'AssociatePhoneNumbersWithVoiceConnector', times: MAX_ATTEMPTS });
       // WHEN the create fails
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: many })))).rejects.toThrow();
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: many })))).rejects.toThrow();
       // THEN nothing this event associated is left on the connector
-      expect(connectors()['vc-a'] ?? []).toEqual([]);
+      expect(connectors()['av0iceconnector0000001'] ?? []).toEqual([]);
     });
 
     it('takes numbers from other connectors when ForceAssociate is true', async () => {
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[0]] }), 'Other'));
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[0]], ForceAssociate: 'true' })));
-      expect(connectors()['vc-a']).toEqual([numbers[0]]);
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[0]] }), 'Other'));
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: [numbers[0]], ForceAssociate: 'true' })));
+      expect(connectors()['av0iceconnector0000001']).toEqual([numbers[0]]);
     });
 
     it('batches hundreds of numbers', async () => {
       const many = usNumbers(260, 1000);
       for (const n of many) emulator.seedChimeNumber({ phoneNumber: n });
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: many })));
-      expect(connectors()['vc-a']).toHaveLength(260);
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: many })));
+      expect(connectors()['av0iceconnector0000001']).toHaveLength(260);
       const calls = emulator.calls().filter((c) => c.operation === 'AssociatePhoneNumbersWithVoiceConnector' && c.status === 200);
       expect(calls).toHaveLength(Math.ceil(260 / BATCH_SIZE));
       expect(Math.max(...calls.map((c) => (c.input.E164PhoneNumbers as string[]).length))).toBeLessThanOrEqual(BATCH_SIZE);
     });
 
     it('uses the Region property for the Chime SDK Voice client', async () => {
-      emulator.seedVoiceConnector({ voiceConnectorId: 'vc-west', region: ALT_REGION });
+      emulator.seedVoiceConnector({ voiceConnectorId: 'westv0iceconnector0001', region: ALT_REGION });
       emulator.seedChimeNumber({ phoneNumber: '+12065559999', region: ALT_REGION });
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-west', PhoneNumbers: ['+12065559999'], Region: ALT_REGION })));
-      expect(connectors(ALT_REGION)['vc-west']).toEqual(['+12065559999']);
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'westv0iceconnector0001', PhoneNumbers: ['+12065559999'], Region: ALT_REGION })));
+      expect(connectors(ALT_REGION)['westv0iceconnector0001']).toEqual(['+12065559999']);
     });
   });
 
   describe('update', () => {
     it('associates only added numbers and disassociates only removed ones', async () => {
-      const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) });
+      const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) });
       const id = await created(old);
       const r = await onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: numbers.slice(1, 4) }, old));
       expect(r.PhysicalResourceId).toBe(id);
-      expect(sorted(connectors()['vc-a'])).toEqual(numbers.slice(1, 4));
+      expect(sorted(connectors()['av0iceconnector0000001'])).toEqual(numbers.slice(1, 4));
       const calls = emulator.calls().filter((c) => mutating(c.operation));
       expect(calls.map((c) => [c.operation, c.input.E164PhoneNumbers])).toEqual([
         ['AssociatePhoneNumbersWithVoiceConnector', [numbers[3]]],
@@ -143,114 +143,114 @@ describe('Custom::VoiceConnectorNumbers', () => {
     });
 
     it('makes no call when nothing changed', async () => {
-      const props = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) });
+      const props = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) });
       const id = await created(props);
       await onEvent(updateEvent(VC, id, props, props));
       expect(operations(emulator)).toEqual([]);
     });
 
     it('moves the numbers in place when the connector changes, forcing each over at once', async () => {
-      const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) });
+      const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) });
       const id = await created(old);
-      const r = await onEvent(updateEvent(VC, id, { ...old, VoiceConnectorId: 'vc-b' }, old));
+      const r = await onEvent(updateEvent(VC, id, { ...old, VoiceConnectorId: 'bv0iceconnector0000002' }, old));
       expect(r.PhysicalResourceId).toBe(id);
-      expect(connectors()['vc-a'] ?? []).toEqual([]);
-      expect(sorted(connectors()['vc-b'])).toEqual(numbers.slice(0, 3));
+      expect(connectors()['av0iceconnector0000001'] ?? []).toEqual([]);
+      expect(sorted(connectors()['bv0iceconnector0000002'])).toEqual(numbers.slice(0, 3));
       const mutations = emulator.calls().filter((c) => mutating(c.operation));
       expect(mutations.map((c) => [c.operation, c.input.VoiceConnectorId, c.input.ForceAssociate])).toEqual([
-        ['AssociatePhoneNumbersWithVoiceConnector', 'vc-b', true],
+        ['AssociatePhoneNumbersWithVoiceConnector', 'bv0iceconnector0000002', true],
       ]);
     });
 
     it('does not take a kept number that someone moved to a third connector when moving without ForceAssociate', async () => {
-      const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2) });
+      const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(old);
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[1]], ForceAssociate: 'true' }), 'Other'));
-      await expect(onEvent(updateEvent(VC, id, { ...old, VoiceConnectorId: 'vc-b' }, old))).rejects.toThrow(/\+12065550101 \(PhoneNumberAssociationsExist/);
-      // the number moved by this event went back to vc-a
-      expect(connectors()['vc-a']).toEqual([numbers[0]]);
-      expect(connectors()['vc-other']).toEqual([numbers[1]]);
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[1]], ForceAssociate: 'true' }), 'Other'));
+      await expect(onEvent(updateEvent(VC, id, { ...old, VoiceConnectorId: 'bv0iceconnector0000002' }, old))).rejects.toThrow(/\+12065550101 \(PhoneNumberAssociationsExist/);
+      // the number moved by this event went back to av0iceconnector0000001
+      expect(connectors()['av0iceconnector0000001']).toEqual([numbers[0]]);
+      expect(connectors()['otherv0iceconnector001']).toEqual([numbers[1]]);
     });
 
     it('rolls back a connector move (old and new swapped) to the old connector', async () => {
-      const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2) });
-      const next = { ...old, VoiceConnectorId: 'vc-b' };
+      const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) });
+      const next = { ...old, VoiceConnectorId: 'bv0iceconnector0000002' };
       const id = await created(old);
       await onEvent(updateEvent(VC, id, next, old));
       await onEvent(updateEvent(VC, id, old, next));
-      expect(sorted(connectors()['vc-a'])).toEqual(numbers.slice(0, 2));
-      expect(connectors()['vc-b'] ?? []).toEqual([]);
+      expect(sorted(connectors()['av0iceconnector0000001'])).toEqual(numbers.slice(0, 2));
+      expect(connectors()['bv0iceconnector0000002'] ?? []).toEqual([]);
     });
 
     it('undoes only the numbers this update added when some fail', async () => {
-      const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2) });
+      const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(old);
       emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[3], errorCode: 'Conflict' });
       await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: numbers.slice(0, 4) }, old))).rejects.toThrow(/\+12065550103 \(Conflict/);
-      expect(sorted(connectors()['vc-a'])).toEqual(numbers.slice(0, 2));
+      expect(sorted(connectors()['av0iceconnector0000001'])).toEqual(numbers.slice(0, 2));
     });
 
     it('gives numbers it took with ForceAssociate back to their earlier connector when an added number fails', async () => {
-      const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[2]], ForceAssociate: 'true' });
+      const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: [numbers[2]], ForceAssociate: 'true' });
       const id = await created(old);
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[0]] }), 'Other'));
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[0]] }), 'Other'));
       emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Conflict' });
       await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: [numbers[2], numbers[0], numbers[1]] }, old))).rejects.toThrow(/\+12065550101 \(Conflict/);
-      expect(connectors()['vc-a']).toEqual([numbers[2]]);
-      expect(connectors()['vc-other']).toEqual([numbers[0]]);
+      expect(connectors()['av0iceconnector0000001']).toEqual([numbers[2]]);
+      expect(connectors()['otherv0iceconnector001']).toEqual([numbers[0]]);
     });
 
     it('replaces (new physical id) only when the Region changes', async () => {
-      emulator.seedVoiceConnector({ voiceConnectorId: 'vc-a', region: ALT_REGION });
+      emulator.seedVoiceConnector({ voiceConnectorId: 'av0iceconnector0000001', region: ALT_REGION });
       emulator.seedChimeNumber({ phoneNumber: numbers[0], region: ALT_REGION });
-      const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[0]] });
+      const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: [numbers[0]] });
       const id = await created(old);
       const next = { ...old, Region: ALT_REGION };
       const r = await onEvent(updateEvent(VC, id, next, old));
       expect(r.PhysicalResourceId).not.toBe(id);
-      expect(connectors(ALT_REGION)['vc-a']).toEqual([numbers[0]]);
+      expect(connectors(ALT_REGION)['av0iceconnector0000001']).toEqual([numbers[0]]);
       // cleanup Delete of the old one, with the old properties
       await onEvent(deleteEvent(VC, id, old));
-      expect(connectors(REGION)['vc-a'] ?? []).toEqual([]);
-      expect(connectors(ALT_REGION)['vc-a']).toEqual([numbers[0]]);
+      expect(connectors(REGION)['av0iceconnector0000001'] ?? []).toEqual([]);
+      expect(connectors(ALT_REGION)['av0iceconnector0000001']).toEqual([numbers[0]]);
     });
   });
 
   describe('delete', () => {
     it('disassociates the numbers currently on this connector', async () => {
-      const props = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) });
+      const props = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) });
       const id = await created(props);
       await onEvent(deleteEvent(VC, id, props));
-      expect(connectors()['vc-a'] ?? []).toEqual([]);
+      expect(connectors()['av0iceconnector0000001'] ?? []).toEqual([]);
     });
 
     it('leaves alone a number moved to another connector before the delete', async () => {
-      const props = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) });
+      const props = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) });
       const id = await created(props);
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[2]], ForceAssociate: 'true' }), 'Other'));
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[2]], ForceAssociate: 'true' }), 'Other'));
       emulator.clearCalls();
       await onEvent(deleteEvent(VC, id, props));
-      expect(connectors()['vc-other']).toEqual([numbers[2]]);
+      expect(connectors()['otherv0iceconnector001']).toEqual([numbers[2]]);
       const dis = emulator.calls().filter((c) => c.operation === 'DisassociatePhoneNumbersFromVoiceConnector');
       expect(dis.map((c) => sorted(c.input.E164PhoneNumbers as string[]))).toEqual([numbers.slice(0, 2)]);
     });
 
     it('treats NotFound entries as success', async () => {
-      const props = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2) });
+      const props = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(props);
       emulator.injectFault({ kind: 'phoneNumberError', operation: 'DisassociatePhoneNumbersFromVoiceConnector', phoneNumber: numbers[0], errorCode: 'NotFound' });
       await expect(onEvent(deleteEvent(VC, id, props))).resolves.toEqual({ PhysicalResourceId: id });
     });
 
     it('fails listing the numbers with other errors', async () => {
-      const props = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2) });
+      const props = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(props);
       emulator.injectFault({ kind: 'phoneNumberError', operation: 'DisassociatePhoneNumbersFromVoiceConnector', phoneNumber: numbers[1], errorCode: 'ServiceFailure' });
-      await expect(onEvent(deleteEvent(VC, id, props))).rejects.toThrow(/disassociation of 1 number\(s\) with voice connector 'vc-a' failed: \+12065550101 \(ServiceFailure/);
+      await expect(onEvent(deleteEvent(VC, id, props))).rejects.toThrow(/disassociation of 1 number\(s\) with voice connector 'av0iceconnector0000001' failed: \+12065550101 \(ServiceFailure/);
     });
 
     it('succeeds when the numbers are gone from the inventory', async () => {
-      const props = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: ['+12065558888'] });
+      const props = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: ['+12065558888'] });
       await expect(onEvent(deleteEvent(VC, 'id', props))).resolves.toEqual({ PhysicalResourceId: 'id' });
     });
   });

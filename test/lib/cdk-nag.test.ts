@@ -37,7 +37,7 @@ describe('cdk-nag AwsSolutions', () => {
     const stack = new Stack(app, 'Agnostic');
     const number = new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US' });
     new PhoneNumberFlowBinding(stack, 'Binding', { phoneNumber: number, contactFlowArn: FLOW_ARN });
-    new VoiceConnectorNumbers(stack, 'Trunk', { voiceConnectorId: 'vc1', phoneNumbers: ['+12065550150'] });
+    new VoiceConnectorNumbers(stack, 'Trunk', { voiceConnectorId: 'vc1abcdefghij2klmnopq1', phoneNumbers: ['+12065550150'] });
     expect(() => app.synth()).not.toThrow();
   });
 

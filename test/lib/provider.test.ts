@@ -4,11 +4,8 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../../lib';
 import {
-  CHIME_SCOPED_ACTIONS,
-  CHIME_UNSCOPED_ACTIONS,
-  CLOUDFORMATION_ACTIONS,
-  CONNECT_SCOPED_ACTIONS,
-  CONNECT_UNSCOPED_ACTIONS,
+  HANDLER_ACTIONS,
+  HANDLER_POLICY,
   HANDLER_TIMEOUT,
   QUERY_INTERVAL,
   TOTAL_TIMEOUT,
@@ -24,7 +21,7 @@ function stackWithEveryConstruct(count: number): Stack {
   for (let i = 0; i < count; i++) {
     const number = new ClaimedPhoneNumber(stack, `Number${i}`, { targetArn: INSTANCE_ARN, countryCode: 'US' });
     new PhoneNumberFlowBinding(stack, `Binding${i}`, { phoneNumber: number, contactFlowArn: FLOW_ARN });
-    new VoiceConnectorNumbers(stack, `Trunk${i}`, { voiceConnectorId: `vc${i}`, phoneNumbers: [`+1206555${String(i).padStart(4, '0')}`] });
+    new VoiceConnectorNumbers(stack, `Trunk${i}`, { voiceConnectorId: `vc${String(i).padStart(19, '0')}`, phoneNumbers: [`+1206555${String(i).padStart(4, '0')}`] });
   }
   return stack;
 }
@@ -79,26 +76,105 @@ describe('the stack-wide provider', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { LoggingConfiguration: Match.objectLike({ Level: 'ALL' }) });
   });
 
-  it('grants only the actions the handler calls, scoped to the account and partition where IAM allows', () => {
+  it('grants each action on its documented resource types, scoped to the account and partition', () => {
     const template = Template.fromStack(stackWithEveryConstruct(1));
-    const scoped = (service: string, resource: string) => ({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:*:123456789012:${resource}/*`]],
+    const inAccount = (service: string, pattern: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:*:123456789012:${pattern}`]],
     });
+    const one = <T>(items: T[]): T | T[] => (items.length === 1 ? items[0] : items);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Sid: 'PhoneNumbersInThisAccount',
-            Effect: 'Allow',
-            Action: CONNECT_SCOPED_ACTIONS,
-            Resource: [scoped('connect', 'phone-number'), scoped('connect', 'instance'), scoped('connect', 'traffic-distribution-group')],
-          },
-          { Sid: 'SearchAndListNumbers', Effect: 'Allow', Action: CONNECT_UNSCOPED_ACTIONS, Resource: '*' },
-          { Sid: 'VoiceConnectorsInThisAccount', Effect: 'Allow', Action: CHIME_SCOPED_ACTIONS, Resource: scoped('chime', 'vc') },
-          { Sid: 'ReadChimeNumbers', Effect: 'Allow', Action: 'chime:GetPhoneNumber', Resource: '*' },
-          { Sid: 'ReadOwnStack', Effect: 'Allow', Action: CLOUDFORMATION_ACTIONS, Resource: { Ref: 'AWS::StackId' } },
-        ]),
+        Statement: Match.arrayWith(HANDLER_POLICY.map((st) => ({
+          Sid: st.sid,
+          Effect: 'Allow',
+          Action: one([...st.actions]),
+          Resource: one(st.resources.map((r) => (r === '*' ? '*' : r === 'own-stack' ? { Ref: 'AWS::StackId' } : inAccount(r.service, r.pattern)))),
+        }))),
       },
+    });
+    expect(HANDLER_POLICY.map((st) => st.sid)).toEqual([
+      'PhoneNumbersInThisAccount', 'ClaimAndMoveNumbers', 'BindFlowsToNumbers', 'VoiceConnectorsInThisAccount', 'ReadChimeNumbers', 'ReadOwnStack',
+    ]);
+  });
+
+  describe('against the Service Authorization Reference table in docs/service-facts.md', () => {
+    const facts = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'service-facts.md'), 'utf8');
+    /** Rows of the markdown table that follows `heading`: cells with backticks stripped. */
+    const tableAfter = (heading: string): string[][] => {
+      const section = facts.slice(facts.indexOf(heading));
+      const lines = section.split('\n');
+      const start = lines.findIndex((l) => l.startsWith('| ---'));
+      const rows: string[][] = [];
+      for (const line of lines.slice(start + 1)) {
+        if (!line.startsWith('|')) break;
+        rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
+      }
+      return rows;
+    };
+    /** Resource type -> an example ARN (partition aws, account 123456789012, another region than the stack's). */
+    const exampleArns = new Map(tableAfter('## ARN formats').map(([type, arn]) => [
+      type.replace(/`/g, ''),
+      arn.replace(/`/g, '').replace('${Partition}', 'aws').replace('${Region}', 'eu-west-2').replace('${Account}', '123456789012')
+        .replace(/\$\{VoiceConnectorId\}/, 'abcdef1ghij2klmno3pqr4').replace(/\$\{\w+\}/g, '0a1b2c3d-0000-4000-8000-00000000000a'),
+    ]));
+    /** Action -> documented resource types (required ones marked with `*` in the table; the mark is dropped). */
+    const documented = new Map(tableAfter('## IAM: the Service Authorization Reference rows').map(([action, types]) => [
+      action.replace(/`/g, ''),
+      [...types.matchAll(/`([a-z-]+)\*?`/g)].map((m) => m[1]),
+    ]));
+
+    /** Every (action, resource) the synthesized policy grants, with the partition and account resolved. */
+    function granted(): Map<string, string[]> {
+      const template = Template.fromStack(stackWithEveryConstruct(1));
+      const out = new Map<string, string[]>();
+      const resolve = (r: unknown): string => {
+        if (typeof r === 'string') return r;
+        // The stack's own id: the one stack ARN the `stack` row's example stands for.
+        if ((r as { Ref?: string }).Ref === 'AWS::StackId') return exampleArns.get('stack') as string;
+        const parts = (r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+        return parts.map((p) => (typeof p === 'string' ? p : 'aws')).join('');
+      };
+      const handlerRole = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.includes('HandlerRole')) as string;
+      for (const policy of Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }>) {
+        if (!policy.Properties.Roles.some((r) => r.Ref === handlerRole)) continue;
+        for (const st of policy.Properties.PolicyDocument.Statement) {
+          const actions = (Array.isArray(st.Action) ? st.Action : [st.Action]).filter((action) => /^(connect|chime|cloudformation):/.test(action));
+          if (actions.length === 0) continue; // the log group's statement
+          const resources = (Array.isArray(st.Resource) ? st.Resource : [st.Resource]).map(resolve);
+          for (const action of actions) out.set(action, [...(out.get(action) ?? []), ...resources]);
+        }
+      }
+      return out;
+    }
+    /** IAM's ARN matching: `*` any run of characters (slashes included), `?` one character. */
+    const matches = (pattern: string, arn: string): boolean =>
+      new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`).test(arn);
+
+    it('has a row for every action the handler is granted, and an ARN for every resource type it names', () => {
+      expect([...documented.keys()].sort()).toEqual([...HANDLER_ACTIONS].sort());
+      for (const types of documented.values()) for (const type of types) expect(exampleArns.has(type)).toBe(true);
+    });
+
+    it.each(HANDLER_ACTIONS.map((a) => [a]))('%s: every documented resource type is granted, and nothing else', (action) => {
+      const patterns = granted().get(action) ?? [];
+      const types = documented.get(action) ?? [];
+      if (types.length === 0) {
+        expect(patterns).toEqual(['*']);
+        return;
+      }
+      expect(patterns).not.toContain('*');
+      for (const type of types) {
+        expect({ type, granted: patterns.some((p) => matches(p, exampleArns.get(type) as string)) }).toEqual({ type, granted: true });
+      }
+      for (const pattern of patterns) {
+        expect({ pattern, documented: types.some((t) => matches(pattern, exampleArns.get(t) as string)) }).toEqual({ pattern, documented: true });
+      }
+    });
+
+    it('would catch a policy that lost a resource type: the contact flow of AssociatePhoneNumberContactFlow is needed', () => {
+      const withoutFlow = (granted().get('connect:AssociatePhoneNumberContactFlow') ?? []).filter((p) => !p.includes('contact-flow'));
+      expect(withoutFlow.some((p) => matches(p, exampleArns.get('contact-flow') as string))).toBe(false);
+      expect(withoutFlow.some((p) => matches(p, exampleArns.get('phone-number') as string))).toBe(true);
     });
   });
 
@@ -114,8 +190,7 @@ describe('the stack-wide provider', () => {
           : source.includes('cloudFormationSdk()') ? 'cloudformation' : undefined;
       for (const m of source.matchAll(/new (\w+)Command\(/g)) called.add(`${service}:${m[1]}`);
     }
-    const granted = [...CONNECT_SCOPED_ACTIONS, ...CONNECT_UNSCOPED_ACTIONS, ...CHIME_SCOPED_ACTIONS, ...CHIME_UNSCOPED_ACTIONS, ...CLOUDFORMATION_ACTIONS];
-    expect([...granted].sort()).toEqual([...called].sort());
+    expect([...HANDLER_ACTIONS].sort()).toEqual([...called].sort());
   });
 
   it('grants no wildcard action anywhere in the stack', () => {

@@ -76,7 +76,7 @@ describe('VoiceConnectorNumbers', () => {
   it('fails when one number is declared in two VoiceConnectorNumbers of a stack', () => {
     const stack = newStack();
     new VoiceConnectorNumbers(stack, 'A', { voiceConnectorId: VC, phoneNumbers: ['+12065550150'] });
-    expect(() => new VoiceConnectorNumbers(stack, 'B', { voiceConnectorId: 'other', phoneNumbers: ['12065550150', '+12065550199'] })).toThrow(
+    expect(() => new VoiceConnectorNumbers(stack, 'B', { voiceConnectorId: 'zotherv0iceconnector01', phoneNumbers: ['12065550150', '+12065550199'] })).toThrow(
       /TestStack\/B: phoneNumbers '12065550150' \(already in TestStack\/A\) is declared twice in this stack; a number sits on one voice connector at a time/,
     );
   });

@@ -25,8 +25,8 @@ describe('Chime SDK Voice operations through the real SDK', () => {
     clock = createManualClock(Date.UTC(2024, 5, 1, 12, 0, 0));
     emu = await startEmulator({ clock, rateScale: 1000 });
     chime = chimeClient(emu);
-    emu.seedVoiceConnector({ voiceConnectorId: 'vc1', name: 'first' });
-    emu.seedVoiceConnector({ voiceConnectorId: 'vc2' });
+    emu.seedVoiceConnector({ voiceConnectorId: 'vc1abcdefghij2klmnopq1', name: 'first' });
+    emu.seedVoiceConnector({ voiceConnectorId: 'vc2abcdefghij2klmnopq2' });
     for (const phoneNumber of [N1, N2, N3]) emu.seedChimeNumber({ phoneNumber });
   });
 
@@ -39,13 +39,13 @@ describe('Chime SDK Voice operations through the real SDK', () => {
     chime.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: vc, E164PhoneNumbers: numbers, ForceAssociate: force }));
 
   it('GetVoiceConnector returns the connector; unknown -> NotFoundException 404 with Code NotFound', async () => {
-    const r = await chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: 'vc1' }));
+    const r = await chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: 'vc1abcdefghij2klmnopq1' }));
     expect(r.VoiceConnector).toMatchObject({
-      VoiceConnectorId: 'vc1', Name: 'first', AwsRegion: REGION,
-      VoiceConnectorArn: `arn:aws:chime:${REGION}:${ACCOUNT}:vc/vc1`,
+      VoiceConnectorId: 'vc1abcdefghij2klmnopq1', Name: 'first', AwsRegion: REGION,
+      VoiceConnectorArn: `arn:aws:chime:${REGION}:${ACCOUNT}:vc/vc1abcdefghij2klmnopq1`,
     });
     expect(r.VoiceConnector?.CreatedTimestamp).toEqual(new Date(Date.UTC(2024, 5, 1, 12, 0, 0)));
-    const err = await caught(() => chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: 'nope' })));
+    const err = await caught(() => chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: '00000000-0000-4000-8000-00000000dead' })));
     expect(err).toBeInstanceOf(NotFoundException);
     expect(err.name).toBe('NotFoundException');
     expect(err.Code).toBe('NotFound');
@@ -53,58 +53,75 @@ describe('Chime SDK Voice operations through the real SDK', () => {
   });
 
   it('associates numbers; reports unknown numbers as NotFound entries with HTTP 200', async () => {
-    const r = await associate('vc1', [N1, '+19995550100']);
+    const r = await associate('vc1abcdefghij2klmnopq1', [N1, '+19995550100']);
     expect(r.$metadata.httpStatusCode).toBe(200);
     expect(r.PhoneNumberErrors).toEqual([
       { PhoneNumberId: '+19995550100', ErrorCode: 'NotFound', ErrorMessage: expect.any(String) },
     ]);
-    expect(emu.snapshot().voiceConnectors).toEqual({ vc1: [N1], vc2: [] });
+    expect(emu.snapshot().voiceConnectors).toEqual({ vc1abcdefghij2klmnopq1: [N1], vc2abcdefghij2klmnopq2: [] });
     // already on the same connector: success, no error
-    const again = await associate('vc1', [N1], false);
+    const again = await associate('vc1abcdefghij2klmnopq1', [N1], false);
     expect(again.PhoneNumberErrors).toEqual([]);
   });
 
   it('without ForceAssociate a number on another connector is a PhoneNumberAssociationsExist entry; with it the number moves', async () => {
-    await associate('vc1', [N1]);
+    await associate('vc1abcdefghij2klmnopq1', [N1]);
     clock.advance(1000);
-    const refused = await associate('vc2', [N1, N2], false);
+    const refused = await associate('vc2abcdefghij2klmnopq2', [N1, N2], false);
     expect(refused.PhoneNumberErrors).toEqual([
-      { PhoneNumberId: N1, ErrorCode: 'PhoneNumberAssociationsExist', ErrorMessage: expect.stringContaining('vc1') },
+      { PhoneNumberId: N1, ErrorCode: 'PhoneNumberAssociationsExist', ErrorMessage: expect.stringContaining('vc1abcdefghij2klmnopq1') },
     ]);
-    expect(emu.snapshot().voiceConnectors).toEqual({ vc1: [N1], vc2: [N2] });
-    const forced = await associate('vc2', [N1], true);
+    expect(emu.snapshot().voiceConnectors).toEqual({ vc1abcdefghij2klmnopq1: [N1], vc2abcdefghij2klmnopq2: [N2] });
+    const forced = await associate('vc2abcdefghij2klmnopq2', [N1], true);
     expect(forced.PhoneNumberErrors).toEqual([]);
-    expect(emu.snapshot().voiceConnectors).toEqual({ vc1: [], vc2: [N1, N2] });
+    expect(emu.snapshot().voiceConnectors).toEqual({ vc1abcdefghij2klmnopq1: [], vc2abcdefghij2klmnopq2: [N1, N2] });
   });
 
   it('an unknown voice connector is NotFoundException and changes nothing', async () => {
     const before = emu.snapshot();
-    const err = await caught(() => associate('vc-missing', [N1]));
+    const err = await caught(() => associate('missingv0iceconnector1', [N1]));
     expect(err).toBeInstanceOf(NotFoundException);
     expect(err.$metadata.httpStatusCode).toBe(404);
-    const err2 = await caught(() => chime.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: 'vc-missing', E164PhoneNumbers: [N1] })));
+    const err2 = await caught(() => chime.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: 'missingv0iceconnector1', E164PhoneNumbers: [N1] })));
     expect(err2).toBeInstanceOf(NotFoundException);
     expect(emu.snapshot()).toEqual(before);
   });
 
+  it('refuses a voice connector id that is not 21-22 lowercase alphanumerics or a UUID with 400 BadRequest, naming the value', async () => {
+    const before = emu.snapshot();
+    for (const id of ['vc-a', 'localvc1', 'ABCDEF1GHIJ2KLMNO3PQR4', 'abcdef1ghij2klmno3pqr45']) {
+      const err = await caught(() => associate(id, [N1]));
+      expect(err).toBeInstanceOf(BadRequestException);
+      expect(err.$metadata.httpStatusCode).toBe(400);
+      expect(err.Code).toBe('BadRequest');
+      expect(err.message).toContain(`Value '${id}' at 'voiceConnectorId' failed to satisfy constraint`);
+    }
+    const get = await caught(() => chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: 'vc-a' })));
+    expect(get).toBeInstanceOf(BadRequestException);
+    // a UUID-shaped id passes validation (and is then simply unknown here)
+    const uuid = await caught(() => chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: '0f0e0d0c-0b0a-4000-8000-000000000001' })));
+    expect(uuid).toBeInstanceOf(NotFoundException);
+    expect(emu.snapshot()).toEqual(before);
+  });
+
   it('disassociates; numbers not on that connector are NotFound entries', async () => {
-    await associate('vc1', [N1, N2]);
-    await associate('vc2', [N3]);
-    const r = await chime.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: 'vc1', E164PhoneNumbers: [N1, N3, '+19995550100'] }));
+    await associate('vc1abcdefghij2klmnopq1', [N1, N2]);
+    await associate('vc2abcdefghij2klmnopq2', [N3]);
+    const r = await chime.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: 'vc1abcdefghij2klmnopq1', E164PhoneNumbers: [N1, N3, '+19995550100'] }));
     expect(r.PhoneNumberErrors).toEqual([
       { PhoneNumberId: N3, ErrorCode: 'NotFound', ErrorMessage: expect.stringContaining('not associated') },
       { PhoneNumberId: '+19995550100', ErrorCode: 'NotFound', ErrorMessage: expect.any(String) },
     ]);
-    expect(emu.snapshot().voiceConnectors).toEqual({ vc1: [N2], vc2: [N3] });
+    expect(emu.snapshot().voiceConnectors).toEqual({ vc1abcdefghij2klmnopq1: [N2], vc2abcdefghij2klmnopq2: [N3] });
   });
 
   it('GetPhoneNumber shows the current association (the + arrives as %2B)', async () => {
     clock.advance(5000);
-    await associate('vc1', [N1]);
+    await associate('vc1abcdefghij2klmnopq1', [N1]);
     const r = await chime.send(new GetPhoneNumberCommand({ PhoneNumberId: N1 }));
     expect(r.PhoneNumber).toMatchObject({
       PhoneNumberId: N1, E164PhoneNumber: N1, Country: 'US', Type: 'Local', ProductType: 'VoiceConnector', Status: 'Assigned',
-      Associations: [{ Name: 'VoiceConnectorId', Value: 'vc1', AssociatedTimestamp: new Date(Date.UTC(2024, 5, 1, 12, 0, 5)) }],
+      Associations: [{ Name: 'VoiceConnectorId', Value: 'vc1abcdefghij2klmnopq1', AssociatedTimestamp: new Date(Date.UTC(2024, 5, 1, 12, 0, 5)) }],
     });
     const tollFree = await chime.send(new GetPhoneNumberCommand({ PhoneNumberId: N3 }));
     expect(tollFree.PhoneNumber).toMatchObject({ Type: 'TollFree', Status: 'Unassigned', Associations: [] });
@@ -115,8 +132,8 @@ describe('Chime SDK Voice operations through the real SDK', () => {
   });
 
   it('ListPhoneNumbers filters by VoiceConnectorId and pages', async () => {
-    await associate('vc1', [N1, N3]);
-    const filtered = await chime.send(new ListPhoneNumbersCommand({ FilterName: 'VoiceConnectorId', FilterValue: 'vc1' }));
+    await associate('vc1abcdefghij2klmnopq1', [N1, N3]);
+    const filtered = await chime.send(new ListPhoneNumbersCommand({ FilterName: 'VoiceConnectorId', FilterValue: 'vc1abcdefghij2klmnopq1' }));
     expect(filtered.PhoneNumbers?.map((p) => p.E164PhoneNumber)).toEqual([N1, N3]);
     const p1 = await chime.send(new ListPhoneNumbersCommand({ MaxResults: 2 }));
     expect(p1.PhoneNumbers).toHaveLength(2);
@@ -127,15 +144,15 @@ describe('Chime SDK Voice operations through the real SDK', () => {
     const unassigned = await chime.send(new ListPhoneNumbersCommand({ Status: 'Unassigned' }));
     expect(unassigned.PhoneNumbers?.map((p) => p.E164PhoneNumber)).toEqual([N2]);
     const call = emu.calls().find((c) => c.operation === 'ListPhoneNumbers');
-    expect(call?.input).toEqual({ FilterName: 'VoiceConnectorId', FilterValue: 'vc1' });
+    expect(call?.input).toEqual({ FilterName: 'VoiceConnectorId', FilterValue: 'vc1abcdefghij2klmnopq1' });
   });
 
   it('validates against the model: BadRequestException 400 with Code BadRequest', async () => {
     const cases = [
-      () => associate('vc1', ['12-34']),
+      () => associate('vc1abcdefghij2klmnopq1', ['12-34']),
       () => chime.send(new ListPhoneNumbersCommand({ MaxResults: 101 })),
       () => chime.send(new ListPhoneNumbersCommand({ FilterName: 'Bogus' as never, FilterValue: 'x' })),
-      () => chime.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: 'vc1' } as never)),
+      () => chime.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: 'vc1abcdefghij2klmnopq1' } as never)),
     ];
     for (const run of cases) {
       const err = await caught(run);
@@ -144,7 +161,7 @@ describe('Chime SDK Voice operations through the real SDK', () => {
       expect(err.Code).toBe('BadRequest');
       expect(err.$metadata.httpStatusCode).toBe(400);
     }
-    expect(emu.snapshot().voiceConnectors).toEqual({ vc1: [], vc2: [] });
+    expect(emu.snapshot().voiceConnectors).toEqual({ vc1abcdefghij2klmnopq1: [], vc2abcdefghij2klmnopq2: [] });
   });
 
   describe('replay of the DisassociatePhoneNumbersFromVoiceConnector sample (seeds/003)', () => {

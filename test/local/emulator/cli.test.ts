@@ -37,15 +37,15 @@ describe('npm run emulator', () => {
     child = spawn('npm', ['run', 'emulator', '--', '--port', '0'], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const output = { text: '' };
     const endpoint = await waitForEndpoint(child, output);
-    expect(output.text).toContain('seeded connect instance: arn:aws:connect:us-east-1:123456789012:instance/local-instance');
+    expect(output.text).toContain('seeded connect instance: arn:aws:connect:us-east-1:123456789012:instance/10ca1000-0000-4000-8000-000000000001');
 
     const connect = new ConnectClient({ region: 'us-east-1', endpoint, credentials: CREDENTIALS });
     const r = await connect.send(new SearchAvailablePhoneNumbersCommand({
-      InstanceId: 'local-instance', PhoneNumberCountryCode: 'US', PhoneNumberType: 'TOLL_FREE',
+      InstanceId: '10ca1000-0000-4000-8000-000000000001', PhoneNumberCountryCode: 'US', PhoneNumberType: 'TOLL_FREE',
     }));
     expect(r.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(['+18885550100', '+18885550101', '+18885550102']);
     const chime = new ChimeSDKVoiceClient({ region: 'us-east-1', endpoint, credentials: CREDENTIALS });
-    const vc = await chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: 'localvc1' }));
+    const vc = await chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: 'localv0iceconnector001' }));
     expect(vc.VoiceConnector?.Name).toBe('local-voice-connector');
     connect.destroy();
     chime.destroy();

@@ -37,11 +37,11 @@ describe('Connect phone-number operations through the real SDK', () => {
     clock = createManualClock();
     emu = await startEmulator({ clock, rateScale: 1000 });
     connect = connectClient(emu);
-    instanceArn = emu.seedInstance({ instanceId: 'inst-1' });
-    otherInstanceArn = emu.seedInstance({ instanceId: 'inst-2' });
-    emu.seedContactFlow({ instanceId: 'inst-1', contactFlowId: 'flow-a' });
-    emu.seedContactFlow({ instanceId: 'inst-1', contactFlowId: 'flow-b' });
-    emu.seedContactFlow({ instanceId: 'inst-2', contactFlowId: 'flow-c' });
+    instanceArn = emu.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+    otherInstanceArn = emu.seedInstance({ instanceId: '22222222-2222-4222-8222-222222222222' });
+    emu.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+    emu.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
+    emu.seedContactFlow({ instanceId: '22222222-2222-4222-8222-222222222222', contactFlowId: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' });
     emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: DIDS });
     emu.seedAvailableNumbers({ countryCode: 'US', type: 'TOLL_FREE', phoneNumbers: TOLL_FREE });
   });
@@ -63,7 +63,7 @@ describe('Connect phone-number operations through the real SDK', () => {
       expect(tf.AvailableNumbersList?.[0]).toEqual({ PhoneNumber: '+18885550100', PhoneNumberCountryCode: 'US', PhoneNumberType: 'TOLL_FREE' });
       for (const prefix of ['+1312', '1312']) {
         const r = await connect.send(new SearchAvailablePhoneNumbersCommand({
-          InstanceId: 'inst-1', PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID', PhoneNumberPrefix: prefix,
+          InstanceId: '11111111-1111-4111-8111-111111111111', PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID', PhoneNumberPrefix: prefix,
         }));
         expect(r.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(['+13125550100']);
       }
@@ -92,7 +92,7 @@ describe('Connect phone-number operations through the real SDK', () => {
     it('rejects MaxResults out of range and an unknown target with InvalidParameterException', async () => {
       for (const cmd of [
         new SearchAvailablePhoneNumbersCommand({ TargetArn: instanceArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID', MaxResults: 11 }),
-        new SearchAvailablePhoneNumbersCommand({ InstanceId: 'nope', PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }),
+        new SearchAvailablePhoneNumbersCommand({ InstanceId: '00000000-0000-4000-8000-00000000dead', PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }),
         new SearchAvailablePhoneNumbersCommand({ TargetArn: instanceArn, PhoneNumberCountryCode: 'XX' as never, PhoneNumberType: 'DID' }),
       ]) {
         const err = await caught(() => connect.send(cmd));
@@ -118,7 +118,7 @@ describe('Connect phone-number operations through the real SDK', () => {
           PhoneNumberType: 'DID',
           PhoneNumberDescription: 'main line',
           TargetArn: instanceArn,
-          InstanceId: 'inst-1',
+          InstanceId: '11111111-1111-4111-8111-111111111111',
           Tags: { team: 'ops' },
           PhoneNumberStatus: { Status: 'CLAIMED' },
         });
@@ -130,7 +130,7 @@ describe('Connect phone-number operations through the real SDK', () => {
     });
 
     it('claims by InstanceId too', async () => {
-      const r = await connect.send(new ClaimPhoneNumberCommand({ InstanceId: 'inst-2', PhoneNumber: '+12065550102' }));
+      const r = await connect.send(new ClaimPhoneNumberCommand({ InstanceId: '22222222-2222-4222-8222-222222222222', PhoneNumber: '+12065550102' }));
       const d = await connect.send(new DescribePhoneNumberCommand({ PhoneNumberId: r.PhoneNumberId }));
       expect(d.ClaimedPhoneNumberSummary?.TargetArn).toBe(otherInstanceArn);
     });
@@ -147,7 +147,7 @@ describe('Connect phone-number operations through the real SDK', () => {
     });
 
     it('answers ResourceNotFoundException for an unknown target or phone number', async () => {
-      const err = await caught(() => claim('+12065550100', { TargetArn: `arn:aws:connect:${REGION}:${ACCOUNT}:instance/missing` }));
+      const err = await caught(() => claim('+12065550100', { TargetArn: `arn:aws:connect:${REGION}:${ACCOUNT}:instance/0ff00000-0000-4000-8000-000000000404` }));
       expect(err).toBeInstanceOf(ResourceNotFoundException);
       expect(err.name).toBe('ResourceNotFoundException');
       expect(err.$metadata.httpStatusCode).toBe(404);
@@ -162,7 +162,7 @@ describe('Connect phone-number operations through the real SDK', () => {
         ['2065550100'], // no leading +
         ['+12065550100', { Tags: { 'aws:reserved': 'x' } }],
         ['+12065550100', { PhoneNumberDescription: 'x'.repeat(501) }],
-        ['+12065550100', { InstanceId: 'inst-1' }], // both InstanceId and TargetArn
+        ['+12065550100', { InstanceId: '11111111-1111-4111-8111-111111111111' }], // both InstanceId and TargetArn
         ['+12065550100', { TargetArn: undefined }], // neither
       ];
       for (const args of cases) {
@@ -178,6 +178,20 @@ describe('Connect phone-number operations through the real SDK', () => {
   });
 
   describe('ClientToken idempotency', () => {
+    it('refuses a ClientToken that is not a lowercase UUID with InvalidParameterException naming the value, and changes nothing', async () => {
+      const before = emu.snapshot();
+      for (const token of ['fixed', 'A0000000-0000-4000-8000-000000000001', '00000000000040008000000000000001']) {
+        const err = await caught(() => claim('+12065550100', { ClientToken: token }));
+        expect(err).toBeInstanceOf(InvalidParameterException);
+        expect(err.message).toContain(`Value '${token}' at 'clientToken' failed to satisfy constraint`);
+      }
+      expect(emu.snapshot()).toEqual(before);
+      const { PhoneNumberId } = await claim('+12065550100');
+      const bad = await caught(() => connect.send(new ReleasePhoneNumberCommand({ PhoneNumberId, ClientToken: 'release-1' })));
+      expect(bad).toBeInstanceOf(InvalidParameterException);
+      expect(emu.snapshot().claimed).toHaveLength(1);
+    });
+
     const token = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 
     it('same token and same request: one number, same result', async () => {
@@ -224,20 +238,20 @@ describe('Connect phone-number operations through the real SDK', () => {
   describe('UpdatePhoneNumber, UpdatePhoneNumberMetadata, ReleasePhoneNumber', () => {
     it('moves the number to another instance and drops its flow association', async () => {
       const { PhoneNumberId, PhoneNumberArn } = await claim('+12065550100');
-      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-a' }));
-      expect(emu.snapshot().claimed[0].flows).toEqual({ 'inst-1': 'flow-a' });
+      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
+      expect(emu.snapshot().claimed[0].flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
       const r = await connect.send(new UpdatePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, TargetArn: otherInstanceArn }));
       expect(r).toMatchObject({ PhoneNumberId, PhoneNumberArn });
       const d = await connect.send(new DescribePhoneNumberCommand({ PhoneNumberId }));
-      expect(d.ClaimedPhoneNumberSummary).toMatchObject({ TargetArn: otherInstanceArn, InstanceId: 'inst-2', PhoneNumberStatus: { Status: 'CLAIMED' } });
+      expect(d.ClaimedPhoneNumberSummary).toMatchObject({ TargetArn: otherInstanceArn, InstanceId: '22222222-2222-4222-8222-222222222222', PhoneNumberStatus: { Status: 'CLAIMED' } });
       expect(emu.snapshot().claimed[0].flows).toEqual({});
-      const list = await connect.send(new ListFlowAssociationsCommand({ InstanceId: 'inst-1', ResourceType: 'VOICE_PHONE_NUMBER' }));
+      const list = await connect.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }));
       expect(list.FlowAssociationSummaryList).toEqual([]);
     });
 
     it('answers ResourceNotFoundException for an unknown new target', async () => {
       const { PhoneNumberId } = await claim('+12065550100');
-      const err = await caught(() => connect.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: 'missing' })));
+      const err = await caught(() => connect.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: '0ff00000-0000-4000-8000-000000000404' })));
       expect(err).toBeInstanceOf(ResourceNotFoundException);
       expect(emu.snapshot().claimed[0].targetArn).toBe(instanceArn);
     });
@@ -267,8 +281,8 @@ describe('Connect phone-number operations through the real SDK', () => {
       emu = await startEmulator({ clock, asyncDelayMs: 60_000, rateScale: 1000 });
       connect.destroy();
       connect = connectClient(emu);
-      emu.seedInstance({ instanceId: 'inst-1' });
-      emu.seedInstance({ instanceId: 'inst-2' });
+      emu.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+      emu.seedInstance({ instanceId: '22222222-2222-4222-8222-222222222222' });
       emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: DIDS });
       const { PhoneNumberId } = await claim('+12065550100');
       for (const cmd of [
@@ -290,55 +304,55 @@ describe('Connect phone-number operations through the real SDK', () => {
     it('associates, lists, batch-gets and disassociates', async () => {
       const a = await claim('+12065550100');
       const b = await claim('+12065550101');
-      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-a' }));
-      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: b.PhoneNumberArn, InstanceId: instanceArn, ContactFlowId: 'flow-a' }));
+      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
+      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: b.PhoneNumberArn, InstanceId: instanceArn, ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
       // one association per number and instance: re-associating replaces it
-      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-b' }));
-      const flowArn = (f: string) => `arn:aws:connect:${REGION}:${ACCOUNT}:instance/inst-1/contact-flow/${f}`;
-      const list = await connect.send(new ListFlowAssociationsCommand({ InstanceId: 'inst-1', ResourceType: 'VOICE_PHONE_NUMBER' }));
+      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' }));
+      const flowArn = (f: string) => `arn:aws:connect:${REGION}:${ACCOUNT}:instance/11111111-1111-4111-8111-111111111111/contact-flow/${f}`;
+      const list = await connect.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }));
       expect(list.FlowAssociationSummaryList).toEqual(expect.arrayContaining([
-        { ResourceId: a.PhoneNumberArn, FlowId: flowArn('flow-a'), ResourceType: 'VOICE_PHONE_NUMBER' },
-        { ResourceId: b.PhoneNumberArn, FlowId: flowArn('flow-b'), ResourceType: 'VOICE_PHONE_NUMBER' },
+        { ResourceId: a.PhoneNumberArn, FlowId: flowArn('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'), ResourceType: 'VOICE_PHONE_NUMBER' },
+        { ResourceId: b.PhoneNumberArn, FlowId: flowArn('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'), ResourceType: 'VOICE_PHONE_NUMBER' },
       ]));
       expect(list.FlowAssociationSummaryList).toHaveLength(2);
-      const page1 = await connect.send(new ListFlowAssociationsCommand({ InstanceId: 'inst-1', MaxResults: 1 }));
+      const page1 = await connect.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', MaxResults: 1 }));
       expect(page1.FlowAssociationSummaryList).toHaveLength(1);
-      const page2 = await connect.send(new ListFlowAssociationsCommand({ InstanceId: 'inst-1', MaxResults: 1, NextToken: page1.NextToken }));
+      const page2 = await connect.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', MaxResults: 1, NextToken: page1.NextToken }));
       expect(page2.FlowAssociationSummaryList).toHaveLength(1);
       expect(page2.NextToken).toBeUndefined();
       expect(page2.FlowAssociationSummaryList![0].ResourceId).not.toBe(page1.FlowAssociationSummaryList![0].ResourceId);
 
       const batch = await connect.send(new BatchGetFlowAssociationCommand({
-        InstanceId: 'inst-1', ResourceIds: [a.PhoneNumberId!, b.PhoneNumberArn!, 'unknown-id'], ResourceType: 'VOICE_PHONE_NUMBER',
+        InstanceId: '11111111-1111-4111-8111-111111111111', ResourceIds: [a.PhoneNumberId!, b.PhoneNumberArn!, 'unknown-id'], ResourceType: 'VOICE_PHONE_NUMBER',
       }));
       expect(batch.FlowAssociationSummaryList).toEqual([
-        { ResourceId: a.PhoneNumberArn, FlowId: flowArn('flow-a'), ResourceType: 'VOICE_PHONE_NUMBER' },
-        { ResourceId: b.PhoneNumberArn, FlowId: flowArn('flow-b'), ResourceType: 'VOICE_PHONE_NUMBER' },
+        { ResourceId: a.PhoneNumberArn, FlowId: flowArn('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'), ResourceType: 'VOICE_PHONE_NUMBER' },
+        { ResourceId: b.PhoneNumberArn, FlowId: flowArn('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'), ResourceType: 'VOICE_PHONE_NUMBER' },
       ]);
 
-      await connect.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberArn, InstanceId: 'inst-1' }));
-      const err = await caught(() => connect.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberId, InstanceId: 'inst-1' })));
+      await connect.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' }));
+      const err = await caught(() => connect.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111' })));
       expect(err).toBeInstanceOf(ResourceNotFoundException);
       expect(err.$metadata.httpStatusCode).toBe(404);
       const call = emu.calls().filter((c) => c.operation === 'DisassociatePhoneNumberContactFlow')[0];
-      expect(call.input).toEqual({ PhoneNumberId: a.PhoneNumberArn, InstanceId: 'inst-1' });
-      expect(emu.snapshot().claimed.find((n) => n.phoneNumberId === b.PhoneNumberId)?.flows).toEqual({ 'inst-1': 'flow-b' });
+      expect(call.input).toEqual({ PhoneNumberId: a.PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' });
+      expect(emu.snapshot().claimed.find((n) => n.phoneNumberId === b.PhoneNumberId)?.flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
     });
 
     it('requires the flow in that instance and the number claimed to it', async () => {
       const a = await claim('+12065550100');
       const cases = [
-        { InstanceId: 'inst-1', ContactFlowId: 'flow-c' }, // flow of another instance
-        { InstanceId: 'inst-2', ContactFlowId: 'flow-c' }, // number not claimed to inst-2
-        { InstanceId: 'inst-9', ContactFlowId: 'flow-a' }, // unknown instance
+        { InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' }, // flow of another instance
+        { InstanceId: '22222222-2222-4222-8222-222222222222', ContactFlowId: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' }, // number not claimed to 22222222-2222-4222-8222-222222222222
+        { InstanceId: '99999999-9999-4999-8999-999999999999', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }, // unknown instance
       ];
       for (const c of cases) {
         const err = await caught(() => connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberId, ...c })));
         expect(err).toBeInstanceOf(ResourceNotFoundException);
       }
-      const list = await caught(() => connect.send(new ListFlowAssociationsCommand({ InstanceId: 'inst-9' })));
+      const list = await caught(() => connect.send(new ListFlowAssociationsCommand({ InstanceId: '99999999-9999-4999-8999-999999999999' })));
       expect(list).toBeInstanceOf(ResourceNotFoundException);
-      const batch = await caught(() => connect.send(new BatchGetFlowAssociationCommand({ InstanceId: 'inst-1', ResourceIds: [] })));
+      const batch = await caught(() => connect.send(new BatchGetFlowAssociationCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceIds: [] })));
       expect(batch).toBeInstanceOf(InvalidParameterException);
       expect(emu.snapshot().claimed[0].flows).toEqual({});
     });
@@ -353,11 +367,11 @@ describe('Connect phone-number operations through the real SDK', () => {
       expect(all.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumber)).toEqual(['+12065550100', '+13125550100', '+18885550100']);
       expect(all.ListPhoneNumbersSummaryList?.[0]).toEqual({
         PhoneNumberId: a.PhoneNumberId, PhoneNumberArn: a.PhoneNumberArn, PhoneNumber: '+12065550100', PhoneNumberCountryCode: 'US',
-        PhoneNumberType: 'DID', TargetArn: instanceArn, InstanceId: 'inst-1', PhoneNumberDescription: 'a',
+        PhoneNumberType: 'DID', TargetArn: instanceArn, InstanceId: '11111111-1111-4111-8111-111111111111', PhoneNumberDescription: 'a',
       });
       const byTarget = await connect.send(new ListPhoneNumbersV2Command({ TargetArn: otherInstanceArn }));
       expect(byTarget.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumber)).toEqual(['+18885550100']);
-      const byType = await connect.send(new ListPhoneNumbersV2Command({ InstanceId: 'inst-1', PhoneNumberTypes: ['DID'], PhoneNumberCountryCodes: ['US'], PhoneNumberPrefix: '1312' }));
+      const byType = await connect.send(new ListPhoneNumbersV2Command({ InstanceId: '11111111-1111-4111-8111-111111111111', PhoneNumberTypes: ['DID'], PhoneNumberCountryCodes: ['US'], PhoneNumberPrefix: '1312' }));
       expect(byType.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumber)).toEqual(['+13125550100']);
       const p1 = await connect.send(new ListPhoneNumbersV2Command({ MaxResults: 2 }));
       const p2 = await connect.send(new ListPhoneNumbersV2Command({ MaxResults: 2, NextToken: p1.NextToken }));
@@ -366,7 +380,7 @@ describe('Connect phone-number operations through the real SDK', () => {
       expect(p2.NextToken).toBeUndefined();
       const bad = await caught(() => connect.send(new ListPhoneNumbersV2Command({ NextToken: 'garbage' })));
       expect(bad).toBeInstanceOf(InvalidParameterException);
-      const missing = await caught(() => connect.send(new ListPhoneNumbersV2Command({ InstanceId: 'inst-9' })));
+      const missing = await caught(() => connect.send(new ListPhoneNumbersV2Command({ InstanceId: '99999999-9999-4999-8999-999999999999' })));
       expect(missing).toBeInstanceOf(ResourceNotFoundException);
     });
   });

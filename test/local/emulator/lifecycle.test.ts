@@ -1,12 +1,15 @@
 import {
   AssociatePhoneNumberContactFlowCommand,
+  BatchGetFlowAssociationCommand,
   ClaimPhoneNumberCommand,
   ConnectClient,
   DescribePhoneNumberCommand,
   DisassociatePhoneNumberContactFlowCommand,
   InvalidParameterException,
+  ListFlowAssociationsCommand,
   ListPhoneNumbersV2Command,
   ReleasePhoneNumberCommand,
+  ResourceInUseException,
   ResourceNotFoundException,
   SearchAvailablePhoneNumbersCommand,
   TagResourceCommand,
@@ -29,9 +32,9 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
   async function start(options: EmulatorOptions = {}): Promise<ConnectClient> {
     clock = createManualClock();
     emu = await startEmulator({ clock, rateScale: 1000, ...options });
-    instanceArn = emu.seedInstance({ instanceId: 'inst-1' });
-    emu.seedInstance({ instanceId: 'inst-2' });
-    emu.seedContactFlow({ instanceId: 'inst-1', contactFlowId: 'flow-a' });
+    instanceArn = emu.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+    emu.seedInstance({ instanceId: '22222222-2222-4222-8222-222222222222' });
+    emu.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
     emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: NUMBERS });
     return client();
   }
@@ -60,13 +63,13 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       clock.advance(1);
       expect(await status(c, PhoneNumberId!)).toEqual({ Status: 'CLAIMED' });
       // a flow can be associated only once CLAIMED
-      await c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-a' }));
+      await c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
     });
 
     it('a flow cannot be associated while IN_PROGRESS (InvalidParameterException)', async () => {
       const c = await start({ asyncDelayMs: 1000 });
       const { PhoneNumberId } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
-      const err = await caught(() => c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-a' })));
+      const err = await caught(() => c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' })));
       expect(err).toBeInstanceOf(InvalidParameterException);
     });
 
@@ -74,7 +77,7 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       const c = await start({ asyncDelayMs: 1000 });
       const { PhoneNumberId } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
       clock.advance(1000);
-      await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: 'inst-2' }));
+      await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: '22222222-2222-4222-8222-222222222222' }));
       expect(await status(c, PhoneNumberId!)).toEqual({ Status: 'IN_PROGRESS' });
       clock.advance(1000);
       expect(await status(c, PhoneNumberId!)).toEqual({ Status: 'CLAIMED' });
@@ -114,7 +117,7 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       const c = await start();
       const { PhoneNumberId } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
       emu.injectFault({ kind: 'asyncFail', operation: 'UpdatePhoneNumber', phoneNumber: NUMBERS[0], message: 'nope' });
-      await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: 'inst-2' }));
+      await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: '22222222-2222-4222-8222-222222222222' }));
       const d = await c.send(new DescribePhoneNumberCommand({ PhoneNumberId }));
       expect(d.ClaimedPhoneNumberSummary).toMatchObject({ TargetArn: instanceArn, PhoneNumberStatus: { Status: 'FAILED', Message: 'nope' } });
     });
@@ -172,9 +175,9 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
     beforeEach(async () => {
       east = await start();
       west = client('us-west-2');
-      tdgArn = emu.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'tdg-1', alternateRegion: 'us-west-2', instanceArn });
-      emu.seedInstance({ region: 'us-west-2', instanceId: 'inst-1' });
-      emu.seedContactFlow({ region: 'us-west-2', instanceId: 'inst-1', contactFlowId: 'flow-w' });
+      tdgArn = emu.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: 'us-west-2', instanceArn });
+      emu.seedInstance({ region: 'us-west-2', instanceId: '11111111-1111-4111-8111-111111111111' });
+      emu.seedContactFlow({ region: 'us-west-2', instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' });
     });
 
     it('a TDG number is visible in the alternate region by full ARN only', async () => {
@@ -199,12 +202,52 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
 
     it('flows can be associated in either region with the ARN; the UUID fails in the alternate region', async () => {
       const { PhoneNumberId, PhoneNumberArn } = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
-      await east.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-a' }));
-      const err = await caught(() => west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: 'inst-1', ContactFlowId: 'flow-w' })));
+      await east.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
+      const err = await caught(() => west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' })));
       expect(err).toBeInstanceOf(ResourceNotFoundException);
-      await west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: 'inst-1', ContactFlowId: 'flow-w' }));
-      expect(emu.snapshot().claimed[0].flows).toEqual({ 'inst-1': 'flow-w' });
-      await west.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: 'inst-1' }));
+      await west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' }));
+      // one binding per region: the replica instance keeps the instance id, and binding in us-west-2 leaves us-east-1's alone
+      expect(emu.snapshot().claimed[0].flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+      expect(emu.snapshot().claimed[0].flowsByRegion).toEqual({
+        'us-east-1': { '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' },
+        'us-west-2': { '11111111-1111-4111-8111-111111111111': 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' },
+      });
+      const inEast = await east.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }));
+      expect(inEast.FlowAssociationSummaryList?.map((f) => f.FlowId)).toEqual([expect.stringMatching(/:us-east-1:.*contact-flow\/aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa$/)]);
+      const inWest = await west.send(new BatchGetFlowAssociationCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceIds: [PhoneNumberArn as string], ResourceType: 'VOICE_PHONE_NUMBER' }));
+      expect(inWest.FlowAssociationSummaryList?.map((f) => f.FlowId)).toEqual([expect.stringMatching(/:us-west-2:.*contact-flow\/eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee$/)]);
+      // unbinding in one region leaves the other region's binding
+      await west.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' }));
+      expect(emu.snapshot().claimed[0].flowsByRegion).toEqual({ 'us-east-1': { '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' } });
+      const again = await caught(() => west.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' })));
+      expect(again).toBeInstanceOf(ResourceNotFoundException);
+    });
+
+    it('a traffic distribution group has its own numbers quota: a claim past it ends FAILED', async () => {
+      await emu.stop();
+      east = await start({ phoneNumbersPerTarget: 1, asyncDelayMs: 1000 });
+      west = client('us-west-2');
+      tdgArn = emu.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: 'us-west-2', instanceArn });
+      const first = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
+      const onInstance = await east.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[1] }));
+      const second = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[2] }));
+      clock.advance(1000);
+      expect(await status(east, first.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      expect(await status(east, onInstance.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      expect((await status(east, second.PhoneNumberId as string))?.Message).toContain(`${tdgArn} has reached its limit of total claimed numbers (1)`);
+    });
+
+    it('SearchAvailablePhoneNumbers and ListPhoneNumbersV2 accept the TDG ARN from its alternate region', async () => {
+      const { PhoneNumberArn } = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
+      const listed = await west.send(new ListPhoneNumbersV2Command({ TargetArn: tdgArn }));
+      expect(listed.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumberArn)).toEqual([PhoneNumberArn]);
+      const found = await west.send(new SearchAvailablePhoneNumbersCommand({ TargetArn: tdgArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }));
+      const fromEast = await east.send(new SearchAvailablePhoneNumbersCommand({ TargetArn: tdgArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }));
+      expect(found.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(fromEast.AvailableNumbersList?.map((n) => n.PhoneNumber));
+      expect(found.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(NUMBERS.slice(1));
+      // an instance ARN of the other region is still refused
+      const otherRegion = await caught(() => west.send(new ListPhoneNumbersV2Command({ TargetArn: instanceArn })));
+      expect(otherRegion).toBeInstanceOf(ResourceNotFoundException);
     });
 
     it('ClaimPhoneNumber works only in the TDG region; Release only in the claim region', async () => {
@@ -218,6 +261,85 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       expect(emu.snapshot()).toEqual(before);
       await east.send(new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn }));
       expect(emu.snapshot().claimed).toEqual([]);
+    });
+  });
+
+  describe('asynchronous release (releaseDelayMs)', () => {
+    it('a released number stays IN_PROGRESS, listed and refusing changes, until releaseDelayMs has passed; then it is gone and cools down', async () => {
+      const c = await start({ releaseDelayMs: 60_000 });
+      const { PhoneNumberId, PhoneNumberArn } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
+      const token = '5e1ea5e0-0000-4000-8000-000000000001';
+      await c.send(new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, ClientToken: token }));
+      expect(await status(c, PhoneNumberId as string)).toEqual({ Status: 'IN_PROGRESS' });
+      expect(emu.snapshot().claimed).toEqual([expect.objectContaining({ phoneNumberArn: PhoneNumberArn, status: 'IN_PROGRESS', releasing: true })]);
+      const listed = await c.send(new ListPhoneNumbersV2Command({ TargetArn: instanceArn }));
+      expect(listed.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumberArn)).toEqual([PhoneNumberArn]);
+      // the same release replayed (same token) is answered again without a second release
+      await c.send(new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, ClientToken: token }));
+      expect(emu.snapshot().churn).toBe(2); // one claim, one release
+      // another release, a move, a metadata change: refused while the release runs
+      for (const cmd of [
+        new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, ClientToken: '5e1ea5e0-0000-4000-8000-000000000002' }),
+        new UpdatePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '22222222-2222-4222-8222-222222222222' }),
+        new UpdatePhoneNumberMetadataCommand({ PhoneNumberId: PhoneNumberArn, PhoneNumberDescription: 'x' }),
+      ]) {
+        const err = await caught(() => c.send(cmd as never));
+        expect(err).toBeInstanceOf(ResourceInUseException);
+      }
+      // nor can anyone claim it meanwhile
+      expect(await caught(() => c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] })))).toBeInstanceOf(InvalidParameterException);
+      clock.advance(59_999);
+      expect(await status(c, PhoneNumberId as string)).toEqual({ Status: 'IN_PROGRESS' });
+      clock.advance(1);
+      expect(await caught(() => c.send(new DescribePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn })))).toBeInstanceOf(ResourceNotFoundException);
+      expect(emu.snapshot()).toMatchObject({ claimed: [], coolingDown: [NUMBERS[0]], churn: 2 });
+    });
+
+    it('with the default releaseDelayMs 0 a release is gone at once', async () => {
+      const c = await start();
+      const { PhoneNumberArn } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
+      await c.send(new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn }));
+      expect(emu.snapshot()).toMatchObject({ claimed: [], coolingDown: [NUMBERS[0]] });
+    });
+  });
+
+  describe('numbers per instance or traffic distribution group (phoneNumbersPerTarget)', () => {
+    it('a claim past the quota is accepted and ends FAILED with a message naming the target; FAILED claims do not count', async () => {
+      const c = await start({ phoneNumbersPerTarget: 2, asyncDelayMs: 1000 });
+      const a = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
+      const b = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[1] }));
+      const third = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[2] }));
+      clock.advance(1000);
+      expect(await status(c, a.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      expect(await status(c, b.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      const failed = await status(c, third.PhoneNumberId as string);
+      expect(failed?.Status).toBe('FAILED');
+      expect(failed?.Message).toContain(`${instanceArn} has reached its limit of total claimed numbers (2)`);
+      // another target has its own quota; a move into the full one ends FAILED and stays where it was
+      const moved = await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '22222222-2222-4222-8222-222222222222' }));
+      clock.advance(1000);
+      expect(await status(c, moved.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      // the FAILED claim is retried once there is room: NUMBERS[2] is still reserved for this account
+      const retried = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[2] }));
+      clock.advance(1000);
+      expect(await status(c, retried.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
+      const back = await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111' }));
+      clock.advance(1000);
+      const refused = await c.send(new DescribePhoneNumberCommand({ PhoneNumberId: back.PhoneNumberId }));
+      expect(refused.ClaimedPhoneNumberSummary).toMatchObject({
+        PhoneNumberStatus: { Status: 'FAILED', Message: expect.stringContaining('has reached its limit') },
+        InstanceId: '22222222-2222-4222-8222-222222222222',
+      });
+    });
+
+    it('defaults to 5 numbers per target', async () => {
+      const c = await start({ asyncDelayMs: 0 });
+      const six = ['+12065550110', '+12065550111', '+12065550112', '+12065550113', '+12065550114', '+12065550115'];
+      emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: six });
+      const ids: string[] = [];
+      for (const n of six) ids.push((await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: n }))).PhoneNumberId as string);
+      const statuses = await Promise.all(ids.map(async (id) => (await status(c, id))?.Status));
+      expect(statuses).toEqual(['CLAIMED', 'CLAIMED', 'CLAIMED', 'CLAIMED', 'CLAIMED', 'FAILED']);
     });
   });
 

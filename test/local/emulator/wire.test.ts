@@ -25,7 +25,7 @@ import { createManualClock, startEmulator } from '../../../local/emulator';
 import type { Emulator, EmulatorOptions, ManualClock } from '../../../local/emulator';
 import { ACCOUNT, caught, chimeClient, connectClient, rawRequest } from './helpers';
 
-const CLAIM_BODY = (instanceArn: string) => JSON.stringify({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: 't-1' });
+const CLAIM_BODY = (instanceArn: string) => JSON.stringify({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a1' });
 
 describe('wire behaviour', () => {
   let emu: Emulator;
@@ -36,9 +36,9 @@ describe('wire behaviour', () => {
   async function start(options: EmulatorOptions = {}): Promise<void> {
     clock = createManualClock();
     emu = await startEmulator({ clock, rateScale: 1000, ...options });
-    instanceArn = emu.seedInstance({ instanceId: 'inst-1' });
+    instanceArn = emu.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
     emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+12065550100', '+12065550101'] });
-    emu.seedVoiceConnector({ voiceConnectorId: 'vc1' });
+    emu.seedVoiceConnector({ voiceConnectorId: 'vc1abcdefghij2klmnopq1' });
     emu.seedChimeNumber({ phoneNumber: '+13125550100' });
   }
   const connect = (opts: Parameters<typeof connectClient>[1] = {}) => {
@@ -73,7 +73,7 @@ describe('wire behaviour', () => {
     it('refuses an unsigned Chime request with 403 ForbiddenException (Code Forbidden)', async () => {
       const before = emu.snapshot();
       const res = await rawRequest(emu, {
-        method: 'POST', path: '/voice-connectors/vc1', query: { operation: 'associate-phone-numbers' },
+        method: 'POST', path: '/voice-connectors/vc1abcdefghij2klmnopq1', query: { operation: 'associate-phone-numbers' },
         body: JSON.stringify({ E164PhoneNumbers: ['+13125550100'] }),
       });
       expect(res.status).toBe(403);
@@ -123,7 +123,7 @@ describe('wire behaviour', () => {
       await emu.stop();
       emu = await startEmulator({ accounts: { AKIDOTHER: '210987654321' }, rateScale: 1000 });
       const other = { accessKeyId: 'AKIDOTHER', secretAccessKey: 'y' };
-      const westArn = emu.seedInstance({ accountId: '210987654321', region: 'us-west-2', instanceId: 'w' });
+      const westArn = emu.seedInstance({ accountId: '210987654321', region: 'us-west-2', instanceId: '77777777-7777-4777-8777-777777777777' });
       emu.seedAvailableNumbers({ accountId: '210987654321', region: 'us-west-2', countryCode: 'US', type: 'DID', phoneNumbers: ['+15035550100'] });
       const r = await connect({ region: 'us-west-2', credentials: other }).send(new ClaimPhoneNumberCommand({ TargetArn: westArn, PhoneNumber: '+15035550100' }));
       expect(r.PhoneNumberArn).toMatch(/^arn:aws:connect:us-west-2:210987654321:phone-number\//);
@@ -140,7 +140,7 @@ describe('wire behaviour', () => {
     beforeEach(() => start());
 
     it('an unknown operation is a 404 UnknownOperationException surfaced by the SDK', async () => {
-      const err = await caught(() => connect().send(new DescribeInstanceCommand({ InstanceId: 'inst-1' })));
+      const err = await caught(() => connect().send(new DescribeInstanceCommand({ InstanceId: '11111111-1111-4111-8111-111111111111' })));
       expect(err.name).toBe('UnknownOperationException');
       expect(err.$metadata.httpStatusCode).toBe(404);
       const err2 = await caught(() => chime().send(new ListVoiceConnectorsCommand({})));
@@ -175,7 +175,7 @@ describe('wire behaviour', () => {
       const badJson = await rawRequest(emu, { method: 'POST', path: '/phone-number/claim', body: '{"PhoneNumber":', sign: { service: 'connect' } });
       expect(badJson.status).toBe(400);
       expect(badJson.headers['x-amzn-errortype']).toBe('InvalidParameterException');
-      const badInt = await rawRequest(emu, { method: 'GET', path: '/flow-associations-summary/inst-1', query: { maxResults: 'ten' }, sign: { service: 'connect' } });
+      const badInt = await rawRequest(emu, { method: 'GET', path: '/flow-associations-summary/11111111-1111-4111-8111-111111111111', query: { maxResults: 'ten' }, sign: { service: 'connect' } });
       expect(badInt.status).toBe(400);
       const chimeBad = await rawRequest(emu, { method: 'GET', path: '/phone-numbers', query: { 'max-results': '1.5' }, sign: { service: 'chime' } });
       expect(chimeBad.status).toBe(400);
@@ -305,9 +305,9 @@ describe('wire behaviour', () => {
       expect(err).toBeInstanceOf(ServiceUnavailableException);
       expect(err.Code).toBe('ServiceUnavailable');
       emu.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'ResourceInUseException', status: 409 });
-      const err2 = await caught(() => connect().send(new DescribePhoneNumberCommand({ PhoneNumberId: 'abc' })));
+      const err2 = await caught(() => connect().send(new DescribePhoneNumberCommand({ PhoneNumberId: 'b0000000-0000-4000-8000-0000000000ab' })));
       expect(err2).toBeInstanceOf(ResourceInUseException);
-      expect(err2.ResourceId).toBe('abc');
+      expect(err2.ResourceId).toBe('b0000000-0000-4000-8000-0000000000ab');
     });
 
     it('error with 5xx is retried by the SDK and a fault is consumed per attempt', async () => {
@@ -336,7 +336,7 @@ describe('wire behaviour', () => {
 
     it('dropAfterApply + SDK retry with a fixed ClientToken: one number, the retry gets the same answer', async () => {
       emu.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber' });
-      const r = await connect({ maxAttempts: 3 }).send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: 'fixed' }));
+      const r = await connect({ maxAttempts: 3 }).send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000f1' }));
       expect(r.$metadata.attempts).toBe(2);
       expect(emu.snapshot().claimed.map((n) => n.phoneNumberId)).toEqual([r.PhoneNumberId]);
     });
@@ -346,13 +346,13 @@ describe('wire behaviour', () => {
       emu.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: '+13125550100', errorCode: 'ServiceFailure', message: 'try later' });
       const ch = chime();
       const { AssociatePhoneNumbersWithVoiceConnectorCommand } = await import('@aws-sdk/client-chime-sdk-voice');
-      const r = await ch.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: 'vc1', E164PhoneNumbers: ['+13125550100', '+13125550101'] }));
+      const r = await ch.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: 'vc1abcdefghij2klmnopq1', E164PhoneNumbers: ['+13125550100', '+13125550101'] }));
       expect(r.PhoneNumberErrors).toEqual([{ PhoneNumberId: '+13125550100', ErrorCode: 'ServiceFailure', ErrorMessage: 'try later' }]);
-      expect(emu.snapshot().voiceConnectors.vc1).toEqual(['+13125550101']);
+      expect(emu.snapshot().voiceConnectors.vc1abcdefghij2klmnopq1).toEqual(['+13125550101']);
       expect(emu.calls().at(-1)?.fault).toBe('phoneNumberError');
-      const again = await ch.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: 'vc1', E164PhoneNumbers: ['+13125550100'] }));
+      const again = await ch.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: 'vc1abcdefghij2klmnopq1', E164PhoneNumbers: ['+13125550100'] }));
       expect(again.PhoneNumberErrors).toEqual([]);
-      expect(emu.snapshot().voiceConnectors.vc1).toEqual(['+13125550100', '+13125550101']);
+      expect(emu.snapshot().voiceConnectors.vc1abcdefghij2klmnopq1).toEqual(['+13125550100', '+13125550101']);
     });
 
     it('clearFaults disarms everything', async () => {
@@ -367,18 +367,18 @@ describe('wire behaviour', () => {
 
     it('logs every request in order with decoded input, status, output and errorName; clearCalls empties it', async () => {
       const c = connect();
-      const r = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: 'tok' }));
-      await caught(() => c.send(new DescribePhoneNumberCommand({ PhoneNumberId: 'missing' })));
+      const r = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a2' }));
+      await caught(() => c.send(new DescribePhoneNumberCommand({ PhoneNumberId: '0ff00000-0000-4000-8000-0000000000ff' })));
       const log = emu.calls();
       expect(log).toEqual([
         {
           seq: 1, service: 'connect', operation: 'ClaimPhoneNumber', accountId: ACCOUNT, region: 'us-east-1',
-          input: { TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: 'tok' }, status: 200,
+          input: { TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a2' }, status: 200,
           output: { PhoneNumberId: r.PhoneNumberId, PhoneNumberArn: r.PhoneNumberArn },
         },
         {
           seq: 2, service: 'connect', operation: 'DescribePhoneNumber', accountId: ACCOUNT, region: 'us-east-1',
-          input: { PhoneNumberId: 'missing' }, status: 404, output: { Message: 'Phone number not found: missing' }, errorName: 'ResourceNotFoundException',
+          input: { PhoneNumberId: '0ff00000-0000-4000-8000-0000000000ff' }, status: 404, output: { Message: 'Phone number not found: 0ff00000-0000-4000-8000-0000000000ff' }, errorName: 'ResourceNotFoundException',
         },
       ]);
       emu.clearCalls();
