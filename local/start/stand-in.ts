@@ -74,6 +74,8 @@ export async function startStandIn<Seeded>(
   const sdkEnvironment = {
     AWS_ENDPOINT_URL_CONNECT: emulator.endpoint,
     AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emulator.endpoint,
+    // The handler reads its own stack's status and template (rollbacks, renames) from here.
+    AWS_ENDPOINT_URL_CLOUDFORMATION: emulator.endpoint,
     // Any other service the SDK might be asked for goes to the stand-in too (it answers unknown operations
     // with 404): nothing leaves the machine.
     AWS_ENDPOINT_URL: emulator.endpoint,
@@ -105,6 +107,7 @@ export async function startStandIn<Seeded>(
         clock,
         pollIntervalMs: POLL_INTERVAL_MS,
         maxPolls: MAX_POLLS,
+        stacks: emulator.stacks,
         onRequest,
       });
     },
