@@ -20,6 +20,26 @@ export const isThrottling = (e: unknown): boolean => {
 };
 
 export const isResourceInUse = (e: unknown): boolean => errorName(e) === 'ResourceInUseException';
+
+const httpStatusOf = (e: unknown): number | undefined => (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+/** An error the AWS SDK raised for a call (service errors, and network errors and timeouts after its retries). */
+const fromSdk = (e: unknown): boolean => typeof e === 'object' && e !== null && '$metadata' in e;
+
+/**
+ * Tells whether a failed call may have been applied all the same: no HTTP answer (a lost response, a
+ * timeout), a server error or throttling. A client error (4xx) says the request was refused.
+ */
+export function outcomeUnknown(e: unknown): boolean {
+  const status = httpStatusOf(e);
+  return status === undefined || status >= 500 || isThrottling(e);
+}
+
+/**
+ * A failure that the same call may not meet a little later: the SDK's own (after its retries) with no
+ * answer, a server error, throttling, or a resource busy with another operation. isComplete polls again
+ * instead of failing the event on one of these.
+ */
+export const isTransient = (e: unknown): boolean => fromSdk(e) && (outcomeUnknown(e) || isResourceInUse(e));
 export const isIdempotencyConflict = (e: unknown): boolean => errorName(e) === 'IdempotencyException';
 
 /**

@@ -7,7 +7,7 @@
  * with the same validators as synth (before any AWS call); then the module's create/update/delete.
  */
 import type { Context } from 'aws-lambda';
-import { isThrottling } from './aws-errors';
+import { isTransient } from './aws-errors';
 import { startInvocation } from './deadline';
 import { ResourceTypes } from './contract';
 import { MAX_MESSAGE_LENGTH, PropertiesInvalidError, ResourceTypeUnknownError, truncate } from './errors';
@@ -131,9 +131,11 @@ export async function isComplete(event: IsCompleteRequest): Promise<IsCompleteRe
       log().info('Completion checked', { isComplete: result.IsComplete });
       return result;
     } catch (err) {
-      if (isThrottling(err)) {
-        // The waiter polls again; throttling while polling is expected with many resources.
-        log().warn('Throttled while checking completion: will check again');
+      if (isTransient(err)) {
+        // The waiter polls again (every 20 s for 45 minutes): throttling while polling is expected with
+        // many resources, and a 5xx, a lost answer or a busy number passes. Failing here instead would,
+        // in a rollback, leave the stack in *_ROLLBACK_FAILED.
+        log().warn('Passing failure while checking completion: will check again', { error: err as Error });
         return { IsComplete: false };
       }
       log().error('Completion check failed', { error: err as Error });

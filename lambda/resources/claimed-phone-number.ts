@@ -29,14 +29,16 @@ import {
   type ClaimedPhoneNumberAttributes,
   type ClaimedPhoneNumberProperties,
 } from '../contract';
-import { errorName, isIdempotencyConflict, isNotFound, isNumberNotAvailable, isResourceInUse, isThrottling, errorMessage } from '../aws-errors';
+import {
+  errorName, errorMessage, isIdempotencyConflict, isNotFound, isNumberNotAvailable, isResourceInUse, isThrottling, isTransient, outcomeUnknown,
+} from '../aws-errors';
 import { backoffDelayMs, connect, sleep } from '../clients';
 import { completionTimedOut, completionTimeoutMs } from '../deadline';
 import {
   CompletionTimedOutError, PhoneNumberClaimFailedError, PhoneNumberReleaseFailedError, PhoneNumberUnavailableError, TargetRegionChangeError,
 } from '../errors';
 import type {
-  CreateRequest, DeleteRequest, DeleteStep, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest,
+  CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest,
 } from '../events';
 import { clientToken, isOwnedBy, ownershipValue } from '../identity';
 import { log } from '../logger';
@@ -202,14 +204,6 @@ function findEarlierClaim(client: ConnectClient, e: Event, p: Props): Promise<Cl
   return findTagged(client, p, (n) => n.Tags?.[OWNER_TAG_KEY] === mine, { targetArn: p.TargetArn });
 }
 
-/**
- * Tells whether a failed call may have been applied all the same: no HTTP answer (a lost response, a
- * timeout), a server error or throttling. A client error (4xx) says the request was refused.
- */
-function outcomeUnknown(err: unknown): boolean {
-  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return status === undefined || status >= 500 || isThrottling(err);
-}
 
 /**
  * After a claim whose outcome is unknown: the number this event claimed, if the claim was applied
@@ -413,16 +407,19 @@ async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEve
 // ---- update -------------------------------------------------------------------------------------
 
 /** Brings the held number to the declaration; `known` is its description when the caller just read it. */
-async function updateInPlace(e: UpdateRequest, p: Props, old: Props, known?: ClaimedPhoneNumberSummary): Promise<OnEventResponse> {
+async function updateInPlace(e: UpdateRequest, p: Props, known?: ClaimedPhoneNumberSummary): Promise<OnEventResponse> {
+  // No call here: the tags, the move and the description are isComplete's (`settle`), where a passing
+  // failure is tried again at the next poll; in a rollback Update, failing would leave the stack in
+  // UPDATE_ROLLBACK_FAILED. The number's attributes are completed there too.
   const arn = e.PhysicalResourceId;
-  const client = connect(regionOfNumber(arn));
-  const current = known ?? (await describe(client, arn));
+  const id = known?.PhoneNumberId ?? parsePhoneNumberArn(arn)?.phoneNumberId ?? '';
+  return { PhysicalResourceId: arn, Data: { PhoneNumberArn: arn, PhoneNumberId: id, TargetArn: p.TargetArn, ...(known?.PhoneNumber ? { PhoneNumber: known.PhoneNumber } : {}) } };
+}
+
+/** Brings the number's user tags to the declaration (and marks an unowned number as adopted). */
+async function syncTags(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary, p: Props, old: Props | undefined): Promise<boolean> {
+  const arn = e.PhysicalResourceId;
   const tags = current.Tags ?? {};
-  const done = response(arn, current.PhoneNumberId as string, current.PhoneNumber as string, p.TargetArn);
-  if (ownedByAnother(e, tags)) {
-    log().warn('Number is owned by another resource now; leaving it alone', { phoneNumberArn: arn, owner: tags[OWNER_TAG_KEY] });
-    return done;
-  }
   const desired = userTags(p);
   const toRemove = Object.keys(userTags(old)).filter((k) => !(k in desired) && k in tags);
   const toSet: Record<string, string> = {};
@@ -430,12 +427,7 @@ async function updateInPlace(e: UpdateRequest, p: Props, old: Props, known?: Cla
   if (tags[OWNER_TAG_KEY] === undefined) toSet[OWNER_TAG_KEY] = ownership(e, 'adopt');
   if (toRemove.length > 0) await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: toRemove }));
   if (Object.keys(toSet).length > 0) await client.send(new TagResourceCommand({ resourceArn: arn, tags: toSet }));
-  if (current.TargetArn !== p.TargetArn && current.PhoneNumberStatus?.Status !== 'IN_PROGRESS') {
-    await moveTo(client, e, arn, p.TargetArn);
-  }
-  // The description is set by isComplete once the number is CLAIMED (the service refuses a metadata
-  // update while a move is IN_PROGRESS).
-  return done;
+  return toRemove.length > 0 || Object.keys(toSet).length > 0;
 }
 
 /**
@@ -486,12 +478,12 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   const parsed = parsePhoneNumberArn(e.PhysicalResourceId);
   if (parsed && numberIdentity(p) === numberIdentity(old)) {
     if (parsed.region !== regionOfTarget(p.TargetArn)) throw new TargetRegionChangeError(e.LogicalResourceId, e.PhysicalResourceId, p.TargetArn);
-    return updateInPlace(e, p, old);
+    return updateInPlace(e, p);
   }
   const kept = await heldNumberKept(e, p);
   if (kept) {
     log().info('The number this resource holds satisfies the new declaration: keeping it in place', { phoneNumberArn: e.PhysicalResourceId });
-    return updateInPlace(e, p, old, kept);
+    return updateInPlace(e, p, kept);
   }
   log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });
   if (p.PhoneNumber === undefined) {
@@ -512,7 +504,7 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
  * asks for the release, retrying while the number has another operation in progress. The release
  * itself runs on asynchronously (IN_PROGRESS until the number is gone); isComplete waits for it.
  */
-async function release(client: ConnectClient, e: Event, arn: string): Promise<void> {
+async function release(client: ConnectClient, e: Event, arn: string, maxAttempts = MAX_RELEASE_ATTEMPTS): Promise<void> {
   const ClientToken = clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'release', arn);
   try {
     await client.send(new TagResourceCommand({ resourceArn: arn, tags: { [RELEASE_TAG_KEY]: ClientToken } }));
@@ -529,8 +521,8 @@ async function release(client: ConnectClient, e: Event, arn: string): Promise<vo
       return;
     } catch (err) {
       if (isNotFound(err)) return;
-      if (!isResourceInUse(err)) throw err;
-      if (attempt >= MAX_RELEASE_ATTEMPTS) {
+      if (!isResourceInUse(err) || maxAttempts === 1) throw err;
+      if (attempt >= maxAttempts) {
         throw new PhoneNumberReleaseFailedError(`release of ${arn} still refused after ${attempt} attempts: ${errorMessage(err)}`, { cause: err });
       }
       await sleep(backoffDelayMs(attempt));
@@ -539,63 +531,38 @@ async function release(client: ConnectClient, e: Event, arn: string): Promise<vo
 }
 
 /**
- * Decides what deleting this resource does to its number, and leaves the doing to isComplete (which
- * can wait while the number has an operation in progress):
- * - 'restore': an adoption of this resource is undone (the stack rolls back, or the adoption never
- *   completed): the number gets its earlier target, description, tags and owner back. Never released.
- * - 'release': this resource owns the number and the policy says so: DESTROY; or
- *   RETAIN_ON_UPDATE_OR_DELETE while the deploy that claimed it rolls back.
- * - 'none': RETAIN, a number another resource owns now, or a number already gone.
+ * Delete: nothing is called here. The decision and the work are isComplete's (`completeDelete`), one
+ * step per poll, so that a passing failure (throttling, a 5xx, a number busy with an operation) is
+ * tried again at the next poll instead of failing the Delete, which in a rollback would leave the stack
+ * in ROLLBACK_FAILED.
  */
-async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
+async function remove(e: DeleteRequest): Promise<OnEventResponse> {
+  return { PhysicalResourceId: e.PhysicalResourceId };
+}
+
+/**
+ * isComplete of a Delete: what deleting this resource does to its number, decided again at every poll
+ * from the number itself and the stack's status (so a replayed or retried Delete joins in):
+ * - restore: an adoption of this resource is undone (the stack rolls back, or the adoption never
+ *   completed): the number gets its earlier target, description, tags and owner back. Never released.
+ * - release: this resource owns the number and the policy says so: DESTROY; or
+ *   RETAIN_ON_UPDATE_OR_DELETE (or DESTROY) while the deploy that claimed it rolls back.
+ * - nothing: RETAIN, a number another resource owns now, or a number already gone.
+ * While the number has an operation IN_PROGRESS (a claim, a move, the release itself), it waits.
+ */
+async function completeDelete(e: IsCompleteRequest, p: Props): Promise<IsCompleteResponse> {
   const arn = e.PhysicalResourceId;
-  const done = (step: DeleteStep): OnEventResponse => ({ PhysicalResourceId: arn, CdkPhoneNumbersDeleteStep: step });
   const parsed = parsePhoneNumberArn(arn);
   if (!parsed) {
     log().info('Physical id is not a phone number ARN: nothing to release', { physicalResourceId: arn });
-    return done('none');
+    return { IsComplete: true };
   }
   if (p.RemovalPolicy === 'retain' && !p.PhoneNumber) {
-    // Search mode never adopts but to take back its own number: nothing to put back.
+    // Search mode adopts only its own number (taking it back): there is nothing to put back.
     log().info('Removal policy retains the number', { phoneNumberArn: arn });
-    return done('none');
+    return { IsComplete: true };
   }
-  let current: ClaimedPhoneNumberSummary;
-  try {
-    current = await describe(connect(parsed.region), arn);
-  } catch (err) {
-    if (isNotFound(err)) return done('none');
-    throw err;
-  }
-  const prior = readPrior(current.Tags);
-  const owned = ownedByUs(e, current.Tags);
-  const needsStatus = adoptingHere(e, prior) || (owned && p.RemovalPolicy !== 'retain');
-  const status = needsStatus ? await stackStatus(e.StackId) : undefined;
-  const rollingBack = status !== undefined && ROLLBACK_STATUSES.has(status);
-  if (adoptingHere(e, prior) && (rollingBack || !owned)) {
-    log().info('Undoing the adoption of the number: putting its earlier state back', { phoneNumberArn: arn, stackStatus: status });
-    return done('restore');
-  }
-  if (!owned) {
-    log().warn('Number is not owned by this resource (anymore): left claimed', { phoneNumberArn: arn, owner: current.Tags?.[OWNER_TAG_KEY] });
-    return done('none');
-  }
-  const claimed = claimedHere(e, current.Tags);
-  const release = rollingBack
-    ? claimed && p.RemovalPolicy !== 'retain' // what the failed deploy claimed; an adopted number existed before
-    : p.RemovalPolicy === 'destroy';
-  log().info(release ? 'Releasing the number' : 'Removal policy retains the number', {
-    phoneNumberArn: arn, removalPolicy: p.RemovalPolicy, stackStatus: status,
-  });
-  return done(release ? 'release' : 'none');
-}
-
-/** isComplete of a Delete: releases, or puts an adopted number back, one step per poll. */
-async function completeDelete(e: IsCompleteRequest): Promise<IsCompleteResponse> {
-  const step = e.CdkPhoneNumbersDeleteStep;
-  if (step !== 'release' && step !== 'restore') return { IsComplete: true };
-  const arn = e.PhysicalResourceId;
-  const client = connect(regionOfNumber(arn));
+  const client = connect(parsed.region);
   let current: ClaimedPhoneNumberSummary;
   try {
     current = await describe(client, arn);
@@ -605,20 +572,31 @@ async function completeDelete(e: IsCompleteRequest): Promise<IsCompleteResponse>
   }
   // Neither a release nor a move is accepted while an operation is in progress: wait for it.
   if (current.PhoneNumberStatus?.Status === 'IN_PROGRESS') return { IsComplete: false };
-  try {
-    return step === 'release' ? await releaseStep(client, e, current) : await restoreStep(client, e, current);
-  } catch (err) {
-    if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };
-    throw err;
+  const prior = readPrior(current.Tags);
+  const owned = ownedByUs(e, current.Tags);
+  const needsStatus = adoptingHere(e, prior) || (owned && p.RemovalPolicy !== 'retain');
+  const status = needsStatus ? await stackStatus(e.StackId) : undefined;
+  const rollingBack = status !== undefined && ROLLBACK_STATUSES.has(status);
+  if (adoptingHere(e, prior) && (rollingBack || !owned)) {
+    log().info('Undoing the adoption of the number: putting its earlier state back', { phoneNumberArn: arn, stackStatus: status });
+    return restoreStep(client, e, current);
   }
-}
-
-async function releaseStep(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<IsCompleteResponse> {
-  if (!ownedByUs(e, current.Tags)) {
-    log().warn('Number is owned by another resource now: left claimed', { phoneNumberArn: e.PhysicalResourceId, owner: current.Tags?.[OWNER_TAG_KEY] });
+  if (!owned) {
+    log().warn('Number is not owned by this resource (anymore): left claimed', { phoneNumberArn: arn, owner: current.Tags?.[OWNER_TAG_KEY] });
     return { IsComplete: true };
   }
-  await release(client, e, e.PhysicalResourceId);
+  const release = rollingBack
+    ? claimedHere(e, current.Tags) && p.RemovalPolicy !== 'retain' // what the failed deploy claimed; an adopted number existed before
+    : p.RemovalPolicy === 'destroy';
+  log().info(release ? 'Releasing the number' : 'Removal policy retains the number', {
+    phoneNumberArn: arn, removalPolicy: p.RemovalPolicy, stackStatus: status,
+  });
+  return release ? releaseStep(client, e) : { IsComplete: true };
+}
+
+async function releaseStep(client: ConnectClient, e: IsCompleteRequest): Promise<IsCompleteResponse> {
+  // One attempt: a number still busy is tried again at the next poll (see ../index).
+  await release(client, e, e.PhysicalResourceId, 1);
   // The release is asynchronous: the next polls wait while it is IN_PROGRESS, until the number is gone.
   return { IsComplete: false };
 }
@@ -666,12 +644,12 @@ async function restoreStep(client: ConnectClient, e: IsCompleteRequest, current:
  * stack never got it, and after a failed create nobody else would give it back.
  */
 async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
-  if (e.RequestType === 'Delete') return completeDelete(e);
+  if (e.RequestType === 'Delete') return completeDelete(e, p);
   try {
     return await settle(e, p, old);
   } catch (err) {
-    // Throttling is not a failure: the waiter polls again (see ../index).
-    if (!(err instanceof PhoneNumberClaimFailedError) && !isThrottling(err)) await releaseIfThisEventClaimed(e, err);
+    // A passing failure is not a failure: the waiter polls again (see ../index).
+    if (!(err instanceof PhoneNumberClaimFailedError) && !isTransient(err)) await releaseIfThisEventClaimed(e, err);
     throw err;
   }
 }
@@ -743,6 +721,8 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
       // The adoption's changes have succeeded: only now does the number change owner.
       await client.send(new TagResourceCommand({ resourceArn: arn, tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'adopt') } }));
       log().info('Adopted phone number', { phoneNumberArn: arn, previousOwner: current.Tags?.[OWNER_TAG_KEY] });
+    } else if (e.RequestType === 'Update' && !adopting) {
+      await syncTags(client, e, current, p, old);
     }
   } catch (err) {
     if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };

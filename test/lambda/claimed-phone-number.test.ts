@@ -269,6 +269,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(n.tags).toEqual({
         [OWNER_TAG_KEY]: ownershipValue(STACK_ID, 'Resource', event.RequestId, 'adopt'),
         [PRIOR_TAG_KEY]: expect.any(String),
+        [`${PRIOR_TAG_KEY}:2`]: expect.any(String),
         team: 'b',
       });
       // The record of what it was: enough for a rollback to put it back.
@@ -383,6 +384,9 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const first = await onEvent(event);
       const second = await onEvent(event);
       expect(second).toEqual(first);
+      // The move is asked for by the first completion check; the replayed delivery's check finds it under way.
+      expect((await isComplete(afterOnEvent(event, first))).IsComplete).toBe(false);
+      expect((await isComplete(afterOnEvent(event, second))).IsComplete).toBe(false);
       settle();
       expect((await isComplete(afterOnEvent(event, second))).IsComplete).toBe(true);
       expect(claimed().map((n) => [n.phoneNumberArn, n.targetArn, n.status])).toEqual([[arn, otherInstanceArn, 'CLAIMED']]);
@@ -589,7 +593,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       const del = deleteEvent(CLAIMED, r.PhysicalResourceId, props);
       await runToCompletion(del);
-      await expect(onEvent(del)).resolves.toEqual({ PhysicalResourceId: r.PhysicalResourceId, CdkPhoneNumbersDeleteStep: 'none' });
+      await expect(onEvent(del)).resolves.toEqual({ PhysicalResourceId: r.PhysicalResourceId });
     });
 
     it('treats ResourceNotFoundException on release as success', async () => {
@@ -608,11 +612,15 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(claimed()).toHaveLength(0);
     });
 
-    it('fails when the number stays in use, naming it', async () => {
+    it('keeps asking while the number stays in use, one release per poll, without failing the Delete', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 100, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
-      await expect(runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props))).rejects.toThrow(/release of arn:aws:connect:.* still refused after 8 attempts/);
+      emulator.clearCalls();
+      // The Provider's waiter bounds the polls (45 minutes); here, five of them.
+      await expect(runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props), () => undefined, 5)).rejects.toThrow(/not complete after 5 polls/);
+      expect(emulator.calls().filter((c) => c.operation === 'ReleasePhoneNumber').map((c) => c.status)).toEqual([409, 409, 409, 409, 409]);
+      expect(claimed()).toHaveLength(1);
     });
 
     it('does nothing for a physical id that is not a phone number ARN', async () => {
@@ -638,6 +646,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       const del = deleteEvent(CLAIMED, r.PhysicalResourceId, props);
       const result = await onEvent(del);
+      expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: false });
       // THEN the release is under way: IN_PROGRESS, marked, and isComplete waits
       expect(claimed()).toEqual([expect.objectContaining({ status: 'IN_PROGRESS', releasing: true })]);
       expect(claimed()[0].tags[RELEASE_TAG_KEY]).toMatch(UUID);
@@ -657,11 +666,17 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(emulator.snapshot()).toMatchObject({ claimed: [], coolingDown: [claimedNumberOf(r.PhysicalResourceId)], churn: 2 });
     });
 
+    /** A Delete's onEvent and its first completion check: the release starts there. */
+    async function startDelete(physicalId: string, props: Record<string, unknown>, logicalId?: string): Promise<void> {
+      const del = deleteEvent(CLAIMED, physicalId, props, logicalId);
+      expect(await isComplete(afterOnEvent(del, await onEvent(del)))).toEqual({ IsComplete: false });
+    }
+
     it('a number whose release is in progress is not held: another resource declaring it does not adopt it', async () => {
       // GIVEN resource A's number is being released
       const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
       const { onEvent: a } = await runToCompletion(createEvent(CLAIMED, props, 'A'), settle);
-      await onEvent(deleteEvent(CLAIMED, a.PhysicalResourceId, props, 'A'));
+      await startDelete(a.PhysicalResourceId, props, 'A');
       emulator.clearCalls();
       // WHEN resource B declares the same number
       const b = createEvent(CLAIMED, props, 'B');
@@ -678,7 +693,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const { onEvent: first } = await runToCompletion(createEvent(CLAIMED, old), settle);
       const next = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1425' });
       const { onEvent: forward } = await runToCompletion(updateEvent(CLAIMED, first.PhysicalResourceId, next, old), settle);
-      await onEvent(deleteEvent(CLAIMED, first.PhysicalResourceId, old));
+      await startDelete(first.PhysicalResourceId, old);
       const releasing = claimed().find((n) => n.phoneNumberArn === first.PhysicalResourceId);
       expect(releasing).toMatchObject({ status: 'IN_PROGRESS', releasing: true });
       emulator.clearCalls();
@@ -691,24 +706,25 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(claimed().find((n) => n.phoneNumberArn === first.PhysicalResourceId)?.tags).toEqual(releasing?.tags);
     });
 
-    it('a Delete refused while the claim is IN_PROGRESS is completed by the waiter once the claim has settled', async () => {
-      // GIVEN a claim still in progress when its Delete arrives, and the release refused as in use throughout onEvent
+    it('a Delete that comes while the claim is IN_PROGRESS waits for it, and a release refused as in use is tried again at the next poll', async () => {
+      // GIVEN a claim still in progress when its Delete arrives
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const create = createEvent(CLAIMED, props);
       const created = await onEvent(create);
-      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 100, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
       const del = deleteEvent(CLAIMED, created.PhysicalResourceId, props);
-      await expect(onEvent(del)).rejects.toThrow(/still refused/);
-      emulator.clearFaults();
-      // WHEN CloudFormation retries the Delete while the claim still runs
-      const retry = deleteEvent(CLAIMED, created.PhysicalResourceId, props);
-      const result = await onEvent(retry);
-      expect(await isComplete(afterOnEvent(retry, result))).toEqual({ IsComplete: false });
-      // THEN once the claim has settled the waiter releases it, and completes when it is gone
+      const result = await onEvent(del);
+      // THEN the waiter waits without asking for a release
+      expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: false });
+      expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toEqual([]);
+      // WHEN the claim has settled but the release is refused as in use, past the handler's retries
       settle();
-      expect(await isComplete(afterOnEvent(retry, result))).toEqual({ IsComplete: false });
+      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 100, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
+      expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: false });
+      emulator.clearFaults();
+      // THEN the next polls release it, and complete when it is gone
+      expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: false });
       clock.advance(60_000);
-      expect(await isComplete(afterOnEvent(retry, result))).toEqual({ IsComplete: true });
+      expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: true });
       expect(claimed()).toEqual([]);
     });
   });

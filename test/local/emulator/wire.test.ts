@@ -194,6 +194,7 @@ describe('wire behaviour', () => {
       ]);
       expect(Object.keys(model.services['chime-sdk-voice'].operations).sort()).toEqual([
         'AssociatePhoneNumbersWithVoiceConnector', 'DisassociatePhoneNumbersFromVoiceConnector', 'GetPhoneNumber', 'GetVoiceConnector', 'ListPhoneNumbers',
+        'ListTagsForResource', 'TagResource', 'UntagResource',
       ]);
       // Every routed operation reaches its handler: none answers UnknownOperationException.
       const probes: Array<[string, string, string, Record<string, string>?]> = [
