@@ -33,14 +33,25 @@ export function isTransient(err: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || code === 'ECONNREFUSED';
 }
 
+/**
+ * Key of the onEvent result carrying the physical id of the REQUEST (Update, Delete): the framework
+ * merges the result into the event isComplete receives, so its PhysicalResourceId is then the answered
+ * one, and a change run again must see the one it was asked about.
+ */
+export const REQUEST_PHYSICAL_ID_KEY = 'CdkPhoneNumbersRequestPhysicalId';
+
 /** Runs onEvent's change; a transient failure becomes `physicalId` plus a request to run it again in isComplete. */
-export async function orRetryLater(physicalId: string, change: () => Promise<OnEventResponse>): Promise<OnEventResponse> {
+export async function orRetryLater(e: object, physicalId: string, change: () => Promise<OnEventResponse>): Promise<OnEventResponse> {
   try {
     return await change();
   } catch (err) {
     if (!isTransient(err)) throw err;
     log().warn('The change failed for a passing reason: isComplete will run it again', { error: errorMessage(err) });
-    const retry: OnEventResponse & { [RETRY_LATER_KEY]: string } = { PhysicalResourceId: physicalId, [RETRY_LATER_KEY]: errorMessage(err).slice(0, 200) };
+    const retry: OnEventResponse & Record<string, string> = {
+      PhysicalResourceId: physicalId,
+      [RETRY_LATER_KEY]: errorMessage(err).slice(0, 200),
+      ...('PhysicalResourceId' in e && typeof e.PhysicalResourceId === 'string' ? { [REQUEST_PHYSICAL_ID_KEY]: e.PhysicalResourceId } : {}),
+    };
     return retry;
   }
 }
@@ -48,6 +59,12 @@ export async function orRetryLater(physicalId: string, change: () => Promise<OnE
 /** Whether onEvent asked isComplete to run its change again. */
 export function retryRequested(e: IsCompleteRequest): boolean {
   return typeof (e as unknown as Record<string, unknown>)[RETRY_LATER_KEY] === 'string';
+}
+
+/** The event as onEvent received it (its PhysicalResourceId the request's, not the answer's), to run its change again. */
+export function asRequested<T>(e: IsCompleteRequest): T {
+  const requested = (e as unknown as Record<string, unknown>)[REQUEST_PHYSICAL_ID_KEY];
+  return (typeof requested === 'string' ? { ...e, PhysicalResourceId: requested } : e) as unknown as T;
 }
 
 /**

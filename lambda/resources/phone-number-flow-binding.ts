@@ -50,7 +50,7 @@ import {
 } from '../flow-intent';
 import { ownerOf } from '../identity';
 import { log } from '../logger';
-import { isTransient, orRetryLater, retryRequested, untilDone } from '../retry-later';
+import { asRequested, isTransient, orRetryLater, retryRequested, untilDone } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradePhoneNumberFlowBinding } from '../upgrade';
@@ -351,9 +351,9 @@ function tagsBefore(e: Event, current: ClaimedPhoneNumberSummary): Record<string
 /** The change of the request: onEvent runs it; isComplete runs it again after a passing failure (../retry-later). */
 function change(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<OnEventResponse> {
   switch (e.RequestType) {
-    case 'Create': return create(e as unknown as CreateRequest, p);
-    case 'Update': return update(e as unknown as UpdateRequest, p, old as Props);
-    default: return remove(e as unknown as DeleteRequest, p);
+    case 'Create': return create(asRequested<CreateRequest>(e), p);
+    case 'Update': return update(asRequested<UpdateRequest>(e), p, old as Props);
+    default: return remove(asRequested<DeleteRequest>(e), p);
   }
 }
 
@@ -390,8 +390,8 @@ function physicalIdOf(e: Event, p: Props, old?: Props): string {
 export const phoneNumberFlowBinding: ResourceHandler<Props> = {
   upgrade: (raw) => upgradePhoneNumberFlowBinding(raw),
   validate: (p) => validatePhoneNumberFlowBinding(p),
-  create: (e, p) => orRetryLater(physicalIdOf(e, p), () => create(e, p)),
-  update: (e, p, old) => orRetryLater(physicalIdOf(e, p, old), () => update(e, p, old)),
-  delete: (e, p) => orRetryLater(physicalIdOf(e, p), () => remove(e, p)),
+  create: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => create(e, p)),
+  update: (e, p, old) => orRetryLater(e, physicalIdOf(e, p, old), () => update(e, p, old)),
+  delete: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => remove(e, p)),
   isComplete,
 };

@@ -33,7 +33,7 @@ import { VoiceConnectorAssociationFailedError } from '../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
 import { sha256Hex } from '../identity';
 import { log } from '../logger';
-import { isTransient, orRetryLater, retryRequested, untilDone } from '../retry-later';
+import { asRequested, isTransient, orRetryLater, retryRequested, untilDone } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradeVoiceConnectorNumbers } from '../upgrade';
@@ -426,9 +426,9 @@ function physicalIdOf(e: Event, p: Props, old?: Props): string {
 /** The change of the request: onEvent runs it; isComplete runs it again after a passing failure (../retry-later). */
 function change(e: IsCompleteRequest | Event, p: Props, old: Props | undefined): Promise<OnEventResponse> {
   switch (e.RequestType) {
-    case 'Create': return create(e as CreateRequest, p);
-    case 'Update': return update(e as UpdateRequest, p, old as Props);
-    default: return remove(e as DeleteRequest, p);
+    case 'Create': return create(asRequested<CreateRequest>(e as IsCompleteRequest), p);
+    case 'Update': return update(asRequested<UpdateRequest>(e as IsCompleteRequest), p, old as Props);
+    default: return remove(asRequested<DeleteRequest>(e as IsCompleteRequest), p);
   }
 }
 
@@ -443,8 +443,8 @@ async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined
 export const voiceConnectorNumbers: ResourceHandler<Props> = {
   upgrade: (raw) => upgradeVoiceConnectorNumbers(raw),
   validate: (p) => validateVoiceConnectorNumbers(p),
-  create: (e, p) => orRetryLater(physicalIdOf(e, p), () => create(e, p)),
-  update: (e, p, old) => orRetryLater(physicalIdOf(e, p, old), () => update(e, p, old)),
-  delete: (e, p) => orRetryLater(physicalIdOf(e, p), () => remove(e, p)),
+  create: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => create(e, p)),
+  update: (e, p, old) => orRetryLater(e, physicalIdOf(e, p, old), () => update(e, p, old)),
+  delete: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => remove(e, p)),
   isComplete,
 };

@@ -482,6 +482,17 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
       });
 
+      it('a forward replacement run again by isComplete (after a passing failure) still leaves the first number bound', async () => {
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        const event = updateEvent(BINDING, id, other(), first());
+        const result = await onEvent(event);
+        expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();
+        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(flowsOfSecond()).toEqual({ [INST_1]: FLOW_A });
+      });
+
       it('a forward replacement leaves the first number to the cleanup Delete', async () => {
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
         await onEvent(updateEvent(BINDING, id, other(), first()));

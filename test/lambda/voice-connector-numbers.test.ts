@@ -542,6 +542,17 @@ describe('Custom::VoiceConnectorNumbers', () => {
         expect(sorted(connectors(REGION)[ours])).toEqual(numbers.slice(0, 2));
       });
 
+      it('a forward replacement run again by isComplete (after a passing failure) still leaves the old Region alone', async () => {
+        const id = await created(east());
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        const event = updateEvent(VC, id, west(), east());
+        const result = await onEvent(event);
+        expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();
+        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
+        expect(sorted(connectors(REGION)[ours])).toEqual(numbers.slice(0, 2));
+        expect(sorted(connectors(ALT_REGION)[ours])).toEqual(numbers.slice(0, 2));
+      });
+
       it('a forward replacement leaves the old Region to the cleanup Delete', async () => {
         const id = await created(east());
         await onEvent(updateEvent(VC, id, west(), east()));
