@@ -43,6 +43,7 @@ import { clientToken, isOwnedBy, ownershipValue } from '../identity';
 import { log } from '../logger';
 import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior, type PriorState } from '../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../stack';
+import { bindDeclaredFlow } from '../flow-intent';
 import { upgradeClaimedPhoneNumber } from '../upgrade';
 
 type Props = ClaimedPhoneNumberProperties;
@@ -695,6 +696,9 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
       await client.send(new TagResourceCommand({ resourceArn: arn, tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'adopt') } }));
       log().info('Adopted phone number', { phoneNumberArn: arn, previousOwner: current.Tags?.[OWNER_TAG_KEY] });
     }
+    // CLAIMED at its target: bind the flow a binding recorded on it while it was elsewhere (a binding
+    // rolled back before its number does not wait for it; see ../flow-intent).
+    await bindDeclaredFlow(client, current);
   } catch (err) {
     if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };
     throw err;
