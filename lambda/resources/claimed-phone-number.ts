@@ -44,6 +44,7 @@ import { clientToken, isOwnedBy, ownershipValue } from '../identity';
 import { log } from '../logger';
 import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior, type PriorState } from '../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../stack';
+import { bindDeclaredFlow } from '../flow-intent';
 import { upgradeClaimedPhoneNumber } from '../upgrade';
 
 type Props = ClaimedPhoneNumberProperties;
@@ -724,6 +725,9 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
     } else if (e.RequestType === 'Update' && !adopting) {
       await syncTags(client, e, current, p, old);
     }
+    // CLAIMED at its target: bind the flow a binding recorded on it while it was elsewhere (a binding
+    // rolled back before its number does not wait for it; see ../flow-intent).
+    await bindDeclaredFlow(client, current);
   } catch (err) {
     if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };
     throw err;

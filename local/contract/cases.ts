@@ -36,6 +36,8 @@ export interface LifecycleCase {
   readonly after: readonly Decl[];
   /** The update ends with a later resource failing, so the step is rolled back. */
   readonly breaker: boolean;
+  /** How the deployer rolls back a replacement (both shapes are possible: the documentation does not settle it). */
+  readonly replacementRollback?: 'delete' | 'update-then-delete';
 }
 
 /** The construct id of the resource that fails (its logical id starts with it). */
@@ -146,9 +148,19 @@ const STEPS: Record<ResourceKind, Step[]> = {
 
 /** Every lifecycle case of a resource type: each step, plain and rolled back by the Breaker. */
 export function casesOf(resource: ResourceKind): LifecycleCase[] {
-  return STEPS[resource].flatMap((s) => [false, true].map((breaker) => ({
-    name: `${resource}/${s.step}${breaker ? '+breaker' : ''}`, resource, step: s.step, before: s.before, after: s.after, breaker,
-  })));
+  return STEPS[resource].flatMap((s) => {
+    const cases: LifecycleCase[] = [false, true].map((breaker) => ({
+      name: `${resource}/${s.step}${breaker ? '+breaker' : ''}`, resource, step: s.step, before: s.before, after: s.after, breaker,
+    }));
+    // A rolled-back replacement also in the other shape: a rollback Update of the new physical id, then its Delete.
+    if (s.step === 'replacement') {
+      cases.push({
+        name: `${resource}/${s.step}+breaker (update-then-delete)`, resource, step: s.step, before: s.before, after: s.after, breaker: true,
+        replacementRollback: 'update-then-delete',
+      });
+    }
+    return cases;
+  });
 }
 
 export const RESOURCE_KINDS: readonly ResourceKind[] = ['ClaimedPhoneNumber', 'PhoneNumberFlowBinding', 'VoiceConnectorNumbers'];

@@ -48,7 +48,7 @@ export interface ScenarioResult {
 export interface RunOptions {
   /** The handler bundle. @default dist/handler/index.js */
   readonly bundle?: string;
-  /** replacementRollback of the deployer. */
+  /** replacementRollback of the deployer, for cases that do not set it. @default 'delete' */
   readonly replacementRollback?: 'delete' | 'update-then-delete';
 }
 
@@ -258,7 +258,7 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
     onRequest: (p) => {
       if (p.stage === 'start') nextIsOnEvent = true;
     },
-    ...(options.replacementRollback ? { replacementRollback: options.replacementRollback } : {}),
+    replacementRollback: c.replacementRollback ?? options.replacementRollback ?? 'delete',
   });
 
   if (c.before) {
