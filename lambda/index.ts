@@ -8,7 +8,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { isTransient } from './aws-errors';
-import { startInvocation } from './deadline';
+import { completionTimedOut, startInvocation } from './deadline';
 import { ResourceTypes } from './contract';
 import { MAX_MESSAGE_LENGTH, PropertiesInvalidError, ResourceTypeUnknownError, truncate } from './errors';
 import type { IsCompleteRequest, IsCompleteResponse, OnEventRequest, OnEventResponse, ResourceHandler } from './events';
@@ -131,10 +131,11 @@ export async function isComplete(event: IsCompleteRequest): Promise<IsCompleteRe
       log().info('Completion checked', { isComplete: result.IsComplete });
       return result;
     } catch (err) {
-      if (isTransient(err)) {
+      if (isTransient(err) && !completionTimedOut(event)) {
         // The waiter polls again (every 20 s for 45 minutes): throttling while polling is expected with
         // many resources, and a 5xx, a lost answer or a busy number passes. Failing here instead would,
-        // in a rollback, leave the stack in *_ROLLBACK_FAILED.
+        // in a rollback, leave the stack in *_ROLLBACK_FAILED. Past the completion deadline the failure
+        // stands (./deadline), while the waiter still has time for the rollback.
         log().warn('Passing failure while checking completion: will check again', { error: err as Error });
         return { IsComplete: false };
       }
