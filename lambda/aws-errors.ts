@@ -16,7 +16,8 @@ export const isNotFound = (e: unknown): boolean => {
 export const isThrottling = (e: unknown): boolean => {
   const n = errorName(e);
   const status = (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return n === 'ThrottlingException' || n === 'ThrottledClientException' || n === 'TooManyRequestsException' || status === 429;
+  // CloudFormation (AWS Query protocol) answers throttling as HTTP 400 'Throttling'.
+  return n === 'ThrottlingException' || n === 'ThrottledClientException' || n === 'TooManyRequestsException' || n === 'Throttling' || status === 429;
 };
 
 export const isResourceInUse = (e: unknown): boolean => errorName(e) === 'ResourceInUseException';

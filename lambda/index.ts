@@ -8,7 +8,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { isTransient } from './aws-errors';
-import { completionTimedOut, startInvocation } from './deadline';
+import { backoffDelayMs, DEFAULT_REQUEST_TIMEOUT_MS, sleep } from './clients';
+import { completionTimedOut, remainingWorkMs, startInvocation } from './deadline';
 import { ResourceTypes } from './contract';
 import { MAX_MESSAGE_LENGTH, PropertiesInvalidError, ResourceTypeUnknownError, truncate } from './errors';
 import type { IsCompleteRequest, IsCompleteResponse, OnEventRequest, OnEventResponse, ResourceHandler } from './events';
@@ -95,24 +96,41 @@ function logKeys(event: OnEventRequest, phase: 'onEvent' | 'isComplete') {
   };
 }
 
+/** Runs of a whole onEvent change after a passing failure that outlasted the SDK's own retries. */
+export const ON_EVENT_RUNS = 3;
+
+/**
+ * Runs `change` again (every change is idempotent: deterministic client tokens, state read first)
+ * when it fails for a passing reason past the SDK's retries, while the invocation has time: a failed
+ * onEvent fails the event, and in a rollback that leaves the stack in *_ROLLBACK_FAILED.
+ */
+async function withPassingFailuresRetried<T>(change: () => Promise<T>): Promise<T> {
+  for (let run = 1; ; run++) {
+    try {
+      return await change();
+    } catch (err) {
+      const delay = backoffDelayMs(run + 3);
+      if (!isTransient(err) || run >= ON_EVENT_RUNS || delay + 2 * DEFAULT_REQUEST_TIMEOUT_MS > remainingWorkMs()) throw err;
+      log().warn('Passing failure past the SDK retries: running the change again', { run, error: err as Error });
+      await sleep(delay);
+    }
+  }
+}
+
 export async function onEvent(event: OnEventRequest): Promise<OnEventResponse> {
   return withEventLogger(logKeys(event, 'onEvent'), async () => {
     try {
       const entry = entryFor(event.ResourceType);
       const { props, old } = propertiesOf(event, entry);
       log().info('Event received');
-      let result: OnEventResponse;
-      switch (event.RequestType) {
-        case 'Create':
-          result = await entry.create(event, props);
-          break;
-        case 'Update':
-          result = await entry.update(event, props, old as never);
-          break;
-        case 'Delete':
-          result = await entry.delete(event, props);
-          break;
-      }
+      const run = (): Promise<OnEventResponse> => {
+        switch (event.RequestType) {
+          case 'Create': return entry.create(event, props);
+          case 'Update': return entry.update(event, props, old as never);
+          case 'Delete': return entry.delete(event, props);
+        }
+      };
+      const result = await withPassingFailuresRetried(run);
       log().info('Event handled', { physicalResourceId: result.PhysicalResourceId });
       return result;
     } catch (err) {

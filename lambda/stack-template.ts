@@ -92,7 +92,8 @@ export function declarationsIn(
   return Object.entries(template.Resources ?? {})
     .filter(([, r]) => r.Type === resourceType)
     .map(([logicalId, r]) => {
-      const { ServiceToken: _token, ...rest } = r.Properties ?? {};
+      const rest = { ...(r.Properties ?? {}) };
+      delete rest.ServiceToken;
       // A resource under a Condition may or may not exist: every value of it is uncertain.
       const properties = r.Condition !== undefined
         ? Object.fromEntries(Object.keys(rest).map((k) => [k, UNRESOLVED]))

@@ -1,3 +1,4 @@
+import { ON_EVENT_RUNS } from '../../lambda/index';
 import { MAX_ATTEMPTS } from '../../lambda/clients';
 import { PRIOR_TAG_KEY, readPrior } from '../../lambda/prior-state';
 import { OWNER_TAG_KEY } from '../../lambda/contract';
@@ -152,7 +153,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       // GIVEN the claim response is lost on every SDK attempt, and the service is unreachable for the
       // lookup after it too, so onEvent fails after the claim happened
       emulator.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber', times: MAX_ATTEMPTS });
-      emulator.injectFault({ kind: 'error', operation: 'ListPhoneNumbersV2', times: MAX_ATTEMPTS, errorName: 'InternalServiceException', status: 500, message: 'unavailable' });
+      emulator.injectFault({ kind: 'error', operation: 'ListPhoneNumbersV2', times: MAX_ATTEMPTS * ON_EVENT_RUNS, errorName: 'InternalServiceException', status: 500, message: 'unavailable' });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       await expect(onEvent(event)).rejects.toThrow();
       expect(claimed()).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { ON_EVENT_RUNS } from '../../lambda/index';
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as stack from '../../lambda/stack';
 import { MAX_ATTEMPTS } from '../../lambda/clients';
@@ -99,7 +100,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       // GIVEN more numbers than one batch, and every attempt of the first Associate call applied but its response lost
       const many = usNumbers(BATCH_SIZE + 5, 2000);
       for (const n of many) emulator.seedChimeNumber({ phoneNumber: n });
-      emulator.injectFault({ kind: 'dropAfterApply', operation: 'AssociatePhoneNumbersWithVoiceConnector', times: MAX_ATTEMPTS });
+      emulator.injectFault({ kind: 'dropAfterApply', operation: 'AssociatePhoneNumbersWithVoiceConnector', times: MAX_ATTEMPTS * ON_EVENT_RUNS });
       // WHEN the create fails
       await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: many })))).rejects.toThrow();
       // THEN nothing this event associated is left on the connector
