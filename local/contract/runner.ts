@@ -77,6 +77,7 @@ function setEnv(endpoint: string): () => void {
 /** The source of the worker that hosts a bundle: one invocation per message, the Lambda context rebuilt on real time. */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+process.removeAllListeners('warning'); // the SDK's Node-version notice, once per worker, is noise here
 const bundle = require(workerData.bundle);
 parentPort.on('message', async ({ id, event, remaining, functionName, awsRequestId }) => {
   const started = Date.now();
@@ -300,6 +301,7 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
   let invocations = 0;
   let counting = false;
   let nextIsOnEvent = false;
+  let phase = '';
   // The Lambda entry. A replayed onEvent invocation is delivered again with the same event once the first ends.
   const callCount = (): [number, number] => [emu.calls().length, emu.stacks.calls().length];
   /** Which resource each call of the step was made for, by position in the two call logs. */
@@ -315,13 +317,16 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
       await bundle(event, context).catch(() => undefined);
       return await bundle(event, context);
     } finally {
-      owners.push({ from, to: callCount(), logicalId: event.LogicalResourceId });
+      owners.push({ from, to: callCount(), logicalId: event.LogicalResourceId, phase });
     }
   };
   const deployer = new LocalDeployer({
     handler, stackName: STACK_NAME, region: REGION, accountId: ACCOUNT, clock, pollIntervalMs: POLL_INTERVAL_MS, stacks: emu.stacks,
     onRequest: (p) => {
-      if (p.stage === 'start') nextIsOnEvent = true;
+      if (p.stage === 'start') {
+        nextIsOnEvent = true;
+        phase = p.phase;
+      }
     },
     replacementRollback: c.replacementRollback ?? options.replacementRollback ?? 'delete',
   });
@@ -413,6 +418,7 @@ interface Owner {
   readonly from: [number, number];
   readonly to: [number, number];
   readonly logicalId: string;
+  readonly phase: string;
 }
 
 function recordCalls(emu: Emulator, owners: readonly Owner[]): RecordedCall[] {
@@ -422,11 +428,14 @@ function recordCalls(emu: Emulator, owners: readonly Owner[]): RecordedCall[] {
     seen.set(op, n);
     return n;
   };
-  const ownerOf = (log: 0 | 1, i: number) => owners.find((o) => i >= o.from[log] && i < o.to[log])?.logicalId;
+  const ownerOf = (log: 0 | 1, i: number) => {
+    const o = owners.find((x) => i >= x.from[log] && i < x.to[log]);
+    return o ? { resource: o.logicalId, phase: o.phase } : {};
+  };
   return [
-    ...emu.calls().map((c, i) => ({ service: c.service, operation: c.operation, occurrence: next(c.operation), input: c.input, resource: ownerOf(0, i) })),
+    ...emu.calls().map((c, i) => ({ service: c.service, operation: c.operation, occurrence: next(c.operation), input: c.input, ...ownerOf(0, i) })),
     ...emu.stacks.calls().map((c, i) => ({
-      service: 'cloudformation' as const, operation: c.operation, occurrence: next(c.operation), input: c.input as Record<string, unknown>, resource: ownerOf(1, i),
+      service: 'cloudformation' as const, operation: c.operation, occurrence: next(c.operation), input: c.input as Record<string, unknown>, ...ownerOf(1, i),
     })),
   ];
 }
