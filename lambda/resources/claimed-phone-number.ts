@@ -45,6 +45,7 @@ import { log } from '../logger';
 import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior, type PriorState } from '../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../stack';
 import { bindDeclaredFlow } from '../flow-intent';
+import { isTransient } from '../retry-later';
 import { upgradeClaimedPhoneNumber } from '../upgrade';
 
 type Props = ClaimedPhoneNumberProperties;
@@ -727,7 +728,13 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
     }
     // CLAIMED at its target: bind the flow a binding recorded on it while it was elsewhere (a binding
     // rolled back before its number does not wait for it; see ../flow-intent).
-    await bindDeclaredFlow(client, current);
+    try {
+      await bindDeclaredFlow(client, current);
+    } catch (err) {
+      // Throttled, 5xx, timed out: bind on the next poll rather than fail the number's event for it.
+      if (isTransient(err)) return { IsComplete: false };
+      throw err;
+    }
   } catch (err) {
     if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };
     throw err;

@@ -50,7 +50,7 @@ import {
 } from '../flow-intent';
 import { ownerOf } from '../identity';
 import { log } from '../logger';
-import { asRequested, isTransient, orRetryLater, retryRequested, untilDone } from '../retry-later';
+import { asRequested, orRetryLater, retryRequested, untilDone } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradePhoneNumberFlowBinding } from '../upgrade';
@@ -212,18 +212,6 @@ async function revertIntent(p: Props, before: Record<string, string>): Promise<v
   }
 }
 
-async function create(e: CreateRequest, p: Props): Promise<OnEventResponse> {
-  const current = await describeClaimed(p);
-  try {
-    await bind(e, p, current);
-  } catch (err) {
-    // A passing failure is run again by isComplete (../retry-later): the intent stays for it.
-    if (!isTransient(err)) await revertIntent(p, current.Tags ?? {});
-    throw err;
-  }
-  return { PhysicalResourceId: bindingPhysicalId(p.PhoneNumberArn) };
-}
-
 async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
   const sameNumber = p.PhoneNumberArn === old.PhoneNumberArn;
   // Same number: same physical id, whatever its form (a different one would be a replacement whose
@@ -351,7 +339,7 @@ function tagsBefore(e: Event, current: ClaimedPhoneNumberSummary): Record<string
 /** The change of the request: onEvent runs it; isComplete runs it again after a passing failure (../retry-later). */
 function change(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<OnEventResponse> {
   switch (e.RequestType) {
-    case 'Create': return create(asRequested<CreateRequest>(e), p);
+    case 'Create': return Promise.resolve({ PhysicalResourceId: physicalIdOf(asRequested<CreateRequest>(e), p) }); // made by isComplete's check
     case 'Update': return update(asRequested<UpdateRequest>(e), p, old as Props);
     default: return remove(asRequested<DeleteRequest>(e), p);
   }
@@ -390,7 +378,8 @@ function physicalIdOf(e: Event, p: Props, old?: Props): string {
 export const phoneNumberFlowBinding: ResourceHandler<Props> = {
   upgrade: (raw) => upgradePhoneNumberFlowBinding(raw),
   validate: (p) => validatePhoneNumberFlowBinding(p),
-  create: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => create(e, p)),
+  // A Create is made by isComplete, which binds anyway (see ../retry-later deferred): a failure then gets a Delete that undoes it.
+  create: async (e, p) => ({ PhysicalResourceId: physicalIdOf(e, p) }),
   update: (e, p, old) => orRetryLater(e, physicalIdOf(e, p, old), () => update(e, p, old)),
   delete: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => remove(e, p)),
   isComplete,

@@ -7,7 +7,10 @@ import type { Fault } from '../emulator';
 
 /** The handler's SDK attempts per call (lambda/clients.ts MAX_ATTEMPTS): a fault lasting this long outlives the retries. */
 export const PAST_RETRIES = 12;
-/** A Lambda timeout: the clock jumps past the 10-minute function timeout while the call hangs. */
+/**
+ * A Lambda timeout: the call is applied, never answered, and the clock jumps past the 10-minute function
+ * timeout meanwhile, so the invocation dies there (as when a call outlives the handler's own time checks).
+ */
 export const PAST_FUNCTION_TIMEOUT_MS = 11 * 60_000;
 
 export type FaultName = 'throttle' | '500' | 'resource-in-use' | 'partial-errors' | 'response-lost' | 'lambda-timeout' | 'replay';
@@ -21,6 +24,8 @@ export interface RecordedCall {
   readonly input: Record<string, unknown>;
   /** The logical id of the resource whose invocation made the call. */
   readonly resource?: string;
+  /** The deployer's phase of the request the call was made for ('create', 'update', 'cleanup', 'rollback'). */
+  readonly phase?: string;
 }
 
 export interface PlannedFault {
@@ -56,7 +61,11 @@ export function faultsAt(call: RecordedCall): PlannedFault[] {
     ? { kind: 'error', operation, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: PAST_RETRIES, skip }
     : { kind: 'error', operation, errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: PAST_RETRIES, skip });
   if (!change) return out;
-  add('lambda-timeout', { kind: 'hang', operation, apply: true, advanceClockMs: PAST_FUNCTION_TIMEOUT_MS, skip });
+  // A Lambda killed during a rollback or cleanup request fails that request whatever the handler does
+  // (the framework answers FAILED, CloudFormation does not ask again): only forward requests are tried.
+  if (call.phase === undefined || call.phase === 'create' || call.phase === 'update') {
+    add('lambda-timeout', { kind: 'hang', operation, apply: true, advanceClockMs: PAST_FUNCTION_TIMEOUT_MS, skip });
+  }
   add('500', service === 'connect'
     ? { kind: 'error', operation, errorName: 'InternalServiceException', status: 500, message: 'Internal service error', times: PAST_RETRIES, skip }
     : { kind: 'error', operation, errorName: 'ServiceFailureException', status: 500, message: 'Service failure', times: PAST_RETRIES, skip });

@@ -620,7 +620,6 @@ export class LocalDeployer {
   }
 
   private resolveContext(template: CfnTemplate, deployed: Map<string, DeployedResource>): ResolveContext {
-    const self = this;
     return {
       template,
       region: this.region,
@@ -628,9 +627,7 @@ export class LocalDeployer {
       partition: this.options.partition ?? 'aws',
       urlSuffix: this.options.urlSuffix ?? 'amazonaws.com',
       stackName: this.stackName,
-      get stackId() {
-        return self.currentStackId;
-      },
+      stackId: this.currentStackId,
       parameters: this.options.parameters ?? {},
       deployed: (id) => deployed.get(id),
     };

@@ -71,6 +71,9 @@ describe('the planned faults', () => {
       ['500', 'lambda-timeout', 'partial-errors', 'response-lost', 'throttle'],
     );
     expect(at('connect', 'DescribePhoneNumber')).toEqual(['throttle']);
+    // A Lambda killed during a rollback request fails it whatever the handler does: not tried there.
+    expect(faultsAt({ service: 'connect', operation: 'ReleasePhoneNumber', occurrence: 1, input: {}, phase: 'rollback' }).map((f) => f.name)).not.toContain('lambda-timeout');
+    expect(faultsAt({ service: 'connect', operation: 'ClaimPhoneNumber', occurrence: 1, input: {}, phase: 'create' }).map((f) => f.name)).toContain('lambda-timeout');
     expect(at('cloudformation', 'GetTemplate')).toEqual(['500', 'throttle']);
     expect(faultsAt({ service: 'connect', operation: 'ReleasePhoneNumber', occurrence: 3, input: {} })[0].inject).toMatchObject({ skip: 2, times: 12 });
     expect(replays(2).map((r) => r.replayInvocation)).toEqual([1, 2]);

@@ -3,13 +3,27 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ConnectClient, DescribePhoneNumberCommand, UntagResourceCommand, UpdatePhoneNumberCommand, type ClaimedPhoneNumberSummary } from '@aws-sdk/client-connect';
 import { BINDING_TAG, bindDeclaredFlow, FLOW_TAG, PRIOR_BINDING_TAG, PRIOR_FLOW_TAG } from '../../lambda/flow-intent';
 import { MAX_ATTEMPTS } from '../../lambda/clients';
-import { isComplete, onEvent } from '../../lambda/index';
+import { isComplete, onEvent as handlerOnEvent } from '../../lambda/index';
 import { RETRY_LATER_KEY } from '../../lambda/retry-later';
 import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
 import { bindingPhysicalId } from '../../lambda/resources/phone-number-flow-binding';
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { createManualClock, type Emulator } from '../../local/emulator';
 import { afterOnEvent, ALT_REGION, BINDING, bindingProps, createEvent, deleteEvent, mutating, operations, REGION, STACK_NAME, startTestEmulator, updateEvent } from './fixtures';
+
+
+/**
+ * onEvent as CloudFormation sees its outcome: a Create is made by isComplete (a failed one then gets a
+ * Delete that undoes it), so it is polled here until complete, as the Provider's waiter does.
+ */
+async function onEvent(event: Parameters<typeof handlerOnEvent>[0]): Promise<{ PhysicalResourceId: string }> {
+  const result = await handlerOnEvent(event);
+  if (event.RequestType !== 'Create') return result;
+  for (let poll = 0; poll < 5; poll++) {
+    if ((await isComplete(afterOnEvent(event, result))).IsComplete) return { PhysicalResourceId: result.PhysicalResourceId };
+  }
+  throw new Error('the create did not complete in 5 polls');
+}
 
 describe('Custom::PhoneNumberFlowBinding', () => {
   // The stack as CloudFormation reports it (lambda/stack): by default unknown (outside any rollback, no
@@ -301,7 +315,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       it('going forward, waits until the number is CLAIMED in the flow\'s instance, then binds it there', async () => {
         // GIVEN the number still in instance 1
         const event = createEvent(BINDING, forward());
-        const request = afterOnEvent(event, await onEvent(event));
+        const request = afterOnEvent(event, await handlerOnEvent(event));
         expect(await isComplete(request)).toEqual({ IsComplete: false });
         // WHEN it moves to instance 2: IN_PROGRESS, then CLAIMED
         await moveTo(inst2);
@@ -316,7 +330,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       it('fails naming the number, where it is and the fix when it never arrives in time', async () => {
         await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
         const event = createEvent(BINDING, forward(), 'New');
-        const request = { ...afterOnEvent(event, await onEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
+        const request = { ...afterOnEvent(event, await handlerOnEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
         const failure = isComplete(request as never);
         await expect(failure).rejects.toThrow(
           `the number '${number}' did not arrive in the instance of the flow '${c}' within 30 minutes (it is CLAIMED in '${inst1}'). ` +
@@ -331,7 +345,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
 
       it('keeps waiting (no failure) within the limit', async () => {
         const event = createEvent(BINDING, forward());
-        const request = { ...afterOnEvent(event, await onEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS + 60_000 };
+        const request = { ...afterOnEvent(event, await handlerOnEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS + 60_000 };
         await expect(isComplete(request as never)).resolves.toEqual({ IsComplete: false });
       });
 
@@ -352,7 +366,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
           const id = await movedForward();
           // WHEN the binding rolls back while the number is still in instance 2
           const event = updateEvent(BINDING, id, backward(), forward());
-          const request = afterOnEvent(event, await onEvent(event));
+          const request = afterOnEvent(event, await handlerOnEvent(event));
           // THEN it completes without waiting and without unbinding the number where it still rings
           expect(await isComplete(request)).toEqual({ IsComplete: true });
           expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
@@ -380,7 +394,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
           const id = await movedForward();
           await moveTo(inst1);
           const event = updateEvent(BINDING, id, backward(), forward());
-          const request = afterOnEvent(event, await onEvent(event));
+          const request = afterOnEvent(event, await handlerOnEvent(event));
           expect(await isComplete(request)).toEqual({ IsComplete: false });
           settle();
           expect(await isComplete(request)).toEqual({ IsComplete: true });
@@ -390,8 +404,14 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     });
 
     describe('bindDeclaredFlow (for the number\'s own completion)', () => {
+      /** A binding created while its number is elsewhere: its first poll records the flow and waits. */
+      async function waitingBinding(props: Record<string, unknown>): Promise<void> {
+        const event = createEvent(BINDING, props);
+        expect(await isComplete(afterOnEvent(event, await handlerOnEvent(event)))).toEqual({ IsComplete: false });
+      }
+
       it('binds the recorded flow once, and makes no call when it is bound already', async () => {
-        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: c })));
+        await waitingBinding(bindingProps({ PhoneNumberArn: number, ContactFlowArn: c }));
         await moveTo(inst2);
         settle();
         emulator.clearCalls();
@@ -408,7 +428,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       });
 
       it('does nothing while the number is IN_PROGRESS', async () => {
-        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: c })));
+        await waitingBinding(bindingProps({ PhoneNumberArn: number, ContactFlowArn: c }));
         await moveTo(inst2);
         emulator.clearCalls();
         await bindDeclaredFlow(client, await describeNumber());
@@ -416,13 +436,16 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       });
     });
     describe('a change that fails for a passing reason is run again by isComplete', () => {
-      it('answers onEvent with its physical id when throttled past the retries, and binds once isComplete runs again', async () => {
+      it('binds a create in isComplete: onEvent answers its physical id with no call; a throttled poll is polled again', async () => {
         emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
         const event = createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }));
-        const result = await onEvent(event);
-        expect(result).toMatchObject({ PhysicalResourceId: bindingPhysicalId(number), [RETRY_LATER_KEY]: expect.stringMatching(/Rate exceeded/) });
+        emulator.clearCalls();
+        const result = await handlerOnEvent(event);
+        expect(result).toEqual({ PhysicalResourceId: bindingPhysicalId(number) });
+        expect(operations(emulator)).toEqual([]);
+        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: false });
         expect(flowsOf()).toEqual({});
-        // the intent stays recorded for the retry
+        // the intent stays recorded for the next poll
         expect(await intentTags()).toMatchObject({ [FLOW_TAG]: a });
         expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
@@ -435,7 +458,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         rollingBack.mockResolvedValue(true);
         emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'InternalServiceException', status: 500, message: 'Internal service error', times: MAX_ATTEMPTS });
         const del = deleteEvent(BINDING, id, next, 'New');
-        const result = await onEvent(del);
+        const result = await handlerOnEvent(del);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toMatch(/Internal service error/);
         expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: true });
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
@@ -486,7 +509,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
         emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
         const event = updateEvent(BINDING, id, other(), first());
-        const result = await onEvent(event);
+        const result = await handlerOnEvent(event);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();
         expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });

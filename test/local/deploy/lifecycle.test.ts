@@ -269,17 +269,18 @@ describe('what the stack shows the handler', () => {
     // GIVEN a handler that reads the stack's state as it handles each request
     const fake = new FakeHandler();
     const seen: string[] = [];
-    let deployer: LocalDeployer | undefined;
+    const ref: { deployer?: LocalDeployer } = {};
     const handler = {
       onEvent: async (e: Parameters<FakeHandler['onEvent']>[0]) => {
-        const state = deployer!.stackState()!;
+        const state = ref.deployer!.stackState()!;
         const templateValue = (state.template.Resources[e.LogicalResourceId]?.Properties as { Value?: string } | undefined)?.Value ?? '-';
         const own = state.resources.find((r) => r.logicalResourceId === e.LogicalResourceId);
         seen.push(`${e.RequestType} ${e.LogicalResourceId} ${state.status} template:${templateValue} ${own?.resourceStatus ?? 'unlisted'}`);
         return fake.onEvent(e);
       },
     };
-    deployer = new LocalDeployer({ handler, newRequestId: requestIds() });
+    const deployer = new LocalDeployer({ handler, newRequestId: requestIds() });
+    ref.deployer = deployer;
     await deployer.deploy(template({ A: custom({ Value: 'a' }), Old: custom({ Value: 'o' }) }));
     seen.length = 0;
     fake.failWhen = (e) => (e.LogicalResourceId === 'N' ? 'N fails' : undefined);

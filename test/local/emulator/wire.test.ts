@@ -207,6 +207,8 @@ describe('wire behaviour', () => {
         ['chime', 'POST', '/voice-connectors/x', { operation: 'associate-phone-numbers' }],
         ['chime', 'POST', '/voice-connectors/x', { operation: 'disassociate-phone-numbers' }],
         ['chime', 'GET', '/voice-connectors/x'], ['chime', 'GET', '/phone-numbers/x'], ['chime', 'GET', '/phone-numbers'],
+        ['chime', 'POST', '/tags', { operation: 'tag-resource' }], ['chime', 'POST', '/tags', { operation: 'untag-resource' }],
+        ['chime', 'GET', '/tags', { arn: 'arn:aws:chime:us-east-1:123456789012:vc/x' }],
       ];
       for (const [service, method, p, query] of probes) {
         const body = method === 'POST' || method === 'PUT' ? '{}' : undefined;
@@ -214,7 +216,8 @@ describe('wire behaviour', () => {
       }
       const ops = emu.calls().map((c) => c.operation);
       expect(ops).not.toContain('Unknown');
-      expect(new Set(ops).size).toBe(19);
+      // Connect and Chime SDK Voice both have TagResource, UntagResource and ListTagsForResource.
+      expect(new Set(emu.calls().map((c) => `${c.service}:${c.operation}`)).size).toBe(22);
     });
 
     it('decodes percent-encoded labels: an ARN is one segment, %2B is +', async () => {
