@@ -7,7 +7,7 @@
  * with the same validators as synth (before any AWS call); then the module's create/update/delete.
  */
 import type { Context } from 'aws-lambda';
-import { isTransient } from './aws-errors';
+import { isPassingFailure } from './retry-later';
 import { backoffDelayMs, DEFAULT_REQUEST_TIMEOUT_MS, sleep } from './clients';
 import { completionTimedOut, remainingWorkMs, startInvocation } from './deadline';
 import { ResourceTypes } from './contract';
@@ -110,7 +110,7 @@ async function withPassingFailuresRetried<T>(change: () => Promise<T>): Promise<
       return await change();
     } catch (err) {
       const delay = backoffDelayMs(run + 3);
-      if (!isTransient(err) || run >= ON_EVENT_RUNS || delay + 2 * DEFAULT_REQUEST_TIMEOUT_MS > remainingWorkMs()) throw err;
+      if (!isPassingFailure(err) || run >= ON_EVENT_RUNS || delay + 2 * DEFAULT_REQUEST_TIMEOUT_MS > remainingWorkMs()) throw err;
       log().warn('Passing failure past the SDK retries: running the change again', { run, error: err as Error });
       await sleep(delay);
     }
@@ -149,7 +149,7 @@ export async function isComplete(event: IsCompleteRequest): Promise<IsCompleteRe
       log().info('Completion checked', { isComplete: result.IsComplete });
       return result;
     } catch (err) {
-      if (isTransient(err) && !completionTimedOut(event)) {
+      if (isPassingFailure(err) && !completionTimedOut(event)) {
         // The waiter polls again (every 20 s for 45 minutes): throttling while polling is expected with
         // many resources, and a 5xx, a lost answer or a busy number passes. Failing here instead would,
         // in a rollback, leave the stack in *_ROLLBACK_FAILED. Past the completion deadline the failure

@@ -9,7 +9,7 @@
  * Used by the binding and voice-connector modules, whose changes are idempotent: each run reads where
  * things are and does only what is left.
  */
-import { errorMessage, errorName, isResourceInUse, isThrottling } from './aws-errors';
+import { errorMessage, isTransient } from './aws-errors';
 import { completionTimedOut } from './deadline';
 import { VoiceConnectorAssociationFailedError } from './errors';
 import type { IsCompleteRequest, IsCompleteResponse, OnEventResponse } from './events';
@@ -21,16 +21,13 @@ export const RETRY_LATER_KEY = 'CdkPhoneNumbersRetryLater';
 /** Chime SDK Voice PhoneNumberErrors codes that may clear by themselves. */
 const RETRYABLE_CHIME_CODES = new Set(['Conflict', 'Throttled', 'Throttling', 'ServiceFailure', 'ServiceUnavailable']);
 
-export function isTransient(err: unknown): boolean {
+/**
+ * A failure that may pass by itself: an AWS call's passing failure (../aws-errors isTransient), or
+ * Chime PhoneNumberErrors entries all of a kind that may clear.
+ */
+export function isPassingFailure(err: unknown): boolean {
   if (err instanceof VoiceConnectorAssociationFailedError) return err.failures.length > 0 && err.failures.every((f) => RETRYABLE_CHIME_CODES.has(f.code));
-  if (isThrottling(err) || isResourceInUse(err)) return true;
-  const name = errorName(err);
-  // CloudFormation's throttling is `Throttling` (400); timed-out and dropped calls surface as these names.
-  if (name === 'Throttling' || name === 'TimeoutError' || name === 'RequestTimeout' || name === 'RequestTimeoutException') return true;
-  const meta = (err as { $metadata?: { httpStatusCode?: number }; $fault?: string } | undefined);
-  if (meta?.$fault === 'server' || (meta?.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  const code = (err as { code?: string } | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || code === 'ECONNREFUSED';
+  return isTransient(err);
 }
 
 /**
@@ -45,7 +42,7 @@ export async function orRetryLater(e: object, physicalId: string, change: () => 
   try {
     return await change();
   } catch (err) {
-    if (!isTransient(err)) throw err;
+    if (!isPassingFailure(err)) throw err;
     log().warn('The change failed for a passing reason: isComplete will run it again', { error: errorMessage(err) });
     const retry: OnEventResponse & Record<string, string> = {
       PhysicalResourceId: physicalId,
@@ -75,7 +72,7 @@ export async function untilDone(e: IsCompleteRequest, check: () => Promise<boole
   try {
     return { IsComplete: await check() };
   } catch (err) {
-    if (isTransient(err) && !completionTimedOut(e)) {
+    if (isPassingFailure(err) && !completionTimedOut(e)) {
       log().warn('Failed for a passing reason: will check again', { error: errorMessage(err) });
       return { IsComplete: false };
     }

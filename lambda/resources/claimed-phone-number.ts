@@ -45,7 +45,6 @@ import { log } from '../logger';
 import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior, type PriorState } from '../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../stack';
 import { bindDeclaredFlow } from '../flow-intent';
-import { isTransient } from '../retry-later';
 import { upgradeClaimedPhoneNumber } from '../upgrade';
 
 type Props = ClaimedPhoneNumberProperties;

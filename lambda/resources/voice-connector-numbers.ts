@@ -33,7 +33,7 @@ import { VoiceConnectorAssociationFailedError } from '../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
 import { sha256Hex } from '../identity';
 import { log } from '../logger';
-import { asRequested, isTransient, orRetryLater, retryRequested, untilDone } from '../retry-later';
+import { asRequested, isPassingFailure, orRetryLater, retryRequested, untilDone } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradeVoiceConnectorNumbers } from '../upgrade';
@@ -275,12 +275,12 @@ async function release(
       const failures = await associate(client, from, ns, true);
       const bad = new Set(failures.map((f) => normaliseE164(f.phoneNumber)));
       for (const n of ns) if (!bad.has(n)) returned.add(n);
-      const retryable = failures.filter((f) => isTransient(new VoiceConnectorAssociationFailedError('association', from, [f])));
+      const retryable = failures.filter((f) => isPassingFailure(new VoiceConnectorAssociationFailedError('association', from, [f])));
       passing.push(...retryable.map((f) => ({ ...f, phoneNumber: normaliseE164(f.phoneNumber) })));
       const lasting = failures.filter((f) => !retryable.includes(f));
       if (lasting.length > 0) log().error('Could not put some numbers back on the connector they were taken from: left on this one', { from, failures: lasting.map((f) => `${f.phoneNumber} (${f.code})`) });
     } catch (err) {
-      if (isTransient(err)) throw err;
+      if (isPassingFailure(err)) throw err;
       // A line left on this connector is recoverable; a number on no connector is a dead line.
       log().error('Could not put numbers back on the connector they were taken from: left on this one', { from, error: errorMessage(err) });
     }

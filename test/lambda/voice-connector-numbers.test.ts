@@ -1,4 +1,3 @@
-import { ON_EVENT_RUNS } from '../../lambda/index';
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as stack from '../../lambda/stack';
 import { MAX_ATTEMPTS } from '../../lambda/clients';
@@ -100,10 +99,16 @@ describe('Custom::VoiceConnectorNumbers', () => {
       // GIVEN more numbers than one batch, and every attempt of the first Associate call applied but its response lost
       const many = usNumbers(BATCH_SIZE + 5, 2000);
       for (const n of many) emulator.seedChimeNumber({ phoneNumber: n });
-      emulator.injectFault({ kind: 'dropAfterApply', operation: 'AssociatePhoneNumbersWithVoiceConnector', times: MAX_ATTEMPTS * ON_EVENT_RUNS });
-      // WHEN the create fails
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: many })))).rejects.toThrow();
+      emulator.injectFault({ kind: 'dropAfterApply', operation: 'AssociatePhoneNumbersWithVoiceConnector', times: 1000 });
+      // WHEN the create's onEvent meets it: a passing failure, run again by isComplete
+      const create = createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: many }));
+      const request = afterOnEvent(create, await onEvent(create));
+      expect(await isComplete(request)).toEqual({ IsComplete: false });
+      // WHEN the failure outlasts the completion deadline
+      const late = { ...request, CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
+      await expect(isComplete(late as never)).rejects.toThrow();
       // THEN nothing this event associated is left on the connector
+      emulator.clearFaults();
       expect(connectors()['av0iceconnector0000001'] ?? []).toEqual([]);
     });
 
