@@ -301,6 +301,12 @@ async function moveTo(client: ConnectClient, e: Event, arn: string, targetArn: s
 async function createSpecific(client: ConnectClient, e: Event, p: Props): Promise<OnEventResponse> {
   const phoneNumber = p.PhoneNumber as string;
   const summary = await findClaimed(client, phoneNumber);
+  if (summary && summary.PhoneNumberStatus?.Status !== 'FAILED' && claimedHere(e, summary.Tags)) {
+    // This resource's own claim (a replayed event, or a create retried after one that died): it stays
+    // a claim, not an adoption, so that a rollback releases it like any number the deploy claimed.
+    log().info('The number is this resource\'s own claim: keeping it', { phoneNumber, phoneNumberArn: summary.PhoneNumberArn });
+    return response(summary.PhoneNumberArn as string, summary.PhoneNumberId as string, phoneNumber, p.TargetArn);
+  }
   // A number whose claim ended FAILED is not claimed: claim it (the service allows a retry).
   if (summary && summary.PhoneNumberStatus?.Status !== 'FAILED') return adopt(client, e, p, summary);
   if (summary) log().info('The number is listed with a FAILED claim: claiming it', { phoneNumber, reason: summary.PhoneNumberStatus?.Message });
@@ -734,11 +740,36 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
       if (isTransient(err)) return { IsComplete: false };
       throw err;
     }
+    if (e.RequestType === 'Update' && old && numberIdentity(old) !== numberIdentity(p)) {
+      await releaseAbandonedClaims(e, p, old);
+    }
   } catch (err) {
-    if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };
+    if (isTransient(err)) return { IsComplete: false };
     throw err;
   }
   return { IsComplete: true, Data: data };
+}
+
+/**
+ * The rollback of a change of number (old and new declarations swapped): a number this resource claimed
+ * for the failed declaration (`failed`, the rollback's OldResourceProperties) that CloudFormation never
+ * learned of, because the forward event died after its claim, is held by nothing: it is released, unless
+ * the removal policy is RETAIN (then the next deploy takes it back). Runs only while the stack rolls back.
+ */
+async function releaseAbandonedClaims(e: IsCompleteRequest, p: Props, failed: Props): Promise<void> {
+  if (p.RemovalPolicy === 'retain') return;
+  const status = await stackStatus(e.StackId);
+  if (status === undefined || !ROLLBACK_STATUSES.has(status)) return;
+  const abandoned = (n: ClaimedPhoneNumberSummary): boolean =>
+    n.PhoneNumberArn !== e.PhysicalResourceId && claimedHere(e, n.Tags) && !releaseStarted(n) && n.PhoneNumberStatus?.Status === 'CLAIMED';
+  const where = connect(regionOfTarget(failed.TargetArn));
+  const found = failed.PhoneNumber !== undefined
+    ? await findClaimed(where, failed.PhoneNumber)
+    : await findTagged(where, failed, abandoned, { except: e.PhysicalResourceId });
+  if (found && abandoned(found)) {
+    log().warn('Releasing a number the failed change claimed and the stack never held', { phoneNumberArn: found.PhoneNumberArn });
+    await release(where, e, found.PhoneNumberArn as string, 1);
+  }
 }
 
 /**
