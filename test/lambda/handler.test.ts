@@ -109,7 +109,7 @@ describe('the handler', () => {
       emulator.injectFault({ kind: 'error', operation: 'GetPhoneNumber', errorName: 'BadRequestException', status: 400, message: echoed });
       let caught: Error | undefined;
       try {
-        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: many })));
+        await runToCompletion(createEvent(VC, vcProps({ VoiceConnectorId: 'vc', PhoneNumbers: many })));
       } catch (e) {
         caught = e as Error;
       }
@@ -158,7 +158,7 @@ describe('the handler', () => {
       emulator.seedVoiceConnector({ voiceConnectorId: 'vc' });
       emulator.seedChimeNumber({ phoneNumber: '+12065550100' });
       const earliest = { VoiceConnectorId: 'vc', PhoneNumbers: ['+12065550100'] };
-      const r = await onEvent(createEvent(VC, earliest));
+      const { onEvent: r } = await runToCompletion(createEvent(VC, earliest));
       expect(emulator.snapshot().voiceConnectors.vc).toEqual(['+12065550100']);
       await onEvent(deleteEvent(VC, r.PhysicalResourceId, earliest));
       expect(emulator.snapshot().voiceConnectors.vc ?? []).toEqual([]);
