@@ -53,6 +53,18 @@ export async function orRetryLater(e: object, physicalId: string, change: () => 
   }
 }
 
+/**
+ * For a Create: make no change in onEvent, only answer the physical id and have isComplete make it. A
+ * Create whose onEvent fails (a Lambda timeout included, after a change was applied) gets the
+ * framework's failed-create marker and no Delete, so nothing would undo what it did; a Create that
+ * fails in isComplete answers with its real physical id, and CloudFormation's rollback sends the
+ * Delete that undoes it.
+ */
+export function deferred(physicalId: string): OnEventResponse {
+  const response: OnEventResponse & Record<string, string> = { PhysicalResourceId: physicalId, [RETRY_LATER_KEY]: 'made by isComplete' };
+  return response;
+}
+
 /** Whether onEvent asked isComplete to run its change again. */
 export function retryRequested(e: IsCompleteRequest): boolean {
   return typeof (e as unknown as Record<string, unknown>)[RETRY_LATER_KEY] === 'string';

@@ -33,7 +33,7 @@ import { VoiceConnectorAssociationFailedError } from '../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
 import { sha256Hex } from '../identity';
 import { log } from '../logger';
-import { asRequested, isPassingFailure, orRetryLater, retryRequested, untilDone } from '../retry-later';
+import { asRequested, deferred, isPassingFailure, orRetryLater, retryRequested, untilDone } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradeVoiceConnectorNumbers } from '../upgrade';
@@ -443,7 +443,8 @@ async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined
 export const voiceConnectorNumbers: ResourceHandler<Props> = {
   upgrade: (raw) => upgradeVoiceConnectorNumbers(raw),
   validate: (p) => validateVoiceConnectorNumbers(p),
-  create: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => create(e, p)),
+  // A Create is made by isComplete (../retry-later deferred): one that fails there is undone by the rollback's Delete.
+  create: async (e, p) => deferred(physicalIdOf(e, p)),
   update: (e, p, old) => orRetryLater(e, physicalIdOf(e, p, old), () => update(e, p, old)),
   delete: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => remove(e, p)),
   isComplete,

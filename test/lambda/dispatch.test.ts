@@ -1,6 +1,6 @@
 import { ON_EVENT_DONE, handler } from '../../lambda/index';
 import type { Emulator } from '../../local/emulator';
-import { VC, createEvent, startTestEmulator, vcProps } from './fixtures';
+import { VC, startTestEmulator, updateEvent, vcProps } from './fixtures';
 
 describe('the one Lambda entry point', () => {
   let emulator: Emulator;
@@ -14,19 +14,20 @@ describe('the one Lambda entry point', () => {
   });
 
   it('runs onEvent for a CloudFormation event and marks its result', async () => {
-    // GIVEN an event as the Provider framework passes it to onEvent
-    const event = createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }));
+    // GIVEN an event as the Provider framework passes it to onEvent (an Update: a voice connector's
+    // create is made by isComplete)
+    const event = updateEvent(VC, 'id', vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }), vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: [] }));
     // WHEN the entry point handles it
     const result = (await handler(event)) as unknown as Record<string, unknown>;
     // THEN the change is applied and the result carries a physical id and the marker
     expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4).toEqual(['+12065550100']);
-    expect(result.PhysicalResourceId).toEqual(expect.stringMatching(/^voice-connector-numbers\//));
+    expect(result.PhysicalResourceId).toBe('id');
     expect(result[ON_EVENT_DONE]).toBe(true);
     expect(result).not.toHaveProperty('IsComplete');
   });
 
   it('runs isComplete for the event the framework builds from the onEvent result, making no change', async () => {
-    const event = createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }));
+    const event = updateEvent(VC, 'id', vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }), vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: [] }));
     const first = await handler(event);
     emulator.clearCalls();
     // The framework's waiter passes { ...event, ...onEventResult }.

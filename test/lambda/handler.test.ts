@@ -109,7 +109,7 @@ describe('the handler', () => {
       emulator.injectFault({ kind: 'error', operation: 'GetPhoneNumber', errorName: 'BadRequestException', status: 400, message: echoed });
       let caught: Error | undefined;
       try {
-        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: many })));
+        await runToCompletion(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: many })));
       } catch (e) {
         caught = e as Error;
       }
@@ -158,10 +158,10 @@ describe('the handler', () => {
       emulator.seedVoiceConnector({ voiceConnectorId: 'abcdef1ghij2klmno3pqr4' });
       emulator.seedChimeNumber({ phoneNumber: '+12065550100' });
       const earliest = { VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] };
-      const r = await onEvent(createEvent(VC, earliest));
+      const { onEvent: r } = await runToCompletion(createEvent(VC, earliest));
       expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4).toEqual(['+12065550100']);
       await onEvent(deleteEvent(VC, r.PhysicalResourceId, earliest));
-      expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4 ?? []).toEqual([]);
+      expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4?? []).toEqual([]);
     });
 
     it('fails when the properties come from a newer FormatVersion than the handler reads', async () => {
@@ -179,7 +179,7 @@ describe('under a throttling storm', () => {
   let emulator: Emulator;
   let instanceArn: string;
   beforeAll(async () => {
-    emulator = await startTestEmulator({ rateScale: 1, connectRate: { ratePerSecond: 200, burst: 5 }, phoneNumbersPerTarget: 100 });
+    emulator = await startTestEmulator({ rateScale: 1, connectRate: { ratePerSecond: 200, burst: 5 } });
     process.env.PHONE_NUMBERS_RETRY_BASE_DELAY_MS = '5';
     instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
     emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(150) });

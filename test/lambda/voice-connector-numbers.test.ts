@@ -2,13 +2,27 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import * as stack from '../../lambda/stack';
 import { MAX_ATTEMPTS } from '../../lambda/clients';
 import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
-import { isComplete, onEvent } from '../../lambda/index';
+import { isComplete, onEvent as handlerOnEvent } from '../../lambda/index';
 import { RETRY_LATER_KEY } from '../../lambda/retry-later';
 import { BATCH_SIZE, TAKEN_TAG_PREFIX } from '../../lambda/resources/voice-connector-numbers';
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { ChimeSDKVoiceClient, ListTagsForResourceCommand } from '@aws-sdk/client-chime-sdk-voice';
 import type { Emulator } from '../../local/emulator';
 import { ACCOUNT, afterOnEvent, ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps } from './fixtures';
+
+
+/**
+ * onEvent as CloudFormation sees its outcome: a Create is made by isComplete (a failed one then gets a
+ * Delete that undoes it), so it is polled here until complete, as the Provider's waiter does.
+ */
+async function onEvent(event: Parameters<typeof handlerOnEvent>[0]): Promise<{ PhysicalResourceId: string }> {
+  const result = await handlerOnEvent(event);
+  if (event.RequestType !== 'Create') return result;
+  for (let poll = 0; poll < 5; poll++) {
+    if ((await isComplete(afterOnEvent(event, result))).IsComplete) return { PhysicalResourceId: result.PhysicalResourceId };
+  }
+  throw new Error('the create did not complete in 5 polls');
+}
 
 describe('Custom::VoiceConnectorNumbers', () => {
   // The stack as CloudFormation reports it (lambda/stack): by default unknown (outside any rollback, no
@@ -475,12 +489,25 @@ describe('Custom::VoiceConnectorNumbers', () => {
       });
     });
     describe('a change that fails for a passing reason is run again by isComplete, never failing a rollback for it', () => {
-      it('answers onEvent with its physical id when throttled past the retries, and completes once isComplete runs the change again', async () => {
+      it('makes a create in isComplete: onEvent answers its physical id with no call; a throttled poll is polled again', async () => {
         emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
         const event = createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) }));
-        const result = await onEvent(event);
-        expect(result).toMatchObject({ PhysicalResourceId: expect.stringMatching(/^voice-connector-numbers\/us-east-1\//), [RETRY_LATER_KEY]: expect.stringMatching(/Rate exceeded/) });
+        const result = await handlerOnEvent(event);
+        expect(result).toMatchObject({ PhysicalResourceId: expect.stringMatching(/^voice-connector-numbers\/us-east-1\//), [RETRY_LATER_KEY]: expect.any(String) });
+        expect(operations(emulator)).toEqual([]);
+        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: false });
         expect(connectors()[ours] ?? []).toEqual([]);
+        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
+        expect(connectors()[ours]).toEqual(numbers.slice(0, 2));
+      });
+
+      it('answers an update\'s onEvent with its physical id when throttled past the retries, and completes once isComplete runs the change again', async () => {
+        const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
+        const id = await created(before);
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        const event = updateEvent(VC, id, { ...before, PhoneNumbers: numbers.slice(0, 2) }, before);
+        const result = await handlerOnEvent(event);
+        expect(result).toMatchObject({ PhysicalResourceId: id, [RETRY_LATER_KEY]: expect.stringMatching(/Rate exceeded/) });
         expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
         expect(connectors()[ours]).toEqual(numbers.slice(0, 2));
       });
@@ -494,7 +521,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         rollingBack.mockResolvedValue(true);
         emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Conflict' });
         const rollback = updateEvent(VC, id, before, after);
-        const result = await onEvent(rollback);
+        const result = await handlerOnEvent(rollback);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toMatch(/Conflict/);
         expect(await isComplete(afterOnEvent(rollback, result))).toEqual({ IsComplete: true });
         expect(connectors()[theirs]).toEqual([numbers[1]]);
@@ -504,7 +531,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       it('keeps polling while the failure lasts, and fails with it at the completion deadline', async () => {
         emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ServiceFailureException', status: 500, message: 'Service failure', times: 3 * MAX_ATTEMPTS });
         const event = createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] }));
-        const request = afterOnEvent(event, await onEvent(event));
+        const request = afterOnEvent(event, await handlerOnEvent(event));
         expect(await isComplete(request)).toEqual({ IsComplete: false });
         const late = { ...request, CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
         await expect(isComplete(late as never)).rejects.toThrow(/Service failure/);
@@ -552,7 +579,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         const id = await created(east());
         emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
         const event = updateEvent(VC, id, west(), east());
-        const result = await onEvent(event);
+        const result = await handlerOnEvent(event);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();
         expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
         expect(sorted(connectors(REGION)[ours])).toEqual(numbers.slice(0, 2));
