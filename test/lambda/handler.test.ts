@@ -179,7 +179,7 @@ describe('under a throttling storm', () => {
   let emulator: Emulator;
   let instanceArn: string;
   beforeAll(async () => {
-    emulator = await startTestEmulator({ rateScale: 1, connectRate: { ratePerSecond: 200, burst: 5 } });
+    emulator = await startTestEmulator({ rateScale: 1, connectRate: { ratePerSecond: 200, burst: 5 }, phoneNumbersPerTarget: 100 });
     process.env.PHONE_NUMBERS_RETRY_BASE_DELAY_MS = '5';
     instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
     emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(150) });

@@ -116,7 +116,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       emulator.injectFault({ kind: 'dropAfterApply', operation: 'AssociatePhoneNumbersWithVoiceConnector', times: 1000 });
       // WHEN the create's onEvent meets it: a passing failure, run again by isComplete
       const create = createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: many }));
-      const request = afterOnEvent(create, await onEvent(create));
+      const request = afterOnEvent(create, await handlerOnEvent(create));
       expect(await isComplete(request)).toEqual({ IsComplete: false });
       // WHEN the failure outlasts the completion deadline
       const late = { ...request, CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
