@@ -23,7 +23,7 @@ export const OTHER_CONNECTOR_ID = 'zyxwvu9tsrq8ponml7kji6';
  * wait that CloudFormation, the Provider framework and the handler make is divided by k (poll
  * interval, the handler's retry base delay), so a k-times-shorter run keeps the real run's shape.
  */
-export const RATE_SCALE = 2;
+export const RATE_SCALE = 1.5;
 
 /**
  * Emulator options of every benchmark. `rateScale` compresses time (see RATE_SCALE); the account's
