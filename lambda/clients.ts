@@ -24,6 +24,7 @@
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import type { InitializeHandler, InitializeHandlerArguments, HandlerExecutionContext, MetadataBearer, MiddlewareStack, RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
+import { remainingWorkMs } from './deadline';
 import { log } from './logger';
 
 /** Attempts of a call that fails with transient errors (5xx, no response). */
@@ -39,6 +40,30 @@ export const MAX_RETRY_DELAY_FACTOR = 40;
 /** The cap of one backoff after throttling, as a multiple of the base: 4 s at the default base. */
 export const MAX_THROTTLE_DELAY_FACTOR = 8;
 export const RETRY_BASE_DELAY_ENV = 'PHONE_NUMBERS_RETRY_BASE_DELAY_MS';
+/**
+ * Longest wait for one HTTP answer (the SDK has none by default: a call that hangs would hang until the
+ * Lambda timeout, and a claim sent just before it would leak). The outcome of a timed-out call is
+ * unknown; the callers that change numbers look for what it may have done (see resources/).
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+export const REQUEST_TIMEOUT_ENV = 'PHONE_NUMBERS_REQUEST_TIMEOUT_MS';
+const CONNECTION_TIMEOUT_MS = 5_000;
+
+function requestTimeoutMs(): number {
+  const parsed = Number(process.env[REQUEST_TIMEOUT_ENV]);
+  return Number.isFinite(parsed) && parsed > 0 ? parsed : DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+/** Settings every client shares: retries (below) and timeouts. */
+function clientSettings(region: string) {
+  const requestTimeout = requestTimeoutMs();
+  return {
+    region,
+    maxAttempts: MAX_ATTEMPTS,
+    retryStrategy: new PhoneNumbersRetryStrategy(),
+    requestHandler: { requestTimeout, connectionTimeout: Math.min(CONNECTION_TIMEOUT_MS, requestTimeout), throwOnRequestTimeout: true },
+  };
+}
 
 /** Base of every backoff in the handler: SDK retries and the handler's own (e.g. ResourceInUse on release). */
 export function retryBaseDelayMs(): number {
@@ -93,15 +118,19 @@ export class PhoneNumbersRetryStrategy implements RetryStrategyV2 {
   async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
     const retries = token.getRetryCount();
     const transientRetries = token instanceof Token ? token.transientRetries : retries;
+    let next: Token;
     if (errorInfo.errorType === 'THROTTLING') {
       if (retries + 1 >= this.maxThrottledAttempts) throw new Error('No retry token available');
-      return new Token(retries + 1, throttleDelayMs(retries), transientRetries);
-    }
-    if (errorInfo.errorType === 'TRANSIENT') {
+      next = new Token(retries + 1, throttleDelayMs(retries), transientRetries);
+    } else if (errorInfo.errorType === 'TRANSIENT') {
       if (transientRetries + 1 >= this.maxAttempts || retries + 1 >= this.maxThrottledAttempts) throw new Error('No retry token available');
-      return new Token(retries + 1, backoffDelayMs(transientRetries), transientRetries + 1);
+      next = new Token(retries + 1, backoffDelayMs(transientRetries), transientRetries + 1);
+    } else {
+      throw new Error('No retry token available');
     }
-    throw new Error('No retry token available');
+    // No retry that could not finish before the invocation's deadline: stop while cleanup is possible.
+    if (next.getRetryDelay() + requestTimeoutMs() > remainingWorkMs()) throw new Error('No retry token available: the invocation deadline is near');
+    return next;
   }
 
   recordSuccess(): void {
@@ -109,7 +138,9 @@ export class PhoneNumbersRetryStrategy implements RetryStrategyV2 {
   }
 }
 
-type AnyClient = ConnectClient | ChimeSDKVoiceClient;
+type CloudFormationModule = typeof import('@aws-sdk/client-cloudformation');
+type CloudFormationClient = InstanceType<CloudFormationModule['CloudFormationClient']>;
+type AnyClient = ConnectClient | ChimeSDKVoiceClient | CloudFormationClient;
 let cache = new Map<string, AnyClient>();
 
 /** Logs every AWS call once, with its final outcome (after retries). No inputs: nothing secret, nothing large. */
@@ -150,14 +181,34 @@ function cached<T extends AnyClient>(service: string, region: string, create: ()
 /** The Connect client of a region (the region of the ARN the call is about). */
 export function connect(region: string): ConnectClient {
   return cached('connect', region, () =>
-    new ConnectClient({ region, maxAttempts: MAX_ATTEMPTS, retryStrategy: new PhoneNumbersRetryStrategy() }),
+    new ConnectClient(clientSettings(region)),
   );
 }
 
 /** The Chime SDK Voice client of a region (the resource's Region property). */
 export function chime(region: string): ChimeSDKVoiceClient {
   return cached('chime', region, () =>
-    new ChimeSDKVoiceClient({ region, maxAttempts: MAX_ATTEMPTS, retryStrategy: new PhoneNumbersRetryStrategy() }),
+    new ChimeSDKVoiceClient(clientSettings(region)),
+  );
+}
+
+let cloudFormationModule: CloudFormationModule | undefined;
+
+/**
+ * The CloudFormation module, loaded on first use: most events never read their stack, so its load
+ * time stays out of the cold start (esbuild keeps a required CommonJS module lazy).
+ */
+export function cloudFormationSdk(): CloudFormationModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cloudFormationModule ??= require('@aws-sdk/client-cloudformation') as CloudFormationModule;
+  return cloudFormationModule;
+}
+
+/** The CloudFormation client of the stack's region (to read the stack's own status and template). */
+export function cloudFormation(region: string): CloudFormationClient {
+  const { CloudFormationClient } = cloudFormationSdk();
+  return cached('cloudformation', region, () =>
+    new CloudFormationClient(clientSettings(region)),
   );
 }
 

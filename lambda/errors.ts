@@ -84,3 +84,21 @@ export class VoiceConnectorAssociationFailedError extends PhoneNumbersError {
     this.failures = failures.map(({ phoneNumber, code }) => ({ phoneNumber, code }));
   }
 }
+
+/** An Update moves a number to a target in another region: a number never changes region. */
+export class TargetRegionChangeError extends PhoneNumbersError {
+  constructor(logicalId: string, phoneNumberArn: string, targetArn: string) {
+    super(
+      'TargetRegionChangeError',
+      `${logicalId}: targetArn '${targetArn}' is in another region than the number it holds (${phoneNumberArn}); a number cannot change ` +
+        'region. Keep the target in its region, or declare a new ClaimedPhoneNumber (a new construct id) for the other region.',
+    );
+  }
+}
+
+/** A claim or move did not settle before the completion deadline (see ./deadline). */
+export class CompletionTimedOutError extends PhoneNumbersError {
+  constructor(message: string) {
+    super('CompletionTimedOutError', message);
+  }
+}

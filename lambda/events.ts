@@ -16,14 +16,25 @@ export type DeleteRequest = CloudFormationCustomResourceDeleteEvent;
 
 export type Attributes = Record<string, string>;
 
+/** What isComplete does for a Delete (decided by onEvent, see resources/claimed-phone-number.ts). */
+export type DeleteStep = 'none' | 'release' | 'restore';
+
 export interface OnEventResponse {
   readonly PhysicalResourceId: string;
   readonly Data?: Attributes;
+  /**
+   * Carried to isComplete: the framework merges the whole onEvent result into the event isComplete
+   * gets; only PhysicalResourceId and Data reach CloudFormation.
+   */
+  readonly CdkPhoneNumbersDeleteStep?: DeleteStep;
 }
 
 export type IsCompleteRequest = CloudFormationCustomResourceEvent & {
   readonly PhysicalResourceId: string;
   readonly Data?: Attributes;
+  readonly CdkPhoneNumbersDeleteStep?: DeleteStep;
+  /** When onEvent ran (ms since the epoch; set by ./index). */
+  readonly CdkPhoneNumbersStartedAt?: number;
 };
 
 export interface IsCompleteResponse {

@@ -6,7 +6,9 @@
  * Every event: resource type -> module; properties upgraded to the current FormatVersion; validated
  * with the same validators as synth (before any AWS call); then the module's create/update/delete.
  */
+import type { Context } from 'aws-lambda';
 import { isThrottling } from './aws-errors';
+import { startInvocation } from './deadline';
 import { ResourceTypes } from './contract';
 import { MAX_MESSAGE_LENGTH, PropertiesInvalidError, ResourceTypeUnknownError, truncate } from './errors';
 import type { IsCompleteRequest, IsCompleteResponse, OnEventRequest, OnEventResponse, ResourceHandler } from './events';
@@ -153,8 +155,11 @@ export const ON_EVENT_DONE = 'CdkPhoneNumbersOnEventDone';
  */
 export async function handler(
   event: OnEventRequest | IsCompleteRequest,
-): Promise<(OnEventResponse & { [ON_EVENT_DONE]: true }) | IsCompleteResponse> {
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<(OnEventResponse & { [ON_EVENT_DONE]: true; CdkPhoneNumbersStartedAt: number }) | IsCompleteResponse> {
+  startInvocation(context);
   if ((event as unknown as Record<string, unknown>)[ON_EVENT_DONE] === true) return isComplete(event as IsCompleteRequest);
+  const startedAt = Date.now();
   const result = await onEvent(event as OnEventRequest);
-  return { ...result, [ON_EVENT_DONE]: true };
+  return { ...result, [ON_EVENT_DONE]: true, CdkPhoneNumbersStartedAt: startedAt };
 }

@@ -14,6 +14,7 @@ import {
 import { Construct } from 'constructs';
 import {
   ClaimedPhoneNumberProperties,
+  RemovalPolicyName,
   FORMAT_VERSION,
   ResourceTypes,
   parsePhoneNumberArn,
@@ -88,10 +89,13 @@ export interface ClaimedPhoneNumberProps {
   readonly tags?: { [key: string]: string };
   /**
    * What happens to the number when this resource is deleted or replaced. A number is
-   * customer-facing identity: RETAIN keeps it claimed (and billed) in the account; DESTROY releases it,
-   * after which it cools down (not claimable by anyone, you included, for up to 180 days) and counts
-   * toward the claim/release churn quota.
-   * @default RemovalPolicy.RETAIN
+   * customer-facing identity: RETAIN_ON_UPDATE_OR_DELETE (the default) keeps it claimed (and billed) in
+   * the account, except when the very deploy that claimed it fails and rolls back (then nothing holds
+   * it, so it is released); RETAIN keeps it even then; DESTROY releases it, after which it cools down
+   * (not claimable by anyone, you included, for up to 180 days) and counts toward the claim/release
+   * churn quota. A number adopted (already claimed in the account before the deploy) is never released
+   * by a rollback: its earlier target, description, tags and owner are put back.
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -136,7 +140,7 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
     super(scope, id);
 
     const searching = props.countryCode !== undefined;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     const declared: ClaimedPhoneNumberProperties = {
       FormatVersion: FORMAT_VERSION,
       TargetArn: props.targetArn,
@@ -207,15 +211,19 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
 /** Registry namespace of the specific numbers declared in a stack. */
 const SPECIFIC_NUMBERS = 'claimed-phone-number';
 
-function removalPolicyName(policy: RemovalPolicy): 'retain' | 'destroy' {
+function removalPolicyName(policy: RemovalPolicy): RemovalPolicyName {
   switch (policy) {
     case RemovalPolicy.DESTROY:
       return 'destroy';
     case RemovalPolicy.RETAIN:
       return 'retain';
+    case RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE:
+      return 'retain-except-on-create';
     default:
       throw new Error(
-        `removalPolicy ${String(policy)} is not supported for a phone number; use RemovalPolicy.RETAIN (keep the number) or RemovalPolicy.DESTROY (release it).`,
+        `removalPolicy ${String(policy)} is not supported for a phone number; use RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE ` +
+          '(the default: keep the number, release it only when the deploy that claimed it rolls back), RemovalPolicy.RETAIN ' +
+          '(always keep it) or RemovalPolicy.DESTROY (release it on delete).',
       );
   }
 }

@@ -3,6 +3,10 @@
  * as strings (a boolean arrives as 'true' / 'false'), so every leaf here is a string.
  */
 
+/** The handler's names of the removal policies a ClaimedPhoneNumber supports. */
+export const REMOVAL_POLICY_NAMES = ['retain-except-on-create', 'retain', 'destroy'] as const;
+export type RemovalPolicyName = (typeof REMOVAL_POLICY_NAMES)[number];
+
 /** Custom::ClaimedPhoneNumber */
 export interface ClaimedPhoneNumberProperties {
   readonly FormatVersion?: string;
@@ -25,7 +29,11 @@ export interface ClaimedPhoneNumberProperties {
   readonly Description?: string;
   /** User tags, sorted by key. */
   readonly Tags?: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
-  /** 'destroy' releases the number on delete; 'retain' (the default) leaves it claimed. */
+  /**
+   * 'destroy' releases the number on delete; 'retain' always leaves it claimed;
+   * 'retain-except-on-create' (the default) leaves it claimed, except when the deploy that claimed it
+   * rolls back (CloudFormation's DeletionPolicy RetainExceptOnCreate).
+   */
   readonly RemovalPolicy?: string;
 }
 

@@ -7,6 +7,7 @@
 import { REGION_NAME, parseContactFlowArn, parsePhoneNumberArn, parseTargetArn } from './arns';
 import { CONNECT_COUNTRY_CODES, PHONE_NUMBER_TYPES } from './service-enums';
 import { MAX_USER_TAGS } from './resource-types';
+import { REMOVAL_POLICY_NAMES } from './properties';
 import type {
   ClaimedPhoneNumberProperties,
   PhoneNumberFlowBindingProperties,
@@ -112,8 +113,8 @@ export function validateClaimedPhoneNumber(p: ClaimedPhoneNumberProperties, isUn
     for (const n of p.ExcludedPhoneNumbers) errors.push(...validateConnectPhoneNumber(n, 'excluded phone number', isUnresolved));
   }
   errors.push(...validateTags(p.Tags, isUnresolved));
-  if (p.RemovalPolicy !== undefined && p.RemovalPolicy !== 'retain' && p.RemovalPolicy !== 'destroy') {
-    errors.push(`removalPolicy ${show(p.RemovalPolicy)} is not supported; expected RETAIN or DESTROY.`);
+  if (p.RemovalPolicy !== undefined && !(REMOVAL_POLICY_NAMES as ReadonlyArray<string>).includes(p.RemovalPolicy)) {
+    errors.push(`removalPolicy ${show(p.RemovalPolicy)} is not supported; expected RETAIN_ON_UPDATE_OR_DELETE, RETAIN or DESTROY.`);
   }
   return errors;
 }

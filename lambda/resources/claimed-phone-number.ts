@@ -32,10 +32,17 @@ import {
 } from '../contract';
 import { isIdempotencyConflict, isNotFound, isNumberNotAvailable, isResourceInUse, isThrottling, errorMessage } from '../aws-errors';
 import { backoffDelayMs, connect, sleep } from '../clients';
-import { PhoneNumberClaimFailedError, PhoneNumberReleaseFailedError, PhoneNumberUnavailableError } from '../errors';
-import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
+import { completionTimedOut, completionTimeoutMs } from '../deadline';
+import {
+  CompletionTimedOutError, PhoneNumberClaimFailedError, PhoneNumberReleaseFailedError, PhoneNumberUnavailableError, TargetRegionChangeError,
+} from '../errors';
+import type {
+  CreateRequest, DeleteRequest, DeleteStep, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest,
+} from '../events';
 import { clientToken, isOwnedBy, ownershipValue } from '../identity';
 import { log } from '../logger';
+import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior, type PriorState } from '../prior-state';
+import { ROLLBACK_STATUSES, stackStatus } from '../stack';
 import { upgradeClaimedPhoneNumber } from '../upgrade';
 
 type Props = ClaimedPhoneNumberProperties;
@@ -73,6 +80,11 @@ const ownership = (e: Event, kind: 'claim' | 'adopt'): string => ownershipValue(
 const ownedByUs = (e: Event, tags: Record<string, string> | undefined): boolean => isOwnedBy(tags?.[OWNER_TAG_KEY], e.StackId, e.LogicalResourceId);
 const ownedByAnother = (e: Event, tags: Record<string, string> | undefined): boolean =>
   tags?.[OWNER_TAG_KEY] !== undefined && !ownedByUs(e, tags);
+/** The prior record was written by an adoption of this resource (any event of it). */
+const adoptingHere = (e: Event, prior: PriorState | undefined): boolean => prior !== undefined && isOwnedBy(prior.by, e.StackId, e.LogicalResourceId);
+/** The ownership tag value says the number was claimed (not adopted) by this resource. */
+const claimedHere = (e: Event, tags: Record<string, string> | undefined): boolean =>
+  ownedByUs(e, tags) && /@c[0-9a-f]+$/.test(tags?.[OWNER_TAG_KEY] ?? '');
 
 function attributes(arn: string, id: string, phoneNumber: string, targetArn: string): ClaimedPhoneNumberAttributes & Record<string, string> {
   return { PhoneNumberArn: arn, PhoneNumberId: id, PhoneNumber: phoneNumber, TargetArn: targetArn };
@@ -105,22 +117,17 @@ async function findClaimed(client: ConnectClient, phoneNumber: string): Promise<
   return undefined;
 }
 
-/** Numbers read (one Describe each) when looking among claimed numbers by their tags. */
-export const MAX_TAGGED_CANDIDATES = 50;
-
 /**
  * The first claimed number that matches a search declaration (in `targetArn` when given; any target
- * otherwise), is not `except`, and satisfies `wanted`. Reads at most `limit` numbers (default
- * MAX_TAGGED_CANDIDATES), one Describe each: it runs only on replays and replacements, never on a
- * plain create.
+ * otherwise), is not `except`, and satisfies `wanted`. Reads every matching number, one Describe each
+ * (stopping early would make the caller claim a second number or leak the first): it runs only on
+ * replays, replacements and creates with RemovalPolicy RETAIN, never on a plain create.
  */
 async function findTagged(
   client: ConnectClient, p: Props, wanted: (n: ClaimedPhoneNumberSummary) => boolean,
-  options: { targetArn?: string; except?: string; limit?: number } = {},
+  options: { targetArn?: string; except?: string } = {},
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
-  const limit = options.limit ?? MAX_TAGGED_CANDIDATES;
   let NextToken: string | undefined;
-  let read = 0;
   do {
     const out = await client.send(new ListPhoneNumbersV2Command({
       TargetArn: options.targetArn,
@@ -132,11 +139,13 @@ async function findTagged(
     }));
     for (const n of out.ListPhoneNumbersSummaryList ?? []) {
       if (n.PhoneNumberArn === options.except) continue;
-      if (++read > limit) {
-        log().info('Stopped looking among claimed numbers after reading the limit', { limit });
-        return undefined;
+      let summary: ClaimedPhoneNumberSummary;
+      try {
+        summary = await describe(client, n.PhoneNumberArn as string);
+      } catch (err) {
+        if (isNotFound(err)) continue; // released since it was listed
+        throw err;
       }
-      const summary = await describe(client, n.PhoneNumberArn as string);
       if (wanted(summary)) return summary;
     }
     NextToken = out.NextToken;
@@ -153,7 +162,7 @@ async function findTagged(
  */
 function findEarlierClaim(client: ConnectClient, e: Event, p: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
   const mine = ownership(e, 'claim');
-  return findTagged(client, p, (n) => n.Tags?.[OWNER_TAG_KEY] === mine, { targetArn: p.TargetArn, limit: Number.POSITIVE_INFINITY });
+  return findTagged(client, p, (n) => n.Tags?.[OWNER_TAG_KEY] === mine, { targetArn: p.TargetArn });
 }
 
 /**
@@ -209,20 +218,43 @@ async function claim(client: ConnectClient, e: Event, p: Props, phoneNumber: str
   return response(out.PhoneNumberArn as string, out.PhoneNumberId as string, phoneNumber, p.TargetArn);
 }
 
-/** Takes over a number already claimed in the account: ownership moves here, nothing is released or re-claimed. */
-async function adopt(client: ConnectClient, e: Event, p: Props, found: { readonly PhoneNumberArn?: string }): Promise<OnEventResponse> {
-  const arn = found.PhoneNumberArn as string;
-  const current = await describe(client, arn);
+/**
+ * Takes over a number already claimed in the account: nothing is released or re-claimed. First its
+ * earlier state is recorded on it (../prior-state), so that a rollback can put it back; then it moves
+ * to the declared target. Ownership and the user tags are written by isComplete only once the move
+ * (and the description) have succeeded: until then the earlier owner still owns it.
+ */
+async function adopt(client: ConnectClient, e: Event, p: Props, current: ClaimedPhoneNumberSummary): Promise<OnEventResponse> {
+  const arn = current.PhoneNumberArn as string;
   const tags = current.Tags ?? {};
-  const toSet: Record<string, string> = {};
-  if (!ownedByUs(e, tags)) toSet[OWNER_TAG_KEY] = ownership(e, 'adopt');
-  for (const [k, v] of Object.entries(userTags(p))) if (tags[k] !== v) toSet[k] = v;
-  if (Object.keys(toSet).length > 0) await client.send(new TagResourceCommand({ resourceArn: arn, tags: toSet }));
-  log().info('Adopted phone number', { phoneNumber: current.PhoneNumber, phoneNumberArn: arn, previousOwner: tags[OWNER_TAG_KEY] });
+  const by = ownership(e, 'adopt');
+  if (readPrior(tags)?.by !== by) {
+    // A replay of this event finds its own record and keeps it (the number may have moved since).
+    await client.send(new TagResourceCommand({ resourceArn: arn, tags: priorTags(priorOf(by, current, userTags(p))) }));
+  }
+  log().info('Adopting phone number', { phoneNumber: current.PhoneNumber, phoneNumberArn: arn, previousOwner: tags[OWNER_TAG_KEY] });
   if (current.TargetArn !== p.TargetArn && current.PhoneNumberStatus?.Status !== 'IN_PROGRESS') {
-    await moveTo(client, e, arn, p.TargetArn);
+    try {
+      await moveTo(client, e, arn, p.TargetArn);
+    } catch (err) {
+      // Refused (4xx): nothing changed, so the record goes. Unknown outcome: it stays for the undo.
+      if (!outcomeUnknown(err)) await forgetPrior(client, arn, by);
+      throw err;
+    }
   }
   return response(arn, current.PhoneNumberId as string, current.PhoneNumber as string, p.TargetArn);
+}
+
+/** Removes the prior record of `by` from the number (best effort: the caller is failing already). */
+async function forgetPrior(client: ConnectClient, arn: string, by: string): Promise<void> {
+  try {
+    const current = await describe(client, arn);
+    if (readPrior(current.Tags)?.by !== by) return;
+    const keys = PRIOR_TAG_KEYS.filter((k) => current.Tags?.[k] !== undefined);
+    await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: keys }));
+  } catch (err) {
+    log().error('Could not remove the record of the failed adoption from the number', { phoneNumberArn: arn, error: errorMessage(err) });
+  }
 }
 
 async function moveTo(client: ConnectClient, e: Event, arn: string, targetArn: string): Promise<void> {
@@ -237,7 +269,10 @@ async function moveTo(client: ConnectClient, e: Event, arn: string, targetArn: s
 async function createSpecific(client: ConnectClient, e: Event, p: Props): Promise<OnEventResponse> {
   const phoneNumber = p.PhoneNumber as string;
   const found = await findClaimed(client, phoneNumber);
-  if (found) return adopt(client, e, p, found);
+  const summary = found ? await describe(client, found.PhoneNumberArn as string) : undefined;
+  // A number whose claim ended FAILED is not claimed: claim it (the service allows a retry).
+  if (summary && summary.PhoneNumberStatus?.Status !== 'FAILED') return adopt(client, e, p, summary);
+  if (summary) log().info('The number is listed with a FAILED claim: claiming it', { phoneNumber, reason: summary.PhoneNumberStatus?.Message });
   try {
     return await claim(client, e, p, phoneNumber, clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'claim', phoneNumber));
   } catch (err) {
@@ -327,7 +362,17 @@ async function createBySearch(client: ConnectClient, e: Event, p: Props): Promis
 
 async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEventResponse> {
   const client = connect(regionOfTarget(p.TargetArn));
-  return p.PhoneNumber !== undefined ? createSpecific(client, e, p) : createBySearch(client, e, p);
+  if (p.PhoneNumber !== undefined) return createSpecific(client, e, p);
+  if (p.RemovalPolicy === 'retain') {
+    // RETAIN keeps a number even when the deploy that claimed it fails: the next create of the same
+    // resource takes that number back instead of claiming another (see README, "Removal and replacement").
+    const owned = await findOwnedMatch(client, e, p, undefined, p.TargetArn);
+    if (owned) {
+      log().info('This resource already owns a number that matches: taking it back', { phoneNumberArn: owned.PhoneNumberArn });
+      return adopt(client, e, p, owned);
+    }
+  }
+  return createBySearch(client, e, p);
 }
 
 // ---- update -------------------------------------------------------------------------------------
@@ -363,27 +408,35 @@ async function updateInPlace(e: UpdateRequest, p: Props, old: Props, known?: Cla
  * number a replacement left behind. A rollback of a replacement (old and new swapped) comes back to
  * it, instead of claiming yet another number; so does a declaration changed back to an earlier one.
  */
-function findOwnedMatch(client: ConnectClient, e: Event, p: Props, except: string): Promise<ClaimedPhoneNumberSummary | undefined> {
-  return findTagged(client, p, (n) => ownedByUs(e, n.Tags) && n.PhoneNumberStatus?.Status !== 'FAILED', { except });
-}
-
-/** Tells whether a claimed number satisfies a search declaration's country, type and prefix. */
-function matchesSearch(n: ClaimedPhoneNumberSummary, p: Props): boolean {
-  return n.PhoneNumberCountryCode === p.CountryCode
-    && n.PhoneNumberType === (p.Type ?? 'DID')
-    && (p.Prefix === undefined || (n.PhoneNumber ?? '').startsWith(p.Prefix))
-    && n.PhoneNumberStatus?.Status !== 'FAILED';
+function findOwnedMatch(
+  client: ConnectClient, e: Event, p: Props, except: string | undefined, targetArn?: string,
+): Promise<ClaimedPhoneNumberSummary | undefined> {
+  return findTagged(client, p, (n) => ownedByUs(e, n.Tags) && satisfies(n, p), { except, targetArn });
 }
 
 /**
- * From a specific number to a search that this very number satisfies: the number stays (in place),
- * and is returned as just read. It is the mirror of search -> that specific number, which adopts the
- * resource's own number in place: without it, the rollback of such a pin (old and new swapped, same
- * physical id) would claim another number and its cleanup would release the one the stack had.
+ * Tells whether a claimed number satisfies a declaration: the very number, or a search's country, type
+ * and prefix (less the numbers the stack declares elsewhere); never a number whose claim FAILED.
  */
-async function pinnedNumberKept(e: UpdateRequest, p: Props, old: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
+function satisfies(n: ClaimedPhoneNumberSummary, p: Props): boolean {
+  if (n.PhoneNumberStatus?.Status === 'FAILED') return false;
+  if (p.PhoneNumber !== undefined) return n.PhoneNumber === p.PhoneNumber;
+  return n.PhoneNumberCountryCode === p.CountryCode
+    && n.PhoneNumberType === (p.Type ?? 'DID')
+    && (p.Prefix === undefined || (n.PhoneNumber ?? '').startsWith(p.Prefix))
+    && !(p.ExcludedPhoneNumbers ?? []).includes(n.PhoneNumber ?? '');
+}
+
+/**
+ * The number at the physical id, when it satisfies the new declaration in the same region and this
+ * resource holds it: it stays (in place), returned as just read. An Update whose declaration the held
+ * number satisfies never claims nor releases: the rollback of a failed change (old and new swapped,
+ * on the original physical id) keeps the original number, and so does a pin to the held number or a
+ * widened search.
+ */
+async function heldNumberKept(e: UpdateRequest, p: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
   const parsed = parsePhoneNumberArn(e.PhysicalResourceId);
-  if (p.PhoneNumber !== undefined || old.PhoneNumber === undefined || !parsed) return undefined;
+  if (!parsed || parsed.region !== regionOfTarget(p.TargetArn)) return undefined;
   let current: ClaimedPhoneNumberSummary;
   try {
     current = await describe(connect(parsed.region), e.PhysicalResourceId);
@@ -391,28 +444,30 @@ async function pinnedNumberKept(e: UpdateRequest, p: Props, old: Props): Promise
     if (isNotFound(err)) return undefined;
     throw err;
   }
-  return current.PhoneNumber === old.PhoneNumber && ownedByUs(e, current.Tags) && matchesSearch(current, p) ? current : undefined;
+  return (ownedByUs(e, current.Tags) || adoptingHere(e, readPrior(current.Tags))) && satisfies(current, p) ? current : undefined;
 }
 
 async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
-  if (numberIdentity(p) !== numberIdentity(old) || !parsePhoneNumberArn(e.PhysicalResourceId)) {
-    const kept = await pinnedNumberKept(e, p, old);
-    if (kept) {
-      log().info('The number this resource holds satisfies the new search declaration: keeping it in place', { phoneNumberArn: e.PhysicalResourceId });
-      return updateInPlace(e, p, old, kept);
-    }
-    log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });
-    if (p.PhoneNumber === undefined) {
-      const client = connect(regionOfTarget(p.TargetArn));
-      const owned = await findOwnedMatch(client, e, p, e.PhysicalResourceId);
-      if (owned) {
-        log().info('This resource already owns a number that matches: taking it back', { phoneNumberArn: owned.PhoneNumberArn });
-        return adopt(client, e, p, owned);
-      }
-    }
-    return create(e, p);
+  const parsed = parsePhoneNumberArn(e.PhysicalResourceId);
+  if (parsed && numberIdentity(p) === numberIdentity(old)) {
+    if (parsed.region !== regionOfTarget(p.TargetArn)) throw new TargetRegionChangeError(e.LogicalResourceId, e.PhysicalResourceId, p.TargetArn);
+    return updateInPlace(e, p, old);
   }
-  return updateInPlace(e, p, old);
+  const kept = await heldNumberKept(e, p);
+  if (kept) {
+    log().info('The number this resource holds satisfies the new declaration: keeping it in place', { phoneNumberArn: e.PhysicalResourceId });
+    return updateInPlace(e, p, old, kept);
+  }
+  log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });
+  if (p.PhoneNumber === undefined) {
+    const client = connect(regionOfTarget(p.TargetArn));
+    const owned = await findOwnedMatch(client, e, p, e.PhysicalResourceId);
+    if (owned) {
+      log().info('This resource already owns a number that matches: taking it back', { phoneNumberArn: owned.PhoneNumberArn });
+      return adopt(client, e, p, owned);
+    }
+  }
+  return create(e, p);
 }
 
 // ---- delete -------------------------------------------------------------------------------------
@@ -435,32 +490,123 @@ async function release(client: ConnectClient, e: Event, arn: string): Promise<vo
   }
 }
 
+/**
+ * Decides what deleting this resource does to its number, and leaves the doing to isComplete (which
+ * can wait while the number has an operation in progress):
+ * - 'restore': an adoption of this resource is undone (the stack rolls back, or the adoption never
+ *   completed): the number gets its earlier target, description, tags and owner back. Never released.
+ * - 'release': this resource owns the number and the policy says so: DESTROY; or
+ *   RETAIN_ON_UPDATE_OR_DELETE while the deploy that claimed it rolls back.
+ * - 'none': RETAIN, a number another resource owns now, or a number already gone.
+ */
 async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
   const arn = e.PhysicalResourceId;
-  const done = { PhysicalResourceId: arn };
-  if (p.RemovalPolicy !== 'destroy') {
-    log().info('Removal policy retains the number', { phoneNumberArn: arn });
-    return done;
-  }
+  const done = (step: DeleteStep): OnEventResponse => ({ PhysicalResourceId: arn, CdkPhoneNumbersDeleteStep: step });
   const parsed = parsePhoneNumberArn(arn);
   if (!parsed) {
     log().info('Physical id is not a phone number ARN: nothing to release', { physicalResourceId: arn });
-    return done;
+    return done('none');
   }
-  const client = connect(parsed.region);
+  if (p.RemovalPolicy === 'retain' && !p.PhoneNumber) {
+    // Search mode never adopts but to take back its own number: nothing to put back.
+    log().info('Removal policy retains the number', { phoneNumberArn: arn });
+    return done('none');
+  }
+  let current: ClaimedPhoneNumberSummary;
+  try {
+    current = await describe(connect(parsed.region), arn);
+  } catch (err) {
+    if (isNotFound(err)) return done('none');
+    throw err;
+  }
+  const prior = readPrior(current.Tags);
+  const owned = ownedByUs(e, current.Tags);
+  const needsStatus = adoptingHere(e, prior) || (owned && p.RemovalPolicy !== 'retain');
+  const status = needsStatus ? await stackStatus(e.StackId) : undefined;
+  const rollingBack = status !== undefined && ROLLBACK_STATUSES.has(status);
+  if (adoptingHere(e, prior) && (rollingBack || !owned)) {
+    log().info('Undoing the adoption of the number: putting its earlier state back', { phoneNumberArn: arn, stackStatus: status });
+    return done('restore');
+  }
+  if (!owned) {
+    log().warn('Number is not owned by this resource (anymore): left claimed', { phoneNumberArn: arn, owner: current.Tags?.[OWNER_TAG_KEY] });
+    return done('none');
+  }
+  const claimed = claimedHere(e, current.Tags);
+  const release = rollingBack
+    ? claimed && p.RemovalPolicy !== 'retain' // what the failed deploy claimed; an adopted number existed before
+    : p.RemovalPolicy === 'destroy';
+  log().info(release ? 'Releasing the number' : 'Removal policy retains the number', {
+    phoneNumberArn: arn, removalPolicy: p.RemovalPolicy, stackStatus: status,
+  });
+  return done(release ? 'release' : 'none');
+}
+
+/** isComplete of a Delete: releases, or puts an adopted number back, one step per poll. */
+async function completeDelete(e: IsCompleteRequest): Promise<IsCompleteResponse> {
+  const step = e.CdkPhoneNumbersDeleteStep;
+  if (step !== 'release' && step !== 'restore') return { IsComplete: true };
+  const arn = e.PhysicalResourceId;
+  const client = connect(regionOfNumber(arn));
   let current: ClaimedPhoneNumberSummary;
   try {
     current = await describe(client, arn);
   } catch (err) {
-    if (isNotFound(err)) return done;
+    if (isNotFound(err)) return { IsComplete: true };
     throw err;
   }
-  if (!ownedByUs(e, current.Tags)) {
-    log().warn('Number is not owned by this resource (anymore): left claimed', { phoneNumberArn: arn, owner: current.Tags?.[OWNER_TAG_KEY] });
-    return done;
+  // Neither a release nor a move is accepted while an operation is in progress: wait for it.
+  if (current.PhoneNumberStatus?.Status === 'IN_PROGRESS') return { IsComplete: false };
+  try {
+    return step === 'release' ? await releaseStep(client, e, current) : await restoreStep(client, e, current);
+  } catch (err) {
+    if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };
+    throw err;
   }
-  await release(client, e, arn);
-  return done;
+}
+
+async function releaseStep(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<IsCompleteResponse> {
+  if (!ownedByUs(e, current.Tags)) {
+    log().warn('Number is owned by another resource now: left claimed', { phoneNumberArn: e.PhysicalResourceId, owner: current.Tags?.[OWNER_TAG_KEY] });
+    return { IsComplete: true };
+  }
+  await release(client, e, e.PhysicalResourceId);
+  return { IsComplete: true };
+}
+
+/** Puts back, one change per poll, what `readPrior` recorded: target, then description, then tags. */
+async function restoreStep(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<IsCompleteResponse> {
+  const arn = e.PhysicalResourceId;
+  const prior = readPrior(current.Tags);
+  if (!adoptingHere(e, prior)) return { IsComplete: true }; // restored already
+  const was = prior as PriorState;
+  if (was.target && current.TargetArn !== was.target) {
+    await moveTo(client, e, arn, was.target);
+    return { IsComplete: false };
+  }
+  const description = was.description ?? '';
+  if ((current.PhoneNumberDescription ?? '') !== description) {
+    await client.send(new UpdatePhoneNumberMetadataCommand({
+      PhoneNumberId: arn,
+      PhoneNumberDescription: description,
+      ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'restore-description', description),
+    }));
+    return { IsComplete: false };
+  }
+  const tags = current.Tags ?? {};
+  const toSet: Record<string, string> = {};
+  const toRemove = PRIOR_TAG_KEYS.filter((k) => tags[k] !== undefined);
+  if (was.owner !== null) toSet[OWNER_TAG_KEY] = was.owner;
+  else if (tags[OWNER_TAG_KEY] !== undefined) toRemove.push(OWNER_TAG_KEY);
+  for (const [k, v] of Object.entries(was.tags)) {
+    if (v === null && tags[k] !== undefined) toRemove.push(k);
+    else if (v !== null && tags[k] !== v) toSet[k] = v;
+  }
+  if (Object.keys(toSet).length > 0) await client.send(new TagResourceCommand({ resourceArn: arn, tags: toSet }));
+  // The record goes last: a failure before this point is retried from it.
+  await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: toRemove }));
+  log().info('Put the adopted number back as it was', { phoneNumberArn: arn, target: was.target, owner: was.owner });
+  return { IsComplete: true };
 }
 
 // ---- isComplete ---------------------------------------------------------------------------------
@@ -471,7 +617,7 @@ async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
  * stack never got it, and after a failed create nobody else would give it back.
  */
 async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
-  if (e.RequestType === 'Delete') return { IsComplete: true };
+  if (e.RequestType === 'Delete') return completeDelete(e);
   try {
     return await settle(e, p, old);
   } catch (err) {
@@ -514,6 +660,7 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
   const data = attributes(arn, current.PhoneNumberId as string, current.PhoneNumber as string, p.TargetArn);
   log().info('Phone number status', { phoneNumberArn: arn, status, targetMatches, descriptionMatches });
 
+  if (completionTimedOut(e)) return timedOut(client, e, current);
   if (status === 'IN_PROGRESS') return { IsComplete: false };
   if (status === 'FAILED') {
     const reason = current.PhoneNumberStatus?.Message ?? 'no message';
@@ -528,7 +675,8 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
     log().warn('Number reports FAILED from an earlier operation but matches the declaration', { reason });
     return { IsComplete: true, Data: data };
   }
-  if (ownedByAnother(e, current.Tags)) return { IsComplete: true, Data: data };
+  const adopting = readPrior(current.Tags)?.by === ownership(e, 'adopt');
+  if (ownedByAnother(e, current.Tags) && !adopting) return { IsComplete: true, Data: data };
   try {
     if (!targetMatches) {
       await moveTo(client, e, arn, p.TargetArn);
@@ -542,11 +690,30 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
       }));
       return { IsComplete: false };
     }
+    if (adopting && current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'adopt')) {
+      // The adoption's changes have succeeded: only now does the number change owner.
+      await client.send(new TagResourceCommand({ resourceArn: arn, tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'adopt') } }));
+      log().info('Adopted phone number', { phoneNumberArn: arn, previousOwner: current.Tags?.[OWNER_TAG_KEY] });
+    }
   } catch (err) {
     if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };
     throw err;
   }
   return { IsComplete: true, Data: data };
+}
+
+/**
+ * Past the completion deadline (well before the Provider's waiter gives up, which would leave the
+ * number to nobody): a number this event claimed is released once its claim has settled, then the
+ * event fails; anything else fails at once, and CloudFormation's rollback puts it back.
+ */
+async function timedOut(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<IsCompleteResponse> {
+  const minutes = Math.round(completionTimeoutMs() / 60_000);
+  const what = `${current.PhoneNumber} did not reach its declared state within ${minutes} min (status ${current.PhoneNumberStatus?.Status})`;
+  if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim')) throw new CompletionTimedOutError(`${what}; the rollback puts it back.`);
+  if (current.PhoneNumberStatus?.Status === 'IN_PROGRESS') return { IsComplete: false }; // cannot be released yet
+  await release(client, e, e.PhysicalResourceId);
+  throw new CompletionTimedOutError(`${what}; the number this deploy claimed was released.`);
 }
 
 export const claimedPhoneNumber: ResourceHandler<Props> = {

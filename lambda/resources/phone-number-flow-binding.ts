@@ -3,85 +3,222 @@
  *
  * Physical id: derived from the number's ARN only, so a new flow (even in another instance after the
  * number moved) is an in-place update; a different number is a replacement, whose cleanup Delete
- * (with the OLD properties) unbinds the old number only while it is still bound to the old flow.
+ * (with the OLD properties) unbinds the old number only while this binding still owns it.
+ *
+ * Ownership and intent live on the number (../flow-intent): each binding records the flow it declares
+ * and itself as the number's binding before it binds. So:
+ * - a renamed binding (new logical id) takes the number over; the old one's cleanup Delete sees another
+ *   owner and leaves the number bound, and the new one's Delete in the update rollback's cleanup puts
+ *   back the flow and owner it took over;
+ * - a Delete also leaves the number bound when another binding of the stack's current template declares
+ *   it (or may: an unresolvable declaration counts), for numbers bound before these tags existed;
+ * - a binding whose number is not (yet) in the flow's instance waits for it in isComplete going
+ *   forward; while the stack rolls back it records the flow and completes instead (waiting could
+ *   deadlock: CloudFormation may roll the number back after the binding), and the number's own
+ *   completion binds the recorded flow (bindDeclaredFlow).
  */
 import {
-  AssociatePhoneNumberContactFlowCommand,
-  BatchGetFlowAssociationCommand,
+  DescribePhoneNumberCommand,
   DisassociatePhoneNumberContactFlowCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type ClaimedPhoneNumberSummary,
 } from '@aws-sdk/client-connect';
 import {
   parseContactFlowArn,
+  parsePhoneNumberArn,
+  ResourceTypes,
   validatePhoneNumberFlowBinding,
   type ContactFlowArn,
   type PhoneNumberFlowBindingProperties,
 } from '../contract';
 import { isNotFound } from '../aws-errors';
 import { connect } from '../clients';
-import type { CreateRequest, DeleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
+import { completionTimedOut, completionTimeoutMs } from '../deadline';
+import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
+import {
+  associateFlow,
+  BINDING_TAG,
+  boundFlow,
+  FLOW_TAG,
+  INTENT_TAGS,
+  isSameFlow,
+  isTaggableNumberArn,
+  placementOf,
+  PRIOR_BINDING_TAG,
+  PRIOR_FLOW_TAG,
+} from '../flow-intent';
+import { ownerOf } from '../identity';
 import { log } from '../logger';
+import { isRollingBack, otherDeclarations } from '../stack';
+import { hasUnresolved } from '../stack-template';
 import { upgradePhoneNumberFlowBinding } from '../upgrade';
 
 type Props = PhoneNumberFlowBindingProperties;
+type Event = CreateRequest | UpdateRequest | DeleteRequest | IsCompleteRequest;
 
 const PHYSICAL_ID_SUFFIX = '/contact-flow-binding';
 
 export const bindingPhysicalId = (phoneNumberArn: string): string => `${phoneNumberArn}${PHYSICAL_ID_SUFFIX}`;
 
 const flowOf = (p: Props): ContactFlowArn => parseContactFlowArn(p.ContactFlowArn) as ContactFlowArn;
+const me = (e: Event): string => ownerOf(e.StackId, e.LogicalResourceId);
 
-async function associate(p: Props): Promise<void> {
-  const flow = flowOf(p);
-  await connect(flow.region).send(new AssociatePhoneNumberContactFlowCommand({
-    // The full ARN: a UUID is not found from a traffic distribution group's alternate region.
-    PhoneNumberId: p.PhoneNumberArn,
-    InstanceId: flow.instanceId,
-    ContactFlowId: flow.contactFlowId,
-  }));
-  log().info('Associated contact flow', { phoneNumberArn: p.PhoneNumberArn, contactFlowArn: p.ContactFlowArn });
+/** The number waited for never arrived in the flow's instance. */
+export class FlowBindingTimedOutError extends Error {
+  constructor(p: Props, summary: ClaimedPhoneNumberSummary | undefined, waitedMs: number) {
+    const where = summary
+      ? `it is ${summary.PhoneNumberStatus?.Status ?? 'in an unknown state'} in '${summary.TargetArn ?? '?'}'`
+      : 'it is not found';
+    super(
+      `the number '${p.PhoneNumberArn}' did not arrive in the instance of the flow '${p.ContactFlowArn}' within ` +
+        `${Math.round(waitedMs / 60000)} minutes (${where}). Claim or move the number to that instance ` +
+        '(ClaimedPhoneNumber targetArn), or bind a flow of the instance the number is in.',
+    );
+    this.name = 'FlowBindingTimedOutError';
+  }
 }
 
-/** The flow (ARN or id, as the service reports it) the number is bound to in the flow's instance, if any. */
-async function currentFlow(p: Props): Promise<string | undefined> {
-  const flow = flowOf(p);
+async function describe(arn: string): Promise<ClaimedPhoneNumberSummary | undefined> {
+  const region = (parsePhoneNumberArn(arn) as { region: string }).region;
   try {
-    const out = await connect(flow.region).send(new BatchGetFlowAssociationCommand({
-      InstanceId: flow.instanceId,
-      ResourceIds: [p.PhoneNumberArn],
-      ResourceType: 'VOICE_PHONE_NUMBER',
-    }));
-    return out.FlowAssociationSummaryList?.find((a) => a.ResourceId === p.PhoneNumberArn || a.ResourceId === undefined)?.FlowId;
+    const out = await connect(region).send(new DescribePhoneNumberCommand({ PhoneNumberId: arn }));
+    return out.ClaimedPhoneNumberSummary;
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
 }
 
-function isSameFlow(reported: string | undefined, p: Props): boolean {
-  if (reported === undefined) return false;
-  return reported === p.ContactFlowArn || reported === flowOf(p).contactFlowId || p.ContactFlowArn.endsWith(`/${reported}`);
+async function tag(arn: string, tags: Record<string, string>): Promise<void> {
+  if (Object.keys(tags).length === 0) return;
+  const region = (parsePhoneNumberArn(arn) as { region: string }).region;
+  await connect(region).send(new TagResourceCommand({ resourceArn: arn, tags }));
+}
+
+async function untag(arn: string, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const region = (parsePhoneNumberArn(arn) as { region: string }).region;
+  try {
+    await connect(region).send(new UntagResourceCommand({ resourceArn: arn, tagKeys: keys }));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/**
+ * Records on the number that this binding owns it and declares `p`'s flow. When another binding (a
+ * rename) owned it, its flow and name are kept in the prior-* tags for a rollback; when this binding
+ * already owned it, the prior-* tags stay as they are (they belong to the change that took it over).
+ */
+async function recordIntent(e: Event, p: Props, current: ClaimedPhoneNumberSummary): Promise<void> {
+  if (!isTaggableNumberArn(p.PhoneNumberArn)) return;
+  const tags = current.Tags ?? {};
+  const owner = tags[BINDING_TAG];
+  const toSet: Record<string, string> = {};
+  const toRemove: string[] = [];
+  if (owner !== me(e)) {
+    const priorFlow = tags[FLOW_TAG] ?? (await boundFlowArn(p.PhoneNumberArn, flowOf(p)));
+    if (owner !== undefined) toSet[PRIOR_BINDING_TAG] = owner;
+    else if (tags[PRIOR_BINDING_TAG] !== undefined) toRemove.push(PRIOR_BINDING_TAG);
+    if (priorFlow !== undefined) toSet[PRIOR_FLOW_TAG] = priorFlow;
+    else if (tags[PRIOR_FLOW_TAG] !== undefined) toRemove.push(PRIOR_FLOW_TAG);
+    toSet[BINDING_TAG] = me(e);
+  }
+  if (tags[FLOW_TAG] !== p.ContactFlowArn) toSet[FLOW_TAG] = p.ContactFlowArn;
+  await tag(p.PhoneNumberArn, toSet);
+  await untag(p.PhoneNumberArn, toRemove);
+  if (Object.keys(toSet).length > 0) log().info('Recorded the declared flow on the number', { phoneNumberArn: p.PhoneNumberArn, contactFlowArn: p.ContactFlowArn, previousBinding: owner });
+}
+
+/** The full ARN of the flow the number is bound to in `flow`'s instance (the service may report an id). */
+async function boundFlowArn(phoneNumberArn: string, flow: ContactFlowArn): Promise<string | undefined> {
+  const bound = await boundFlow(phoneNumberArn, flow);
+  if (bound === undefined) return undefined;
+  return bound.startsWith('arn:') ? bound : `arn:${flow.partition}:connect:${flow.region}:${flow.account}:instance/${flow.instanceId}/contact-flow/${bound}`;
+}
+
+/** Associates unless the number is bound to the flow already. */
+async function ensureBound(p: Props): Promise<void> {
+  if (isSameFlow(await boundFlow(p.PhoneNumberArn, flowOf(p)), p.ContactFlowArn)) return;
+  await associateFlow(p.PhoneNumberArn, p.ContactFlowArn);
 }
 
 /** Unbinds the number in the flow's instance, only while it is bound to that very flow. */
-async function unbindIfOurs(p: Props): Promise<void> {
-  const bound = await currentFlow(p);
-  if (!isSameFlow(bound, p)) {
+async function unbindIfBoundTo(p: Props): Promise<void> {
+  const flow = flowOf(p);
+  const bound = await boundFlow(p.PhoneNumberArn, flow);
+  if (!isSameFlow(bound, p.ContactFlowArn)) {
     log().info('Number is not bound to this flow: nothing to unbind', { phoneNumberArn: p.PhoneNumberArn, boundTo: bound });
     return;
   }
   try {
-    await connect(flowOf(p).region).send(new DisassociatePhoneNumberContactFlowCommand({
-      PhoneNumberId: p.PhoneNumberArn,
-      InstanceId: flowOf(p).instanceId,
-    }));
+    await connect(flow.region).send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: p.PhoneNumberArn, InstanceId: flow.instanceId }));
     log().info('Disassociated contact flow', { phoneNumberArn: p.PhoneNumberArn, contactFlowArn: p.ContactFlowArn });
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
 }
 
-async function create(_e: CreateRequest, p: Props): Promise<OnEventResponse> {
-  await associate(p);
+/** What a bind did: bound now; recorded the flow for the number's own completion (rollback); or waits for the number. */
+type BindOutcome = 'bound' | 'deferred' | 'waiting';
+
+/**
+ * Records the intent, then binds when the number is where the flow is. Waits otherwise: going forward
+ * always; while the stack rolls back only when the number is already moving to the flow's instance
+ * (which needs nothing from this binding to finish), else the flow stays recorded for the number's
+ * own completion to bind.
+ */
+async function bind(e: Event, p: Props, current: ClaimedPhoneNumberSummary): Promise<BindOutcome> {
+  await recordIntent(e, p, current);
+  const placement = placementOf(current, flowOf(p));
+  if (placement === 'ready') {
+    await ensureBound(p);
+    return 'bound';
+  }
+  if (placement === 'elsewhere' && (await isRollingBack(e.StackId))) {
+    log().info('Rolling back while the number is elsewhere: the flow is recorded on it, and bound when the number arrives', {
+      phoneNumberArn: p.PhoneNumberArn, contactFlowArn: p.ContactFlowArn, targetArn: current.TargetArn,
+    });
+    return 'deferred';
+  }
+  log().info('Waiting for the number to be CLAIMED in the flow\'s instance', { phoneNumberArn: p.PhoneNumberArn, targetArn: current.TargetArn, status: current.PhoneNumberStatus?.Status });
+  return 'waiting';
+}
+
+async function describeClaimed(p: Props): Promise<ClaimedPhoneNumberSummary> {
+  const current = await describe(p.PhoneNumberArn);
+  if (!current) {
+    throw new Error(`the number '${p.PhoneNumberArn}' is not claimed in this account; claim it (ClaimedPhoneNumber) before binding it to a flow.`);
+  }
+  return current;
+}
+
+/**
+ * Puts the intent tags back as they were before a Create that fails: the framework answers the Delete
+ * of a failed Create itself, so tags naming this binding would otherwise stay, and the binding that
+ * really owns the number would no longer unbind it.
+ */
+async function revertIntent(p: Props, before: Record<string, string>): Promise<void> {
+  if (!isTaggableNumberArn(p.PhoneNumberArn)) return;
+  try {
+    const now = (await describe(p.PhoneNumberArn))?.Tags ?? {};
+    const toSet = Object.fromEntries(INTENT_TAGS.filter((k) => before[k] !== undefined && now[k] !== before[k]).map((k) => [k, before[k]]));
+    await tag(p.PhoneNumberArn, toSet);
+    await untag(p.PhoneNumberArn, INTENT_TAGS.filter((k) => before[k] === undefined && now[k] !== undefined));
+  } catch (err) {
+    log().error('Could not put the number\'s binding tags back after a failed create; check them by hand', { phoneNumberArn: p.PhoneNumberArn, error: String(err) });
+  }
+}
+
+async function create(e: CreateRequest, p: Props): Promise<OnEventResponse> {
+  const current = await describeClaimed(p);
+  try {
+    await bind(e, p, current);
+  } catch (err) {
+    await revertIntent(p, current.Tags ?? {});
+    throw err;
+  }
   return { PhysicalResourceId: bindingPhysicalId(p.PhoneNumberArn) };
 }
 
@@ -90,25 +227,115 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   // Same number: same physical id, whatever its form (a different one would be a replacement whose
   // cleanup Delete unbinds the number just bound).
   const physicalId = sameNumber ? e.PhysicalResourceId : bindingPhysicalId(p.PhoneNumberArn);
-  const unchanged = sameNumber && p.ContactFlowArn === old.ContactFlowArn && p.PhoneNumberTargetArn === old.PhoneNumberTargetArn;
-  if (unchanged) return { PhysicalResourceId: physicalId };
-  // Associate again even when only the target changed: the association does not follow a moved number.
-  await associate(p);
-  const oldInstance = flowOf(old);
-  if (sameNumber && (oldInstance.instanceId !== flowOf(p).instanceId || oldInstance.region !== flowOf(p).region)) {
-    // The number left the old instance's flow behind, or is bound in two instances: unbind the old.
-    await unbindIfOurs(old);
-  }
+  if (isUnchanged(p, old)) return { PhysicalResourceId: physicalId };
+  // Bind again even when only the target changed: the association does not follow a moved number.
+  if ((await bind(e, p, await describeClaimed(p))) === 'bound') await unbindOldInstance(p, old);
   return { PhysicalResourceId: physicalId };
 }
 
-async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
-  if (parseContactFlowArn(p.ContactFlowArn)) await unbindIfOurs(p);
-  return { PhysicalResourceId: e.PhysicalResourceId };
+const isUnchanged = (p: Props, old: Props): boolean =>
+  p.PhoneNumberArn === old.PhoneNumberArn && p.ContactFlowArn === old.ContactFlowArn && p.PhoneNumberTargetArn === old.PhoneNumberTargetArn;
+
+/** Once bound in the new instance: the old instance's binding of the same number, left behind by a move (or bound in two instances), goes. */
+async function unbindOldInstance(p: Props, old: Props | undefined): Promise<void> {
+  if (!old || old.PhoneNumberArn !== p.PhoneNumberArn) return;
+  const oldFlow = parseContactFlowArn(old.ContactFlowArn);
+  if (oldFlow && (oldFlow.instanceId !== flowOf(p).instanceId || oldFlow.region !== flowOf(p).region)) await unbindIfBoundTo(old);
 }
 
-async function isComplete(): Promise<IsCompleteResponse> {
-  return { IsComplete: true };
+/** Another binding of the stack's current template declares this number (or may: unresolvable). */
+async function declaredElsewhere(e: DeleteRequest, p: Props): Promise<boolean> {
+  const others = await otherDeclarations(e.StackId, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, e.LogicalResourceId);
+  if (others === undefined) return false;
+  for (const d of others) {
+    const arn = d.properties.PhoneNumberArn;
+    if (hasUnresolved(arn)) {
+      log().warn('Another binding of the stack declares a number that cannot be resolved: keeping this binding', { logicalId: d.logicalId, phoneNumberArn: p.PhoneNumberArn });
+      return true;
+    }
+    if (arn === p.PhoneNumberArn) {
+      log().info('Another binding of the stack declares this number now: leaving it bound', { logicalId: d.logicalId, phoneNumberArn: p.PhoneNumberArn });
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A rolled-back rename: puts back the flow and the binding this one took the number over from (the
+ * prior-* tags). The flow is bound now when the number is where it is, else when the number arrives.
+ */
+async function restorePrior(p: Props, current: ClaimedPhoneNumberSummary): Promise<void> {
+  const tags = current.Tags ?? {};
+  const priorFlowArn = tags[PRIOR_FLOW_TAG];
+  const priorFlow = priorFlowArn === undefined ? undefined : parseContactFlowArn(priorFlowArn);
+  const toSet: Record<string, string> = {};
+  const toRemove = [PRIOR_FLOW_TAG, PRIOR_BINDING_TAG];
+  if (tags[PRIOR_BINDING_TAG] !== undefined) toSet[BINDING_TAG] = tags[PRIOR_BINDING_TAG];
+  else toRemove.push(BINDING_TAG);
+  if (priorFlowArn !== undefined) toSet[FLOW_TAG] = priorFlowArn;
+  else toRemove.push(FLOW_TAG);
+  await tag(p.PhoneNumberArn, toSet);
+  await untag(p.PhoneNumberArn, toRemove.filter((k) => k in tags));
+  if (priorFlow && priorFlowArn && placementOf(current, priorFlow) === 'ready') {
+    if (!isSameFlow(await boundFlow(p.PhoneNumberArn, priorFlow), priorFlowArn)) await associateFlow(p.PhoneNumberArn, priorFlowArn);
+  } else if (!priorFlow) {
+    await unbindIfBoundTo(p);
+  }
+  log().info('Rolled back a binding that took the number over: its earlier flow and binding are back', {
+    phoneNumberArn: p.PhoneNumberArn, flow: priorFlowArn, binding: tags[PRIOR_BINDING_TAG],
+  });
+}
+
+async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
+  const done = { PhysicalResourceId: e.PhysicalResourceId };
+  if (!parseContactFlowArn(p.ContactFlowArn) || !parsePhoneNumberArn(p.PhoneNumberArn)) return done;
+  const current = await describe(p.PhoneNumberArn);
+  if (!current) return done;
+  const tags = current.Tags ?? {};
+  const owner = tags[BINDING_TAG];
+  if (owner !== undefined && owner !== me(e)) {
+    log().info('Another binding owns the number now: leaving it alone', { phoneNumberArn: p.PhoneNumberArn, owner });
+    return done;
+  }
+  const ours = owner === me(e);
+  if (ours && (tags[PRIOR_BINDING_TAG] !== undefined || tags[PRIOR_FLOW_TAG] !== undefined) && (await isRollingBack(e.StackId))) {
+    await restorePrior(p, current);
+    return done;
+  }
+  if (await declaredElsewhere(e, p)) return done;
+  await unbindIfBoundTo(p);
+  if (ours) await untag(p.PhoneNumberArn, INTENT_TAGS.filter((k) => k in tags));
+  return done;
+}
+
+/**
+ * The intent tags as they were before this binding took the number over: `current` itself when another
+ * binding (or none) owns it, else what the prior-* tags kept.
+ */
+function tagsBefore(e: Event, current: ClaimedPhoneNumberSummary): Record<string, string> {
+  const tags = current.Tags ?? {};
+  if (tags[BINDING_TAG] !== me(e)) return Object.fromEntries(INTENT_TAGS.filter((k) => tags[k] !== undefined).map((k) => [k, tags[k]]));
+  const before: Record<string, string> = {};
+  if (tags[PRIOR_BINDING_TAG] !== undefined) before[BINDING_TAG] = tags[PRIOR_BINDING_TAG];
+  if (tags[PRIOR_FLOW_TAG] !== undefined) before[FLOW_TAG] = tags[PRIOR_FLOW_TAG];
+  return before;
+}
+
+async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
+  if (e.RequestType === 'Delete') return { IsComplete: true };
+  if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return { IsComplete: true };
+  const current = await describeClaimed(p);
+  const outcome = await bind(e, p, current);
+  if (outcome === 'bound') await unbindOldInstance(p, old);
+  if (outcome !== 'waiting') return { IsComplete: true };
+  // The same completion deadline as a claim's (../deadline): well before the Provider waiter gives up,
+  // so the binding fails with its own message and a create can still put the number's tags back.
+  if (completionTimedOut(e)) {
+    if (e.RequestType === 'Create') await revertIntent(p, tagsBefore(e, current));
+    throw new FlowBindingTimedOutError(p, current, completionTimeoutMs());
+  }
+  return { IsComplete: false };
 }
 
 export const phoneNumberFlowBinding: ResourceHandler<Props> = {

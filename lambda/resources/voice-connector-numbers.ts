@@ -4,21 +4,37 @@
  * Physical id: derived from the stack, the logical id and the Region, so a connector change is an
  * in-place move and only a Region change is a replacement. A 200 answer is not success for every
  * number: PhoneNumberErrors entries fail the event, after this event's own associations are undone.
+ *
+ * What one event cannot tell, and how it is known:
+ * - Where a number taken with ForceAssociate came from: a tag on the connector it was put on
+ *   (`cdk-phone-numbers:taken:DIGITS` = `FROM_CONNECTOR@OWNER`, OWNER a hash of stack and logical id),
+ *   written before the take. While the stack rolls back, an Update or Delete that removes the number
+ *   puts it back on FROM_CONNECTOR instead of leaving it on none. A tag goes when this resource
+ *   removes the number, or is deleted; one of a number still declared stays until the next change.
+ * - Whether another VoiceConnectorNumbers of the stack declares a number on the same connector now
+ *   (a rename, or a number moved between two resources): the stack's current template (../stack).
+ *   Such a number is never disassociated by an Update that drops it or by a Delete; an unresolvable
+ *   declaration counts as declaring it (a stale association is recoverable, a dropped line is not).
  */
 import {
   AssociatePhoneNumbersWithVoiceConnectorCommand,
   DisassociatePhoneNumbersFromVoiceConnectorCommand,
   GetPhoneNumberCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   type ChimeSDKVoiceClient,
   type PhoneNumberError,
 } from '@aws-sdk/client-chime-sdk-voice';
-import { normaliseE164, validateVoiceConnectorNumbers, type VoiceConnectorNumbersProperties } from '../contract';
+import { normaliseE164, ResourceTypes, validateVoiceConnectorNumbers, type VoiceConnectorNumbersProperties } from '../contract';
 import { chunks, errorMessage, isNotFound, mapLimit } from '../aws-errors';
 import { chime } from '../clients';
 import { VoiceConnectorAssociationFailedError } from '../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
 import { sha256Hex } from '../identity';
 import { log } from '../logger';
+import { isRollingBack, otherDeclarations } from '../stack';
+import { hasUnresolved } from '../stack-template';
 import { upgradeVoiceConnectorNumbers } from '../upgrade';
 
 type Props = VoiceConnectorNumbersProperties;
@@ -139,6 +155,181 @@ async function associateOrUndo(
   throw new VoiceConnectorAssociationFailedError('association', p.VoiceConnectorId, failures);
 }
 
+// ---- where force-taken numbers came from: tags on the connector they were put on -----------------
+
+/** Tag key prefix of a force-taken number (the key ends with the number's digits: keys stay within the tag key alphabet). */
+export const TAKEN_TAG_PREFIX = 'cdk-phone-numbers:taken:';
+/** Tags per TagResource / UntagResource request (the model's maximum). */
+const TAGS_PER_REQUEST = 50;
+
+const takenKey = (n: string): string => `${TAKEN_TAG_PREFIX}${n.replace(/^\+/, '')}`;
+const ownerToken = (e: Event): string => sha256Hex('voice-connector-numbers', e.StackId, e.LogicalResourceId).slice(0, 16);
+
+/** arn:PARTITION:chime:REGION:ACCOUNT:vc/ID, the partition and account being the stack's. */
+function connectorArn(e: Event, region: string, connectorId: string): string | undefined {
+  const m = /^arn:([^:]+):cloudformation:[^:]+:(\d{12}):/.exec(e.StackId);
+  return m ? `arn:${m[1]}:chime:${region}:${m[2]}:vc/${connectorId}` : undefined;
+}
+
+/** This resource's taken-from records on a connector: number -> the connector it was taken from. */
+async function readTaken(client: ChimeSDKVoiceClient, e: Event, region: string, connectorId: string): Promise<Map<string, string>> {
+  const arn = connectorArn(e, region, connectorId);
+  const out = new Map<string, string>();
+  if (!arn) return out;
+  let tags: Array<{ Key?: string; Value?: string }>;
+  try {
+    tags = (await client.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags ?? [];
+  } catch (err) {
+    if (isNotFound(err)) return out;
+    throw err;
+  }
+  const suffix = `@${ownerToken(e)}`;
+  for (const t of tags) {
+    if (!t.Key?.startsWith(TAKEN_TAG_PREFIX) || !t.Value?.endsWith(suffix)) continue;
+    out.set(`+${t.Key.slice(TAKEN_TAG_PREFIX.length)}`, t.Value.slice(0, -suffix.length));
+  }
+  return out;
+}
+
+/** Records, before the take, where each number comes from. */
+async function recordTaken(client: ChimeSDKVoiceClient, e: Event, region: string, connectorId: string, from: Map<string, string>): Promise<void> {
+  const arn = connectorArn(e, region, connectorId);
+  if (!arn || from.size === 0) return;
+  for (const batch of chunks([...from], TAGS_PER_REQUEST)) {
+    await client.send(new TagResourceCommand({ ResourceARN: arn, Tags: batch.map(([n, c]) => ({ Key: takenKey(n), Value: `${c}@${ownerToken(e)}` })) }));
+  }
+  log().info('Recorded where force-taken numbers come from, on the connector', { voiceConnectorId: connectorId, count: from.size });
+}
+
+/** Drops this resource's records of `numbers` (those it has) from a connector. */
+async function forgetTaken(client: ChimeSDKVoiceClient, e: Event, region: string, connectorId: string, numbers: Iterable<string>, known?: Map<string, string>): Promise<void> {
+  const arn = connectorArn(e, region, connectorId);
+  if (!arn) return;
+  const records = known ?? (await readTaken(client, e, region, connectorId));
+  const keys = [...new Set(numbers)].filter((n) => records.has(n)).map(takenKey);
+  try {
+    for (const batch of chunks(keys, TAGS_PER_REQUEST)) await client.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: batch }));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/**
+ * The numbers among `numbers` that another VoiceConnectorNumbers of the stack's current template
+ * declares on this connector (and region), or may: an unresolvable connector, region or number counts.
+ */
+async function keptByOthers(e: Event, region: string, connectorId: string, numbers: string[]): Promise<Set<string>> {
+  const keep = new Set<string>();
+  if (numbers.length === 0) return keep;
+  const others = await otherDeclarations(e.StackId, ResourceTypes.VOICE_CONNECTOR_NUMBERS, e.LogicalResourceId);
+  for (const d of others ?? []) {
+    const { VoiceConnectorId: id, Region: r, PhoneNumbers: list } = d.properties;
+    if (!hasUnresolved(r) && r !== region) continue;
+    if (!hasUnresolved(id) && id !== connectorId) continue;
+    const uncertain = hasUnresolved(r) || hasUnresolved(id);
+    const entries = Array.isArray(list) ? list : [list];
+    const matched = entries.some(hasUnresolved)
+      ? numbers
+      : numbers.filter((n) => entries.some((x) => typeof x === 'string' && normaliseE164(x) === n));
+    for (const n of matched) keep.add(n);
+    if (matched.length === 0) continue;
+    if (uncertain || entries.some(hasUnresolved)) {
+      log().warn('Another VoiceConnectorNumbers of the stack may declare these numbers (unresolvable): keeping them', { logicalId: d.logicalId, count: matched.length });
+    } else {
+      log().info('Another VoiceConnectorNumbers of the stack declares these numbers on this connector now: keeping them', { logicalId: d.logicalId, count: matched.length });
+    }
+  }
+  return keep;
+}
+
+/**
+ * Takes this resource's numbers off the connector: the ones another resource of the stack declares
+ * there stay; while the stack rolls back, a number this resource took from another connector goes
+ * back there (forced); the rest are disassociated. The records of the removed numbers go.
+ */
+async function release(
+  e: Event, client: ChimeSDKVoiceClient, region: string, connectorId: string, numbers: string[], forgetAll = false,
+): Promise<void> {
+  const where = await connectorsOf(client, numbers);
+  const onOurs = numbers.filter((n) => where.get(n) === connectorId);
+  const elsewhere = numbers.length - onOurs.length;
+  if (elsewhere > 0) log().info('Numbers not on this connector are left alone', { count: elsewhere });
+  const keep = await keptByOthers(e, region, connectorId, onOurs);
+  const off = onOurs.filter((n) => !keep.has(n));
+  const records = await readTaken(client, e, region, connectorId);
+  const back = new Map<string, string[]>();
+  if (off.some((n) => records.has(n)) && (await isRollingBack(e.StackId))) {
+    for (const n of off) {
+      const from = records.get(n);
+      if (from !== undefined) back.set(from, [...(back.get(from) ?? []), n]);
+    }
+  }
+  const returned = new Set<string>();
+  for (const [from, ns] of back) {
+    try {
+      const failures = await associate(client, from, ns, true);
+      const bad = new Set(failures.map((f) => normaliseE164(f.phoneNumber)));
+      for (const n of ns) if (!bad.has(n)) returned.add(n);
+      if (failures.length > 0) log().error('Could not put some numbers back on the connector they were taken from: left on this one', { from, failures: failures.map((f) => `${f.phoneNumber} (${f.code})`) });
+    } catch (err) {
+      // A line left on this connector is recoverable; a number on no connector is a dead line.
+      log().error('Could not put numbers back on the connector they were taken from: left on this one', { from, error: errorMessage(err) });
+    }
+  }
+  const leftOnOurs = new Set([...back.values()].flat().filter((n) => !returned.has(n)));
+  const toDisassociate = off.filter((n) => !returned.has(n) && !leftOnOurs.has(n));
+  if (returned.size > 0) log().info('Put force-taken numbers back on the connector they were taken from', { count: returned.size });
+  const failures = toDisassociate.length > 0 ? await disassociate(client, connectorId, toDisassociate) : [];
+  if (failures.length > 0) throw new VoiceConnectorAssociationFailedError('disassociation', connectorId, failures);
+  const forget = forgetAll ? [...records.keys()] : [...returned, ...toDisassociate, ...numbers.filter((n) => !onOurs.includes(n))];
+  await forgetTaken(client, e, region, connectorId, forget, records);
+}
+
+/** Numbers to associate, whose current connector is another one: taken with ForceAssociate. */
+function takenFrom(numbers: string[], where: Map<string, string | undefined>, except: ReadonlyArray<string | undefined>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of numbers) {
+    const c = where.get(n);
+    if (c !== undefined && !except.includes(c)) out.set(n, c);
+  }
+  return out;
+}
+
+/**
+ * Brings this resource's records on the connector up to date before associating: a number about to
+ * be taken from another connector is recorded; a number about to be associated from no connector
+ * loses any earlier record (it must not be sent anywhere on a rollback).
+ */
+async function syncTaken(
+  client: ChimeSDKVoiceClient, e: Event, p: Props, toAssociate: string[], taken: Map<string, string>,
+): Promise<void> {
+  const fresh = toAssociate.filter((n) => !taken.has(n));
+  if (taken.size === 0 && fresh.length === 0) return;
+  const records = taken.size > 0 || fresh.length > 0 ? await readTaken(client, e, p.Region, p.VoiceConnectorId) : new Map<string, string>();
+  const changed = new Map([...taken].filter(([n, c]) => records.get(n) !== c));
+  await recordTaken(client, e, p.Region, p.VoiceConnectorId, changed);
+  const stale = fresh.filter((n) => records.has(n));
+  if (stale.length > 0) await forgetTaken(client, e, p.Region, p.VoiceConnectorId, stale, records);
+}
+
+/**
+ * Runs the associations; when they fail (and were undone), drops the records written for them: the
+ * numbers are back where they were, and a failed Create gets no Delete that could clean up.
+ */
+async function withRecordsDroppedOnFailure(
+  client: ChimeSDKVoiceClient, e: Event, p: Props, taken: Map<string, string>, run: () => Promise<void>,
+): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (taken.size > 0) {
+      await forgetTaken(client, e, p.Region, p.VoiceConnectorId, taken.keys()).catch((cleanup: unknown) =>
+        log().error('Could not drop the taken-from records of a failed association; they are harmless but stale', { error: errorMessage(cleanup) }));
+    }
+    throw err;
+  }
+}
+
 async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEventResponse> {
   const client = chime(p.Region);
   // Numbers already on this connector (put there by hand, or by an earlier delivery of this event)
@@ -146,7 +337,9 @@ async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEve
   const numbers = numbersOf(p);
   const where = await connectorsOf(client, numbers);
   const toAssociate = numbers.filter((n) => where.get(n) !== p.VoiceConnectorId);
-  await associateOrUndo(client, p, [{ numbers: toAssociate, force: force(p) }], where);
+  const taken = force(p) ? takenFrom(toAssociate, where, [p.VoiceConnectorId]) : new Map<string, string>();
+  await syncTaken(client, e, p, toAssociate, taken);
+  await withRecordsDroppedOnFailure(client, e, p, taken, () => associateOrUndo(client, p, [{ numbers: toAssociate, force: force(p) }], where));
   return { PhysicalResourceId: vcPhysicalId(e, p.Region) };
 }
 
@@ -171,21 +364,18 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   const notThere = (n: string): boolean => where.get(n) !== p.VoiceConnectorId;
   const moved = moving ? kept.filter((n) => where.get(n) === old.VoiceConnectorId) : [];
   const notOnOld = moving ? kept.filter((n) => where.get(n) !== old.VoiceConnectorId && notThere(n)) : [];
+  const others = [...added.filter(notThere), ...notOnOld];
+  // Only numbers taken from a connector that is not this resource's are recorded: a move of its own
+  // numbers is undone by the rollback's move back.
+  const taken = force(p) ? takenFrom(others, where, [p.VoiceConnectorId, old.VoiceConnectorId]) : new Map<string, string>();
+  await syncTaken(client, e, p, others, taken);
   // An undo puts each number back where it was: the moved ones on the old connector, the others
   // on their earlier connector or on none.
-  await associateOrUndo(
-    client, p,
-    [{ numbers: moved, force: true }, { numbers: [...added.filter(notThere), ...notOnOld], force: force(p) }],
-    where,
-  );
+  await withRecordsDroppedOnFailure(client, e, p, taken, () =>
+    associateOrUndo(client, p, [{ numbers: moved, force: true }, { numbers: others, force: force(p) }], where));
 
-  if (removed.length > 0) {
-    // Only the removed numbers still on this resource's (old) connector.
-    const where = await connectorsOf(client, removed);
-    const ours = removed.filter((n) => where.get(n) === old.VoiceConnectorId);
-    const failures = ours.length > 0 ? await disassociate(client, old.VoiceConnectorId, ours) : [];
-    if (failures.length > 0) throw new VoiceConnectorAssociationFailedError('disassociation', old.VoiceConnectorId, failures);
-  }
+  // Only the removed numbers still on this resource's (old) connector, and not declared there by another resource.
+  if (removed.length > 0) await release(e, client, old.Region, old.VoiceConnectorId, removed);
   return { PhysicalResourceId: e.PhysicalResourceId };
 }
 
@@ -193,13 +383,8 @@ async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
   const done = { PhysicalResourceId: e.PhysicalResourceId };
   if (!p.Region || !p.VoiceConnectorId || !Array.isArray(p.PhoneNumbers)) return done;
   const client = chime(p.Region);
-  const numbers = numbersOf(p);
-  const where = await connectorsOf(client, numbers);
-  const ours = numbers.filter((n) => where.get(n) === p.VoiceConnectorId);
-  const elsewhere = numbers.length - ours.length;
-  if (elsewhere > 0) log().info('Numbers not on this connector are left alone', { count: elsewhere });
-  const failures = ours.length > 0 ? await disassociate(client, p.VoiceConnectorId, ours) : [];
-  if (failures.length > 0) throw new VoiceConnectorAssociationFailedError('disassociation', p.VoiceConnectorId, failures);
+  // Every record of this resource on the connector goes with it (a number it keeps has no further rollback).
+  await release(e, client, p.Region, p.VoiceConnectorId, numbersOf(p), true);
   return done;
 }
 

@@ -37,10 +37,24 @@ export const CONNECT_SCOPED_ACTIONS = [
 ];
 /** Connect search and list actions: IAM offers no resource type for them, so they take '*'. */
 export const CONNECT_UNSCOPED_ACTIONS = ['connect:SearchAvailablePhoneNumbers', 'connect:ListPhoneNumbersV2'];
-/** Chime SDK Voice actions on a voice connector. */
-export const CHIME_SCOPED_ACTIONS = ['chime:AssociatePhoneNumbersWithVoiceConnector', 'chime:DisassociatePhoneNumbersFromVoiceConnector'];
+/**
+ * Chime SDK Voice actions on a voice connector. The tag actions record, on the connector a number was
+ * force-taken to, which connector it came from (so that a rollback puts it back there).
+ */
+export const CHIME_SCOPED_ACTIONS = [
+  'chime:AssociatePhoneNumbersWithVoiceConnector',
+  'chime:DisassociatePhoneNumbersFromVoiceConnector',
+  'chime:TagResource',
+  'chime:UntagResource',
+  'chime:ListTagsForResource',
+];
 /** Chime SDK Voice phone-number reads: IAM offers no resource type for them, so they take '*'. */
 export const CHIME_UNSCOPED_ACTIONS = ['chime:GetPhoneNumber'];
+/**
+ * CloudFormation reads of the handler's OWN stack (its status, template and resources: lambda/stack.ts),
+ * so that a rollback or a rename is told from a removal. Scoped to the stack's ARN.
+ */
+export const CLOUDFORMATION_ACTIONS = ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:DescribeStackResources'];
 
 const PROVIDER_ID = 'CdkPhoneNumbersProvider';
 
@@ -104,6 +118,7 @@ export class PhoneNumbersProvider extends Construct {
       }),
     );
     role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadChimeNumbers', actions: CHIME_UNSCOPED_ACTIONS, resources: ['*'] }));
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadOwnStack', actions: CLOUDFORMATION_ACTIONS, resources: [stack.stackId] }));
 
     this.handler = new lambda.Function(this, 'Handler', {
       description: 'cdk-phone-numbers: Custom::ClaimedPhoneNumber, Custom::PhoneNumberFlowBinding, Custom::VoiceConnectorNumbers',

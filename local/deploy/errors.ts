@@ -14,21 +14,38 @@ export interface FailedRequest {
   readonly reason: string;
 }
 
-/** A Create or Update failed; the stack was rolled back (see `rollbackFailures` for what could not be). */
+/**
+ * A Create or Update failed; the stack was rolled back. `rollbackFailures`: what could not be rolled
+ * back (the stack ended ROLLBACK_FAILED / UPDATE_ROLLBACK_FAILED); `cleanupFailures`: Deletes that failed
+ * in the update rollback's cleanup phase (the stack still ended UPDATE_ROLLBACK_COMPLETE).
+ */
 export class DeployFailedError extends Error {
   constructor(
     readonly logicalId: string,
     readonly requestType: 'Create' | 'Update',
     readonly reason: string,
     readonly rollbackFailures: FailedRequest[] = [],
+    readonly stackStatus?: string,
+    readonly cleanupFailures: FailedRequest[] = [],
   ) {
     super(
       `${logicalId} failed to ${requestType.toLowerCase()}: ${firstLine(reason)}` +
         (rollbackFailures.length > 0
           ? `; rollback failed for ${rollbackFailures.map((f) => `${f.logicalId} (${firstLine(f.reason)})`).join(', ')}`
-          : '; the stack was rolled back'),
+          : '; the stack was rolled back') +
+        (cleanupFailures.length > 0
+          ? `; cleanup could not delete ${cleanupFailures.map((f) => `${f.logicalId} ${f.physicalResourceId ?? ''} (${firstLine(f.reason)})`).join(', ')}`
+          : ''),
     );
     this.name = 'DeployFailedError';
+  }
+}
+
+/** The stack is in a status from which CloudFormation refuses the operation. */
+export class StackStatusError extends Error {
+  constructor(readonly stackId: string, readonly status: string, fix: string) {
+    super(`Stack:${stackId} is in ${status} state and can not be updated. ${fix}`);
+    this.name = 'StackStatusError';
   }
 }
 

@@ -11,13 +11,13 @@
  *   await deployer.destroy();
  */
 export { LocalDeployer } from './deployer';
-export { DeployFailedError, DestroyFailedError, TemplateError } from './errors';
+export { DeployFailedError, DestroyFailedError, StackStatusError, TemplateError } from './errors';
 export type { FailedRequest } from './errors';
 export { AttributeMissingError, jsonEqual, placeholderAttribute, placeholderRef, resolveProperties, stringifyScalars } from './intrinsics';
 export type { ResolveContext } from './intrinsics';
 export {
-  CREATE_FAILED_PHYSICAL_ID_MARKER, MAX_RESPONSE_BYTES, MISSING_PHYSICAL_ID_MARKER, RESPONSE_TOO_LONG_REASON, TIMED_OUT_REASON,
-  loadHandlerBundle, normalizeHandler, sendRequest,
+  CREATE_FAILED_PHYSICAL_ID_MARKER, DEFAULT_FUNCTION_TIMEOUT_MS, DEFAULT_TOTAL_TIMEOUT_MS, MAX_RESPONSE_BYTES, MISSING_PHYSICAL_ID_MARKER,
+  PROVIDER_QUERY_INTERVAL_MS, RESPONSE_TOO_LONG_REASON, TIMED_OUT_REASON, lambdaTimeoutMessage, loadHandlerBundle, normalizeHandler, pollLimit, sendRequest,
 } from './provider';
 export type { ProviderOptions, ProviderOutcome } from './provider';
 export { runGraph } from './schedule';

@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type {
-  AdvanceableClock, CustomResourceEvent, HandlerLike, IsCompleteEvent, Json, ProviderHandlers, SingleFunctionHandler,
+  AdvanceableClock, CustomResourceEvent, HandlerLike, IsCompleteEvent, Json, LambdaContext, ProviderHandlers, SingleFunctionHandler,
 } from './types';
 
 export const CREATE_FAILED_PHYSICAL_ID_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
@@ -28,9 +28,22 @@ export const MISSING_PHYSICAL_ID_MARKER = 'AWSCDK::CustomResourceProviderFramewo
 /** CloudFormation's limit on a custom resource response body. */
 export const MAX_RESPONSE_BYTES = 4096;
 export const TIMED_OUT_REASON = 'Operation timed out';
+/** lib/private/provider.ts HANDLER_TIMEOUT. */
+export const DEFAULT_FUNCTION_TIMEOUT_MS = 10 * 60_000;
+/** lib/private/provider.ts TOTAL_TIMEOUT. */
+export const DEFAULT_TOTAL_TIMEOUT_MS = 45 * 60_000;
+/** lib/private/provider.ts QUERY_INTERVAL (the deployer's own default poll interval is 0: tests pass the clock). */
+export const PROVIDER_QUERY_INTERVAL_MS = 20_000;
+/** isComplete calls per request when there is no poll interval to divide the total timeout by. */
+export const DEFAULT_MAX_POLLS_WITHOUT_INTERVAL = 100;
+
+/** What Lambda reports for an invocation that ran past the function's timeout. */
+export function lambdaTimeoutMessage(timeoutMs: number): string {
+  return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
+}
 export const RESPONSE_TOO_LONG_REASON = 'Response object is too long.';
 
-type Invoke = (payload: unknown) => Promise<unknown>;
+type Invoke = (payload: unknown, context: LambdaContext) => Promise<unknown>;
 
 interface Functions {
   readonly onEvent: Invoke;
@@ -41,15 +54,15 @@ interface Functions {
 export function normalizeHandler(handler: HandlerLike, singleFunctionIsComplete = true): Functions {
   if (typeof handler === 'function') {
     const fn = handler as SingleFunctionHandler;
-    const invoke: Invoke = async (payload) => fn(payload as CustomResourceEvent);
+    const invoke: Invoke = async (payload, context) => fn(payload as CustomResourceEvent, context);
     return { onEvent: invoke, isComplete: singleFunctionIsComplete ? invoke : undefined };
   }
   const h = handler as ProviderHandlers;
   if (typeof h.onEvent !== 'function') throw new TypeError('handler: expected a function or an object with an onEvent function');
   const isComplete = h.isComplete;
   return {
-    onEvent: async (payload) => h.onEvent(payload as CustomResourceEvent),
-    isComplete: typeof isComplete === 'function' ? async (payload) => isComplete.call(h, payload as IsCompleteEvent) : undefined,
+    onEvent: async (payload, context) => h.onEvent(payload as CustomResourceEvent, context),
+    isComplete: typeof isComplete === 'function' ? async (payload, context) => isComplete.call(h, payload as IsCompleteEvent, context) : undefined,
   };
 }
 
@@ -84,10 +97,17 @@ export function loadHandlerBundle(file: string, entry?: string): HandlerLike {
 }
 
 export interface ProviderOptions {
-  readonly maxPolls: number;
+  /** A cap on isComplete calls; undefined: only the total timeout limits them (100 when pollIntervalMs is 0). */
+  readonly maxPolls?: number;
   readonly pollIntervalMs: number;
+  /** @default DEFAULT_TOTAL_TIMEOUT_MS */
+  readonly totalTimeoutMs?: number;
+  /** @default DEFAULT_FUNCTION_TIMEOUT_MS */
+  readonly functionTimeoutMs?: number;
   readonly clock?: AdvanceableClock;
   readonly functionName: string;
+  readonly region?: string;
+  readonly accountId?: string;
 }
 
 export interface ProviderOutcome {
@@ -105,14 +125,78 @@ class UserFunctionError extends Error {}
 
 const copy = <T>(value: T): T => (value === undefined ? (null as T) : (JSON.parse(JSON.stringify(value)) as T));
 
-async function invokeUserFunction(fn: Invoke, payload: unknown, functionName: string): Promise<Record<string, unknown>> {
+/** The Lambda runtime killed the invocation at the function's timeout. */
+class LambdaTimeoutError extends Error {}
+
+let invocationCounter = 0;
+
+function lambdaContext(options: ProviderOptions, now: () => number, deadline: number): LambdaContext {
+  const region = options.region ?? 'us-east-1';
+  const requestId = randomUUID();
+  const day = new Date(now()).toISOString().slice(0, 10).replace(/-/g, '/');
+  return {
+    functionName: options.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${options.accountId ?? '123456789012'}:function:${options.functionName}`,
+    memoryLimitInMB: '128',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${options.functionName}`,
+    logStreamName: `${day}/[$LATEST]${String(++invocationCounter).padStart(32, '0')}`,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
+  };
+}
+
+/**
+ * Runs the user function as Lambda would, with a context and a timeout. On the deployer's clock (when it
+ * has now()) the invocation has timed out when the clock passed its deadline, seen while it runs (checked
+ * every millisecond of real time) or when it settles; in real time, by a timer. A timed-out invocation's
+ * promise is left running: Lambda freezes it, and Node resumes frozen work on the next invocation.
+ */
+async function runWithTimeout(fn: Invoke, payload: unknown, options: ProviderOptions): Promise<unknown> {
+  const timeoutMs = options.functionTimeoutMs ?? DEFAULT_FUNCTION_TIMEOUT_MS;
+  const clockNow = options.clock?.now?.bind(options.clock);
+  const now = clockNow ?? Date.now;
+  const deadline = now() + timeoutMs;
+  const context = lambdaContext(options, now, deadline);
+  let timer: NodeJS.Timeout | undefined;
+  let settled = false;
+  const expired = new Promise<'timeout'>((resolve) => {
+    if (clockNow) {
+      const check = () => {
+        if (settled) return;
+        if (clockNow() >= deadline) resolve('timeout');
+        else timer = setTimeout(check, 1);
+      };
+      timer = setTimeout(check, 1);
+    } else {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    }
+  });
+  const run = Promise.resolve().then(() => fn(payload, context)).then((value) => ({ value }));
   try {
-    return (copy(await fn(copy(payload))) ?? {}) as Record<string, unknown>;
+    const first = await Promise.race([run, expired]);
+    if (first === 'timeout' || (clockNow && clockNow() >= deadline)) {
+      run.catch(() => undefined);
+      throw new LambdaTimeoutError(lambdaTimeoutMessage(timeoutMs));
+    }
+    return first.value;
+  } finally {
+    settled = true;
+    if (timer) clearTimeout(timer);
+  }
+}
+
+async function invokeUserFunction(fn: Invoke, payload: unknown, options: ProviderOptions): Promise<Record<string, unknown>> {
+  const functionName = options.functionName;
+  try {
+    return (copy(await runWithTimeout(fn, copy(payload), options)) ?? {}) as Record<string, unknown>;
   } catch (err) {
     // The Lambda runtime reports errorMessage and trace (the stack's lines); the framework rebuilds an
-    // Error whose stack is the message, the log group, and the trace without its first line.
+    // Error whose stack is the message, the log group, and the trace without its first line. A timeout
+    // has no trace.
     const errorMessage = err instanceof Error ? err.message || 'error' : String(err);
-    const trace = err instanceof Error && typeof err.stack === 'string' ? err.stack.split('\n') : [];
+    const trace = err instanceof Error && !(err instanceof LambdaTimeoutError) && typeof err.stack === 'string' ? err.stack.split('\n') : [];
     const message = [errorMessage, '', `Logs: /aws/lambda/${functionName}`, ''].join('\n');
     const e = new UserFunctionError(message);
     e.stack = [message, ...trace.slice(1)].join('\n');
@@ -154,7 +238,7 @@ export async function sendRequest(functions: Functions, event: CustomResourceEve
   let resourceEvent: IsCompleteEvent;
   let noEcho: boolean | undefined;
   try {
-    const result = await invokeUserFunction(functions.onEvent, event, options.functionName);
+    const result = await invokeUserFunction(functions.onEvent, event, options);
     noEcho = result.NoEcho === true;
     const defaultId = event.RequestType === 'Create' ? event.RequestId : event.PhysicalResourceId;
     const physicalResourceId = (typeof result.PhysicalResourceId === 'string' && result.PhysicalResourceId) || defaultId;
@@ -173,14 +257,16 @@ export async function sendRequest(functions: Functions, event: CustomResourceEve
     return respond(event, 'SUCCESS', resourceEvent.PhysicalResourceId, onEventData, undefined, 0, 'handler', noEcho);
   }
 
-  // The waiter: isComplete at once, then every poll interval, until complete or out of attempts.
-  for (let poll = 1; poll <= options.maxPolls; poll++) {
+  // The waiter: isComplete at once, then every poll interval, until complete or out of attempts
+  // (the Step Functions retry count is floor(totalTimeout / queryInterval)); then onTimeout answers.
+  const maxPolls = pollLimit(options);
+  for (let poll = 1; poll <= maxPolls; poll++) {
     if (poll > 1) {
       if (options.clock) options.clock.advance(options.pollIntervalMs);
       else if (options.pollIntervalMs > 0) await sleep(options.pollIntervalMs);
     }
     try {
-      const result = await invokeUserFunction(functions.isComplete, resourceEvent, options.functionName);
+      const result = await invokeUserFunction(functions.isComplete, resourceEvent, options);
       const data = (result.Data ?? undefined) as Record<string, Json> | undefined;
       if (!result.IsComplete) {
         if (data && Object.keys(data).length > 0) throw new Error('"Data" is not allowed if "IsComplete" is "False"');
@@ -192,7 +278,14 @@ export async function sendRequest(functions: Functions, event: CustomResourceEve
       return respond(event, 'FAILED', resourceEvent.PhysicalResourceId, {}, failureReason(err), poll, 'handler');
     }
   }
-  return respond(event, 'FAILED', resourceEvent.PhysicalResourceId, {}, TIMED_OUT_REASON, options.maxPolls, 'handler');
+  return respond(event, 'FAILED', resourceEvent.PhysicalResourceId, {}, TIMED_OUT_REASON, maxPolls, 'framework');
+}
+
+/** isComplete calls the waiter makes at most for one request. */
+export function pollLimit(options: Pick<ProviderOptions, 'maxPolls' | 'pollIntervalMs' | 'totalTimeoutMs'>): number {
+  if (options.pollIntervalMs <= 0) return options.maxPolls ?? DEFAULT_MAX_POLLS_WITHOUT_INTERVAL;
+  const byTimeout = 1 + Math.floor((options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS) / options.pollIntervalMs);
+  return Math.min(byTimeout, options.maxPolls ?? Infinity);
 }
 
 export const defaultRequestId = (): string => randomUUID();

@@ -65,8 +65,24 @@ export interface IsCompleteResult {
  * it until it answers IsComplete: true).
  */
 export interface ProviderHandlers {
-  onEvent(event: CustomResourceEvent): Promise<OnEventResult | undefined | void> | OnEventResult | undefined | void;
-  isComplete?(event: IsCompleteEvent): Promise<IsCompleteResult> | IsCompleteResult;
+  onEvent(event: CustomResourceEvent, context?: LambdaContext): Promise<OnEventResult | undefined | void> | OnEventResult | undefined | void;
+  isComplete?(event: IsCompleteEvent, context?: LambdaContext): Promise<IsCompleteResult> | IsCompleteResult;
+}
+
+/**
+ * The Lambda context every invocation receives as its second argument (the subset of the Node.js
+ * runtime's context a handler reads). Remaining time is read on the deployer's clock when it has one.
+ */
+export interface LambdaContext {
+  readonly functionName: string;
+  readonly functionVersion: string;
+  readonly invokedFunctionArn: string;
+  readonly memoryLimitInMB: string;
+  readonly awsRequestId: string;
+  readonly logGroupName: string;
+  readonly logStreamName: string;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
 }
 
 /**
@@ -74,13 +90,83 @@ export interface ProviderHandlers {
  * itself. With this form the deployer assumes an isComplete handler is configured (as in
  * lib/private/provider.ts) unless `singleFunctionIsComplete: false` is given.
  */
-export type SingleFunctionHandler = (event: CustomResourceEvent | IsCompleteEvent) => Promise<unknown>;
+export type SingleFunctionHandler = (event: CustomResourceEvent | IsCompleteEvent, context?: LambdaContext) => Promise<unknown>;
 
 export type HandlerLike = ProviderHandlers | SingleFunctionHandler;
 
-/** The part of a ManualClock the deployer uses (local/emulator createManualClock()). */
+/**
+ * The part of a ManualClock the deployer uses (local/emulator createManualClock()): advanced between
+ * isComplete polls; when it also has now(), the Lambda context's remaining time and the function
+ * timeout are read on it instead of real time.
+ */
 export interface AdvanceableClock {
   advance(ms: number): void;
+  now?(): number;
+}
+
+/** CloudFormation's stack statuses (those the local deployer goes through). */
+export type StackStatus =
+  | 'CREATE_IN_PROGRESS' | 'CREATE_COMPLETE' | 'CREATE_FAILED'
+  | 'ROLLBACK_IN_PROGRESS' | 'ROLLBACK_COMPLETE' | 'ROLLBACK_FAILED'
+  | 'UPDATE_IN_PROGRESS' | 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' | 'UPDATE_COMPLETE' | 'UPDATE_FAILED'
+  | 'UPDATE_ROLLBACK_IN_PROGRESS' | 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS' | 'UPDATE_ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED'
+  | 'DELETE_IN_PROGRESS' | 'DELETE_COMPLETE' | 'DELETE_FAILED';
+
+/** CloudFormation's resource statuses (those the local deployer reports). */
+export type ResourceStatus =
+  | 'CREATE_IN_PROGRESS' | 'CREATE_COMPLETE' | 'CREATE_FAILED'
+  | 'UPDATE_IN_PROGRESS' | 'UPDATE_COMPLETE' | 'UPDATE_FAILED'
+  | 'DELETE_IN_PROGRESS' | 'DELETE_COMPLETE' | 'DELETE_FAILED' | 'DELETE_SKIPPED';
+
+/** One resource of a stack as DescribeStackResources shows it. */
+export interface StackResourceState {
+  readonly logicalResourceId: string;
+  /** Absent while a Create is in progress or after it failed. */
+  readonly physicalResourceId?: string;
+  readonly resourceType: string;
+  readonly resourceStatus: ResourceStatus;
+  readonly timestamp: number;
+}
+
+/** What CloudFormation holds for a stack at one moment: what DescribeStacks, GetTemplate and DescribeStackResources answer. */
+export interface StackState {
+  readonly stackId: string;
+  readonly stackName: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly status: StackStatus;
+  readonly statusReason?: string;
+  readonly creationTime: number;
+  readonly lastUpdatedTime?: number;
+  /** The template's parameters with the values in use (given, else Default). */
+  readonly parameters?: Record<string, string>;
+  /**
+   * The template CloudFormation holds in this phase: the new one during a create or an update and its
+   * cleanup, the previous one during an update rollback and its cleanup.
+   */
+  readonly template: CfnTemplate;
+  readonly resources: readonly StackResourceState[];
+}
+
+/**
+ * Where the deployer publishes its stack's state, at every status change and after every resource
+ * event; local/emulator implements it (`emulator.stacks`) and serves it over CloudFormation's API.
+ */
+export interface StackDirectory {
+  publish(stack: StackState): void;
+}
+
+/** Called before each request is sent ('start') and once its outcome is known ('end'), in order. */
+export interface RequestProgress {
+  readonly stage: 'start' | 'end';
+  readonly phase: Phase;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly requestType: RequestType;
+  readonly physicalResourceId?: string;
+  /** On 'end'. */
+  readonly status?: 'SUCCESS' | 'FAILED';
+  readonly reason?: string;
 }
 
 export interface LocalDeployerOptions {
@@ -103,10 +189,38 @@ export interface LocalDeployerOptions {
   readonly parameters?: Record<string, string>;
   /** Time between isComplete polls (the Provider's queryInterval). @default 0 */
   readonly pollIntervalMs?: number;
-  /** isComplete calls before the framework gives up with "Operation timed out". @default 100 */
+  /**
+   * The Provider's totalTimeout: the waiter polls at once and then floor(totalTimeoutMs / pollIntervalMs)
+   * more times; then the framework's onTimeout answers FAILED "Operation timed out" without calling the
+   * handler. Only applies with pollIntervalMs > 0. @default 2_700_000 (45 minutes, lib/private/provider.ts)
+   */
+  readonly totalTimeoutMs?: number;
+  /** A cap on isComplete calls per request, whatever the total timeout. @default 100 when pollIntervalMs is 0, else none */
   readonly maxPolls?: number;
-  /** Advanced by pollIntervalMs between polls instead of waiting for real. */
+  /** Advanced by pollIntervalMs between polls instead of waiting for real; with now(), also the Lambda clock. */
   readonly clock?: AdvanceableClock;
+  /**
+   * The handler Lambda's timeout: an invocation still running when it has passed (on the clock when it
+   * has now(), else in real time) fails as Lambda reports it ("Task timed out after N.NN seconds").
+   * @default 600_000 (10 minutes, lib/private/provider.ts)
+   */
+  readonly functionTimeoutMs?: number;
+  /** Where the stack's state is published for the handler to read (local/emulator's `emulator.stacks`). */
+  readonly stacks?: StackDirectory;
+  /**
+   * CloudFormation's RetainExceptOnCreate stack option (CreateStack / UpdateStack): when true, a rollback
+   * also deletes the resources the failed operation created with DeletionPolicy Retain. @default false
+   */
+  readonly retainExceptOnCreate?: boolean;
+  /**
+   * How a replacement (an Update that returned a new physical id) is rolled back when the update fails:
+   * 'delete': the new physical id is deleted in the rollback's cleanup phase; 'update-then-delete': a
+   * rollback Update (new physical id, old and new properties swapped) first, then that Delete. The
+   * documentation does not settle which CloudFormation does. @default 'delete'
+   */
+  readonly replacementRollback?: 'delete' | 'update-then-delete';
+  /** Called before each request is sent ('start') and once its outcome is known ('end'), in order. */
+  readonly onRequest?: (progress: RequestProgress) => void;
   /** Custom resources in flight at once, like CloudFormation's parallelism. @default 1 */
   readonly concurrency?: number;
   /** Source of RequestIds. @default crypto.randomUUID */
@@ -128,7 +242,10 @@ export interface RequestLogEntry {
   readonly physicalResourceId?: string;
   readonly resourceProperties: Record<string, Json>;
   readonly oldResourceProperties?: Record<string, Json>;
-  /** 'framework': the Provider framework answered without calling the handler (Delete after a failed Create). */
+  /**
+   * 'framework': the Provider framework answered without calling the handler (the Delete after a Create
+   * that failed in onEvent; the waiter's onTimeout after the total timeout; the last isComplete still counts).
+   */
   readonly answeredBy: 'handler' | 'framework';
   readonly status: 'SUCCESS' | 'FAILED';
   /** The physical id in the response. */
@@ -137,6 +254,8 @@ export interface RequestLogEntry {
   readonly reason?: string;
   /** isComplete calls made for this request. */
   readonly polls: number;
+  /** The stack's status while the request ran. */
+  readonly stackStatus: StackStatus;
 }
 
 /** A resource policy skip: CloudFormation retained the physical resource instead of deleting it. */

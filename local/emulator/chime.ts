@@ -11,7 +11,7 @@
  */
 import type { Handler, OperationContext } from './context';
 import { decodeToken, encodeToken, page } from './context';
-import { chimeErrors as E } from './errors';
+import { chimeErrors as E, ServiceError } from './errors';
 import { normalizeE164 } from './faults';
 import type { ChimeNumber, VoiceConnector } from './state';
 
@@ -168,10 +168,53 @@ const listPhoneNumbers: Handler = (ctx, input) => {
   };
 };
 
+// ---- tags of voice connectors (TagResource / UntagResource / ListTagsForResource) ----------------
+// Routes and shapes: see `additions` in model/phone-number-api.json. Choices where the docs are silent:
+// - Only voice connectors (`arn:PARTITION:chime:REGION:ACCOUNT:vc/ID`) are taggable here; any other ARN, or a
+//   connector not in this account and region -> NotFoundException.
+// - More than 50 tags on the connector after the request -> ResourceLimitExceededException (the limit of the
+//   request's Tags list, applied to the resource as Connect does).
+
+const MAX_CONNECTOR_TAGS = 50;
+
+function taggableConnector(ctx: OperationContext, arn: string): VoiceConnector {
+  const m = /^arn:[^:]+:chime:([^:]+):(\d{12}):vc\/([^/]+)$/.exec(arn);
+  if (!m || m[1] !== ctx.region || m[2] !== ctx.accountId) throw E.notFound(`The requested resource was not found: ${arn}`);
+  return requireConnector(ctx, m[3]);
+}
+
+const tagResource: Handler = (ctx, input) => {
+  const vc = taggableConnector(ctx, input.ResourceARN as string);
+  const merged = { ...(vc.tags ?? {}) };
+  for (const t of input.Tags as Array<{ Key: string; Value: string }>) merged[t.Key] = t.Value;
+  if (Object.keys(merged).length > MAX_CONNECTOR_TAGS) {
+    throw new ServiceError('ResourceLimitExceededException', 400, `A resource can have at most ${MAX_CONNECTOR_TAGS} tags; this request would leave ${Object.keys(merged).length}.`);
+  }
+  vc.tags = merged;
+  vc.updated = ctx.now;
+  return undefined;
+};
+
+const untagResource: Handler = (ctx, input) => {
+  const vc = taggableConnector(ctx, input.ResourceARN as string);
+  const tags = { ...(vc.tags ?? {}) };
+  for (const k of input.TagKeys as string[]) delete tags[k];
+  vc.tags = tags;
+  return undefined;
+};
+
+const listTagsForResource: Handler = (ctx, input) => {
+  const vc = taggableConnector(ctx, input.ResourceARN as string);
+  return { Tags: Object.entries(vc.tags ?? {}).map(([Key, Value]) => ({ Key, Value })) };
+};
+
 export const CHIME_HANDLERS: Record<string, Handler> = {
   AssociatePhoneNumbersWithVoiceConnector: associatePhoneNumbersWithVoiceConnector,
   DisassociatePhoneNumbersFromVoiceConnector: disassociatePhoneNumbersFromVoiceConnector,
   GetVoiceConnector: getVoiceConnector,
   GetPhoneNumber: getPhoneNumber,
   ListPhoneNumbers: listPhoneNumbers,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  ListTagsForResource: listTagsForResource,
 };

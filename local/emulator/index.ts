@@ -15,6 +15,9 @@
  *
  * Error choices where the model and FACTS.md are silent are listed at the top of connect.ts and chime.ts.
  *
+ * CloudFormation (signing name `cloudformation`, cloudformation.ts): DescribeStacks, GetTemplate and
+ * DescribeStackResources about the stacks a LocalDeployer publishes to `emulator.stacks`.
+ *
  * Example:
  *   const clock = createManualClock();
  *   const emu = await startEmulator({ clock, asyncDelayMs: 30_000 });
@@ -29,3 +32,4 @@
 export * from './types';
 export { startEmulator } from './server';
 export { createManualClock } from './clock';
+export type { CloudFormationCall, CloudFormationStacks } from './cloudformation';

@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseAuthorization } from './auth';
 import { CHIME_HANDLERS } from './chime';
+import { serveCloudFormation, StackRegistry } from './cloudformation';
 import { systemClock } from './clock';
 import { CONNECT_HANDLERS } from './connect';
 import type { Handler, OperationContext } from './context';
@@ -32,6 +33,8 @@ interface Reply {
   body?: Record<string, unknown>;
   errorName?: string;
   drop?: boolean;
+  /** Never answered (a 'hang' fault): the socket stays open until the caller gives up or the emulator stops. */
+  hang?: boolean;
 }
 
 function parseQuery(raw: string): Record<string, string[]> {
@@ -101,13 +104,15 @@ function decodeInput(service: ServiceName, match: RouteMatch, query: Record<stri
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = options.clock ?? systemClock;
   const defaultAccountId = options.defaultAccountId ?? DEFAULT_ACCOUNT_ID;
-  const state = new EmulatorState({
+  const newState = () => new EmulatorState({
     clock,
     defaultAccountId,
     cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
     churnWindowMs: options.churnWindowMs ?? DEFAULT_COOLDOWN_MS,
   });
+  let state = newState();
   const faults = new FaultRegistry();
+  const stacks = new StackRegistry();
   const limiter = new RateLimiter({
     connectRate: options.connectRate,
     chimeRate: options.chimeRate,
@@ -179,10 +184,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const dropFault = faults.take('dropAfterApply', operation);
     if (dropFault) consumedFaults.push('dropAfterApply');
+    const hangFault = faults.take('hang', operation);
+    if (hangFault) consumedFaults.push('hang');
 
     let reply: Reply;
     const problem = validateInput(match.route.model, input);
-    if (problem !== undefined) {
+    if (hangFault && hangFault.apply === false) {
+      reply = { status: 0 };
+    } else if (problem !== undefined) {
       const err = validationError(service, problem);
       reply = { status: err.status, body: errorBody(service, err), errorName: err.errorName };
     } else {
@@ -205,6 +214,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
     }
     if (dropFault) reply.drop = true;
+    if (hangFault) {
+      if (hangFault.advanceClockMs && 'advance' in clock && typeof clock.advance === 'function') (clock as { advance(ms: number): void }).advance(hangFault.advanceClockMs);
+      reply.hang = true;
+    }
     return {
       reply,
       entry: { ...entryBase, ...withInput, ...(consumedFaults.length ? { fault: consumedFaults[consumedFaults.length - 1] } : {}) },
@@ -213,6 +226,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
+    // CloudFormation (signing name `cloudformation`): the stacks the local deployer publishes.
+    const cfnAuth = parseAuthorization(req.headers);
+    if (cfnAuth.ok && cfnAuth.scope.service === 'cloudformation') {
+      const accountId = options.accounts?.[cfnAuth.scope.accessKeyId] ?? defaultAccountId;
+      serveCloudFormation(req, res, stacks, faults, { accountId, region: cfnAuth.scope.region }).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
     handle(req).then(({ reply, entry }) => {
       log.push({
         seq: ++seq,
@@ -225,6 +247,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         req.socket.destroy();
         return;
       }
+      if (reply.hang) return;
       const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
       const headers: http.OutgoingHttpHeaders = {
         'x-amzn-RequestId': randomUUID(),
@@ -282,5 +305,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       log = [];
     },
     snapshot: (scope) => state.snapshot(scope),
+    stacks,
+    reset: () => {
+      state = newState();
+      faults.clear();
+      log = [];
+      stacks.reset();
+    },
   };
 }

@@ -48,7 +48,11 @@ export interface ConnectNumber {
 
 export interface Instance { readonly id: string; readonly arn: string }
 export interface Tdg { readonly id: string; readonly arn: string; readonly alternateRegion: string; readonly instanceArn: string }
-export interface VoiceConnector { readonly id: string; readonly name: string; readonly created: number; updated: number }
+export interface VoiceConnector {
+  readonly id: string; readonly name: string; readonly created: number; updated: number;
+  /** Chime SDK Voice TagResource tags of the connector (absent until first tagged). */
+  tags?: Record<string, string>;
+}
 export interface ChimeNumber {
   readonly e164: string;
   readonly created: number;

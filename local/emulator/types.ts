@@ -2,6 +2,7 @@
  * Public interface of the local phone-number service. Tests, benchmarks and the local deploy rely
  * on exactly this shape; the implementation lives beside it.
  */
+import type { CloudFormationStacks } from './cloudformation';
 
 /** Time source. The emulator reads it for async transitions and cooldowns. */
 export interface Clock {
@@ -100,7 +101,14 @@ export interface SeedClaimedNumber extends Scope {
   readonly tags?: Record<string, string>;
 }
 
-export type Fault =
+/**
+ * Every fault may also carry `skip`: the first `skip` calls it would apply to pass untouched, so that
+ * the fault hits the (skip + 1)th call of its operation (for phoneNumberError, of its operation; for
+ * asyncFail, of that number in its operation).
+ */
+export type Fault = FaultKind & { readonly skip?: number };
+
+export type FaultKind =
   /** The next `times` calls of `operation` answer this error (typed, with the service's wire format). */
   | { readonly kind: 'error'; readonly operation: string; readonly times?: number; readonly errorName: string; readonly status: number; readonly message?: string }
   /** The next `times` calls are answered after `ms` of real time. */
@@ -110,7 +118,13 @@ export type Fault =
   /** Associate/Disassociate calls report this number in PhoneNumberErrors with `errorCode` (HTTP 200), `times` calls. */
   | { readonly kind: 'phoneNumberError'; readonly operation: string; readonly phoneNumber: string; readonly errorCode: string; readonly message?: string; readonly times?: number }
   /** A claim (or update) of this number ends FAILED with `message` instead of CLAIMED. */
-  | { readonly kind: 'asyncFail'; readonly operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata'; readonly phoneNumber: string; readonly message?: string; readonly times?: number };
+  | { readonly kind: 'asyncFail'; readonly operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata'; readonly phoneNumber: string; readonly message?: string; readonly times?: number }
+  /**
+   * The next `times` calls apply their change (unless `apply` is false), advance the emulator's clock by
+   * `advanceClockMs` (when it is a ManualClock) and never answer: the caller hangs until its own timeout
+   * or until the emulator stops. Models a call in flight when the Lambda invocation timed out.
+   */
+  | { readonly kind: 'hang'; readonly operation: string; readonly times?: number; readonly apply?: boolean; readonly advanceClockMs?: number };
 
 export interface CallLogEntry {
   readonly seq: number;
@@ -178,4 +192,17 @@ export interface Emulator {
   calls(): CallLogEntry[];
   clearCalls(): void;
   snapshot(scope?: Scope): Snapshot;
+
+  /**
+   * CloudFormation's view of the stacks the local deployer publishes here (LocalDeployer option
+   * `stacks: emulator.stacks`), served to the handler over the CloudFormation API (set
+   * AWS_ENDPOINT_URL_CLOUDFORMATION to `endpoint`): DescribeStacks, GetTemplate, DescribeStackResources.
+   */
+  readonly stacks: CloudFormationStacks;
+
+  /**
+   * Back to an empty account (no seeds, no claims, no faults, no calls, no stacks), on the same port and
+   * clock: many scenarios can share one emulator (and one handler bundle whose clients point at it).
+   */
+  reset(): void;
 }

@@ -1,4 +1,5 @@
 import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
+import { PRIOR_TAG_KEY, readPrior } from '../../lambda/prior-state';
 import { OWNER_TAG_KEY } from '../../lambda/contract';
 import { isComplete, onEvent } from '../../lambda/index';
 import { ownershipValue } from '../../lambda/identity';
@@ -223,7 +224,19 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(result.PhysicalResourceId).toBe(arn);
       const n = claimed()[0];
       expect(n.targetArn).toBe(instanceArn);
-      expect(n.tags).toEqual({ [OWNER_TAG_KEY]: ownershipValue(STACK_ID, 'Resource', event.RequestId, 'adopt'), team: 'b' });
+      expect(n.tags).toEqual({
+        [OWNER_TAG_KEY]: ownershipValue(STACK_ID, 'Resource', event.RequestId, 'adopt'),
+        [PRIOR_TAG_KEY]: expect.any(String),
+        team: 'b',
+      });
+      // The record of what it was: enough for a rollback to put it back.
+      expect(readPrior(n.tags)).toEqual({
+        by: ownershipValue(STACK_ID, 'Resource', event.RequestId, 'adopt'),
+        target: expect.stringContaining(':instance/'),
+        description: null,
+        owner: expect.stringMatching(/^OtherStack\/Number@/),
+        tags: { team: 'a' },
+      });
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber' || op === 'ReleasePhoneNumber')).toEqual([]);
       expect(operations(emulator, (op) => op === 'UpdatePhoneNumber')).toHaveLength(1);
     });
@@ -231,7 +244,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('adopts without moving when the number is already on the declared target', async () => {
       emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: instanceArn });
       await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900' })), settle);
-      expect(operations(emulator, mutating)).toEqual(['TagResource']);
+      // The record of the earlier state first, the ownership once the adoption has succeeded.
+      expect(operations(emulator, mutating)).toEqual(['TagResource', 'TagResource']);
     });
 
     it('answers the specific number it claimed when every attempt of the claim loses its response', async () => {
@@ -256,7 +270,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       // GIVEN a number this resource claimed and released
       const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
       const { onEvent: first } = await runToCompletion(createEvent(CLAIMED, props), settle);
-      await onEvent(deleteEvent(CLAIMED, first.PhysicalResourceId, props));
+      await runToCompletion(deleteEvent(CLAIMED, first.PhysicalResourceId, props));
       expect(emulator.snapshot().coolingDown).toEqual(['+12065550101']);
       // WHEN it is declared again during the cooldown THEN the create fails naming the number
       await expect(onEvent(createEvent(CLAIMED, props))).rejects.toThrow(/\+12065550101 cannot be claimed.*cools down/);
@@ -372,7 +386,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(r.PhysicalResourceId).not.toBe(arn);
       expect(claimed().map((n) => n.phoneNumber).sort()).toEqual(['+12065550101', '+12065550102']);
       // WHEN CloudFormation cleans up the old resource
-      await onEvent(deleteEvent(CLAIMED, arn, old));
+      await runToCompletion(deleteEvent(CLAIMED, arn, old));
       expect(claimed().map((n) => n.phoneNumber)).toEqual(['+12065550102']);
     });
 
@@ -393,7 +407,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, oldArn, next, old), settle);
       // WHEN the stack rolls back: Update new -> old on the new physical id, then Delete of the new one
       const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, r.PhysicalResourceId, old, next), settle);
-      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, next));
+      await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, next));
       // THEN the old number is the resource again and is the only one left
       expect(back.PhysicalResourceId).toBe(oldArn);
       expect(claimed().map((n) => n.phoneNumber)).toEqual(['+12065550101']);
@@ -415,7 +429,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(back.PhysicalResourceId).toBe(oldArn);
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
       // AND the cleanup Delete of the forward number releases only that one
-      await onEvent(deleteEvent(CLAIMED, forward.PhysicalResourceId, next));
+      await runToCompletion(deleteEvent(CLAIMED, forward.PhysicalResourceId, next));
       expect(claimed().map((n) => n.phoneNumberArn)).toEqual([oldArn]);
     });
 
@@ -489,7 +503,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('releases an owned number with its full ARN in the ARN region when the policy is destroy', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
-      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
+      await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
       const release = emulator.calls().find((c) => c.operation === 'ReleasePhoneNumber');
       expect(release?.input.PhoneNumberId).toBe(r.PhysicalResourceId);
       expect(release?.region).toBe(REGION);
@@ -501,7 +515,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', RemovalPolicy: 'retain' });
       const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       emulator.clearCalls();
-      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
+      await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
       expect(operations(emulator)).toEqual([]);
       expect(claimed()).toHaveLength(1);
     });
@@ -510,7 +524,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const arn = emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: instanceArn });
       const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900' });
       await runToCompletion(createEvent(CLAIMED, props), settle);
-      await onEvent(deleteEvent(CLAIMED, arn, props));
+      await runToCompletion(deleteEvent(CLAIMED, arn, props));
       expect(claimed()).toHaveLength(0);
     });
 
@@ -522,7 +536,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       await runToCompletion(adoptB, settle);
       expect(claimed()[0].tags[OWNER_TAG_KEY].startsWith('OtherStack/B@a')).toBe(true);
       // WHEN A is deleted with destroy
-      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props, 'A'));
+      await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props, 'A'));
       // THEN the number stays claimed
       expect(claimed()).toHaveLength(1);
       expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toEqual([]);
@@ -532,8 +546,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       const del = deleteEvent(CLAIMED, r.PhysicalResourceId, props);
-      await onEvent(del);
-      await expect(onEvent(del)).resolves.toEqual({ PhysicalResourceId: r.PhysicalResourceId });
+      await runToCompletion(del);
+      await expect(onEvent(del)).resolves.toEqual({ PhysicalResourceId: r.PhysicalResourceId, CdkPhoneNumbersDeleteStep: 'none' });
     });
 
     it('treats ResourceNotFoundException on release as success', async () => {
@@ -547,7 +561,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 3, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
-      await onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
+      await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
       expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(4);
       expect(claimed()).toHaveLength(0);
     });
@@ -556,11 +570,11 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 100, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
-      await expect(onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props))).rejects.toThrow(/release of arn:aws:connect:.* still refused after 8 attempts/);
+      await expect(runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props))).rejects.toThrow(/release of arn:aws:connect:.* still refused after 8 attempts/);
     });
 
     it('does nothing for a physical id that is not a phone number ARN', async () => {
-      await onEvent(deleteEvent(CLAIMED, 'some-request-id', claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })));
+      await runToCompletion(deleteEvent(CLAIMED, 'some-request-id', claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })));
       expect(operations(emulator)).toEqual([]);
     });
   });

@@ -90,6 +90,7 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
   const emulator = await startEmulator({ port: 0, rateScale: 1000, ...options });
   process.env.AWS_ENDPOINT_URL_CONNECT = emulator.endpoint;
   process.env.AWS_ENDPOINT_URL_CHIME_SDK_VOICE = emulator.endpoint;
+  process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = emulator.endpoint;
   process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
   process.env.AWS_SECRET_ACCESS_KEY = 'secret-example';
   process.env.AWS_REGION = REGION;

@@ -1,9 +1,25 @@
-import { onEvent } from '../../lambda/index';
+import * as stack from '../../lambda/stack';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ConnectClient, DescribePhoneNumberCommand, UntagResourceCommand, UpdatePhoneNumberCommand, type ClaimedPhoneNumberSummary } from '@aws-sdk/client-connect';
+import { BINDING_TAG, bindDeclaredFlow, FLOW_TAG, PRIOR_BINDING_TAG, PRIOR_FLOW_TAG } from '../../lambda/flow-intent';
+import { isComplete, onEvent } from '../../lambda/index';
+import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
 import { bindingPhysicalId } from '../../lambda/resources/phone-number-flow-binding';
+import { UNRESOLVED } from '../../lambda/stack-template';
 import { createManualClock, type Emulator } from '../../local/emulator';
-import { ALT_REGION, BINDING, bindingProps, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent } from './fixtures';
+import { afterOnEvent, ALT_REGION, BINDING, bindingProps, createEvent, deleteEvent, mutating, operations, REGION, STACK_NAME, startTestEmulator, updateEvent } from './fixtures';
 
 describe('Custom::PhoneNumberFlowBinding', () => {
+  // The stack as CloudFormation reports it (lambda/stack): by default unknown (outside any rollback, no
+  // other declarations); a test that needs a rollback or a rename sets it.
+  let rollingBack: jest.SpyInstance;
+  let declarations: jest.SpyInstance;
+  beforeEach(() => {
+    rollingBack = jest.spyOn(stack, 'isRollingBack').mockResolvedValue(false);
+    declarations = jest.spyOn(stack, 'otherDeclarations').mockResolvedValue(undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
   let emulator: Emulator;
   let instanceArn: string;
   let otherInstanceArn: string;
@@ -152,6 +168,250 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));
       emulator.injectFault({ kind: 'error', operation: 'DisassociatePhoneNumberContactFlow', errorName: 'ResourceNotFoundException', status: 404, message: 'gone' });
       await expect(onEvent(deleteEvent(BINDING, id, props))).resolves.toBeDefined();
+    });
+  });
+
+  // Realistic ids (UUIDs), as the real service requires; numbers that move between instances.
+  describe('with realistic instances', () => {
+    const INST_1 = '11111111-1111-4111-8111-111111111111';
+    const INST_2 = '22222222-2222-4222-8222-222222222222';
+    const FLOW_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+    const FLOW_B = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
+    const FLOW_C = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
+    let clock: ReturnType<typeof createManualClock>;
+    let inst1: string;
+    let inst2: string;
+    let a: string; // flows of instance 1
+    let b: string;
+    let c: string; // flow of instance 2
+    let number: string;
+    let client: ConnectClient;
+    const flowsOf = () => emulator.snapshot().claimed.find((n) => n.phoneNumberArn === number)?.flows;
+    const describeNumber = async (): Promise<ClaimedPhoneNumberSummary> =>
+      (await client.send(new DescribePhoneNumberCommand({ PhoneNumberId: number }))).ClaimedPhoneNumberSummary as ClaimedPhoneNumberSummary;
+    const tagsOf = async () => (await describeNumber()).Tags ?? {};
+    const intentTags = async () => Object.fromEntries(Object.entries(await tagsOf()).filter(([k]) => k.startsWith('cdk-phone-numbers:')));
+    const moveTo = (targetArn: string) => client.send(new UpdatePhoneNumberCommand({ PhoneNumberId: number, TargetArn: targetArn }));
+    const settle = () => clock.advance(1000);
+
+    beforeEach(async () => {
+      await emulator.stop();
+      clock = createManualClock();
+      emulator = await startTestEmulator({ clock, asyncDelayMs: 1000 });
+      inst1 = emulator.seedInstance({ instanceId: INST_1 });
+      inst2 = emulator.seedInstance({ instanceId: INST_2 });
+      a = emulator.seedContactFlow({ instanceId: INST_1, contactFlowId: FLOW_A });
+      b = emulator.seedContactFlow({ instanceId: INST_1, contactFlowId: FLOW_B });
+      c = emulator.seedContactFlow({ instanceId: INST_2, contactFlowId: FLOW_C });
+      number = emulator.seedClaimedNumber({ phoneNumber: '+12065550177', targetArn: inst1 });
+      client = new ConnectClient({ region: REGION });
+    });
+    afterEach(() => client.destroy());
+
+    describe('renames: a binding of a new logical id takes the number over', () => {
+      it('records the flow and itself on the number, and the binding it took the number from', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: b }), 'New'));
+        expect(await intentTags()).toEqual({
+          [FLOW_TAG]: b, [BINDING_TAG]: `${STACK_NAME}/New`, [PRIOR_FLOW_TAG]: a, [PRIOR_BINDING_TAG]: `${STACK_NAME}/Old`,
+        });
+      });
+
+      it('the old binding\'s cleanup Delete leaves the number bound to the new one\'s flow', async () => {
+        const old = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old, 'Old'));
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'New'));
+        emulator.clearCalls();
+        await onEvent(deleteEvent(BINDING, id, old, 'Old'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(operations(emulator, mutating)).toEqual([]);
+      });
+
+      it('the new binding\'s Delete in the update rollback puts back the old flow and owner', async () => {
+        // GIVEN the old binding on flow A, and the renamed one that moved the number to flow B
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_B });
+        // WHEN the update rolls back: the new binding is deleted in the cleanup, the template is the previous one
+        rollingBack.mockResolvedValue(true);
+        declarations.mockResolvedValue([{ logicalId: 'Old', properties: { PhoneNumberArn: number, ContactFlowArn: UNRESOLVED } }]);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        // THEN the number rings flow A again and the old binding owns it
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+      });
+
+      it('a Delete outside a rollback unbinds and removes its tags when it owns the number and nothing else declares it', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        declarations.mockResolvedValue([]);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        expect(flowsOf()).toEqual({});
+        expect(await intentTags()).toEqual({});
+      });
+
+      it('a Delete leaves the number bound when another binding of the stack declares it (a binding from before the tags)', async () => {
+        const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
+        await client.send(new UntagResourceCommand({ resourceArn: number, tagKeys: [FLOW_TAG, BINDING_TAG] }));
+        declarations.mockResolvedValue([{ logicalId: 'New', properties: { PhoneNumberArn: number, ContactFlowArn: a } }]);
+        await onEvent(deleteEvent(BINDING, id, props, 'Old'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), BINDING, 'Old');
+      });
+
+      it('a Delete leaves the number bound, with a warning, when another binding\'s number cannot be resolved', async () => {
+        const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
+        declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: UNRESOLVED, ContactFlowArn: b } }]);
+        const warn = jest.spyOn(Logger.prototype, 'warn');
+        await onEvent(deleteEvent(BINDING, id, props, 'Old'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(warn).toHaveBeenCalledWith(expect.stringMatching(/cannot be resolved/), expect.objectContaining({ logicalId: 'Other' }));
+      });
+
+      it('a Delete unbinds when another binding of the stack declares another number', async () => {
+        const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
+        declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: number.replace(/[0-9a-f]{4}$/, '0000'), ContactFlowArn: b } }]);
+        await onEvent(deleteEvent(BINDING, id, props, 'Old'));
+        expect(flowsOf()).toEqual({});
+      });
+
+      it('a create that fails puts the number\'s tags back, so the binding that owns it still unbinds it later', async () => {
+        const old = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        await onEvent(createEvent(BINDING, old, 'Old'));
+        const missingFlow = `${inst1}/contact-flow/dddddddd-dddd-4ddd-8ddd-dddddddddddd`;
+        await expect(onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: missingFlow }), 'New'))).rejects.toThrow(/Contact flow not found/);
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+      });
+    });
+
+    describe('a binding whose number is in another instance', () => {
+      // The number moves from instance 1 (flows A, B) to instance 2 (flow C), and back on rollback.
+      const forward = () => bindingProps({ PhoneNumberArn: number, ContactFlowArn: c });
+      const backward = () => bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+
+      it('going forward, waits until the number is CLAIMED in the flow\'s instance, then binds it there', async () => {
+        // GIVEN the number still in instance 1
+        const event = createEvent(BINDING, forward());
+        const request = afterOnEvent(event, await onEvent(event));
+        expect(await isComplete(request)).toEqual({ IsComplete: false });
+        // WHEN it moves to instance 2: IN_PROGRESS, then CLAIMED
+        await moveTo(inst2);
+        expect(await isComplete(request)).toEqual({ IsComplete: false });
+        settle();
+        // THEN the binding completes, bound in instance 2
+        expect(await isComplete(request)).toEqual({ IsComplete: true });
+        expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
+        expect(rollingBack).toHaveBeenCalled();
+      });
+
+      it('fails naming the number, where it is and the fix when it never arrives in time', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        const event = createEvent(BINDING, forward(), 'New');
+        const request = { ...afterOnEvent(event, await onEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
+        const failure = isComplete(request as never);
+        await expect(failure).rejects.toThrow(
+          `the number '${number}' did not arrive in the instance of the flow '${c}' within 30 minutes (it is CLAIMED in '${inst1}'). ` +
+            'Claim or move the number to that instance (ClaimedPhoneNumber targetArn), or bind a flow of the instance the number is in.',
+        );
+        await expect(failure).rejects.toMatchObject({ name: 'FlowBindingTimedOutError' });
+        // the failed create gave the number back to the binding that owns it, and a later poll fails the same way
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+        await expect(isComplete(request as never)).rejects.toThrow(/did not arrive/);
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+      });
+
+      it('keeps waiting (no failure) within the limit', async () => {
+        const event = createEvent(BINDING, forward());
+        const request = { ...afterOnEvent(event, await onEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS + 60_000 };
+        await expect(isComplete(request as never)).resolves.toEqual({ IsComplete: false });
+      });
+
+      describe('in an update rollback', () => {
+        /** The forward update: the number moved to instance 2 and the binding to flow C there. */
+        async function movedForward(): Promise<string> {
+          const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, backward()));
+          await moveTo(inst2);
+          settle();
+          await onEvent(updateEvent(BINDING, id, forward(), backward()));
+          expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
+          rollingBack.mockResolvedValue(true);
+          emulator.clearCalls();
+          return id;
+        }
+
+        it('binding rolled back first: records the flow and completes at once; the number\'s completion binds it', async () => {
+          const id = await movedForward();
+          // WHEN the binding rolls back while the number is still in instance 2
+          const event = updateEvent(BINDING, id, backward(), forward());
+          const request = afterOnEvent(event, await onEvent(event));
+          // THEN it completes without waiting and without unbinding the number where it still rings
+          expect(await isComplete(request)).toEqual({ IsComplete: true });
+          expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
+          expect(await intentTags()).toMatchObject({ [FLOW_TAG]: a });
+          // WHEN the number rolls back to instance 1 and its completion sees it CLAIMED there
+          await moveTo(inst1);
+          settle();
+          await bindDeclaredFlow(client, await describeNumber());
+          // THEN it rings flow A in instance 1
+          expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        });
+
+        it('number rolled back first: the binding binds at once', async () => {
+          const id = await movedForward();
+          await moveTo(inst1);
+          settle();
+          // the number's completion finds the forward flow recorded: in another instance, nothing to bind
+          await bindDeclaredFlow(client, await describeNumber());
+          expect(flowsOf()).toEqual({});
+          await onEvent(updateEvent(BINDING, id, backward(), forward()));
+          expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        });
+
+        it('number still moving back to the flow\'s instance: the binding waits for it (no deadlock: the move needs nothing from it)', async () => {
+          const id = await movedForward();
+          await moveTo(inst1);
+          const event = updateEvent(BINDING, id, backward(), forward());
+          const request = afterOnEvent(event, await onEvent(event));
+          expect(await isComplete(request)).toEqual({ IsComplete: false });
+          settle();
+          expect(await isComplete(request)).toEqual({ IsComplete: true });
+          expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        });
+      });
+    });
+
+    describe('bindDeclaredFlow (for the number\'s own completion)', () => {
+      it('binds the recorded flow once, and makes no call when it is bound already', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: c })));
+        await moveTo(inst2);
+        settle();
+        emulator.clearCalls();
+        await bindDeclaredFlow(client, await describeNumber());
+        await bindDeclaredFlow(client, await describeNumber());
+        expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
+        expect(operations(emulator, mutating)).toEqual(['AssociatePhoneNumberContactFlow']);
+      });
+
+      it('does nothing for a number without a recorded flow', async () => {
+        emulator.clearCalls();
+        await bindDeclaredFlow(client, await describeNumber());
+        expect(operations(emulator, mutating)).toEqual([]);
+      });
+
+      it('does nothing while the number is IN_PROGRESS', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: c })));
+        await moveTo(inst2);
+        emulator.clearCalls();
+        await bindDeclaredFlow(client, await describeNumber());
+        expect(operations(emulator, mutating)).toEqual([]);
+      });
     });
   });
 });

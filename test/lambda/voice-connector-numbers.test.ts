@@ -1,10 +1,24 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import * as stack from '../../lambda/stack';
 import { MAX_ATTEMPTS } from '../../lambda/clients';
 import { onEvent } from '../../lambda/index';
-import { BATCH_SIZE } from '../../lambda/resources/voice-connector-numbers';
+import { BATCH_SIZE, TAKEN_TAG_PREFIX } from '../../lambda/resources/voice-connector-numbers';
+import { UNRESOLVED } from '../../lambda/stack-template';
+import { ChimeSDKVoiceClient, ListTagsForResourceCommand } from '@aws-sdk/client-chime-sdk-voice';
 import type { Emulator } from '../../local/emulator';
-import { ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps } from './fixtures';
+import { ACCOUNT, ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps } from './fixtures';
 
 describe('Custom::VoiceConnectorNumbers', () => {
+  // The stack as CloudFormation reports it (lambda/stack): by default unknown (outside any rollback, no
+  // other declarations); a test that needs a rollback or a rename sets it.
+  let rollingBack: jest.SpyInstance;
+  let declarations: jest.SpyInstance;
+  beforeEach(() => {
+    rollingBack = jest.spyOn(stack, 'isRollingBack').mockResolvedValue(false);
+    declarations = jest.spyOn(stack, 'otherDeclarations').mockResolvedValue(undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
   let emulator: Emulator;
   const numbers = usNumbers(6);
   const connectors = (region = REGION) => emulator.snapshot({ region }).voiceConnectors;
@@ -238,6 +252,219 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('succeeds when the numbers are gone from the inventory', async () => {
       const props = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: ['+12065558888'] });
       await expect(onEvent(deleteEvent(VC, 'id', props))).resolves.toEqual({ PhysicalResourceId: 'id' });
+    });
+  });
+
+  // Realistic connector ids (21-22 lowercase alphanumerics), as the real service requires.
+  describe('with realistic connectors', () => {
+    const ours = 'abcdef1ghij2klmno3pqr4';
+    const theirs = 'qrstuv5wxyz6abcde7fgh8';
+    const third = 'zyxwvu9tsrq8ponml7kji6';
+    const arnOf = (id: string) => `arn:aws:chime:${REGION}:${ACCOUNT}:vc/${id}`;
+    async function tagsOf(id: string): Promise<Record<string, string>> {
+      const client = new ChimeSDKVoiceClient({ region: REGION });
+      try {
+        const out = await client.send(new ListTagsForResourceCommand({ ResourceARN: arnOf(id) }));
+        return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key as string, t.Value as string]));
+      } finally {
+        client.destroy();
+      }
+    }
+    const takenRecords = async (id: string) => Object.entries(await tagsOf(id)).filter(([k]) => k.startsWith(TAKEN_TAG_PREFIX));
+
+    beforeEach(() => {
+      for (const id of [ours, theirs, third]) emulator.seedVoiceConnector({ voiceConnectorId: id });
+    });
+
+    /** A number put on `theirs` by another stack's resource: this stack neither declares nor owns it. */
+    async function onTheirs(n: string): Promise<void> {
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: theirs, PhoneNumbers: [n] }), 'ElsewhereOwned'));
+      emulator.clearCalls();
+    }
+
+    describe('a number taken with ForceAssociate goes back where it came from on rollback', () => {
+      it('records on the connector, before taking a number, which connector it came from', async () => {
+        await onTheirs(numbers[0]);
+        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0], numbers[1]], ForceAssociate: 'true' })));
+        const records = await takenRecords(ours);
+        expect(records).toHaveLength(1);
+        expect(records[0][0]).toBe(`${TAKEN_TAG_PREFIX}${numbers[0].slice(1)}`);
+        expect(records[0][1]).toMatch(new RegExp(`^${theirs}@[0-9a-f]{16}$`));
+        const ops = operations(emulator, mutating);
+        expect(ops.indexOf('TagResource')).toBeLessThan(ops.indexOf('AssociatePhoneNumbersWithVoiceConnector'));
+      });
+
+      it('puts the number back on the connector it was taken from when the update that took it rolls back', async () => {
+        // GIVEN a resource on our connector, and a number on theirs
+        await onTheirs(numbers[1]);
+        const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]], ForceAssociate: 'true' });
+        const id = await created(before);
+        // WHEN an update takes the number with ForceAssociate, then the stack rolls it back (old and new swapped)
+        const after = { ...before, PhoneNumbers: [numbers[0], numbers[1]] };
+        await onEvent(updateEvent(VC, id, after, before));
+        expect(sorted(connectors()[ours])).toEqual(numbers.slice(0, 2));
+        rollingBack.mockResolvedValue(true);
+        await onEvent(updateEvent(VC, id, before, after));
+        // THEN the number is back on theirs (not on no connector), and the record is gone
+        expect(connectors()[theirs]).toEqual([numbers[1]]);
+        expect(connectors()[ours]).toEqual([numbers[0]]);
+        expect(await takenRecords(ours)).toEqual([]);
+      });
+
+      it('puts taken numbers back when the create that took them is rolled back (its Delete while the stack rolls back)', async () => {
+        await onTheirs(numbers[0]);
+        const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0], numbers[1]], ForceAssociate: 'true' });
+        const id = await created(props);
+        rollingBack.mockResolvedValue(true);
+        await onEvent(deleteEvent(VC, id, props));
+        expect(connectors()[theirs]).toEqual([numbers[0]]);
+        expect(connectors()[ours] ?? []).toEqual([]);
+        expect(await takenRecords(ours)).toEqual([]);
+      });
+
+      it('takes a number off every connector when it is removed outside a rollback, and drops its record', async () => {
+        await onTheirs(numbers[1]);
+        const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0], numbers[1]], ForceAssociate: 'true' });
+        const id = await created(before);
+        const after = { ...before, PhoneNumbers: [numbers[0]] };
+        await onEvent(updateEvent(VC, id, after, before));
+        expect(connectors()[theirs] ?? []).toEqual([]);
+        expect(connectors()[ours]).toEqual([numbers[0]]);
+        expect(await takenRecords(ours)).toEqual([]);
+      });
+
+      it('disassociates, on rollback, a number that came from no connector', async () => {
+        const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]], ForceAssociate: 'true' });
+        const id = await created(before);
+        const after = { ...before, PhoneNumbers: [numbers[0], numbers[1]] };
+        await onEvent(updateEvent(VC, id, after, before));
+        rollingBack.mockResolvedValue(true);
+        await onEvent(updateEvent(VC, id, before, after));
+        expect(connectors()[ours]).toEqual([numbers[0]]);
+        expect(Object.values(connectors()).flat()).not.toContain(numbers[1]);
+      });
+
+      it('forgets where a number came from once a later change takes it from no connector', async () => {
+        // GIVEN a number taken from theirs, then removed (its record dropped), then declared again from no connector
+        await onTheirs(numbers[1]);
+        const first = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0], numbers[1]], ForceAssociate: 'true' });
+        const id = await created(first);
+        const second = { ...first, PhoneNumbers: [numbers[0]] };
+        await onEvent(updateEvent(VC, id, second, first));
+        await onEvent(updateEvent(VC, id, first, second));
+        // WHEN that last change rolls back THEN the number goes to no connector, not to theirs
+        rollingBack.mockResolvedValue(true);
+        await onEvent(updateEvent(VC, id, second, first));
+        expect(connectors()[theirs] ?? []).toEqual([]);
+        expect(connectors()[ours]).toEqual([numbers[0]]);
+      });
+
+      it('drops the records it wrote when the association fails', async () => {
+        await onTheirs(numbers[0]);
+        emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'ServiceFailure' });
+        await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0], numbers[1]], ForceAssociate: 'true' }))))
+          .rejects.toThrow(/\+12065550101 \(ServiceFailure/);
+        expect(connectors()[theirs]).toEqual([numbers[0]]);
+        expect(await takenRecords(ours)).toEqual([]);
+      });
+
+      it('leaves the records of another resource on the same connector alone when it is deleted', async () => {
+        await onTheirs(numbers[0]);
+        await onTheirs(numbers[1]);
+        const mine = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]], ForceAssociate: 'true' });
+        const id = await created(mine);
+        await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[1]], ForceAssociate: 'true' }), 'Sibling'));
+        await onEvent(deleteEvent(VC, id, mine));
+        const records = await takenRecords(ours);
+        expect(records.map(([k]) => k)).toEqual([`${TAKEN_TAG_PREFIX}${numbers[1].slice(1)}`]);
+      });
+
+      it('leaves a number on this connector when the connector it came from cannot take it back', async () => {
+        await onTheirs(numbers[0]);
+        const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]], ForceAssociate: 'true' });
+        const id = await created(props);
+        emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[0], errorCode: 'ServiceFailure' });
+        rollingBack.mockResolvedValue(true);
+        await onEvent(deleteEvent(VC, id, props));
+        // a line left on our connector is recoverable; a number on no connector is not
+        expect(connectors()[ours]).toEqual([numbers[0]]);
+      });
+    });
+
+    describe('a number another VoiceConnectorNumbers of the stack declares is never taken off its connector', () => {
+      const declaring = (logicalId: string, properties: Record<string, unknown>) => [{ logicalId, properties }];
+
+      it('keeps, on the old resource\'s cleanup Delete after a rename, the numbers the new one declares on the same connector', async () => {
+        // GIVEN the old resource and its renamed successor, which declares the same numbers on the same connector
+        const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) });
+        const id = await created(props);
+        await onEvent(createEvent(VC, props, 'Renamed'));
+        declarations.mockResolvedValue(declaring('Renamed', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }));
+        emulator.clearCalls();
+        // WHEN the old one is deleted in the cleanup phase
+        await onEvent(deleteEvent(VC, id, props));
+        // THEN the numbers stay, and nothing was disassociated
+        expect(sorted(connectors()[ours])).toEqual(numbers.slice(0, 2));
+        expect(operations(emulator, mutating)).not.toContain('DisassociatePhoneNumbersFromVoiceConnector');
+        expect(declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), VC, 'Resource');
+      });
+
+      it('keeps, on the new resource\'s Delete in a rollback, the numbers the old one still declares', async () => {
+        const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) });
+        await created(props);
+        const { PhysicalResourceId: renamedId } = await onEvent(createEvent(VC, props, 'Renamed'));
+        // the template is the previous one: it declares 'Resource'
+        rollingBack.mockResolvedValue(true);
+        declarations.mockResolvedValue(declaring('Resource', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }));
+        await onEvent(deleteEvent(VC, renamedId, props, 'Renamed'));
+        expect(sorted(connectors()[ours])).toEqual(numbers.slice(0, 2));
+      });
+
+      it('keeps a number an update drops when another resource now declares it on the same connector', async () => {
+        const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 3) });
+        const id = await created(before);
+        declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: [numbers[2], numbers[5]] }));
+        await onEvent(updateEvent(VC, id, { ...before, PhoneNumbers: numbers.slice(0, 1) }, before));
+        // numbers[1] is no one's: off; numbers[2] is the other resource's now: kept
+        expect(sorted(connectors()[ours])).toEqual([numbers[0], numbers[2]]);
+      });
+
+      it('takes a number off when the other resource declares it on another connector', async () => {
+        const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
+        const id = await created(props);
+        declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: third, Region: REGION, PhoneNumbers: [numbers[0]] }));
+        await onEvent(deleteEvent(VC, id, props));
+        expect(connectors()[ours] ?? []).toEqual([]);
+      });
+
+      it('takes a number off when the other resource declares it in another region', async () => {
+        const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
+        const id = await created(props);
+        declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: ours, Region: ALT_REGION, PhoneNumbers: [numbers[0]] }));
+        await onEvent(deleteEvent(VC, id, props));
+        expect(connectors()[ours] ?? []).toEqual([]);
+      });
+
+      it.each([
+        ['connector', { VoiceConnectorId: UNRESOLVED, Region: REGION, PhoneNumbers: ['+12065550100'] }],
+        ['number', { VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', Region: REGION, PhoneNumbers: [UNRESOLVED] }],
+        ['number list', { VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', Region: REGION, PhoneNumbers: UNRESOLVED }],
+      ])('keeps the numbers when another declaration\'s %s cannot be resolved (and warns)', async (_what, properties) => {
+        const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
+        const id = await created(props);
+        declarations.mockResolvedValue(declaring('Other', properties));
+        const warn = jest.spyOn(Logger.prototype, 'warn');
+        await onEvent(deleteEvent(VC, id, props));
+        expect(connectors()[ours]).toEqual([numbers[0]]);
+        expect(warn).toHaveBeenCalledWith(expect.stringMatching(/unresolvable.*keeping/), expect.objectContaining({ logicalId: 'Other' }));
+      });
+
+      it('asks for the declarations only when a number would otherwise be taken off', async () => {
+        const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
+        const id = await created(props);
+        await onEvent(updateEvent(VC, id, { ...props, PhoneNumbers: [numbers[0], numbers[1]] }, props));
+        expect(declarations).not.toHaveBeenCalled();
+      });
     });
   });
 });

@@ -20,7 +20,7 @@ describe('ClaimedPhoneNumber', () => {
         Type: 'DID',
         Prefix: '+1206',
         PhoneNumber: Match.absent(),
-        RemovalPolicy: 'retain',
+        RemovalPolicy: 'retain-except-on-create',
       });
     });
 
@@ -36,10 +36,30 @@ describe('ClaimedPhoneNumber', () => {
       });
     });
 
-    it('retains the number on deletion and on replacement by default', () => {
+    it('retains the number on deletion and on replacement by default, except when the deploy that created it rolls back', () => {
       const stack = newStack();
       new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US' });
-      template(stack).hasResource('Custom::ClaimedPhoneNumber', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      template(stack).hasResource('Custom::ClaimedPhoneNumber', {
+        DeletionPolicy: 'RetainExceptOnCreate',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({ RemovalPolicy: 'retain-except-on-create' }),
+      });
+    });
+
+    it('retains the number even on a failed first deploy with RemovalPolicy.RETAIN', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US', removalPolicy: RemovalPolicy.RETAIN });
+      template(stack).hasResource('Custom::ClaimedPhoneNumber', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({ RemovalPolicy: 'retain' }),
+      });
+    });
+
+    it('fails when the removal policy is SNAPSHOT, naming the supported ones', () => {
+      const stack = newStack();
+      expect(() => new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US', removalPolicy: RemovalPolicy.SNAPSHOT }))
+        .toThrow(/RETAIN_ON_UPDATE_OR_DELETE.*RETAIN.*DESTROY/);
     });
 
     it('releases the number on deletion and replacement only with RemovalPolicy.DESTROY', () => {

@@ -6,6 +6,7 @@ import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } fro
 import {
   CHIME_SCOPED_ACTIONS,
   CHIME_UNSCOPED_ACTIONS,
+  CLOUDFORMATION_ACTIONS,
   CONNECT_SCOPED_ACTIONS,
   CONNECT_UNSCOPED_ACTIONS,
   HANDLER_TIMEOUT,
@@ -95,6 +96,7 @@ describe('the stack-wide provider', () => {
           { Sid: 'SearchAndListNumbers', Effect: 'Allow', Action: CONNECT_UNSCOPED_ACTIONS, Resource: '*' },
           { Sid: 'VoiceConnectorsInThisAccount', Effect: 'Allow', Action: CHIME_SCOPED_ACTIONS, Resource: scoped('chime', 'vc') },
           { Sid: 'ReadChimeNumbers', Effect: 'Allow', Action: 'chime:GetPhoneNumber', Resource: '*' },
+          { Sid: 'ReadOwnStack', Effect: 'Allow', Action: CLOUDFORMATION_ACTIONS, Resource: { Ref: 'AWS::StackId' } },
         ]),
       },
     });
@@ -107,10 +109,12 @@ describe('the stack-wide provider', () => {
     const called = new Set<string>();
     for (const file of files) {
       const source = fs.readFileSync(path.join(root, file), 'utf8');
-      const service = source.includes("from '@aws-sdk/client-connect'") ? 'connect' : source.includes("from '@aws-sdk/client-chime-sdk-voice'") ? 'chime' : undefined;
+      const service = source.includes("from '@aws-sdk/client-connect'") ? 'connect'
+        : source.includes("from '@aws-sdk/client-chime-sdk-voice'") ? 'chime'
+          : source.includes('cloudFormationSdk()') ? 'cloudformation' : undefined;
       for (const m of source.matchAll(/new (\w+)Command\(/g)) called.add(`${service}:${m[1]}`);
     }
-    const granted = [...CONNECT_SCOPED_ACTIONS, ...CONNECT_UNSCOPED_ACTIONS, ...CHIME_SCOPED_ACTIONS, ...CHIME_UNSCOPED_ACTIONS];
+    const granted = [...CONNECT_SCOPED_ACTIONS, ...CONNECT_UNSCOPED_ACTIONS, ...CHIME_SCOPED_ACTIONS, ...CHIME_UNSCOPED_ACTIONS, ...CLOUDFORMATION_ACTIONS];
     expect([...granted].sort()).toEqual([...called].sort());
   });
 

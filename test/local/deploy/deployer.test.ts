@@ -242,7 +242,8 @@ describe('LocalDeployer', () => {
       await deployer.deploy(chain());
       fake.clear();
       fake.replaceWhen = (e) => e.LogicalResourceId === 'A';
-      fake.failWhen = (e) => (e.LogicalResourceId === 'C' ? 'C fails' : undefined);
+      // Only the forward update fails: a failed rollback Update would stop the rollback (UPDATE_ROLLBACK_FAILED).
+      fake.failWhen = (e) => (e.LogicalResourceId === 'C' && e.ResourceProperties.Value === 'c2' ? 'C fails' : undefined);
 
       await expect(deployer.deploy(chain({ a: 'a2', c: 'c2' }))).rejects.toThrow('C failed to update');
 

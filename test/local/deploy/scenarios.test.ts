@@ -39,7 +39,7 @@ describe('a deployed stack, changed the way users change it', () => {
     for (const phoneNumber of TRUNK) emu.seedChimeNumber({ phoneNumber });
     Object.assign(process.env, {
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_CONNECT: emu.endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint,
+      AWS_ENDPOINT_URL_CONNECT: emu.endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
       PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1', POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
   });
@@ -66,7 +66,7 @@ describe('a deployed stack, changed the way users change it', () => {
   const deployer = () =>
     new LocalDeployer({
       handler: loadHandlerBundle(BUNDLE, 'handler'), stackName: 'Phones', region: REGION, accountId: ACCOUNT,
-      clock, pollIntervalMs: 10_000, maxPolls: 20,
+      clock, pollIntervalMs: 10_000, maxPolls: 20, stacks: emu.stacks,
     });
   const main = () => emu.snapshot().claimed.find((n) => n.phoneNumber === NUMBER)!;
   const sentFor = (d: LocalDeployer, logicalId: string) =>
