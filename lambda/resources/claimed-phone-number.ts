@@ -43,6 +43,8 @@ import { clientToken, isOwnedBy, ownershipValue } from '../identity';
 import { log } from '../logger';
 import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior, type PriorState } from '../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../stack';
+import { bindDeclaredFlow } from '../flow-intent';
+import { isTransient } from '../retry-later';
 import { upgradeClaimedPhoneNumber } from '../upgrade';
 
 type Props = ClaimedPhoneNumberProperties;
@@ -694,6 +696,15 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
       // The adoption's changes have succeeded: only now does the number change owner.
       await client.send(new TagResourceCommand({ resourceArn: arn, tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'adopt') } }));
       log().info('Adopted phone number', { phoneNumberArn: arn, previousOwner: current.Tags?.[OWNER_TAG_KEY] });
+    }
+    // CLAIMED at its target: bind the flow a binding recorded on it while it was elsewhere (a binding
+    // rolled back before its number does not wait for it; see ../flow-intent).
+    try {
+      await bindDeclaredFlow(client, current);
+    } catch (err) {
+      // Throttled, 5xx, timed out: bind on the next poll rather than fail the number's event for it.
+      if (isTransient(err)) return { IsComplete: false };
+      throw err;
     }
   } catch (err) {
     if (isThrottling(err) || isResourceInUse(err)) return { IsComplete: false };

@@ -50,6 +50,7 @@ import {
 } from '../flow-intent';
 import { ownerOf } from '../identity';
 import { log } from '../logger';
+import { asRequested, isTransient, orRetryLater, retryRequested, untilDone } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradePhoneNumberFlowBinding } from '../upgrade';
@@ -216,7 +217,8 @@ async function create(e: CreateRequest, p: Props): Promise<OnEventResponse> {
   try {
     await bind(e, p, current);
   } catch (err) {
-    await revertIntent(p, current.Tags ?? {});
+    // A passing failure is run again by isComplete (../retry-later): the intent stays for it.
+    if (!isTransient(err)) await revertIntent(p, current.Tags ?? {});
     throw err;
   }
   return { PhysicalResourceId: bindingPhysicalId(p.PhoneNumberArn) };
@@ -230,6 +232,13 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   if (isUnchanged(p, old)) return { PhysicalResourceId: physicalId };
   // Bind again even when only the target changed: the association does not follow a moved number.
   if ((await bind(e, p, await describeClaimed(p))) === 'bound') await unbindOldInstance(p, old);
+  // Nothing else will unbind the other number when this Update is the rollback of a replacement: of a
+  // failed one (the physical id is already the declared number's), or of a successful one rolled back
+  // by an Update of the new physical id (the Delete that follows carries the declared properties).
+  if (!sameNumber && (e.PhysicalResourceId === physicalId || (e.PhysicalResourceId === bindingPhysicalId(old.PhoneNumberArn) && (await isRollingBack(e.StackId))))) {
+    log().info('Rolling back a replacement: releasing the other number\'s binding', { phoneNumberArn: old.PhoneNumberArn });
+    await release(e, old);
+  }
   return { PhysicalResourceId: physicalId };
 }
 
@@ -244,7 +253,7 @@ async function unbindOldInstance(p: Props, old: Props | undefined): Promise<void
 }
 
 /** Another binding of the stack's current template declares this number (or may: unresolvable). */
-async function declaredElsewhere(e: DeleteRequest, p: Props): Promise<boolean> {
+async function declaredElsewhere(e: DeleteRequest | UpdateRequest | IsCompleteRequest, p: Props): Promise<boolean> {
   const others = await otherDeclarations(e.StackId, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, e.LogicalResourceId);
   if (others === undefined) return false;
   for (const d of others) {
@@ -275,13 +284,15 @@ async function restorePrior(p: Props, current: ClaimedPhoneNumberSummary): Promi
   else toRemove.push(BINDING_TAG);
   if (priorFlowArn !== undefined) toSet[FLOW_TAG] = priorFlowArn;
   else toRemove.push(FLOW_TAG);
-  await tag(p.PhoneNumberArn, toSet);
-  await untag(p.PhoneNumberArn, toRemove.filter((k) => k in tags));
+  // The flow first, the tags after: a failure in between leaves the tags naming this binding, so that
+  // the change, run again, restores again (tags naming the earlier binding would make it leave the number).
   if (priorFlow && priorFlowArn && placementOf(current, priorFlow) === 'ready') {
     if (!isSameFlow(await boundFlow(p.PhoneNumberArn, priorFlow), priorFlowArn)) await associateFlow(p.PhoneNumberArn, priorFlowArn);
   } else if (!priorFlow) {
     await unbindIfBoundTo(p);
   }
+  await tag(p.PhoneNumberArn, toSet);
+  await untag(p.PhoneNumberArn, toRemove.filter((k) => k in tags));
   log().info('Rolled back a binding that took the number over: its earlier flow and binding are back', {
     phoneNumberArn: p.PhoneNumberArn, flow: priorFlowArn, binding: tags[PRIOR_BINDING_TAG],
   });
@@ -290,23 +301,38 @@ async function restorePrior(p: Props, current: ClaimedPhoneNumberSummary): Promi
 async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
   const done = { PhysicalResourceId: e.PhysicalResourceId };
   if (!parseContactFlowArn(p.ContactFlowArn) || !parsePhoneNumberArn(p.PhoneNumberArn)) return done;
+  if (e.PhysicalResourceId.endsWith(PHYSICAL_ID_SUFFIX) && e.PhysicalResourceId !== bindingPhysicalId(p.PhoneNumberArn)) {
+    // The properties are not this physical resource's (a replacement rolled back by an Update of the
+    // new physical id, then its Delete with the declared properties): that Update released it.
+    log().info('The Delete\'s properties name another number than its physical id: nothing of theirs to unbind', { physicalResourceId: e.PhysicalResourceId });
+    return done;
+  }
+  await release(e, p);
+  return done;
+}
+
+/**
+ * Undoes this binding of `p`'s number: leaves it when another binding owns it or the stack declares it
+ * elsewhere; while rolling back, puts back what this binding took over; else unbinds it from this
+ * binding's flow and drops the tags.
+ */
+async function release(e: DeleteRequest | UpdateRequest | IsCompleteRequest, p: Props): Promise<void> {
   const current = await describe(p.PhoneNumberArn);
-  if (!current) return done;
+  if (!current) return;
   const tags = current.Tags ?? {};
   const owner = tags[BINDING_TAG];
   if (owner !== undefined && owner !== me(e)) {
     log().info('Another binding owns the number now: leaving it alone', { phoneNumberArn: p.PhoneNumberArn, owner });
-    return done;
+    return;
   }
   const ours = owner === me(e);
   if (ours && (tags[PRIOR_BINDING_TAG] !== undefined || tags[PRIOR_FLOW_TAG] !== undefined) && (await isRollingBack(e.StackId))) {
     await restorePrior(p, current);
-    return done;
+    return;
   }
-  if (await declaredElsewhere(e, p)) return done;
+  if (await declaredElsewhere(e, p)) return;
   await unbindIfBoundTo(p);
   if (ours) await untag(p.PhoneNumberArn, INTENT_TAGS.filter((k) => k in tags));
-  return done;
 }
 
 /**
@@ -322,27 +348,50 @@ function tagsBefore(e: Event, current: ClaimedPhoneNumberSummary): Record<string
   return before;
 }
 
-async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
-  if (e.RequestType === 'Delete') return { IsComplete: true };
-  if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return { IsComplete: true };
-  const current = await describeClaimed(p);
-  const outcome = await bind(e, p, current);
-  if (outcome === 'bound') await unbindOldInstance(p, old);
-  if (outcome !== 'waiting') return { IsComplete: true };
-  // The same completion deadline as a claim's (../deadline): well before the Provider waiter gives up,
-  // so the binding fails with its own message and a create can still put the number's tags back.
-  if (completionTimedOut(e)) {
-    if (e.RequestType === 'Create') await revertIntent(p, tagsBefore(e, current));
-    throw new FlowBindingTimedOutError(p, current, completionTimeoutMs());
+/** The change of the request: onEvent runs it; isComplete runs it again after a passing failure (../retry-later). */
+function change(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<OnEventResponse> {
+  switch (e.RequestType) {
+    case 'Create': return create(asRequested<CreateRequest>(e), p);
+    case 'Update': return update(asRequested<UpdateRequest>(e), p, old as Props);
+    default: return remove(asRequested<DeleteRequest>(e), p);
   }
-  return { IsComplete: false };
+}
+
+async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
+  // A create that gives up puts the number's tags back: the framework sends no Delete for it to.
+  const giveUp = e.RequestType === 'Create'
+    ? async () => {
+      const now = await describe(p.PhoneNumberArn);
+      if (now) await revertIntent(p, tagsBefore(e, now));
+    }
+    : undefined;
+  return untilDone(e, async () => {
+    if (retryRequested(e)) await change(e, p, old);
+    if (e.RequestType === 'Delete') return true;
+    if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return true;
+    const current = await describeClaimed(p);
+    const outcome = await bind(e, p, current);
+    if (outcome === 'bound') await unbindOldInstance(p, old);
+    if (outcome !== 'waiting') return true;
+    // The same completion deadline as a claim's (../deadline): well before the Provider waiter gives up,
+    // so the binding fails with its own message and a create can still put the number's tags back.
+    if (completionTimedOut(e)) throw new FlowBindingTimedOutError(p, current, completionTimeoutMs());
+    return false;
+  }, giveUp);
+}
+
+/** The physical id each request answers with, known before any call (a retried change answers the same). */
+function physicalIdOf(e: Event, p: Props, old?: Props): string {
+  if (e.RequestType === 'Create') return bindingPhysicalId(p.PhoneNumberArn);
+  if (e.RequestType === 'Update' && old && old.PhoneNumberArn !== p.PhoneNumberArn) return bindingPhysicalId(p.PhoneNumberArn);
+  return (e as UpdateRequest | DeleteRequest).PhysicalResourceId;
 }
 
 export const phoneNumberFlowBinding: ResourceHandler<Props> = {
   upgrade: (raw) => upgradePhoneNumberFlowBinding(raw),
   validate: (p) => validatePhoneNumberFlowBinding(p),
-  create,
-  update,
-  delete: remove,
+  create: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => create(e, p)),
+  update: (e, p, old) => orRetryLater(e, physicalIdOf(e, p, old), () => update(e, p, old)),
+  delete: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => remove(e, p)),
   isComplete,
 };

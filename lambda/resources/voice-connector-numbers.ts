@@ -30,9 +30,10 @@ import { normaliseE164, ResourceTypes, validateVoiceConnectorNumbers, type Voice
 import { chunks, errorMessage, isNotFound, mapLimit } from '../aws-errors';
 import { chime } from '../clients';
 import { VoiceConnectorAssociationFailedError } from '../errors';
-import type { CreateRequest, DeleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
+import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
 import { sha256Hex } from '../identity';
 import { log } from '../logger';
+import { asRequested, isTransient, orRetryLater, retryRequested, untilDone } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradeVoiceConnectorNumbers } from '../upgrade';
@@ -49,6 +50,9 @@ interface Failure { phoneNumber: string; code: string; message?: string }
 
 export const vcPhysicalId = (e: Event, region: string): string =>
   `voice-connector-numbers/${region}/${sha256Hex(e.StackId, e.LogicalResourceId).slice(0, 24)}`;
+
+/** The Region a physical id of this resource type names (undefined for an id of another form). */
+const regionOfPhysicalId = (id: string | undefined): string | undefined => /^voice-connector-numbers\/([^/]+)\//.exec(id ?? '')?.[1];
 
 const numbersOf = (p: Props): string[] => p.PhoneNumbers.map(normaliseE164);
 const force = (p: Props): boolean => p.ForceAssociate === 'true';
@@ -265,13 +269,18 @@ async function release(
     }
   }
   const returned = new Set<string>();
+  const passing: Failure[] = [];
   for (const [from, ns] of back) {
     try {
       const failures = await associate(client, from, ns, true);
       const bad = new Set(failures.map((f) => normaliseE164(f.phoneNumber)));
       for (const n of ns) if (!bad.has(n)) returned.add(n);
-      if (failures.length > 0) log().error('Could not put some numbers back on the connector they were taken from: left on this one', { from, failures: failures.map((f) => `${f.phoneNumber} (${f.code})`) });
+      const retryable = failures.filter((f) => isTransient(new VoiceConnectorAssociationFailedError('association', from, [f])));
+      passing.push(...retryable.map((f) => ({ ...f, phoneNumber: normaliseE164(f.phoneNumber) })));
+      const lasting = failures.filter((f) => !retryable.includes(f));
+      if (lasting.length > 0) log().error('Could not put some numbers back on the connector they were taken from: left on this one', { from, failures: lasting.map((f) => `${f.phoneNumber} (${f.code})`) });
     } catch (err) {
+      if (isTransient(err)) throw err;
       // A line left on this connector is recoverable; a number on no connector is a dead line.
       log().error('Could not put numbers back on the connector they were taken from: left on this one', { from, error: errorMessage(err) });
     }
@@ -281,6 +290,8 @@ async function release(
   if (returned.size > 0) log().info('Put force-taken numbers back on the connector they were taken from', { count: returned.size });
   const failures = toDisassociate.length > 0 ? await disassociate(client, connectorId, toDisassociate) : [];
   if (failures.length > 0) throw new VoiceConnectorAssociationFailedError('disassociation', connectorId, failures);
+  // A move back that may pass later: the change runs again (../retry-later), the record kept until then.
+  if (passing.length > 0) throw new VoiceConnectorAssociationFailedError('return to the earlier connector', connectorId, passing);
   const forget = forgetAll ? [...records.keys()] : [...returned, ...toDisassociate, ...numbers.filter((n) => !onOurs.includes(n))];
   await forgetTaken(client, e, region, connectorId, forget, records);
 }
@@ -346,7 +357,17 @@ async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEve
 async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
   if (p.Region !== old.Region) {
     log().info('Region changed: replacing', { from: old.Region, to: p.Region });
-    return create(e, p);
+    const result = await create(e, p);
+    // Nothing else will take the old Region's numbers off when this Update is the rollback of a
+    // replacement: of a failed one (the physical id is already the declared Region's), or of a
+    // successful one rolled back by an Update of the new physical id (the Delete that follows carries
+    // the declared, not the old, properties).
+    const idRegion = regionOfPhysicalId(e.PhysicalResourceId);
+    if (idRegion === p.Region || (idRegion === old.Region && (await isRollingBack(e.StackId)))) {
+      log().info('Rolling back a replacement: taking the other Region\'s numbers off', { region: old.Region });
+      await release(e, chime(old.Region), old.Region, old.VoiceConnectorId, numbersOf(old), true);
+    }
+    return result;
   }
   const client = chime(p.Region);
   const before = numberSet(old);
@@ -382,21 +403,48 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
 async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
   const done = { PhysicalResourceId: e.PhysicalResourceId };
   if (!p.Region || !p.VoiceConnectorId || !Array.isArray(p.PhoneNumbers)) return done;
+  const idRegion = regionOfPhysicalId(e.PhysicalResourceId);
+  if (idRegion !== undefined && idRegion !== p.Region) {
+    // The properties are not this physical resource's (a replacement rolled back by an Update of the
+    // new physical id, then its Delete with the declared properties): that Update took its numbers off.
+    log().info('The Delete\'s properties describe another Region than its physical id: nothing of theirs to take off', { physicalResourceId: e.PhysicalResourceId, region: p.Region });
+    return done;
+  }
   const client = chime(p.Region);
   // Every record of this resource on the connector goes with it (a number it keeps has no further rollback).
   await release(e, client, p.Region, p.VoiceConnectorId, numbersOf(p), true);
   return done;
 }
 
-async function isComplete(): Promise<IsCompleteResponse> {
-  return { IsComplete: true };
+/** The physical id each request answers with, known before any call (a retried change answers the same). */
+function physicalIdOf(e: Event, p: Props, old?: Props): string {
+  if (e.RequestType === 'Create') return vcPhysicalId(e, p.Region);
+  if (e.RequestType === 'Update' && old && p.Region !== old.Region) return vcPhysicalId(e, p.Region);
+  return (e as UpdateRequest | DeleteRequest).PhysicalResourceId;
+}
+
+/** The change of the request: onEvent runs it; isComplete runs it again after a passing failure (../retry-later). */
+function change(e: IsCompleteRequest | Event, p: Props, old: Props | undefined): Promise<OnEventResponse> {
+  switch (e.RequestType) {
+    case 'Create': return create(asRequested<CreateRequest>(e as IsCompleteRequest), p);
+    case 'Update': return update(asRequested<UpdateRequest>(e as IsCompleteRequest), p, old as Props);
+    default: return remove(asRequested<DeleteRequest>(e as IsCompleteRequest), p);
+  }
+}
+
+async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
+  if (!retryRequested(e)) return { IsComplete: true };
+  return untilDone(e, async () => {
+    await change(e, p, old);
+    return true;
+  });
 }
 
 export const voiceConnectorNumbers: ResourceHandler<Props> = {
   upgrade: (raw) => upgradeVoiceConnectorNumbers(raw),
   validate: (p) => validateVoiceConnectorNumbers(p),
-  create,
-  update,
-  delete: remove,
+  create: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => create(e, p)),
+  update: (e, p, old) => orRetryLater(e, physicalIdOf(e, p, old), () => update(e, p, old)),
+  delete: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => remove(e, p)),
   isComplete,
 };

@@ -10,6 +10,7 @@
  *   untouched.
  */
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { LocalDeployer, loadHandlerBundle } from '../deploy';
 import type { DeployedResource, LambdaContext, SingleFunctionHandler } from '../deploy';
 import { createManualClock, startEmulator } from '../emulator';
@@ -59,7 +60,8 @@ function setEnv(endpoint: string): () => void {
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION,
     AWS_ENDPOINT_URL_CONNECT: endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
     PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '0', POWERTOOLS_LOG_LEVEL: 'SILENT',
-    // Longer than a suite runs, shorter than the invocation's reserve allows retries for (lambda/clients.ts).
+    // Longer than a suite runs (a call left hanging stays frozen until the worker is terminated), shorter
+    // than the handler's invocation budget, so that its SDK retries still run (lambda/clients.ts).
     PHONE_NUMBERS_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
   };
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
@@ -70,6 +72,52 @@ function setEnv(endpoint: string): () => void {
       else process.env[k] = v;
     }
   };
+}
+
+/** The source of the worker that hosts a bundle: one invocation per message, the Lambda context rebuilt on real time. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const bundle = require(workerData.bundle);
+parentPort.on('message', async ({ id, event, remaining, functionName, awsRequestId }) => {
+  const started = Date.now();
+  const context = {
+    functionName, functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:' + functionName,
+    memoryLimitInMB: '128', awsRequestId, logGroupName: '/aws/lambda/' + functionName, logStreamName: 'worker',
+    callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => Math.max(0, remaining - (Date.now() - started)),
+  };
+  try {
+    parentPort.postMessage({ id, result: await bundle.handler(event, context) });
+  } catch (e) {
+    parentPort.postMessage({ id, error: { name: e && e.name, message: e && e.message !== undefined ? e.message : String(e), stack: e && e.stack } });
+  }
+});
+`;
+
+function workerBundle(file: string): { handler: SingleFunctionHandler; terminate: () => Promise<unknown> } {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bundle: file }, env: { ...process.env } });
+  worker.unref();
+  let next = 0;
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  worker.on('message', (m: { id: number; result?: unknown; error?: { name?: string; message: string; stack?: string } }) => {
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.error) {
+      const err = new Error(m.error.message);
+      if (m.error.name) err.name = m.error.name;
+      if (m.error.stack) err.stack = m.error.stack;
+      w.reject(err);
+    } else w.resolve(m.result);
+  });
+  const handler: SingleFunctionHandler = (event, context) => new Promise((resolve, reject) => {
+    const id = ++next;
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({
+      id, event, remaining: context?.getRemainingTimeInMillis() ?? 600_000, functionName: context?.functionName ?? 'local-provider-handler',
+      awsRequestId: context?.awsRequestId ?? String(id),
+    });
+  });
+  return { handler, terminate: () => worker.terminate() };
 }
 
 /** What the checks compare: a number as a user sees it (the owner tag cut to its owner, the handler's other bookkeeping tags left out). */
@@ -184,7 +232,8 @@ function declarationProblems(resources: DeployedResource[], world: World): Array
 
 /**
  * An emulator and a loaded handler bundle whose SDK clients point at it, shared by scenarios (the
- * emulator is reset between them; the bundle stays warm, as a Lambda container does).
+ * emulator is reset between them; the bundle stays warm, as a Lambda container does). The bundle runs
+ * in a worker thread by default, so that stop() kills what abandoned invocations left running.
  */
 export class Harness {
   private constructor(
@@ -193,14 +242,28 @@ export class Harness {
     readonly bundle: SingleFunctionHandler,
     private readonly restoreEnv: () => void,
     private readonly seedClients: SeedClients,
+    private readonly stopWorker?: () => Promise<unknown>,
   ) {}
 
-  static async start(bundleFile = DEFAULT_BUNDLE): Promise<Harness> {
+  /**
+   * @param isolated run the bundle in a worker thread, terminated by stop(): an invocation abandoned at a
+   * Lambda timeout is then killed, as Lambda kills it, instead of going on in the background.
+   */
+  static async start(bundleFile = DEFAULT_BUNDLE, isolated = true): Promise<Harness> {
     const clock = createManualClock();
     const emu = await startEmulator({ port: 0, clock, asyncDelayMs: CLAIM_DELAY_MS, rateScale: 1000 });
     const restoreEnv = setEnv(emu.endpoint);
-    const bundle = loadHandlerBundle(bundleFile, 'handler') as SingleFunctionHandler;
-    return new Harness(emu, clock, bundle, restoreEnv, createSeedClients(emu));
+    let stopWorker: (() => Promise<unknown>) | undefined;
+    let bundle: SingleFunctionHandler;
+    if (isolated) {
+      const worker = workerBundle(bundleFile);
+      bundle = worker.handler;
+      stopWorker = worker.terminate;
+    } else {
+      bundle = loadHandlerBundle(bundleFile, 'handler') as SingleFunctionHandler;
+    }
+    const restore = () => restoreEnv();
+    return new Harness(emu, clock, bundle, restore, createSeedClients(emu), stopWorker);
   }
 
   /** A fresh account with the contract's world in it. */
@@ -210,6 +273,7 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    await this.stopWorker?.();
     this.seedClients.connect.destroy();
     this.seedClients.chime.destroy();
     this.restoreEnv();
@@ -219,8 +283,9 @@ export class Harness {
 
 /**
  * Runs one lifecycle case with at most one fault, and checks it. A Lambda-timeout scenario leaves its
- * invocation hanging on a call the emulator never answers, as a frozen Lambda: it stays frozen until the
- * harness stops (the handler's request timeout is set longer than a suite runs).
+ * invocation hanging on a call the emulator never answers, frozen there as Lambda freezes it (the
+ * handler's request timeout is longer than a suite runs); the harness's worker is terminated at the end,
+ * killing it.
  */
 export async function runScenario(c: LifecycleCase, fault: PlannedFault | undefined, h: Harness, options: RunOptions = {}): Promise<ScenarioResult> {
   return runOn(h, c, fault, options);

@@ -161,16 +161,17 @@ async function runWithTimeout(fn: Invoke, payload: unknown, options: ProviderOpt
   const context = lambdaContext(options, now, deadline);
   let timer: NodeJS.Timeout | undefined;
   let settled = false;
+  // The watch timers never keep the process alive on their own (an abandoned invocation must not).
   const expired = new Promise<'timeout'>((resolve) => {
     if (clockNow) {
       const check = () => {
         if (settled) return;
         if (clockNow() >= deadline) resolve('timeout');
-        else timer = setTimeout(check, 1);
+        else timer = setTimeout(check, 1).unref();
       };
-      timer = setTimeout(check, 1);
+      timer = setTimeout(check, 1).unref();
     } else {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer = setTimeout(() => resolve('timeout'), timeoutMs).unref();
     }
   });
   const run = Promise.resolve().then(() => fn(payload, context)).then((value) => ({ value }));

@@ -2,7 +2,9 @@ import * as stack from '../../lambda/stack';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConnectClient, DescribePhoneNumberCommand, UntagResourceCommand, UpdatePhoneNumberCommand, type ClaimedPhoneNumberSummary } from '@aws-sdk/client-connect';
 import { BINDING_TAG, bindDeclaredFlow, FLOW_TAG, PRIOR_BINDING_TAG, PRIOR_FLOW_TAG } from '../../lambda/flow-intent';
+import { MAX_ATTEMPTS } from '../../lambda/clients';
 import { isComplete, onEvent } from '../../lambda/index';
+import { RETRY_LATER_KEY } from '../../lambda/retry-later';
 import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
 import { bindingPhysicalId } from '../../lambda/resources/phone-number-flow-binding';
 import { UNRESOLVED } from '../../lambda/stack-template';
@@ -411,6 +413,93 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         emulator.clearCalls();
         await bindDeclaredFlow(client, await describeNumber());
         expect(operations(emulator, mutating)).toEqual([]);
+      });
+    });
+    describe('a change that fails for a passing reason is run again by isComplete', () => {
+      it('answers onEvent with its physical id when throttled past the retries, and binds once isComplete runs again', async () => {
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        const event = createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }));
+        const result = await onEvent(event);
+        expect(result).toMatchObject({ PhysicalResourceId: bindingPhysicalId(number), [RETRY_LATER_KEY]: expect.stringMatching(/Rate exceeded/) });
+        expect(flowsOf()).toEqual({});
+        // the intent stays recorded for the retry
+        expect(await intentTags()).toMatchObject({ [FLOW_TAG]: a });
+        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+      });
+
+      it('completes a rollback Delete that meets a 500 on a later poll, putting the earlier flow back', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        rollingBack.mockResolvedValue(true);
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'InternalServiceException', status: 500, message: 'Internal service error', times: MAX_ATTEMPTS });
+        const del = deleteEvent(BINDING, id, next, 'New');
+        const result = await onEvent(del);
+        expect(result[RETRY_LATER_KEY as keyof typeof result]).toMatch(/Internal service error/);
+        expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: true });
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+      });
+
+      it('fails at once on what cannot pass (a flow that does not exist), putting the tags back', async () => {
+        const missing = `${inst1}/contact-flow/dddddddd-dddd-4ddd-8ddd-dddddddddddd`;
+        await expect(onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: missing })))).rejects.toThrow(/Contact flow not found/);
+        expect(await intentTags()).toEqual({});
+      });
+    });
+
+    describe('a replacement (another number) rolled back, in both shapes', () => {
+      let second: string;
+      beforeEach(() => {
+        second = emulator.seedClaimedNumber({ phoneNumber: '+12065550178', targetArn: inst1 });
+      });
+      const flowsOfSecond = () => emulator.snapshot().claimed.find((n) => n.phoneNumberArn === second)?.flows;
+      const first = () => bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+      const other = () => bindingProps({ PhoneNumberArn: second, ContactFlowArn: a });
+
+      it('the rollback Update of a failed replacement (on the original physical id) unbinds the other number', async () => {
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
+        // the forward replacement bound the other number, then its Update failed
+        await onEvent(updateEvent(BINDING, id, other(), first()));
+        expect(flowsOfSecond()).toEqual({ [INST_1]: FLOW_A });
+        rollingBack.mockResolvedValue(true);
+        const r = await onEvent(updateEvent(BINDING, id, first(), other()));
+        expect(r.PhysicalResourceId).toBe(id);
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(flowsOfSecond()).toEqual({});
+      });
+
+      it('update-then-delete: the Update of the new physical id unbinds the other number; the Delete with the old properties keeps the first bound', async () => {
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
+        const { PhysicalResourceId: newId } = await onEvent(updateEvent(BINDING, id, other(), first()));
+        expect(newId).toBe(bindingPhysicalId(second));
+        rollingBack.mockResolvedValue(true);
+        const r = await onEvent(updateEvent(BINDING, newId, first(), other()));
+        expect(r.PhysicalResourceId).toBe(id);
+        expect(flowsOfSecond()).toEqual({});
+        await onEvent(deleteEvent(BINDING, newId, first()));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+      });
+
+      it('a forward replacement run again by isComplete (after a passing failure) still leaves the first number bound', async () => {
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        const event = updateEvent(BINDING, id, other(), first());
+        const result = await onEvent(event);
+        expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();
+        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(flowsOfSecond()).toEqual({ [INST_1]: FLOW_A });
+      });
+
+      it('a forward replacement leaves the first number to the cleanup Delete', async () => {
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
+        await onEvent(updateEvent(BINDING, id, other(), first()));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        await onEvent(deleteEvent(BINDING, id, first()));
+        expect(flowsOf()).toEqual({});
+        expect(flowsOfSecond()).toEqual({ [INST_1]: FLOW_A });
       });
     });
   });

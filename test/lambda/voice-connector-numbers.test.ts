@@ -1,12 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as stack from '../../lambda/stack';
 import { MAX_ATTEMPTS } from '../../lambda/clients';
-import { onEvent } from '../../lambda/index';
+import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
+import { isComplete, onEvent } from '../../lambda/index';
+import { RETRY_LATER_KEY } from '../../lambda/retry-later';
 import { BATCH_SIZE, TAKEN_TAG_PREFIX } from '../../lambda/resources/voice-connector-numbers';
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { ChimeSDKVoiceClient, ListTagsForResourceCommand } from '@aws-sdk/client-chime-sdk-voice';
 import type { Emulator } from '../../local/emulator';
-import { ACCOUNT, ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps } from './fixtures';
+import { ACCOUNT, afterOnEvent, ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps } from './fixtures';
 
 describe('Custom::VoiceConnectorNumbers', () => {
   // The stack as CloudFormation reports it (lambda/stack): by default unknown (outside any rollback, no
@@ -74,9 +76,9 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('does not undo a number that was on the connector before the event when another number fails', async () => {
       // GIVEN a number already on vc-a (put there outside this resource)
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[0]] }), 'ByHand'));
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[2], errorCode: 'ServiceFailure' });
+      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[2], errorCode: 'Forbidden' });
       // WHEN this resource declares it with two more, one of which fails
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) })))).rejects.toThrow(/\+12065550102 \(ServiceFailure/);
+      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 3) })))).rejects.toThrow(/\+12065550102 \(Forbidden/);
       // THEN only what this event associated is undone: the earlier number stays on vc-a
       expect(connectors()['vc-a']).toEqual([numbers[0]]);
     });
@@ -84,10 +86,10 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('gives a number it took with ForceAssociate back to its earlier connector when another number fails', async () => {
       // GIVEN a number on another connector, and a second number whose association will fail
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[0]] }), 'Other'));
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'ServiceFailure' });
+      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Forbidden' });
       // WHEN this resource declares both with ForceAssociate
       await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2), ForceAssociate: 'true' }))))
-        .rejects.toThrow(/\+12065550101 \(ServiceFailure/);
+        .rejects.toThrow(/\+12065550101 \(Forbidden/);
       // THEN the undo puts the taken number back where it was, instead of leaving it on no connector
       expect(connectors()['vc-a'] ?? []).toEqual([]);
       expect(connectors()['vc-other']).toEqual([numbers[0]]);
@@ -185,8 +187,8 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('undoes only the numbers this update added when some fail', async () => {
       const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(old);
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[3], errorCode: 'Conflict' });
-      await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: numbers.slice(0, 4) }, old))).rejects.toThrow(/\+12065550103 \(Conflict/);
+      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[3], errorCode: 'Forbidden' });
+      await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: numbers.slice(0, 4) }, old))).rejects.toThrow(/\+12065550103 \(Forbidden/);
       expect(sorted(connectors()['vc-a'])).toEqual(numbers.slice(0, 2));
     });
 
@@ -194,8 +196,8 @@ describe('Custom::VoiceConnectorNumbers', () => {
       const old = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: [numbers[2]], ForceAssociate: 'true' });
       const id = await created(old);
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'vc-other', PhoneNumbers: [numbers[0]] }), 'Other'));
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Conflict' });
-      await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: [numbers[2], numbers[0], numbers[1]] }, old))).rejects.toThrow(/\+12065550101 \(Conflict/);
+      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Forbidden' });
+      await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: [numbers[2], numbers[0], numbers[1]] }, old))).rejects.toThrow(/\+12065550101 \(Forbidden/);
       expect(connectors()['vc-a']).toEqual([numbers[2]]);
       expect(connectors()['vc-other']).toEqual([numbers[0]]);
     });
@@ -245,8 +247,8 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('fails listing the numbers with other errors', async () => {
       const props = vcProps({ VoiceConnectorId: 'vc-a', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(props);
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'DisassociatePhoneNumbersFromVoiceConnector', phoneNumber: numbers[1], errorCode: 'ServiceFailure' });
-      await expect(onEvent(deleteEvent(VC, id, props))).rejects.toThrow(/disassociation of 1 number\(s\) with voice connector 'vc-a' failed: \+12065550101 \(ServiceFailure/);
+      emulator.injectFault({ kind: 'phoneNumberError', operation: 'DisassociatePhoneNumbersFromVoiceConnector', phoneNumber: numbers[1], errorCode: 'Forbidden' });
+      await expect(onEvent(deleteEvent(VC, id, props))).rejects.toThrow(/disassociation of 1 number\(s\) with voice connector 'vc-a' failed: \+12065550101 \(Forbidden/);
     });
 
     it('succeeds when the numbers are gone from the inventory', async () => {
@@ -361,9 +363,9 @@ describe('Custom::VoiceConnectorNumbers', () => {
 
       it('drops the records it wrote when the association fails', async () => {
         await onTheirs(numbers[0]);
-        emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'ServiceFailure' });
+        emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Forbidden' });
         await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0], numbers[1]], ForceAssociate: 'true' }))))
-          .rejects.toThrow(/\+12065550101 \(ServiceFailure/);
+          .rejects.toThrow(/\+12065550101 \(Forbidden/);
         expect(connectors()[theirs]).toEqual([numbers[0]]);
         expect(await takenRecords(ours)).toEqual([]);
       });
@@ -464,6 +466,100 @@ describe('Custom::VoiceConnectorNumbers', () => {
         const id = await created(props);
         await onEvent(updateEvent(VC, id, { ...props, PhoneNumbers: [numbers[0], numbers[1]] }, props));
         expect(declarations).not.toHaveBeenCalled();
+      });
+    });
+    describe('a change that fails for a passing reason is run again by isComplete, never failing a rollback for it', () => {
+      it('answers onEvent with its physical id when throttled past the retries, and completes once isComplete runs the change again', async () => {
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        const event = createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) }));
+        const result = await onEvent(event);
+        expect(result).toMatchObject({ PhysicalResourceId: expect.stringMatching(/^voice-connector-numbers\/us-east-1\//), [RETRY_LATER_KEY]: expect.stringMatching(/Rate exceeded/) });
+        expect(connectors()[ours] ?? []).toEqual([]);
+        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
+        expect(connectors()[ours]).toEqual(numbers.slice(0, 2));
+      });
+
+      it('completes a rollback Update whose association meets a retryable PhoneNumberErrors entry on a later poll', async () => {
+        await onTheirs(numbers[1]);
+        const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]], ForceAssociate: 'true' });
+        const id = await created(before);
+        const after = { ...before, PhoneNumbers: [numbers[0], numbers[1]] };
+        await onEvent(updateEvent(VC, id, after, before));
+        rollingBack.mockResolvedValue(true);
+        emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Conflict' });
+        const rollback = updateEvent(VC, id, before, after);
+        const result = await onEvent(rollback);
+        expect(result[RETRY_LATER_KEY as keyof typeof result]).toMatch(/Conflict/);
+        expect(await isComplete(afterOnEvent(rollback, result))).toEqual({ IsComplete: true });
+        expect(connectors()[theirs]).toEqual([numbers[1]]);
+        expect(connectors()[ours]).toEqual([numbers[0]]);
+      });
+
+      it('keeps polling while the failure lasts, and fails with it at the completion deadline', async () => {
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ServiceFailureException', status: 500, message: 'Service failure', times: 3 * MAX_ATTEMPTS });
+        const event = createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] }));
+        const request = afterOnEvent(event, await onEvent(event));
+        expect(await isComplete(request)).toEqual({ IsComplete: false });
+        const late = { ...request, CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
+        await expect(isComplete(late as never)).rejects.toThrow(/Service failure/);
+        expect(connectors()[ours] ?? []).toEqual([]);
+      });
+
+      it('does not retry what cannot pass: a number on another connector without forceAssociate fails at once', async () => {
+        await onTheirs(numbers[0]);
+        await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] })))).rejects.toThrow(/PhoneNumberAssociationsExist/);
+      });
+    });
+
+    describe('a Region replacement rolled back, in both shapes', () => {
+      beforeEach(() => {
+        emulator.seedVoiceConnector({ voiceConnectorId: ours, region: ALT_REGION });
+        for (const n of numbers.slice(0, 2)) emulator.seedChimeNumber({ phoneNumber: n, region: ALT_REGION });
+      });
+      const east = () => vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) });
+      const west = () => ({ ...east(), Region: ALT_REGION });
+
+      it('the rollback Update of a failed replacement (on the original physical id) takes the new Region\'s numbers off', async () => {
+        const id = await created(east());
+        // the forward replacement associated in the new Region, then failed (its Update did not complete)
+        const { PhysicalResourceId: westId } = await onEvent(updateEvent(VC, id, west(), east()));
+        expect(westId).not.toBe(id);
+        rollingBack.mockResolvedValue(true);
+        const r = await onEvent(updateEvent(VC, id, east(), west()));
+        expect(r.PhysicalResourceId).toBe(id);
+        expect(sorted(connectors(REGION)[ours])).toEqual(numbers.slice(0, 2));
+        expect(connectors(ALT_REGION)[ours] ?? []).toEqual([]);
+      });
+
+      it('update-then-delete: the Update of the new physical id takes the new Region\'s numbers off; the Delete with the old properties changes nothing', async () => {
+        const id = await created(east());
+        const { PhysicalResourceId: westId } = await onEvent(updateEvent(VC, id, west(), east()));
+        rollingBack.mockResolvedValue(true);
+        const r = await onEvent(updateEvent(VC, westId, east(), west()));
+        expect(r.PhysicalResourceId).toBe(id);
+        expect(connectors(ALT_REGION)[ours] ?? []).toEqual([]);
+        await onEvent(deleteEvent(VC, westId, east()));
+        expect(sorted(connectors(REGION)[ours])).toEqual(numbers.slice(0, 2));
+      });
+
+      it('a forward replacement run again by isComplete (after a passing failure) still leaves the old Region alone', async () => {
+        const id = await created(east());
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        const event = updateEvent(VC, id, west(), east());
+        const result = await onEvent(event);
+        expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();
+        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
+        expect(sorted(connectors(REGION)[ours])).toEqual(numbers.slice(0, 2));
+        expect(sorted(connectors(ALT_REGION)[ours])).toEqual(numbers.slice(0, 2));
+      });
+
+      it('a forward replacement leaves the old Region to the cleanup Delete', async () => {
+        const id = await created(east());
+        await onEvent(updateEvent(VC, id, west(), east()));
+        expect(sorted(connectors(REGION)[ours])).toEqual(numbers.slice(0, 2));
+        expect(sorted(connectors(ALT_REGION)[ours])).toEqual(numbers.slice(0, 2));
+        await onEvent(deleteEvent(VC, id, east()));
+        expect(connectors(REGION)[ours] ?? []).toEqual([]);
       });
     });
   });

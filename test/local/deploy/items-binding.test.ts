@@ -132,6 +132,22 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
   });
 
   describe('item 6: a binding rolled back while its number is in another instance', () => {
+    it('binding rolled back before its number: records the flow, completes, and the number\'s completion binds it back home', async () => {
+      // GIVEN the number in instance 1 on flow A
+      const d = deployer();
+      await d.deploy(template({ target: instance1, bindings: { MainFlow: flowA } }));
+      const arn = main().phoneNumberArn;
+      d.clearRequests();
+      // WHEN an update moves it to instance 2 on flow C, and fails after the binding
+      await expect(d.deploy(template({ target: instance2, bindings: { MainFlow: flowC }, failAfterBindings: true }))).rejects.toThrow(DeployFailedError);
+      // THEN CloudFormation rolled the binding back first (its number still in instance 2), then the number
+      const rollback = sent(d).filter((s) => s.startsWith('rollback Update'));
+      expect(rollback).toEqual(['rollback Update MainFlow', 'rollback Update Main']);
+      // AND the stack is not UPDATE_ROLLBACK_FAILED: the same number is back in instance 1, ringing flow A
+      expect(d.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+      expect(main()).toMatchObject({ phoneNumberArn: arn, targetArn: instance1, status: 'CLAIMED', flows: { [INST_1]: FLOW_A } });
+    });
+
     it('number rolled back before its binding: the binding finds it home and binds it at once', async () => {
       // GIVEN the number in instance 1 on flow A, its binding naming it by ARN (so that the two run in parallel)
       const d = deployer({ concurrency: 2 });

@@ -1,0 +1,85 @@
+/**
+ * A change that fails for a passing reason (throttling past the SDK's retries, a 5xx, a timed-out call,
+ * a number with an operation in progress, a Chime PhoneNumberErrors entry of a retryable kind) is not a
+ * reason to fail the event: least of all in a rollback, where a failed request leaves the stack
+ * UPDATE_ROLLBACK_FAILED. onEvent answers with the physical id it would have returned and asks isComplete
+ * (polled by the Provider's waiter) to run the same, idempotent, change again, until it succeeds or the
+ * completion deadline (./deadline) passes; then the event fails with the last error.
+ *
+ * Used by the binding and voice-connector modules, whose changes are idempotent: each run reads where
+ * things are and does only what is left.
+ */
+import { errorMessage, errorName, isResourceInUse, isThrottling } from './aws-errors';
+import { completionTimedOut } from './deadline';
+import { VoiceConnectorAssociationFailedError } from './errors';
+import type { IsCompleteRequest, IsCompleteResponse, OnEventResponse } from './events';
+import { log } from './logger';
+
+/** Key of the onEvent result (merged by the framework into the event isComplete receives). */
+export const RETRY_LATER_KEY = 'CdkPhoneNumbersRetryLater';
+
+/** Chime SDK Voice PhoneNumberErrors codes that may clear by themselves. */
+const RETRYABLE_CHIME_CODES = new Set(['Conflict', 'Throttled', 'Throttling', 'ServiceFailure', 'ServiceUnavailable']);
+
+export function isTransient(err: unknown): boolean {
+  if (err instanceof VoiceConnectorAssociationFailedError) return err.failures.length > 0 && err.failures.every((f) => RETRYABLE_CHIME_CODES.has(f.code));
+  if (isThrottling(err) || isResourceInUse(err)) return true;
+  const name = errorName(err);
+  // CloudFormation's throttling is `Throttling` (400); timed-out and dropped calls surface as these names.
+  if (name === 'Throttling' || name === 'TimeoutError' || name === 'RequestTimeout' || name === 'RequestTimeoutException') return true;
+  const meta = (err as { $metadata?: { httpStatusCode?: number }; $fault?: string } | undefined);
+  if (meta?.$fault === 'server' || (meta?.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || code === 'ECONNREFUSED';
+}
+
+/**
+ * Key of the onEvent result carrying the physical id of the REQUEST (Update, Delete): the framework
+ * merges the result into the event isComplete receives, so its PhysicalResourceId is then the answered
+ * one, and a change run again must see the one it was asked about.
+ */
+export const REQUEST_PHYSICAL_ID_KEY = 'CdkPhoneNumbersRequestPhysicalId';
+
+/** Runs onEvent's change; a transient failure becomes `physicalId` plus a request to run it again in isComplete. */
+export async function orRetryLater(e: object, physicalId: string, change: () => Promise<OnEventResponse>): Promise<OnEventResponse> {
+  try {
+    return await change();
+  } catch (err) {
+    if (!isTransient(err)) throw err;
+    log().warn('The change failed for a passing reason: isComplete will run it again', { error: errorMessage(err) });
+    const retry: OnEventResponse & Record<string, string> = {
+      PhysicalResourceId: physicalId,
+      [RETRY_LATER_KEY]: errorMessage(err).slice(0, 200),
+      ...('PhysicalResourceId' in e && typeof e.PhysicalResourceId === 'string' ? { [REQUEST_PHYSICAL_ID_KEY]: e.PhysicalResourceId } : {}),
+    };
+    return retry;
+  }
+}
+
+/** Whether onEvent asked isComplete to run its change again. */
+export function retryRequested(e: IsCompleteRequest): boolean {
+  return typeof (e as unknown as Record<string, unknown>)[RETRY_LATER_KEY] === 'string';
+}
+
+/** The event as onEvent received it (its PhysicalResourceId the request's, not the answer's), to run its change again. */
+export function asRequested<T>(e: IsCompleteRequest): T {
+  const requested = (e as unknown as Record<string, unknown>)[REQUEST_PHYSICAL_ID_KEY];
+  return (typeof requested === 'string' ? { ...e, PhysicalResourceId: requested } : e) as unknown as T;
+}
+
+/**
+ * For isComplete: runs `check` (true: done); a transient failure means "not yet" until the completion
+ * deadline, after which `onGiveUp` runs (best effort) and the error is thrown.
+ */
+export async function untilDone(e: IsCompleteRequest, check: () => Promise<boolean>, onGiveUp?: () => Promise<void>): Promise<IsCompleteResponse> {
+  try {
+    return { IsComplete: await check() };
+  } catch (err) {
+    if (isTransient(err) && !completionTimedOut(e)) {
+      log().warn('Failed for a passing reason: will check again', { error: errorMessage(err) });
+      return { IsComplete: false };
+    }
+    if (onGiveUp) await onGiveUp().catch((cleanup: unknown) => log().error('Could not clean up after giving up', { error: errorMessage(cleanup) }));
+    throw err;
+  }
+}
