@@ -69,7 +69,7 @@ export async function benchCalls(): Promise<CallsResult> {
     const s: Seeded = await seed(emu, 1, 1000);
     Object.assign(process.env, handlerEnvironment(emu.endpoint, 1));
     const handler = loadHandlerBundle(BUNDLE, 'handler');
-    const deployer = new LocalDeployer({ handler, stackName: 'Calls', region: REGION, accountId: ACCOUNT, maxPolls: 50 });
+    const deployer = new LocalDeployer({ handler, stackName: 'Calls', region: REGION, accountId: ACCOUNT, maxPolls: 50, stacks: emu.stacks });
     const one = s.chimeNumbers.slice(0, 1);
     const detail = {} as Record<Operation, Record<string, number>>;
     const measure = async (op: Operation, action: () => Promise<unknown>): Promise<void> => {

@@ -17,9 +17,11 @@ async function main(): Promise<void> {
   const emu: Emulator = await startEmulator(workerData as EmulatorOptions);
   port.on('message', async (req: Request) => {
     try {
-      const fn = (emu as unknown as Record<string, (...args: unknown[]) => unknown>)[req.method];
+      // 'stacks.publish' and the like reach the emulator's CloudFormation stack registry.
+      const [target, name] = req.method.startsWith('stacks.') ? [emu.stacks as unknown, req.method.slice('stacks.'.length)] : [emu as unknown, req.method];
+      const fn = (target as Record<string, (...args: unknown[]) => unknown>)[name];
       if (typeof fn !== 'function') throw new Error(`the emulator has no method '${req.method}'`);
-      const result = await fn.apply(emu, req.args);
+      const result = await fn.apply(target, req.args);
       port.postMessage({ id: req.id, result });
       if (req.method === 'stop') port.close();
     } catch (err) {

@@ -12,7 +12,7 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, Physica
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../lib';
 import { DeployFailedError, LocalDeployer, loadHandlerBundle, loadTemplate, type CfnTemplate, type RequestLogEntry } from '../local/deploy';
 import { RateLimiter } from '../local/emulator/rate-limit';
-import { boundSeconds, countCalls, fleetMinimumCalls, type Bound } from './bound';
+import { boundSeconds, countCalls, fleetMinimumCalls, type Bound, type Phase } from './bound';
 import type { RemoteEmulator } from './remote-emulator';
 import { LambdaPool, type Invocation, type Invoke } from './lambda-pool';
 import { handler as naiveHandler } from './naive-handler';
@@ -50,6 +50,8 @@ export interface RunResult {
   readonly peakConcurrency: number;
   /** `service:Operation` -> { answered, throttled } over the whole run. */
   readonly calls: Record<string, { answered: number; throttled: number }>;
+  /** The answered calls of each phase (deploy, destroy): what the handler asked of each API. */
+  readonly phaseCalls: Phase[];
   /** Numbers left claimed after the run (nothing should be). */
   readonly leftClaimed: number;
   /** Every handler invocation (for the timeline). */
@@ -137,7 +139,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
       : () => naiveHandler as Invoke);
     const deployer = new LocalDeployer({
       handler: pool.handler, singleFunctionIsComplete: kind === 'ours', stackName: kind === 'ours' ? 'Fleet' : 'NaiveFleet',
-      region: REGION, accountId: ACCOUNT, concurrency: CLOUDFORMATION_CONCURRENCY,
+      region: REGION, accountId: ACCOUNT, concurrency: CLOUDFORMATION_CONCURRENCY, stacks: emu.stacks,
       pollIntervalMs: QUERY_INTERVAL_MS / rateScale, maxPolls: MAX_POLLS,
     });
     const template = kind === 'ours' ? fleetTemplate(seeded, n) : naiveFleetTemplate(seeded, n);
@@ -155,6 +157,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
     }
     const deployEnded = performance.now();
     await summarizeCalls(emu, calls);
+    const deployCalls = countCalls(await emu.calls(), (status) => status !== 429);
     await emu.clearCalls();
     if (deployed) {
       try {
@@ -165,6 +168,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
     }
     const ended = performance.now();
     await summarizeCalls(emu, calls);
+    const destroyCalls = countCalls(await emu.calls(), (status) => status !== 429);
 
     const failed = deployer.requests.filter((r: RequestLogEntry) => r.status === 'FAILED');
     return {
@@ -177,6 +181,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
       containers: pool.containers,
       peakConcurrency: pool.peakConcurrency,
       calls,
+      phaseCalls: [{ name: 'deploy', calls: deployCalls }, { name: 'destroy', calls: destroyCalls }],
       leftClaimed: (await emu.snapshot()).claimed.length,
       invocations: pool.invocations,
     };
@@ -186,13 +191,18 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
   }
 }
 
-/** The bound of the fleet under the emulator's quotas at this scale. */
-export function fleetBound(n: number, rateScale: number): Bound {
+/** The bound the emulator's quotas at this scale put on these phases' calls. */
+export function quotaBound(phases: Phase[], rateScale: number): Bound {
   const limiter = new RateLimiter({ ...emulatorOptions(rateScale), clock: { now: () => 0 } });
-  return boundSeconds(fleetMinimumCalls(n), (api) => {
+  return boundSeconds(phases, (api) => {
     const [service, operation] = api.split(':');
     return limiter.limitFor(service as 'connect' | 'chime', operation);
   });
+}
+
+/** The bound of the fleet: the fewest calls it needs, under the emulator's quotas at this scale. */
+export function fleetBound(n: number, rateScale: number): Bound {
+  return quotaBound(fleetMinimumCalls(n), rateScale);
 }
 
 export async function benchFleet(n: number, rateScale: number): Promise<FleetResult> {

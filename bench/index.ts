@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MINIMUM_MUTATING_CALLS, benchCalls, type CallsResult, type Operation } from './calls';
 import { benchColdStart, type ColdStartResult } from './cold-start';
-import { benchFleet, type FleetResult } from './fleet';
+import { benchFleet, quotaBound, type FleetResult } from './fleet';
 import { RATE_SCALE } from './settings';
 import { benchSynth, type SynthResult } from './synth';
 
@@ -29,6 +29,9 @@ function table(rows: Array<Array<string | number>>): string {
 function fleetJson(f: FleetResult) {
   const throttled = (calls: FleetResult['ours']['calls']) =>
     Object.fromEntries(Object.entries(calls).map(([api, c]) => [api, `${c.answered} answered, ${c.throttled} throttled`]));
+  // The same bound over the calls the handler actually made: how close its retries came to the quotas
+  // for what it asked (the gap to boundSeconds beyond that is calls above the minimum).
+  const own = quotaBound(f.ours.phaseCalls, f.rateScale);
   return {
     resources: f.resources,
     rateScale: f.rateScale,
@@ -45,6 +48,9 @@ function fleetJson(f: FleetResult) {
       calls: throttled(f.naive.calls),
     },
     boundPhases: f.bound.phases.map((p) => ({ ...p, seconds: round(p.seconds) })),
+    ownCallsBoundSeconds: round(own.seconds),
+    ownCallsBoundRatio: round(own.seconds / f.ours.seconds, 3),
+    ownCallsBoundPhases: own.phases.map((p) => ({ ...p, seconds: round(p.seconds) })),
     deploySeconds: round(f.ours.deploySeconds),
     destroySeconds: round(f.ours.destroySeconds),
     leftClaimed: f.ours.leftClaimed,
@@ -122,7 +128,8 @@ async function main(): Promise<void> {
       ['handler', 'seconds', 'deploy', 'destroy', 'failures', 'bound', 'bound/seconds'],
       ['cdk-phone-numbers', j.seconds, j.deploySeconds, j.destroySeconds, j.failures, j.boundSeconds, j.boundRatio],
       ['AwsCustomResource (naive)', j.naive.seconds, round(f.naive.deploySeconds), round(f.naive.destroySeconds), j.naive.failures, '', ''],
-    ]), `naive: ${f.naive.deployed ? 'deployed' : 'rolled back'}; first failure: ${f.naive.reasons[0] ?? 'none'}`, '');
+    ]), `naive: ${f.naive.deployed ? 'deployed' : 'rolled back'}; first failure: ${f.naive.reasons[0] ?? 'none'}`,
+    `the quota bound of the calls cdk-phone-numbers made: ${j.ownCallsBoundSeconds} s (${j.ownCallsBoundPhases.map((p) => `${p.name}: ${p.api}`).join(', ')}), bound/seconds ${j.ownCallsBoundRatio}`, '');
   }
 
   (results.meta as Record<string, unknown>).seconds = round((Date.now() - started) / 1000, 1);

@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { StackDirectory } from '../local/deploy';
 import type { Emulator, EmulatorOptions } from '../local/emulator';
 
 type Methods = 'seedAvailableNumbers' | 'seedInstance' | 'seedContactFlow' | 'seedVoiceConnector' | 'seedChimeNumber'
@@ -17,7 +18,16 @@ const METHODS: readonly Methods[] = [
 
 type Async<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
 
-export type RemoteEmulator = Async<Pick<Emulator, Methods>> & { readonly endpoint: string; readonly port: number };
+export type RemoteEmulator = Async<Pick<Emulator, Methods>> & {
+  readonly endpoint: string;
+  readonly port: number;
+  /**
+   * Where the local deployer publishes its stack's state (LocalDeployer option `stacks`), for the
+   * handler to read over CloudFormation's API. Messages to the thread keep their order, and each is
+   * sent before the handler's next request can leave.
+   */
+  readonly stacks: StackDirectory;
+};
 
 /** Starts the emulator (with these options) in a worker thread. */
 export function startEmulatorThread(options: EmulatorOptions): Promise<RemoteEmulator> {
@@ -47,7 +57,12 @@ export function startEmulatorThread(options: EmulatorOptions): Promise<RemoteEmu
           await stop();
           await worker.terminate();
         };
-        resolveStart({ ...handle, endpoint: msg.endpoint as string, port: msg.port as number } as RemoteEmulator);
+        const stacks: StackDirectory = {
+          publish: (state) => {
+            call('stacks.publish')(state).catch((err: Error) => process.stderr.write(`emulator thread: stack state not published: ${err.message}\n`));
+          },
+        };
+        resolveStart({ ...handle, stacks, endpoint: msg.endpoint as string, port: msg.port as number } as RemoteEmulator);
         return;
       }
       const waiter = pending.get(msg.id);
