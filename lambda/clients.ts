@@ -3,24 +3,42 @@
  * standard variables (AWS_ENDPOINT_URL_CONNECT, AWS_ENDPOINT_URL_CHIME_SDK_VOICE), read when a client
  * is created.
  *
- * Retries: adaptive (client-side rate limiting after throttling) with MAX_ATTEMPTS attempts and
- * full-jitter exponential backoff from a base delay, capped. Connect's default quota is 2 requests/s
- * with a burst of 5 per API, and CloudFormation runs independent resources in parallel: with 100
- * numbers in a stack, a call can wait ~50 s for its turn. 12 attempts from a 500 ms base (each delay capped at 40 times the base: 20 s)
- * wait up to ~130 s (about half that on average) before giving up. The base delay can be lowered for
- * tests with PHONE_NUMBERS_RETRY_BASE_DELAY_MS (read on every retry).
+ * Retries (PhoneNumbersRetryStrategy). Connect's default quota is 2 requests/s with a burst of 5 per
+ * API, and CloudFormation runs independent resources in parallel, each in its own Lambda execution
+ * environment: with 100 numbers in a stack, 100 uncoordinated callers queue on one API and the last
+ * waits ~50 s for its turn. What keeps that queue moving at the quota (bench/, README "Performance"):
+ * - throttling is retried for up to MAX_THROTTLED_ATTEMPTS attempts with full-jitter backoff capped
+ *   low (MAX_THROTTLE_DELAY_FACTOR x base: 4 s, 2 s on average, about the 2.5 s an API's bucket takes
+ *   to refill its burst of 5 at 2/s), so the quota is hardly ever left idle while callers wait. A
+ *   high cap (the SDK's 20 s) leaves it idle at the end of each queue; a lower one multiplies the
+ *   throttled calls for little gain (a simulation of 100 callers on one API: cap 4 s finishes within
+ *   3% of the bound with ~14 attempts per call; cap 2 s, 2%, ~25; cap 20 s, 16%);
+ * - no client-side adaptive rate limiter: the SDK's limiter is one per client (all of a service's
+ *   APIs) and per execution environment, while quotas are per API and per account: it slowed calls to
+ *   APIs that were not throttled and coordinated nothing between parallel invocations;
+ * - transient errors (5xx, lost responses) keep exponential backoff from a 500 ms base, capped at
+ *   MAX_RETRY_DELAY_FACTOR x base (20 s), for up to MAX_ATTEMPTS attempts.
+ * Every delay is a multiple of the base delay, which tests and benchmarks lower with
+ * PHONE_NUMBERS_RETRY_BASE_DELAY_MS (read on every retry).
  */
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
-import { DefaultRateLimiter } from '@smithy/core/retry';
 import type { InitializeHandler, InitializeHandlerArguments, HandlerExecutionContext, MetadataBearer, MiddlewareStack, RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 import { remainingWorkMs } from './deadline';
 import { log } from './logger';
 
+/** Attempts of a call that fails with transient errors (5xx, no response). */
 export const MAX_ATTEMPTS = 12;
+/**
+ * Attempts of a call that keeps being throttled: ~4 minutes at the default base (mean delay ~2 s),
+ * room for a queue of ~480 callers on one 2/s API, inside the handler's 10-minute timeout.
+ */
+export const MAX_THROTTLED_ATTEMPTS = 120;
 export const DEFAULT_RETRY_BASE_DELAY_MS = 500;
-/** The cap of one backoff, as a multiple of the base: 20 s at the default base. */
+/** The cap of one backoff after a transient error, as a multiple of the base: 20 s at the default base. */
 export const MAX_RETRY_DELAY_FACTOR = 40;
+/** The cap of one backoff after throttling, as a multiple of the base: 4 s at the default base. */
+export const MAX_THROTTLE_DELAY_FACTOR = 8;
 export const RETRY_BASE_DELAY_ENV = 'PHONE_NUMBERS_RETRY_BASE_DELAY_MS';
 /**
  * Longest wait for one HTTP answer (the SDK has none by default: a call that hangs would hang until the
@@ -59,10 +77,21 @@ export function backoffDelayMs(retry: number, base = retryBaseDelayMs()): number
   return Math.floor(Math.random() * Math.min(MAX_RETRY_DELAY_FACTOR * base, base * 2 ** retry));
 }
 
+/** Full jitter after throttling: a random delay in [0, min(cap, base * 2^retry)), cap = 8 * base. */
+export function throttleDelayMs(retry: number, base = retryBaseDelayMs()): number {
+  return Math.floor(Math.random() * Math.min(MAX_THROTTLE_DELAY_FACTOR * base, base * 2 ** retry));
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 class Token implements RetryToken {
-  constructor(private readonly count: number, private readonly delay: number) {}
+  constructor(
+    /** Retries so far (all causes). */
+    private readonly count: number,
+    private readonly delay: number,
+    /** Retries so far after a transient error. */
+    readonly transientRetries: number,
+  ) {}
   getRetryCount(): number {
     return this.count;
   }
@@ -72,39 +101,40 @@ class Token implements RetryToken {
 }
 
 /**
- * Like the SDK's adaptive strategy, without its retry quota (a shared client under a throttling
- * storm would run out of retry tokens and fail fast, which is what must not happen here) and with
- * an overridable base delay.
+ * Retries throttling patiently with short delays and transient errors with exponential backoff (see
+ * the top of this file). No retry quota either: a shared client under a throttling storm would run
+ * out of retry tokens and fail fast, which is what must not happen here. Stateless across calls.
  */
 export class PhoneNumbersRetryStrategy implements RetryStrategyV2 {
-  readonly mode = 'adaptive';
-  // The slowest rate the client falls back to after throttling scales with the base delay (the SDK's
-  // 0.5 requests/s at the default base), so that tests with a tiny base never wait on the limiter.
-  private readonly rateLimiter = new DefaultRateLimiter({
-    minFillRate: 0.5 * (DEFAULT_RETRY_BASE_DELAY_MS / Math.max(retryBaseDelayMs(), 1)),
-  });
-
-  constructor(private readonly maxAttempts = MAX_ATTEMPTS) {}
+  constructor(
+    private readonly maxAttempts = MAX_ATTEMPTS,
+    private readonly maxThrottledAttempts = MAX_THROTTLED_ATTEMPTS,
+  ) {}
 
   async acquireInitialRetryToken(): Promise<RetryToken> {
-    await this.rateLimiter.getSendToken();
-    return new Token(0, 0);
+    return new Token(0, 0, 0);
   }
 
   async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
-    this.rateLimiter.updateClientSendingRate(errorInfo);
-    const retryable = errorInfo.errorType === 'THROTTLING' || errorInfo.errorType === 'TRANSIENT';
-    const attempts = token.getRetryCount() + 1;
-    if (!retryable || attempts >= this.maxAttempts) throw new Error('No retry token available');
-    const delay = backoffDelayMs(token.getRetryCount());
+    const retries = token.getRetryCount();
+    const transientRetries = token instanceof Token ? token.transientRetries : retries;
+    let next: Token;
+    if (errorInfo.errorType === 'THROTTLING') {
+      if (retries + 1 >= this.maxThrottledAttempts) throw new Error('No retry token available');
+      next = new Token(retries + 1, throttleDelayMs(retries), transientRetries);
+    } else if (errorInfo.errorType === 'TRANSIENT') {
+      if (transientRetries + 1 >= this.maxAttempts || retries + 1 >= this.maxThrottledAttempts) throw new Error('No retry token available');
+      next = new Token(retries + 1, backoffDelayMs(transientRetries), transientRetries + 1);
+    } else {
+      throw new Error('No retry token available');
+    }
     // No retry that could not finish before the invocation's deadline: stop while cleanup is possible.
-    if (delay + requestTimeoutMs() > remainingWorkMs()) throw new Error('No retry token available: the invocation deadline is near');
-    await this.rateLimiter.getSendToken();
-    return new Token(attempts, delay);
+    if (next.getRetryDelay() + requestTimeoutMs() > remainingWorkMs()) throw new Error('No retry token available: the invocation deadline is near');
+    return next;
   }
 
   recordSuccess(): void {
-    this.rateLimiter.updateClientSendingRate({} as RetryErrorInfo);
+    // Nothing to learn: no state is kept between calls.
   }
 }
 

@@ -3,10 +3,13 @@
  * (Fault.skip = n - 1), chosen by what the call is (a read or a change, of which service); a replayed
  * event at the nth invocation of the handler.
  */
+import { MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
 import type { Fault } from '../emulator';
 
 /** The handler's SDK attempts per call (lambda/clients.ts MAX_ATTEMPTS): a fault lasting this long outlives the retries. */
 export const PAST_RETRIES = 12;
+/** Throttling gets its own, longer retry budget in the handler (lambda/clients.ts): a throttle fault must outlast it. */
+export const PAST_THROTTLED_RETRIES = MAX_THROTTLED_ATTEMPTS;
 /**
  * A Lambda timeout: the call is applied, never answered, and the clock jumps past the 10-minute function
  * timeout meanwhile, so the invocation dies there (as when a call outlives the handler's own time checks).
@@ -52,13 +55,13 @@ export function faultsAt(call: RecordedCall): PlannedFault[] {
   const out: PlannedFault[] = [];
   const add = (name: FaultName, inject: Fault) => out.push({ name, at, inject });
   if (service === 'cloudformation') {
-    add('throttle', { kind: 'error', operation, errorName: 'Throttling', status: 400, message: 'Rate exceeded', times: PAST_RETRIES, skip });
+    add('throttle', { kind: 'error', operation, errorName: 'Throttling', status: 400, message: 'Rate exceeded', times: PAST_THROTTLED_RETRIES, skip });
     add('500', { kind: 'error', operation, errorName: 'InternalFailure', status: 500, message: 'Internal failure', times: PAST_RETRIES, skip });
     return out;
   }
   const change = service === 'connect' ? CONNECT_CHANGES.has(operation) : CHIME_CHANGES.has(operation);
   add('throttle', service === 'connect'
-    ? { kind: 'error', operation, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: PAST_RETRIES, skip }
+    ? { kind: 'error', operation, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: PAST_THROTTLED_RETRIES, skip }
     : { kind: 'error', operation, errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: PAST_RETRIES, skip });
   if (!change) return out;
   // A Lambda killed during a rollback or cleanup request fails that request whatever the handler does

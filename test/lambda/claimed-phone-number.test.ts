@@ -1,5 +1,5 @@
 import { ON_EVENT_RUNS } from '../../lambda/index';
-import { MAX_ATTEMPTS } from '../../lambda/clients';
+import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
 import { PRIOR_TAG_KEY, readPrior } from '../../lambda/prior-state';
 import { OWNER_TAG_KEY } from '../../lambda/contract';
 import { isComplete, onEvent } from '../../lambda/index';
@@ -203,7 +203,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       const result = await onEvent(event);
       settle();
-      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: 12, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded' });
+      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: MAX_THROTTLED_ATTEMPTS, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded' });
       expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: false });
       expect((await isComplete(afterOnEvent(event, result))).IsComplete).toBe(true);
     });
@@ -539,7 +539,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('keeps the number and polls again when the check is throttled', async () => {
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       const result = await onEvent(event);
-      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: 12, errorName: 'ThrottlingException', status: 429, message: 'slow down' });
+      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: MAX_THROTTLED_ATTEMPTS, errorName: 'ThrottlingException', status: 429, message: 'slow down' });
       settle();
       await expect(isComplete(afterOnEvent(event, result))).resolves.toEqual({ IsComplete: false });
       expect(claimed()).toHaveLength(1);

@@ -2,7 +2,7 @@ import * as stack from '../../lambda/stack';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConnectClient, DescribePhoneNumberCommand, UntagResourceCommand, UpdatePhoneNumberCommand, type ClaimedPhoneNumberSummary } from '@aws-sdk/client-connect';
 import { BINDING_TAG, bindDeclaredFlow, FLOW_TAG, PRIOR_BINDING_TAG, PRIOR_FLOW_TAG } from '../../lambda/flow-intent';
-import { MAX_ATTEMPTS } from '../../lambda/clients';
+import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
 import { isComplete, onEvent as handlerOnEvent } from '../../lambda/index';
 import { RETRY_LATER_KEY } from '../../lambda/retry-later';
 import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
@@ -437,7 +437,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     });
     describe('a change that fails for a passing reason is run again by isComplete', () => {
       it('binds a create in isComplete: onEvent answers its physical id with no call; a throttled poll is polled again', async () => {
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
         const event = createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }));
         emulator.clearCalls();
         const result = await handlerOnEvent(event);
@@ -507,7 +507,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
 
       it('a forward replacement run again by isComplete (after a passing failure) still leaves the first number bound', async () => {
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
         const event = updateEvent(BINDING, id, other(), first());
         const result = await handlerOnEvent(event);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();

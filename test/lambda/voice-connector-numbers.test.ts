@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as stack from '../../lambda/stack';
-import { MAX_ATTEMPTS } from '../../lambda/clients';
+import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
 import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
 import { isComplete, onEvent as handlerOnEvent } from '../../lambda/index';
 import { RETRY_LATER_KEY } from '../../lambda/retry-later';
@@ -490,7 +490,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
     });
     describe('a change that fails for a passing reason is run again by isComplete, never failing a rollback for it', () => {
       it('makes a create in isComplete: onEvent answers its physical id with no call; a throttled poll is polled again', async () => {
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
         const event = createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) }));
         const result = await handlerOnEvent(event);
         expect(result).toMatchObject({ PhysicalResourceId: expect.stringMatching(/^voice-connector-numbers\/us-east-1\//), [RETRY_LATER_KEY]: expect.any(String) });
@@ -504,7 +504,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       it('answers an update\'s onEvent with its physical id when throttled past the retries, and completes once isComplete runs the change again', async () => {
         const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
         const id = await created(before);
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
         const event = updateEvent(VC, id, { ...before, PhoneNumbers: numbers.slice(0, 2) }, before);
         const result = await handlerOnEvent(event);
         expect(result).toMatchObject({ PhysicalResourceId: id, [RETRY_LATER_KEY]: expect.stringMatching(/Rate exceeded/) });
@@ -577,7 +577,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
 
       it('a forward replacement run again by isComplete (after a passing failure) still leaves the old Region alone', async () => {
         const id = await created(east());
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_ATTEMPTS });
+        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
         const event = updateEvent(VC, id, west(), east());
         const result = await handlerOnEvent(event);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();
