@@ -28,14 +28,17 @@ export const RATE_SCALE = 1.5;
 /**
  * Emulator options of every benchmark. `rateScale` compresses time (see RATE_SCALE); the account's
  * number quota is raised so that the churn rule (claims + releases over 200% of the quota block
- * claims, FACTS.md) does not stop a benchmark that claims and releases hundreds of numbers on purpose.
+ * claims, docs/service-facts.md) does not stop a benchmark that claims and releases hundreds of numbers on purpose.
  */
 export function emulatorOptions(rateScale: number): EmulatorOptions {
   return {
     port: 0,
     rateScale,
     phoneNumberQuota: 100_000,
-    // CLAIMED at the first DescribePhoneNumber: FACTS.md gives no claim latency to model.
+    // The numbers-per-instance quota (5 by default, docs/service-facts.md) raised as an account would
+    // have it raised before claiming a fleet into one instance.
+    phoneNumbersPerTarget: 10_000,
+    // CLAIMED at the first DescribePhoneNumber: the documentation gives no claim latency to model.
     asyncDelayMs: 0,
   };
 }
