@@ -2,7 +2,7 @@
  * The lower bound the API quotas put on a fleet deploy and destroy, and the calls each needs at least.
  * Pure: no emulator, no clock.
  *
- * A token bucket of rate r and burst B (Connect: 2/s, burst 5 per API, FACTS.md) serves n calls no
+ * A token bucket of rate r and burst B (Connect: 2/s, burst 5 per API, docs/service-facts.md) serves n calls no
  * sooner than (n - B) / r seconds after the first: it starts with at most B tokens. Within a phase the
  * slowest API sets the bound; the phases (deploy, then destroy) run one after the other, so their
  * bounds add up.

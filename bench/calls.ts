@@ -24,7 +24,7 @@ export type Operation = 'create' | 'noopUpdate' | 'move' | 'flowChange' | 'conne
  * - create: claim, bind, associate = 3; delete: release, unbind, disassociate = 3;
  * - noopUpdate: an Update whose properties did not change = 0;
  * - move (the number to another instance, bound to a flow there): move + bind in the new instance = 2
- *   (the binding does not follow the number, FACTS.md);
+ *   (the binding does not follow the number, docs/service-facts.md);
  * - flowChange: bind to the new flow = 1; connectorDelta1of1000: associate the one number = 1.
  */
 export const MINIMUM_MUTATING_CALLS: Readonly<Record<Operation, number>> = {

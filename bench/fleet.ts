@@ -26,7 +26,7 @@ export const BUNDLE = path.join(__dirname, '..', 'dist', 'handler', 'index.js');
  * Custom resources in flight at once. CloudFormation starts every resource whose dependencies are
  * met and documents no cap per stack (a per-type concurrency limit is an open feature request:
  * aws-cloudformation/cloudformation-coverage-roadmap#522), so the benchmark lets all of them run:
- * the worst case for throttling (FACTS.md: "a stack with 100 numbers hits these quotas at once").
+ * the worst case for throttling (docs/service-facts.md: "a stack with 100 numbers hits these quotas at once").
  */
 export const CLOUDFORMATION_CONCURRENCY = 500;
 /** The Provider's isComplete poll interval in real time (lib/private/provider.ts QUERY_INTERVAL). */

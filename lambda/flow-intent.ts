@@ -16,7 +16,7 @@
  * and the number's own completion (ClaimedPhoneNumber, once CLAIMED at its target) calls
  * `bindDeclaredFlow`, which binds the recorded flow when the number is now in the flow's instance.
  *
- * The legacy ARN form `instance/ID/phone-number/ID` cannot be tagged (FACTS.md): such numbers carry no
+ * The legacy ARN form `instance/ID/phone-number/ID` cannot be tagged (docs/service-facts.md): such numbers carry no
  * intent, and their bindings behave as before (Delete unbinds only while bound to its flow).
  */
 import {
