@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConnectClient, DescribePhoneNumberCommand, UpdatePhoneNumberMetadataCommand } from '@aws-sdk/client-connect';
 import { casesOf } from '../../local/contract/cases';
-import { faultsAt, replays } from '../../local/contract/faults';
+import { faultsAt, PAST_THROTTLED_RETRIES, replays } from '../../local/contract/faults';
 import { DEFAULT_BUNDLE, Harness, runScenario } from '../../local/contract/runner';
 import { createManualClock, startEmulator } from '../../local/emulator';
 import type { Emulator } from '../../local/emulator';
@@ -75,7 +75,7 @@ describe('the planned faults', () => {
     expect(faultsAt({ service: 'connect', operation: 'ReleasePhoneNumber', occurrence: 1, input: {}, phase: 'rollback' }).map((f) => f.name)).not.toContain('lambda-timeout');
     expect(faultsAt({ service: 'connect', operation: 'ClaimPhoneNumber', occurrence: 1, input: {}, phase: 'create' }).map((f) => f.name)).toContain('lambda-timeout');
     expect(at('cloudformation', 'GetTemplate')).toEqual(['500', 'throttle']);
-    expect(faultsAt({ service: 'connect', operation: 'ReleasePhoneNumber', occurrence: 3, input: {} })[0].inject).toMatchObject({ skip: 2, times: 12 });
+    expect(faultsAt({ service: 'connect', operation: 'ReleasePhoneNumber', occurrence: 3, input: {} })[0].inject).toMatchObject({ skip: 2, times: PAST_THROTTLED_RETRIES });
     expect(replays(2).map((r) => r.replayInvocation)).toEqual([1, 2]);
   });
 });
