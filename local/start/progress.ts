@@ -85,7 +85,7 @@ export class ProgressPrinter {
     for (const r of retained.slice(this.printedRetained)) {
       this.done++;
       const type = this.typeOf(r.logicalId) ?? 'Custom::Unknown';
-      this.line('DELETE_SKIPPED', type, `${r.logicalId} (${r.policy} Retain: ${phoneNumberArnName(r.physicalResourceId)})`);
+      this.line('DELETE_SKIPPED', type, `${r.logicalId} (kept by its ${r.policy}: ${phoneNumberArnName(r.physicalResourceId)})`);
     }
     this.printedRetained = retained.length;
   }

@@ -162,12 +162,13 @@ async function destroyAll(session: Session): Promise<void> {
     }
     for (const r of retained) {
       const resource = before.find((b) => b.logicalId === r.logicalId);
+      const policy = resource?.deletionPolicy === 'RetainExceptOnCreate' ? 'RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE' : 'RemovalPolicy.RETAIN';
       const number = resource?.data.PhoneNumber;
       if (resource?.type === 'Custom::ClaimedPhoneNumber' && typeof number === 'string') {
         session.counts.retained.push(number);
-        session.out(`  kept under RemovalPolicy.RETAIN: ${session.style.yellow(number)} (${r.logicalId}): still claimed and billed, now in no stack`);
+        session.out(`  kept under ${policy}: ${session.style.yellow(number)} (${r.logicalId}): still claimed and billed, now in no stack`);
       } else {
-        session.out(`  kept under RemovalPolicy.RETAIN: ${r.logicalId} (${resource?.type ?? 'unknown type'}): left as it is, now in no stack`);
+        session.out(`  kept under ${policy}: ${r.logicalId} (${resource?.type ?? 'unknown type'}): left as it is, now in no stack`);
       }
     }
   }
@@ -281,7 +282,7 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     const steps = opts.deployOnly
       ? `deployed ${plural(session.counts.created, 'resource', 'resources')}`
       : `deployed ${plural(session.counts.created, 'resource', 'resources')}, ${exampleSecond ? `changed ${session.counts.changed}, ` : ''}destroyed ${session.counts.deleted}; ` +
-        `${plural(session.counts.retained.length, 'number', 'numbers')} kept claimed under RETAIN (${session.counts.retained.join(', ') || 'none'})`;
+        `${plural(session.counts.retained.length, 'number', 'numbers')} kept claimed by their removal policy (${session.counts.retained.join(', ') || 'none'})`;
     session.out();
     session.out(style.green(`OK: ${steps}; ${plural(released, 'number', 'numbers')} released; ${realSeconds} s real time for ${formatDuration(simulated)} of simulated service time.`));
     keep = opts.keep;

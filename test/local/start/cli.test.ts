@@ -66,13 +66,13 @@ describe('npm start', () => {
     expect(lineMatching(afterChange, /\+12065550150/)).toMatch(/UNASSOCIATED/);
     expect(lineMatching(afterChange, /\+12065550152/)).toMatch(/abcdef1ghij2klmno3pqr4 +ASSOCIATED/);
     // destroy: bindings and trunk deleted, numbers retained and shown as still claimed, unbound
-    expect(out).toMatch(/DELETE_SKIPPED +\| Custom::ClaimedPhoneNumber +\| MainLine\w+ \(DeletionPolicy Retain/);
-    expect(out).toContain('kept under RemovalPolicy.RETAIN: +12065550100');
+    expect(out).toMatch(/DELETE_SKIPPED +\| Custom::ClaimedPhoneNumber +\| MainLine\w+ \(kept by its DeletionPolicy/);
+    expect(out).toContain('kept under RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: +12065550100');
     const afterDestroy = out.slice(out.indexOf('After destroy:'));
     expect(lineMatching(afterDestroy, /\+12065550100/)).toMatch(/^ +- +\+12065550100 +instance 7d3f5c2a… +- +- +CLAIMED +PhoneNumbersExample\/MainLine\w+ \(adopted\)$/);
     // one summary line, last
     const lines = out.trimEnd().split('\n');
-    expect(lines[lines.length - 1]).toMatch(/^OK: deployed 5 resources, changed 5, destroyed 3; 2 numbers kept claimed under RETAIN \(.*\+12065550100.*\); 0 numbers released; [\d.]+ s real time for \d+:\d\d of simulated service time\.$/);
+    expect(lines[lines.length - 1]).toMatch(/^OK: deployed 5 resources, changed 5, destroyed 3; 2 numbers kept claimed by their removal policy \(.*\+12065550100.*\); 0 numbers released; [\d.]+ s real time for \d+:\d\d of simulated service time\.$/);
   }, 60_000);
 
   it('exits 1 with the usage for a bad flag, and 1 for an assembly without this library\'s resources', async () => {

@@ -54,7 +54,7 @@ describe('npm start on an assembly (runStart --app)', () => {
     expect(out).toMatch(/Phones \| 2\/2 \| +\+\d:\d\d \| DELETE_COMPLETE +\| Custom::ClaimedPhoneNumber +\| Support\n/);
     const released = /Support +(\+1425555551[012])/.exec(afterDeploy)![1];
     expect(out).toContain(`released (RemovalPolicy.DESTROY): ${released}: back to AWS`);
-    expect(out).toMatch(/OK: deployed 2 resources, destroyed 2; 0 numbers kept claimed under RETAIN \(none\); 1 number released; /);
+    expect(out).toMatch(/OK: deployed 2 resources, destroyed 2; 0 numbers kept claimed by their removal policy \(none\); 1 number released; /);
     expect(out.slice(out.indexOf('After destroy:'))).toContain('(no numbers claimed in Connect, no Chime inventory numbers)');
   });
 
@@ -66,10 +66,10 @@ describe('npm start on an assembly (runStart --app)', () => {
 
     expect(code).toBe(0);
     const out = c.stdout();
-    expect(out).toMatch(/Phones \| 1\/1 \| +\+0:00 \| DELETE_SKIPPED +\| Custom::VoiceConnectorNumbers +\| Trunk \(DeletionPolicy Retain: /);
+    expect(out).toMatch(/Phones \| 1\/1 \| +\+0:00 \| DELETE_SKIPPED +\| Custom::VoiceConnectorNumbers +\| Trunk \(kept by its DeletionPolicy: /);
     expect(out).toContain('kept under RemovalPolicy.RETAIN: Trunk (Custom::VoiceConnectorNumbers): left as it is, now in no stack');
     expect(out.slice(out.indexOf('After destroy:'))).toMatch(/- +\+12065550150 +- +- +abcdef1ghij2klmno3pqr4 +ASSOCIATED +-\n/);
-    expect(out).toMatch(/OK: deployed 1 resource, destroyed 0; 0 numbers kept claimed under RETAIN \(none\);/);
+    expect(out).toMatch(/OK: deployed 1 resource, destroyed 0; 0 numbers kept claimed by their removal policy \(none\);/);
   });
 
   it('takes the account and region of an environment-agnostic stack from the ARNs its resources name', async () => {
