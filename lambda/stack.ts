@@ -87,6 +87,8 @@ export async function otherDeclarations(stackId: string, resourceType: string, e
   if (!region) return undefined;
   const summary = await describeStack(stackId);
   if (!summary) return undefined;
+  // The whole stack is going: nothing of it will be declared any more.
+  if (summary.status === 'DELETE_IN_PROGRESS') return [];
   const { GetTemplateCommand, DescribeStackResourcesCommand } = cloudFormationSdk();
   const client = cloudFormation(region);
   let template: Template;
