@@ -70,6 +70,20 @@ export async function runToCompletion(
   throw new Error(`not complete after ${maxPolls} polls`);
 }
 
+/**
+ * onEvent as CloudFormation sees its outcome for bindings and voice connector numbers: their Create is
+ * made by isComplete (a failed one then gets a Delete that undoes it), so it is polled here until
+ * complete, as the Provider's waiter does.
+ */
+export async function onEventCompletingCreates(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string }> {
+  const result = await onEvent(event);
+  if (event.RequestType !== 'Create') return result;
+  for (let poll = 0; poll < 5; poll++) {
+    if ((await isComplete(afterOnEvent(event, result))).IsComplete) return { PhysicalResourceId: result.PhysicalResourceId };
+  }
+  throw new Error('the create did not complete in 5 polls');
+}
+
 // ---- property builders --------------------------------------------------------------------------
 
 export const claimedProps = (p: Props): Props => ({ FormatVersion: FORMAT_VERSION, RemovalPolicy: 'destroy', ...p });

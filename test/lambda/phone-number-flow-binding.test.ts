@@ -9,21 +9,10 @@ import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
 import { bindingPhysicalId } from '../../lambda/resources/phone-number-flow-binding';
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { createManualClock, type Emulator } from '../../local/emulator';
-import { afterOnEvent, ALT_REGION, BINDING, bindingProps, createEvent, deleteEvent, mutating, operations, REGION, STACK_NAME, startTestEmulator, updateEvent } from './fixtures';
+import { afterOnEvent, ALT_REGION, BINDING, bindingProps, createEvent, deleteEvent, mutating, operations, REGION, STACK_NAME, startTestEmulator, updateEvent, onEventCompletingCreates } from './fixtures';
 
 
-/**
- * onEvent as CloudFormation sees its outcome: a Create is made by isComplete (a failed one then gets a
- * Delete that undoes it), so it is polled here until complete, as the Provider's waiter does.
- */
-async function onEvent(event: Parameters<typeof handlerOnEvent>[0]): Promise<{ PhysicalResourceId: string }> {
-  const result = await handlerOnEvent(event);
-  if (event.RequestType !== 'Create') return result;
-  for (let poll = 0; poll < 5; poll++) {
-    if ((await isComplete(afterOnEvent(event, result))).IsComplete) return { PhysicalResourceId: result.PhysicalResourceId };
-  }
-  throw new Error('the create did not complete in 5 polls');
-}
+const onEvent = onEventCompletingCreates;
 
 describe('Custom::PhoneNumberFlowBinding', () => {
   // The stack as CloudFormation reports it (lambda/stack): by default unknown (outside any rollback, no

@@ -8,21 +8,10 @@ import { BATCH_SIZE, TAKEN_TAG_PREFIX } from '../../lambda/resources/voice-conne
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { ChimeSDKVoiceClient, ListTagsForResourceCommand } from '@aws-sdk/client-chime-sdk-voice';
 import type { Emulator } from '../../local/emulator';
-import { ACCOUNT, afterOnEvent, ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps } from './fixtures';
+import { ACCOUNT, afterOnEvent, ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps, onEventCompletingCreates } from './fixtures';
 
 
-/**
- * onEvent as CloudFormation sees its outcome: a Create is made by isComplete (a failed one then gets a
- * Delete that undoes it), so it is polled here until complete, as the Provider's waiter does.
- */
-async function onEvent(event: Parameters<typeof handlerOnEvent>[0]): Promise<{ PhysicalResourceId: string }> {
-  const result = await handlerOnEvent(event);
-  if (event.RequestType !== 'Create') return result;
-  for (let poll = 0; poll < 5; poll++) {
-    if ((await isComplete(afterOnEvent(event, result))).IsComplete) return { PhysicalResourceId: result.PhysicalResourceId };
-  }
-  throw new Error('the create did not complete in 5 polls');
-}
+const onEvent = onEventCompletingCreates;
 
 describe('Custom::VoiceConnectorNumbers', () => {
   // The stack as CloudFormation reports it (lambda/stack): by default unknown (outside any rollback, no
