@@ -4,6 +4,7 @@
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { resetClients } from '../../lambda/clients';
+import * as stack from '../../lambda/stack';
 import { FORMAT_VERSION, ResourceTypes } from '../../lambda/contract';
 import type { IsCompleteRequest, IsCompleteResponse, OnEventResponse } from '../../lambda/events';
 import { isComplete, onEvent } from '../../lambda/index';
@@ -82,6 +83,21 @@ export async function onEventCompletingCreates(event: CloudFormationCustomResour
     if ((await isComplete(afterOnEvent(event, result))).IsComplete) return { PhysicalResourceId: result.PhysicalResourceId };
   }
   throw new Error('the create did not complete in 5 polls');
+}
+
+/**
+ * Call inside a describe: the stack as CloudFormation reports it (lambda/stack) is stubbed before each
+ * test: by default outside any rollback, with no other declarations known; a test that needs a
+ * rollback or a rename sets the spies (read them after the beforeEach has run).
+ */
+export function stubStackState(): { readonly rollingBack: jest.SpyInstance; readonly declarations: jest.SpyInstance } {
+  const spies = {} as { rollingBack: jest.SpyInstance; declarations: jest.SpyInstance };
+  beforeEach(() => {
+    spies.rollingBack = jest.spyOn(stack, 'isRollingBack').mockResolvedValue(false);
+    spies.declarations = jest.spyOn(stack, 'otherDeclarations').mockResolvedValue(undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+  return spies;
 }
 
 // ---- property builders --------------------------------------------------------------------------

@@ -1,4 +1,3 @@
-import * as stack from '../../lambda/stack';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConnectClient, DescribePhoneNumberCommand, UntagResourceCommand, UpdatePhoneNumberCommand, type ClaimedPhoneNumberSummary } from '@aws-sdk/client-connect';
 import { BINDING_TAG, bindDeclaredFlow, FLOW_TAG, PRIOR_BINDING_TAG, PRIOR_FLOW_TAG } from '../../lambda/flow-intent';
@@ -9,21 +8,14 @@ import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
 import { bindingPhysicalId } from '../../lambda/resources/phone-number-flow-binding';
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { createManualClock, type Emulator } from '../../local/emulator';
-import { afterOnEvent, ALT_REGION, BINDING, bindingProps, createEvent, deleteEvent, mutating, operations, REGION, STACK_NAME, startTestEmulator, updateEvent, onEventCompletingCreates } from './fixtures';
+import { afterOnEvent, ALT_REGION, BINDING, bindingProps, createEvent, deleteEvent, mutating, operations, REGION, STACK_NAME, startTestEmulator, updateEvent, onEventCompletingCreates, stubStackState } from './fixtures';
 
 
 const onEvent = onEventCompletingCreates;
 
 describe('Custom::PhoneNumberFlowBinding', () => {
-  // The stack as CloudFormation reports it (lambda/stack): by default unknown (outside any rollback, no
-  // other declarations); a test that needs a rollback or a rename sets it.
-  let rollingBack: jest.SpyInstance;
-  let declarations: jest.SpyInstance;
-  beforeEach(() => {
-    rollingBack = jest.spyOn(stack, 'isRollingBack').mockResolvedValue(false);
-    declarations = jest.spyOn(stack, 'otherDeclarations').mockResolvedValue(undefined);
-  });
-  afterEach(() => jest.restoreAllMocks());
+  // The stack as CloudFormation reports it (lambda/stack): see stubStackState.
+  const stackState = stubStackState();
 
   let emulator: Emulator;
   let instanceArn: string;
@@ -240,8 +232,8 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_B });
         // WHEN the update rolls back: the new binding is deleted in the cleanup, the template is the previous one
-        rollingBack.mockResolvedValue(true);
-        declarations.mockResolvedValue([{ logicalId: 'Old', properties: { PhoneNumberArn: number, ContactFlowArn: UNRESOLVED } }]);
+        stackState.rollingBack.mockResolvedValue(true);
+        stackState.declarations.mockResolvedValue([{ logicalId: 'Old', properties: { PhoneNumberArn: number, ContactFlowArn: UNRESOLVED } }]);
         await onEvent(deleteEvent(BINDING, id, next, 'New'));
         // THEN the number rings flow A again and the old binding owns it
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
@@ -252,7 +244,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
         const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
-        declarations.mockResolvedValue([]);
+        stackState.declarations.mockResolvedValue([]);
         await onEvent(deleteEvent(BINDING, id, next, 'New'));
         expect(flowsOf()).toEqual({});
         expect(await intentTags()).toEqual({});
@@ -262,16 +254,16 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
         await client.send(new UntagResourceCommand({ resourceArn: number, tagKeys: [FLOW_TAG, BINDING_TAG] }));
-        declarations.mockResolvedValue([{ logicalId: 'New', properties: { PhoneNumberArn: number, ContactFlowArn: a } }]);
+        stackState.declarations.mockResolvedValue([{ logicalId: 'New', properties: { PhoneNumberArn: number, ContactFlowArn: a } }]);
         await onEvent(deleteEvent(BINDING, id, props, 'Old'));
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
-        expect(declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), BINDING, 'Old');
+        expect(stackState.declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), BINDING, 'Old');
       });
 
       it('a Delete leaves the number bound, with a warning, when another binding\'s number cannot be resolved', async () => {
         const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
-        declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: UNRESOLVED, ContactFlowArn: b } }]);
+        stackState.declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: UNRESOLVED, ContactFlowArn: b } }]);
         const warn = jest.spyOn(Logger.prototype, 'warn');
         await onEvent(deleteEvent(BINDING, id, props, 'Old'));
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
@@ -281,7 +273,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       it('a Delete unbinds when another binding of the stack declares another number', async () => {
         const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
-        declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: number.replace(/[0-9a-f]{4}$/, '0000'), ContactFlowArn: b } }]);
+        stackState.declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: number.replace(/[0-9a-f]{4}$/, '0000'), ContactFlowArn: b } }]);
         await onEvent(deleteEvent(BINDING, id, props, 'Old'));
         expect(flowsOf()).toEqual({});
       });
@@ -313,7 +305,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         // THEN the binding completes, bound in instance 2
         expect(await isComplete(request)).toEqual({ IsComplete: true });
         expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
-        expect(rollingBack).toHaveBeenCalled();
+        expect(stackState.rollingBack).toHaveBeenCalled();
       });
 
       it('fails naming the number, where it is and the fix when it never arrives in time', async () => {
@@ -346,7 +338,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
           settle();
           await onEvent(updateEvent(BINDING, id, forward(), backward()));
           expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
-          rollingBack.mockResolvedValue(true);
+          stackState.rollingBack.mockResolvedValue(true);
           emulator.clearCalls();
           return id;
         }
@@ -444,7 +436,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
         const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'InternalServiceException', status: 500, message: 'Internal service error', times: MAX_ATTEMPTS });
         const del = deleteEvent(BINDING, id, next, 'New');
         const result = await handlerOnEvent(del);
@@ -475,7 +467,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         // the forward replacement bound the other number, then its Update failed
         await onEvent(updateEvent(BINDING, id, other(), first()));
         expect(flowsOfSecond()).toEqual({ [INST_1]: FLOW_A });
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         const r = await onEvent(updateEvent(BINDING, id, first(), other()));
         expect(r.PhysicalResourceId).toBe(id);
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
@@ -486,7 +478,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
         const { PhysicalResourceId: newId } = await onEvent(updateEvent(BINDING, id, other(), first()));
         expect(newId).toBe(bindingPhysicalId(second));
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         const r = await onEvent(updateEvent(BINDING, newId, first(), other()));
         expect(r.PhysicalResourceId).toBe(id);
         expect(flowsOfSecond()).toEqual({});

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import * as stack from '../../lambda/stack';
 import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
 import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
 import { isComplete, onEvent as handlerOnEvent } from '../../lambda/index';
@@ -8,21 +7,14 @@ import { BATCH_SIZE, TAKEN_TAG_PREFIX } from '../../lambda/resources/voice-conne
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { ChimeSDKVoiceClient, ListTagsForResourceCommand } from '@aws-sdk/client-chime-sdk-voice';
 import type { Emulator } from '../../local/emulator';
-import { ACCOUNT, afterOnEvent, ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps, onEventCompletingCreates } from './fixtures';
+import { ACCOUNT, afterOnEvent, ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps, onEventCompletingCreates, stubStackState } from './fixtures';
 
 
 const onEvent = onEventCompletingCreates;
 
 describe('Custom::VoiceConnectorNumbers', () => {
-  // The stack as CloudFormation reports it (lambda/stack): by default unknown (outside any rollback, no
-  // other declarations); a test that needs a rollback or a rename sets it.
-  let rollingBack: jest.SpyInstance;
-  let declarations: jest.SpyInstance;
-  beforeEach(() => {
-    rollingBack = jest.spyOn(stack, 'isRollingBack').mockResolvedValue(false);
-    declarations = jest.spyOn(stack, 'otherDeclarations').mockResolvedValue(undefined);
-  });
-  afterEach(() => jest.restoreAllMocks());
+  // The stack as CloudFormation reports it (lambda/stack): see stubStackState.
+  const stackState = stubStackState();
 
   let emulator: Emulator;
   const numbers = usNumbers(6);
@@ -314,7 +306,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         const after = { ...before, PhoneNumbers: [numbers[0], numbers[1]] };
         await onEvent(updateEvent(VC, id, after, before));
         expect(sorted(connectors()[ours])).toEqual(numbers.slice(0, 2));
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         await onEvent(updateEvent(VC, id, before, after));
         // THEN the number is back on theirs (not on no connector), and the record is gone
         expect(connectors()[theirs]).toEqual([numbers[1]]);
@@ -326,7 +318,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         await onTheirs(numbers[0]);
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0], numbers[1]], ForceAssociate: 'true' });
         const id = await created(props);
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         await onEvent(deleteEvent(VC, id, props));
         expect(connectors()[theirs]).toEqual([numbers[0]]);
         expect(connectors()[ours] ?? []).toEqual([]);
@@ -349,7 +341,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         const id = await created(before);
         const after = { ...before, PhoneNumbers: [numbers[0], numbers[1]] };
         await onEvent(updateEvent(VC, id, after, before));
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         await onEvent(updateEvent(VC, id, before, after));
         expect(connectors()[ours]).toEqual([numbers[0]]);
         expect(Object.values(connectors()).flat()).not.toContain(numbers[1]);
@@ -364,7 +356,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         await onEvent(updateEvent(VC, id, second, first));
         await onEvent(updateEvent(VC, id, first, second));
         // WHEN that last change rolls back THEN the number goes to no connector, not to theirs
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         await onEvent(updateEvent(VC, id, second, first));
         expect(connectors()[theirs] ?? []).toEqual([]);
         expect(connectors()[ours]).toEqual([numbers[0]]);
@@ -395,7 +387,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]], ForceAssociate: 'true' });
         const id = await created(props);
         emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[0], errorCode: 'ServiceFailure' });
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         await onEvent(deleteEvent(VC, id, props));
         // a line left on our connector is recoverable; a number on no connector is not
         expect(connectors()[ours]).toEqual([numbers[0]]);
@@ -410,14 +402,14 @@ describe('Custom::VoiceConnectorNumbers', () => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) });
         const id = await created(props);
         await onEvent(createEvent(VC, props, 'Renamed'));
-        declarations.mockResolvedValue(declaring('Renamed', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }));
+        stackState.declarations.mockResolvedValue(declaring('Renamed', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }));
         emulator.clearCalls();
         // WHEN the old one is deleted in the cleanup phase
         await onEvent(deleteEvent(VC, id, props));
         // THEN the numbers stay, and nothing was disassociated
         expect(sorted(connectors()[ours])).toEqual(numbers.slice(0, 2));
         expect(operations(emulator, mutating)).not.toContain('DisassociatePhoneNumbersFromVoiceConnector');
-        expect(declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), VC, 'Resource');
+        expect(stackState.declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), VC, 'Resource');
       });
 
       it('keeps, on the new resource\'s Delete in a rollback, the numbers the old one still declares', async () => {
@@ -425,8 +417,8 @@ describe('Custom::VoiceConnectorNumbers', () => {
         await created(props);
         const { PhysicalResourceId: renamedId } = await onEvent(createEvent(VC, props, 'Renamed'));
         // the template is the previous one: it declares 'Resource'
-        rollingBack.mockResolvedValue(true);
-        declarations.mockResolvedValue(declaring('Resource', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }));
+        stackState.rollingBack.mockResolvedValue(true);
+        stackState.declarations.mockResolvedValue(declaring('Resource', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }));
         await onEvent(deleteEvent(VC, renamedId, props, 'Renamed'));
         expect(sorted(connectors()[ours])).toEqual(numbers.slice(0, 2));
       });
@@ -434,7 +426,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       it('keeps a number an update drops when another resource now declares it on the same connector', async () => {
         const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 3) });
         const id = await created(before);
-        declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: [numbers[2], numbers[5]] }));
+        stackState.declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: [numbers[2], numbers[5]] }));
         await onEvent(updateEvent(VC, id, { ...before, PhoneNumbers: numbers.slice(0, 1) }, before));
         // numbers[1] is no one's: off; numbers[2] is the other resource's now: kept
         expect(sorted(connectors()[ours])).toEqual([numbers[0], numbers[2]]);
@@ -443,7 +435,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       it('takes a number off when the other resource declares it on another connector', async () => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
         const id = await created(props);
-        declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: third, Region: REGION, PhoneNumbers: [numbers[0]] }));
+        stackState.declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: third, Region: REGION, PhoneNumbers: [numbers[0]] }));
         await onEvent(deleteEvent(VC, id, props));
         expect(connectors()[ours] ?? []).toEqual([]);
       });
@@ -451,7 +443,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       it('takes a number off when the other resource declares it in another region', async () => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
         const id = await created(props);
-        declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: ours, Region: ALT_REGION, PhoneNumbers: [numbers[0]] }));
+        stackState.declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: ours, Region: ALT_REGION, PhoneNumbers: [numbers[0]] }));
         await onEvent(deleteEvent(VC, id, props));
         expect(connectors()[ours] ?? []).toEqual([]);
       });
@@ -463,7 +455,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       ])('keeps the numbers when another declaration\'s %s cannot be resolved (and warns)', async (_what, properties) => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
         const id = await created(props);
-        declarations.mockResolvedValue(declaring('Other', properties));
+        stackState.declarations.mockResolvedValue(declaring('Other', properties));
         const warn = jest.spyOn(Logger.prototype, 'warn');
         await onEvent(deleteEvent(VC, id, props));
         expect(connectors()[ours]).toEqual([numbers[0]]);
@@ -474,7 +466,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
         const id = await created(props);
         await onEvent(updateEvent(VC, id, { ...props, PhoneNumbers: [numbers[0], numbers[1]] }, props));
-        expect(declarations).not.toHaveBeenCalled();
+        expect(stackState.declarations).not.toHaveBeenCalled();
       });
     });
     describe('a change that fails for a passing reason is run again by isComplete, never failing a rollback for it', () => {
@@ -507,7 +499,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         const id = await created(before);
         const after = { ...before, PhoneNumbers: [numbers[0], numbers[1]] };
         await onEvent(updateEvent(VC, id, after, before));
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Conflict' });
         const rollback = updateEvent(VC, id, before, after);
         const result = await handlerOnEvent(rollback);
@@ -546,7 +538,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         // the forward replacement associated in the new Region, then failed (its Update did not complete)
         const { PhysicalResourceId: westId } = await onEvent(updateEvent(VC, id, west(), east()));
         expect(westId).not.toBe(id);
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         const r = await onEvent(updateEvent(VC, id, east(), west()));
         expect(r.PhysicalResourceId).toBe(id);
         expect(sorted(connectors(REGION)[ours])).toEqual(numbers.slice(0, 2));
@@ -556,7 +548,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       it('update-then-delete: the Update of the new physical id takes the new Region\'s numbers off; the Delete with the old properties changes nothing', async () => {
         const id = await created(east());
         const { PhysicalResourceId: westId } = await onEvent(updateEvent(VC, id, west(), east()));
-        rollingBack.mockResolvedValue(true);
+        stackState.rollingBack.mockResolvedValue(true);
         const r = await onEvent(updateEvent(VC, westId, east(), west()));
         expect(r.PhysicalResourceId).toBe(id);
         expect(connectors(ALT_REGION)[ours] ?? []).toEqual([]);

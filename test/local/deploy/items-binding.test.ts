@@ -4,17 +4,12 @@
  * real handler bundle (`npm run bundle`) against the emulator, which also serves the stack's status and
  * template over CloudFormation's API as the deployer publishes them.
  */
-import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../../../lib';
-import { DeployFailedError, LocalDeployer, loadHandlerBundle, loadTemplate } from '../../../local/deploy';
-import type { LocalDeployerOptions } from '../../../local/deploy';
-import { createManualClock, startEmulator } from '../../../local/emulator';
-import type { Emulator, ManualClock } from '../../../local/emulator';
+import { DeployFailedError, loadTemplate, type LocalDeployer, type LocalDeployerOptions } from '../../../local/deploy';
+import type { Emulator } from '../../../local/emulator';
+import { ACCOUNT, REGION, startWorld, type World } from './real-stack';
 
-const BUNDLE = path.join(__dirname, '..', '..', '..', 'dist', 'handler', 'index.js');
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
 const NUMBER = '+12065550100';
 const INST_1 = '11111111-0000-4000-8000-000000000001';
 const INST_2 = '22222222-0000-4000-8000-000000000002';
@@ -27,17 +22,16 @@ const NOT_IN_INVENTORY = '+12065559999';
 
 describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)', () => {
   let emu: Emulator;
-  let clock: ManualClock;
   let instance1: string;
   let instance2: string;
   let flowA: string;
   let flowB: string;
   let flowC: string;
-  const saved = { ...process.env };
+  let w: World;
 
   beforeEach(async () => {
-    clock = createManualClock();
-    emu = await startEmulator({ port: 0, clock, asyncDelayMs: 20_000, rateScale: 1000 });
+    w = await startWorld();
+    ({ emu } = w);
     instance1 = emu.seedInstance({ instanceId: INST_1 });
     instance2 = emu.seedInstance({ instanceId: INST_2 });
     flowA = emu.seedContactFlow({ instanceId: INST_1, contactFlowId: FLOW_A });
@@ -45,16 +39,8 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
     flowC = emu.seedContactFlow({ instanceId: INST_2, contactFlowId: FLOW_C });
     emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: [NUMBER] });
     emu.seedVoiceConnector({ voiceConnectorId: CONNECTOR });
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_CONNECT: emu.endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
-      PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1', POWERTOOLS_LOG_LEVEL: 'SILENT',
-    });
   });
-  afterEach(async () => {
-    await emu.stop();
-    process.env = { ...saved };
-  });
+  afterEach(async () => w.stop());
 
   interface Declaration {
     readonly target: string;
@@ -79,11 +65,7 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
     return loadTemplate(stack);
   }
 
-  const deployer = (options: Partial<LocalDeployerOptions> = {}) =>
-    new LocalDeployer({
-      handler: loadHandlerBundle(BUNDLE, 'handler'), stackName: 'Phones', region: REGION, accountId: ACCOUNT,
-      clock, pollIntervalMs: 10_000, maxPolls: 30, stacks: emu.stacks, ...options,
-    });
+  const deployer = (options: Partial<LocalDeployerOptions> = {}) => w.deployer({ pollIntervalMs: 10_000, maxPolls: 30, ...options });
   const main = () => emu.snapshot().claimed.find((n) => n.phoneNumber === NUMBER)!;
   /** The handler's requests as `phase RequestType LogicalIdPrefix`, the CDK hash cut off. */
   const sent = (d: LocalDeployer) =>

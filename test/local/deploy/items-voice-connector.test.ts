@@ -4,18 +4,13 @@
  * through the local deployer with the real handler bundle (`npm run bundle`) against the emulator,
  * which also serves the stack's status and template over CloudFormation's API.
  */
-import * as path from 'node:path';
 import { AssociatePhoneNumbersWithVoiceConnectorCommand, ChimeSDKVoiceClient, ListTagsForResourceCommand } from '@aws-sdk/client-chime-sdk-voice';
 import { App, Stack } from 'aws-cdk-lib';
 import { VoiceConnectorNumbers } from '../../../lib';
-import { DeployFailedError, LocalDeployer, loadHandlerBundle, loadTemplate } from '../../../local/deploy';
-import type { LocalDeployerOptions } from '../../../local/deploy';
-import { createManualClock, startEmulator } from '../../../local/emulator';
-import type { Emulator, ManualClock } from '../../../local/emulator';
+import { DeployFailedError, loadTemplate, type LocalDeployer, type LocalDeployerOptions } from '../../../local/deploy';
+import type { Emulator } from '../../../local/emulator';
+import { ACCOUNT, REGION, startWorld, type World } from './real-stack';
 
-const BUNDLE = path.join(__dirname, '..', '..', '..', 'dist', 'handler', 'index.js');
-const ACCOUNT = '123456789012';
-const REGION = 'us-east-1';
 const OURS = 'abcdef1ghij2klmno3pqr4';
 const THEIRS = 'qrstuv5wxyz6abcde7fgh8';
 const NUMBERS = ['+12065550150', '+12065550151', '+12065550152', '+12065550153'];
@@ -24,26 +19,19 @@ const NOT_IN_INVENTORY = '+12065559999';
 
 describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)', () => {
   let emu: Emulator;
-  let clock: ManualClock;
   let chime: ChimeSDKVoiceClient;
-  const saved = { ...process.env };
+  let w: World;
 
   beforeEach(async () => {
-    clock = createManualClock();
-    emu = await startEmulator({ port: 0, clock, rateScale: 1000 });
+    w = await startWorld({ asyncDelayMs: 0 });
+    ({ emu } = w);
     for (const id of [OURS, THEIRS]) emu.seedVoiceConnector({ voiceConnectorId: id });
     for (const phoneNumber of NUMBERS) emu.seedChimeNumber({ phoneNumber });
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_CONNECT: emu.endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
-      PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1', POWERTOOLS_LOG_LEVEL: 'SILENT',
-    });
     chime = new ChimeSDKVoiceClient({ region: REGION, endpoint: emu.endpoint });
   });
   afterEach(async () => {
     chime.destroy();
-    await emu.stop();
-    process.env = { ...saved };
+    await w.stop();
   });
 
   /** Construct id -> its declaration. */
@@ -60,11 +48,7 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
     return loadTemplate(stack);
   }
 
-  const deployer = (options: Partial<LocalDeployerOptions> = {}) =>
-    new LocalDeployer({
-      handler: loadHandlerBundle(BUNDLE, 'handler'), stackName: 'Phones', region: REGION, accountId: ACCOUNT,
-      clock, stacks: emu.stacks, ...options,
-    });
+  const deployer = (options: Partial<LocalDeployerOptions> = {}) => w.deployer({ pollIntervalMs: 0, ...options });
   const on = (connector: string) => [...(emu.snapshot().voiceConnectors[connector] ?? [])].sort();
   const sent = (d: LocalDeployer) =>
     d.requests.filter((r) => r.answeredBy === 'handler').map((r) => `${r.phase} ${r.requestType} ${r.logicalId.replace(/[0-9A-F]{8}$/, '')}`);

@@ -1,3 +1,4 @@
+import { ConnectClient, ListPhoneNumbersV2Command } from '@aws-sdk/client-connect';
 /** Hand-written cloud assemblies for npm start: written to a temporary directory, removed by the caller. */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -57,3 +58,21 @@ export const SEARCH_AND_BIND: Resources = {
     },
   },
 };
+
+/**
+ * The numbers in `targetArn` that a Connect client configured only from the `export NAME=value` lines
+ * of `npm start --keep`'s output sees.
+ */
+export async function numbersSeenFromPrintedEnvironment(out: string, targetArn: string): Promise<string[]> {
+  const vars = Object.fromEntries([...out.matchAll(/export (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  const connect = new ConnectClient({
+    region: vars.AWS_REGION, endpoint: vars.AWS_ENDPOINT_URL_CONNECT,
+    credentials: { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY },
+  });
+  try {
+    const listed = await connect.send(new ListPhoneNumbersV2Command({ TargetArn: targetArn }));
+    return (listed.ListPhoneNumbersSummaryList ?? []).map((n) => n.PhoneNumber ?? '');
+  } finally {
+    connect.destroy();
+  }
+}
