@@ -39,3 +39,17 @@ export function startInvocation(context: { getRemainingTimeInMillis?: () => numb
 export function remainingWorkMs(): number {
   return invocationDeadline === undefined ? Number.POSITIVE_INFINITY : invocationDeadline - INVOCATION_RESERVE_MS - Date.now();
 }
+
+/**
+ * A ClaimedPhoneNumber create claims in isComplete and, in the same invocation, waits for its number to
+ * settle (IN_PROGRESS to CLAIMED), checking every SETTLE_POLL_ENV ms for at most SETTLE_WAIT_ENV ms (and
+ * never past the invocation deadline): the Provider framework keeps nothing of an isComplete answer
+ * that is not complete, so a later poll must find the number again, which in search mode means reading
+ * every matching number of the target. 0 turns the wait off (each poll then checks once).
+ */
+export const SETTLE_WAIT_ENV = 'PHONE_NUMBERS_SETTLE_WAIT_MS';
+export const SETTLE_POLL_ENV = 'PHONE_NUMBERS_SETTLE_POLL_MS';
+export const DEFAULT_SETTLE_WAIT_MS = 3 * 60_000;
+export const DEFAULT_SETTLE_POLL_MS = 5_000;
+export const settleWaitMs = (): number => Math.min(envMs(SETTLE_WAIT_ENV, DEFAULT_SETTLE_WAIT_MS), remainingWorkMs());
+export const settlePollMs = (): number => envMs(SETTLE_POLL_ENV, DEFAULT_SETTLE_POLL_MS);

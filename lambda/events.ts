@@ -31,6 +31,11 @@ export type IsCompleteRequest = CloudFormationCustomResourceEvent & {
 export interface IsCompleteResponse {
   readonly IsComplete: boolean;
   readonly Data?: Attributes;
+  /**
+   * With IsComplete true only: the physical id CloudFormation gets (the framework merges the final
+   * isComplete result into its response). A ClaimedPhoneNumber create answers its number's ARN here.
+   */
+  readonly PhysicalResourceId?: string;
 }
 
 /** One module per resource type. Properties arrive already upgraded to the current FormatVersion and validated. */

@@ -3,7 +3,15 @@
  * number already claimed in the account; keeps its target, description and tags as declared; releases
  * it on delete only when the removal policy says so and this resource still owns it.
  *
- * Physical id: the full phone-number ARN. Ownership: the tag OWNER_TAG_KEY (see ../identity).
+ * Physical id: the full phone-number ARN. A create makes no call in onEvent: it answers a pending id
+ * (PENDING_ID_PREFIX and its request id) and claims or adopts in isComplete, which answers the ARN once
+ * the number has settled. A create that fails there (or whose invocation dies, or whose waiter times
+ * out) is then answered FAILED under the pending id, and CloudFormation's rollback sends a Delete of it
+ * that reaches the handler: the number is found by the create's markers and released or put back.
+ * (A create that failed in onEvent gets the framework's CREATE_FAILED marker instead, and its Delete is
+ * answered by the framework without calling the handler: nothing could undo a claim made there.)
+ *
+ * Ownership: the tag OWNER_TAG_KEY (see ../identity).
  */
 import {
   ClaimPhoneNumberCommand,
@@ -33,7 +41,7 @@ import {
   errorName, errorMessage, isIdempotencyConflict, isNotFound, isNumberNotAvailable, isResourceInUse, isThrottling, isTransient, outcomeUnknown,
 } from '../aws-errors';
 import { backoffDelayMs, connect, sleep } from '../clients';
-import { completionTimedOut, completionTimeoutMs } from '../deadline';
+import { completionTimedOut, completionTimeoutMs, settlePollMs, settleWaitMs } from '../deadline';
 import {
   CompletionTimedOutError, PhoneNumberClaimFailedError, PhoneNumberReleaseFailedError, PhoneNumberUnavailableError, TargetRegionChangeError,
 } from '../errors';
@@ -61,6 +69,13 @@ export const CLAIMS_PER_SEARCH = 4;
 export const MAX_RELEASE_ATTEMPTS = 8;
 
 // ---- small helpers ------------------------------------------------------------------------------
+
+/** Physical id of a create until its number is known: this prefix, then the create's request id. */
+export const PENDING_ID_PREFIX = 'cdk-phone-numbers:pending:';
+export const pendingId = (requestId: string): string => `${PENDING_ID_PREFIX}${requestId}`;
+/** The request id of the create that answered a pending physical id, or undefined for any other id. */
+export const pendingRequestOf = (physicalId: string): string | undefined =>
+  physicalId.startsWith(PENDING_ID_PREFIX) && physicalId.length > PENDING_ID_PREFIX.length ? physicalId.slice(PENDING_ID_PREFIX.length) : undefined;
 
 const regionOfTarget = (targetArn: string): string => (parseTargetArn(targetArn) as { region: string }).region;
 
@@ -133,7 +148,9 @@ export const releaseStarted = (n: { readonly Tags?: Record<string, string> } | u
  * this handler, else undefined. The exact number is matched here: the service takes a prefix of at
  * most MAX_PREFIX_DIGITS digits, which may match other numbers.
  */
-async function findClaimed(client: ConnectClient, phoneNumber: string): Promise<ClaimedPhoneNumberSummary | undefined> {
+async function findClaimed(
+  client: ConnectClient, phoneNumber: string, options: { includeReleasing?: boolean } = {},
+): Promise<ClaimedPhoneNumberSummary | undefined> {
   let NextToken: string | undefined;
   do {
     const out = await client.send(new ListPhoneNumbersV2Command({ PhoneNumberPrefix: listPrefixOf(phoneNumber), MaxResults: 1000, NextToken }));
@@ -146,7 +163,7 @@ async function findClaimed(client: ConnectClient, phoneNumber: string): Promise<
         if (isNotFound(err)) return undefined; // released between the list and the read
         throw err;
       }
-      if (releaseStarted(current)) {
+      if (releaseStarted(current) && !options.includeReleasing) {
         log().info('The number is being released: not held', { phoneNumber, phoneNumberArn: hit.PhoneNumberArn });
         return undefined;
       }
@@ -301,6 +318,11 @@ async function moveTo(client: ConnectClient, e: Event, arn: string, targetArn: s
 async function createSpecific(client: ConnectClient, e: Event, p: Props): Promise<OnEventResponse> {
   const phoneNumber = p.PhoneNumber as string;
   const summary = await findClaimed(client, phoneNumber);
+  if (summary && (summary.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim') || readPrior(summary.Tags)?.by === ownership(e, 'adopt'))) {
+    // This very event claimed it or is adopting it (an earlier poll of a create): whatever its status,
+    // settling it (or failing, when its claim or move ended FAILED) is isComplete's.
+    return response(summary.PhoneNumberArn as string, summary.PhoneNumberId as string, phoneNumber, p.TargetArn);
+  }
   if (summary && summary.PhoneNumberStatus?.Status !== 'FAILED' && claimedHere(e, summary.Tags)) {
     // This resource's own claim (a replayed event, or a create retried after one that died): it stays
     // a claim, not an adoption, so that a rollback releases it like any number the deploy claimed.
@@ -387,6 +409,12 @@ async function createBySearch(client: ConnectClient, e: Event, p: Props): Promis
       }
     }
   }
+  // A later poll of a create whose earlier poll claimed the last matching number finds no candidate to
+  // try its token on: the number it claimed is looked for before failing (this reads every matching number).
+  if (attempts === 0 || isNumberNotAvailable(lastError)) {
+    const earlier = await findEarlierClaim(client, e, p);
+    if (earlier) return response(earlier.PhoneNumberArn as string, earlier.PhoneNumberId as string, earlier.PhoneNumber as string, p.TargetArn);
+  }
   const filter = `country ${p.CountryCode}, type ${p.Type ?? 'DID'}${p.Prefix ? `, prefix ${p.Prefix}` : ''}`;
   throw new PhoneNumberUnavailableError(
     attempts === 0
@@ -396,19 +424,58 @@ async function createBySearch(client: ConnectClient, e: Event, p: Props): Promis
   );
 }
 
-async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEventResponse> {
+/**
+ * Claims or adopts the declared number (the number a create or a replacement holds from then on).
+ * Idempotent, so that every poll of a create can run it again: a specific number this event already
+ * claimed or adopts is found and answered; in search mode, the event's claim token makes a second claim
+ * fail with IdempotencyException, which sends it to the number the first one claimed.
+ */
+async function claimOrAdopt(e: Event, p: Props): Promise<OnEventResponse> {
   const client = connect(regionOfTarget(p.TargetArn));
   if (p.PhoneNumber !== undefined) return createSpecific(client, e, p);
   if (p.RemovalPolicy === 'retain') {
     // RETAIN keeps a number even when the deploy that claimed it fails: the next create of the same
     // resource takes that number back instead of claiming another (see README, "Removal and replacement").
     const owned = await findOwnedMatch(client, e, p, undefined, p.TargetArn);
+    if (owned && owned.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim')) {
+      // This very event claimed it (an earlier poll): it stays its claim.
+      return response(owned.PhoneNumberArn as string, owned.PhoneNumberId as string, owned.PhoneNumber as string, p.TargetArn);
+    }
     if (owned) {
       log().info('This resource already owns a number that matches: taking it back', { phoneNumberArn: owned.PhoneNumberArn });
       return adopt(client, e, p, owned);
     }
   }
   return createBySearch(client, e, p);
+}
+
+/**
+ * onEvent of a Create: no call, only the pending physical id; isComplete claims (see the head of this
+ * file). The target's region is checked here, before anything else.
+ */
+async function create(e: CreateRequest, p: Props): Promise<OnEventResponse> {
+  regionOfTarget(p.TargetArn);
+  return { PhysicalResourceId: pendingId(e.RequestId) };
+}
+
+/**
+ * isComplete of a Create: claims or adopts (again, idempotently, at every poll), then waits in this
+ * invocation for the number to settle, since a later poll would have to find it again. Complete, it
+ * answers the number's ARN as the physical id.
+ */
+async function completeCreate(e: IsCompleteRequest, p: Props): Promise<IsCompleteResponse> {
+  const arn = (await claimOrAdopt(e, p)).PhysicalResourceId;
+  const at: IsCompleteRequest = { ...e, PhysicalResourceId: arn };
+  const wait = settleWaitMs();
+  const pause = Math.max(settlePollMs(), 1);
+  const waitUntil = Date.now() + wait;
+  // Bounded by count as well as by time: the clock may be one that stands still (a local run's).
+  for (let checks = Math.floor(wait / pause); ; checks--) {
+    const result = await settleOrUndo(at, p, undefined);
+    if (result.IsComplete) return { ...result, PhysicalResourceId: arn };
+    if (checks <= 0 || Date.now() + pause > waitUntil) return { IsComplete: false };
+    await sleep(pause);
+  }
 }
 
 // ---- update -------------------------------------------------------------------------------------
@@ -501,7 +568,7 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
       return adopt(client, e, p, owned);
     }
   }
-  return create(e, p);
+  return claimOrAdopt(e, p);
 }
 
 // ---- delete -------------------------------------------------------------------------------------
@@ -557,8 +624,10 @@ async function remove(e: DeleteRequest): Promise<OnEventResponse> {
  * - nothing: RETAIN, a number another resource owns now, or a number already gone.
  * While the number has an operation IN_PROGRESS (a claim, a move, the release itself), it waits.
  */
-async function completeDelete(e: IsCompleteRequest, p: Props): Promise<IsCompleteResponse> {
+async function completeDelete(e: IsCompleteRequest, p: Props, failedCreate = false): Promise<IsCompleteResponse> {
   const arn = e.PhysicalResourceId;
+  const createRequest = pendingRequestOf(arn);
+  if (createRequest !== undefined) return completePendingDelete(e, p, createRequest);
   const parsed = parsePhoneNumberArn(arn);
   if (!parsed) {
     log().info('Physical id is not a phone number ARN: nothing to release', { physicalResourceId: arn });
@@ -584,7 +653,7 @@ async function completeDelete(e: IsCompleteRequest, p: Props): Promise<IsComplet
   const needsStatus = adoptingHere(e, prior) || (owned && p.RemovalPolicy !== 'retain');
   const status = needsStatus ? await stackStatus(e.StackId) : undefined;
   const rollingBack = status !== undefined && ROLLBACK_STATUSES.has(status);
-  if (adoptingHere(e, prior) && (rollingBack || !owned)) {
+  if (adoptingHere(e, prior) && (rollingBack || !owned || failedCreate)) {
     log().info('Undoing the adoption of the number: putting its earlier state back', { phoneNumberArn: arn, stackStatus: status });
     return restoreStep(client, e, current);
   }
@@ -592,13 +661,36 @@ async function completeDelete(e: IsCompleteRequest, p: Props): Promise<IsComplet
     log().warn('Number is not owned by this resource (anymore): left claimed', { phoneNumberArn: arn, owner: current.Tags?.[OWNER_TAG_KEY] });
     return { IsComplete: true };
   }
-  const release = rollingBack
+  const release = rollingBack || failedCreate
     ? claimedHere(e, current.Tags) && p.RemovalPolicy !== 'retain' // what the failed deploy claimed; an adopted number existed before
     : p.RemovalPolicy === 'destroy';
   log().info(release ? 'Releasing the number' : 'Removal policy retains the number', {
     phoneNumberArn: arn, removalPolicy: p.RemovalPolicy, stackStatus: status,
   });
   return release ? releaseStep(client, e) : { IsComplete: true };
+}
+
+/**
+ * The Delete of a create answered FAILED under its pending id (`createRequest` is that create's request
+ * id): the number it claimed or was adopting is found by the create's markers and released or put back
+ * as after any failed create (never one it did not claim or adopt). Nothing found: nothing to undo.
+ */
+async function completePendingDelete(e: IsCompleteRequest, p: Props, createRequest: string): Promise<IsCompleteResponse> {
+  const create: IsCompleteRequest = { ...e, RequestId: createRequest };
+  const claimMark = ownership(create, 'claim');
+  const adoptMark = ownership(create, 'adopt');
+  const mine = (n: ClaimedPhoneNumberSummary): boolean =>
+    n.Tags?.[OWNER_TAG_KEY] === claimMark || n.Tags?.[OWNER_TAG_KEY] === adoptMark || readPrior(n.Tags)?.by === adoptMark;
+  const client = connect(regionOfTarget(p.TargetArn));
+  const found = p.PhoneNumber !== undefined
+    ? await findClaimed(client, p.PhoneNumber, { includeReleasing: true })
+    : await findTagged(client, p, mine, { targetArn: p.TargetArn });
+  if (!found || !mine(found)) {
+    log().info('The failed create left no number: nothing to undo', { physicalResourceId: e.PhysicalResourceId });
+    return { IsComplete: true };
+  }
+  log().info('Undoing what the failed create did to its number', { phoneNumberArn: found.PhoneNumberArn });
+  return completeDelete({ ...e, PhysicalResourceId: found.PhoneNumberArn as string }, p, true);
 }
 
 async function releaseStep(client: ConnectClient, e: IsCompleteRequest): Promise<IsCompleteResponse> {
@@ -652,6 +744,12 @@ async function restoreStep(client: ConnectClient, e: IsCompleteRequest, current:
  */
 async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
   if (e.RequestType === 'Delete') return completeDelete(e, p);
+  if (e.RequestType === 'Create' && pendingRequestOf(e.PhysicalResourceId) !== undefined) return completeCreate(e, p);
+  return settleOrUndo(e, p, old);
+}
+
+/** `settle`; when it fails for good, a number this very event claimed is released first. */
+async function settleOrUndo(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
   try {
     return await settle(e, p, old);
   } catch (err) {

@@ -60,6 +60,8 @@ function setEnv(endpoint: string): () => void {
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION,
     AWS_ENDPOINT_URL_CONNECT: endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
     PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '0', POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // Time passes only between the waiter's polls (the manual clock): no waiting inside an invocation.
+    PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
     // Longer than a suite runs (a call left hanging stays frozen until the worker is terminated), shorter
     // than the handler's invocation budget, so that its SDK retries still run (lambda/clients.ts).
     PHONE_NUMBERS_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),

@@ -86,6 +86,8 @@ export async function startStandIn<Seeded>(
   for (const key of ['AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[key];
   Object.assign(process.env, sdkEnvironment, {
     PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1',
+    // Time passes only between the waiter's polls (the stand-in's clock): no waiting inside an invocation.
+    PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     // The SDK's notice that its 2027 releases need Node 22 says nothing about this run.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -122,7 +122,7 @@ describe('the checks', () => {
     const failing = await Harness.start(brokenBundle('failing', 'throw new Error("cannot delete");'));
     try {
       const result = await runScenario(breakerCase, undefined, failing);
-      expect(result.violations.map((v) => v.problem)).toContainEqual(expect.stringMatching(/^the stack ended ROLLBACK_FAILED; rollback request failed for Line: cannot delete/));
+      expect(result.violations.map((v) => v.problem)).toContainEqual(expect.stringMatching(/^the stack ended ROLLBACK_FAILED; rollback request failed for Breaker: cannot delete; Line: cannot delete/));
     } finally {
       await failing.stop();
     }

@@ -1,4 +1,5 @@
 import { ON_EVENT_RUNS } from '../../lambda/index';
+import * as clients from '../../lambda/clients';
 import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
 import { PRIOR_TAG_KEY, readPrior } from '../../lambda/prior-state';
 import { OWNER_TAG_KEY } from '../../lambda/contract';
@@ -31,6 +32,11 @@ describe('Custom::ClaimedPhoneNumber', () => {
   });
 
   const settle = (): void => clock.advance(1000);
+  /**
+   * One poll of a create as the framework runs it: onEvent (which answers a pending id and makes no call),
+   * then isComplete, whose first poll claims or adopts and each later poll goes on from there.
+   */
+  const createPoll = async (event: ReturnType<typeof createEvent>) => isComplete(afterOnEvent(event, await onEvent(event)));
   const claimed = () => emulator.snapshot().claimed;
   const claimedNumberOf = (arn: string): string | undefined => emulator.calls().find((c) => c.operation === 'ClaimPhoneNumber' && (c.output as { PhoneNumberArn?: string } | undefined)?.PhoneNumberArn === arn)?.input.PhoneNumber as string | undefined;
 
@@ -39,7 +45,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       // GIVEN a search declaration
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Type: 'DID', Description: 'Support line' }));
       // WHEN the event runs to completion
-      const { onEvent: result, isComplete: done, polls } = await runToCompletion(event, settle);
+      const { response: result, isComplete: done, polls } = await runToCompletion(event, settle);
       // THEN exactly one number is claimed, tagged as owned, with the ARN as physical id
       expect(claimed()).toHaveLength(1);
       const n = claimed()[0];
@@ -55,9 +61,9 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('sends a deterministic UUID-shaped client token', async () => {
       // GIVEN one event delivered twice, and another event of the same resource
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
-      await onEvent(event);
-      await onEvent(event);
-      await onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })));
+      await createPoll(event);
+      await createPoll(event);
+      await createPoll(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })));
       // THEN every claim carries a UUID-shaped token, the same for both deliveries, another for the other event
       const tokens = emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber').map((c) => c.input.ClientToken as string);
       expect(tokens.length).toBeGreaterThanOrEqual(3);
@@ -72,8 +78,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
       for (let i = 0; i < 8; i++) {
         const lowest = usNumbers(10).filter((n) => !claimed().some((c) => c.phoneNumber === n))[0];
         const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }), `N${i}`);
-        const r = await onEvent(event);
-        if (claimed().find((c) => c.phoneNumberArn === r.PhysicalResourceId)?.phoneNumber === lowest) tookFirst++;
+        await createPoll(event);
+        if (claimed().find((c) => c.tags[OWNER_TAG_KEY] === ownershipValue(STACK_ID, `N${i}`, event.RequestId, 'claim'))?.phoneNumber === lowest) tookFirst++;
       }
       // THEN not every create took the first (lowest) candidate of the list it saw (by chance: 1 in 1.8 million)
       expect(tookFirst).toBeLessThan(8);
@@ -89,7 +95,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(claimed().map((n) => n.phoneNumber)).toEqual([all[0]]);
       // AND a second search with the same exclusions finds nothing left, though nine numbers are available
       const second = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', ExcludedPhoneNumbers: all.slice(1) }), 'Second');
-      await expect(onEvent(second)).rejects.toThrow(/no phone number is available for country US, type DID/);
+      await expect(createPoll(second)).rejects.toThrow(/no phone number is available for country US, type DID/);
       expect(claimed()).toHaveLength(1);
     });
 
@@ -98,32 +104,34 @@ describe('Custom::ClaimedPhoneNumber', () => {
       emulator.injectFault({ kind: 'error', operation: 'ClaimPhoneNumber', times: 2, errorName: 'InvalidParameterException', status: 400, message: 'Phone number not available: +12065550100' });
       // WHEN a search create runs
       await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })), settle);
-      // THEN it claimed exactly one number on the third try
-      expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(3);
+      // THEN it claimed exactly one number, on the third try (a later poll's claim with the same token is refused)
+      expect(emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber').slice(0, 3).map((c) => c.status)).toEqual([400, 400, 200]);
+      expect(emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber' && c.status === 200)).toHaveLength(1);
       expect(claimed()).toHaveLength(1);
     });
 
     it('fails when no number is available, naming the filter', async () => {
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'GB' }));
-      await expect(onEvent(event)).rejects.toThrow(/no phone number is available for country GB, type DID/);
+      await expect(createPoll(event)).rejects.toThrow(/no phone number is available for country GB, type DID/);
       expect(claimed()).toHaveLength(0);
     });
 
     it('fails after a bounded number of lost races', async () => {
       emulator.injectFault({ kind: 'error', operation: 'ClaimPhoneNumber', times: 100, errorName: 'InvalidParameterException', status: 400, message: 'Phone number not available' });
-      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(/after 20 attempt/);
+      await expect(createPoll(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(/after 20 attempt/);
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(20);
     });
 
     it('claims no second number when the same event is delivered again', async () => {
       // GIVEN a create that already ran
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
-      const first = await onEvent(event);
-      // WHEN the framework delivers the same event again
-      const second = await onEvent(event);
+      await createPoll(event);
+      // WHEN the framework delivers the same event again, and the waiter polls on
+      await createPoll(event);
+      const { response } = await runToCompletion(event, settle);
       // THEN it answers the number claimed the first time
-      expect(second.PhysicalResourceId).toBe(first.PhysicalResourceId);
       expect(claimed()).toHaveLength(1);
+      expect(response.PhysicalResourceId).toBe(claimed()[0].phoneNumberArn);
     });
 
     it('ends with exactly one number when the claim response is lost after the claim was applied', async () => {
@@ -131,7 +139,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       emulator.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber', times: 1 });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       // WHEN the event runs (the SDK retries the same request with the same token)
-      const { onEvent: result } = await runToCompletion(event, settle);
+      const { response: result } = await runToCompletion(event, settle);
       // THEN one number is claimed and it is the answered one
       expect(claimed()).toHaveLength(1);
       expect(result.PhysicalResourceId).toBe(claimed()[0].phoneNumberArn);
@@ -143,7 +151,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       emulator.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber', times: MAX_ATTEMPTS });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       // WHEN the event runs
-      const { onEvent: result } = await runToCompletion(event, settle);
+      const { response: result } = await runToCompletion(event, settle);
       // THEN it found and answered the one number it claimed
       expect(claimed()).toHaveLength(1);
       expect(result.PhysicalResourceId).toBe(claimed()[0].phoneNumberArn);
@@ -151,14 +159,14 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
     it('ends with exactly one number when a lost response makes the whole event run again', async () => {
       // GIVEN the claim response is lost on every SDK attempt, and the service is unreachable for the
-      // lookup after it too, so onEvent fails after the claim happened
+      // lookup after it too, so the poll that claimed cannot tell which number it got
       emulator.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber', times: MAX_ATTEMPTS });
       emulator.injectFault({ kind: 'error', operation: 'ListPhoneNumbersV2', times: MAX_ATTEMPTS * ON_EVENT_RUNS, errorName: 'InternalServiceException', status: 500, message: 'unavailable' });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
-      await expect(onEvent(event)).rejects.toThrow();
+      expect(await createPoll(event)).toEqual({ IsComplete: false });
       expect(claimed()).toHaveLength(1);
-      // WHEN the framework delivers the event again
-      const { onEvent: result } = await runToCompletion(event, settle);
+      // WHEN the waiter polls again
+      const { response: result } = await runToCompletion(event, settle);
       // THEN it finds the earlier claim instead of claiming another number
       expect(claimed()).toHaveLength(1);
       expect(result.PhysicalResourceId).toBe(claimed()[0].phoneNumberArn);
@@ -168,11 +176,10 @@ describe('Custom::ClaimedPhoneNumber', () => {
       // GIVEN more claimed numbers matching the declaration than one lookup used to read, listed before any candidate
       for (let i = 0; i < 60; i++) emulator.seedClaimedNumber({ phoneNumber: `+1206555${String(i).padStart(4, '0')}`, targetArn: instanceArn });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
-      const first = await onEvent(event);
+      await createPoll(event);
       // WHEN the framework delivers the same event again
-      const second = await onEvent(event);
-      // THEN it answers the number claimed the first time, and no other was claimed
-      expect(second.PhysicalResourceId).toBe(first.PhysicalResourceId);
+      await createPoll(event);
+      // THEN no other number was claimed: the second claim with the event's token was refused
       expect(claimed().filter((n) => n.tags[OWNER_TAG_KEY] !== undefined)).toHaveLength(1);
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber').length).toBeGreaterThanOrEqual(2);
       expect(emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber' && c.status === 200)).toHaveLength(1);
@@ -182,10 +189,10 @@ describe('Custom::ClaimedPhoneNumber', () => {
       // GIVEN every candidate's claim ends FAILED
       for (const n of usNumbers(10)) emulator.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: n, message: 'Carrier rejected the number' });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
-      const result = await onEvent(event);
+      await createPoll(event);
       settle();
       // WHEN isComplete sees FAILED
-      await expect(isComplete(afterOnEvent(event, result))).rejects.toThrow(/Carrier rejected the number.*released/);
+      await expect(createPoll(event)).rejects.toThrow(/Carrier rejected the number.*released/);
       // THEN the number went back: nothing is left claimed
       expect(claimed()).toHaveLength(0);
       expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(1);
@@ -193,19 +200,60 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
     it('keeps polling while the claim is IN_PROGRESS', async () => {
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
-      const result = await onEvent(event);
-      expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: false });
+      expect(await createPoll(event)).toEqual({ IsComplete: false });
       settle();
-      expect((await isComplete(afterOnEvent(event, result))).IsComplete).toBe(true);
+      expect((await createPoll(event)).IsComplete).toBe(true);
     });
 
     it('absorbs throttling while polling: answers not complete instead of failing', async () => {
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
-      const result = await onEvent(event);
+      await createPoll(event);
       settle();
       emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: MAX_THROTTLED_ATTEMPTS, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded' });
-      expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: false });
-      expect((await isComplete(afterOnEvent(event, result))).IsComplete).toBe(true);
+      expect(await createPoll(event)).toEqual({ IsComplete: false });
+      expect((await createPoll(event)).IsComplete).toBe(true);
+    });
+  });
+
+  describe('a create waiting for its claim in one invocation (the default outside local runs)', () => {
+    beforeEach(() => {
+      process.env.PHONE_NUMBERS_SETTLE_WAIT_MS = '60000';
+      process.env.PHONE_NUMBERS_SETTLE_POLL_MS = '500';
+      // The handler's pauses pass on the emulator's clock: the claim settles while the invocation waits.
+      jest.spyOn(clients, 'sleep').mockImplementation(async (ms: number) => clock.advance(ms));
+    });
+    afterEach(() => {
+      process.env.PHONE_NUMBERS_SETTLE_WAIT_MS = '0';
+      delete process.env.PHONE_NUMBERS_SETTLE_POLL_MS;
+      jest.restoreAllMocks();
+    });
+
+    it('claims, waits for CLAIMED and answers the ARN in the first poll, with one search and one claim', async () => {
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      const pending = await onEvent(event);
+      expect(pending).toEqual({ PhysicalResourceId: `cdk-phone-numbers:pending:${event.RequestId}` });
+      expect(emulator.calls()).toEqual([]);
+
+      const done = await isComplete(afterOnEvent(event, pending));
+
+      expect(claimed()).toHaveLength(1);
+      expect(done).toEqual({ IsComplete: true, PhysicalResourceId: claimed()[0].phoneNumberArn, Data: expect.objectContaining({ PhoneNumber: claimed()[0].phoneNumber }) });
+      expect(operations(emulator, (op) => op === 'SearchAvailablePhoneNumbers' || op === 'ClaimPhoneNumber')).toEqual(['SearchAvailablePhoneNumbers', 'ClaimPhoneNumber']);
+      // 1000 ms of asynchronous claim, checked every 500 ms: three reads
+      expect(operations(emulator, (op) => op === 'DescribePhoneNumber')).toHaveLength(3);
+    });
+
+    it('stops waiting at its budget and answers not complete; the next poll finds the same number', async () => {
+      // GIVEN a budget of one pause (600 ms), shorter than the claim takes (1000 ms)
+      process.env.PHONE_NUMBERS_SETTLE_WAIT_MS = '600';
+      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
+      expect(await createPoll(event)).toEqual({ IsComplete: false });
+      expect(operations(emulator, (op) => op === 'DescribePhoneNumber')).toHaveLength(2);
+      // WHEN the waiter polls again
+      const done = await createPoll(event);
+      expect(claimed()).toHaveLength(1);
+      expect(done.PhysicalResourceId).toBe(claimed()[0].phoneNumberArn);
+      expect(emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber' && c.status === 200)).toHaveLength(1);
     });
   });
 
@@ -227,7 +275,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
           expect(done.Data?.PhoneNumber).toBe(phoneNumber);
         }
         expect(claimed().map((n) => n.phoneNumber).sort()).toEqual([UK, DE, US].sort());
-        expect(listPrefixes().sort()).toEqual(['+12065550105', '+44207946000', '+49301234567']);
+        expect([...new Set(listPrefixes())].sort()).toEqual(['+12065550105', '+44207946000', '+49301234567']);
         for (const prefix of listPrefixes()) expect(prefix).toMatch(/^\+[0-9]{1,11}$/);
         expect(emulator.calls().filter((c) => c.status === 400)).toEqual([]);
       });
@@ -241,8 +289,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
         const uk = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: UK }), 'Uk'), settle);
         const de = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: DE }), 'De'), settle);
         // THEN the exact numbers are adopted in place; nothing is claimed; the neighbour is untouched
-        expect(uk.onEvent.PhysicalResourceId).toBe(ukArn);
-        expect(de.onEvent.PhysicalResourceId).toBe(deArn);
+        expect(uk.response.PhysicalResourceId).toBe(ukArn);
+        expect(de.response.PhysicalResourceId).toBe(deArn);
         expect(operations(emulator, (op) => op === 'ClaimPhoneNumber' || op === 'ReleasePhoneNumber')).toEqual([]);
         const neighbour = claimed().find((n) => n.phoneNumber === UK_NEIGHBOUR);
         expect(neighbour).toMatchObject({ targetArn: otherInstanceArn, tags: {} });
@@ -262,7 +310,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const arn = emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: otherInstanceArn, tags: { [OWNER_TAG_KEY]: 'OtherStack/Number@c0', team: 'a' } });
       // WHEN this resource declares it on this instance
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900', Tags: [{ Key: 'team', Value: 'b' }] }));
-      const { onEvent: result } = await runToCompletion(event, settle);
+      const { response: result } = await runToCompletion(event, settle);
       // THEN it is the same number, moved in place and owned here; nothing claimed or released
       expect(result.PhysicalResourceId).toBe(arn);
       const n = claimed()[0];
@@ -295,7 +343,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('answers the specific number it claimed when every attempt of the claim loses its response', async () => {
       emulator.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber', times: MAX_ATTEMPTS });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550104' }));
-      const { onEvent: result } = await runToCompletion(event, settle);
+      const { response: result } = await runToCompletion(event, settle);
       expect(claimed().map((n) => [n.phoneNumber, n.phoneNumberArn])).toEqual([['+12065550104', result.PhysicalResourceId]]);
     });
 
@@ -303,9 +351,9 @@ describe('Custom::ClaimedPhoneNumber', () => {
       emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: otherInstanceArn });
       emulator.injectFault({ kind: 'asyncFail', operation: 'UpdatePhoneNumber', phoneNumber: '+12065550900', message: 'Move refused' });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900' }));
-      const result = await onEvent(event);
+      await createPoll(event);
       settle();
-      await expect(isComplete(afterOnEvent(event, result))).rejects.toThrow(/update of \+12065550900 failed: Move refused/);
+      await expect(createPoll(event)).rejects.toThrow(/update of \+12065550900 failed: Move refused/);
       expect(claimed()).toHaveLength(1);
       expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toEqual([]);
     });
@@ -313,11 +361,11 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('fails when the number cools down after a release, and claims it once the cooldown is over', async () => {
       // GIVEN a number this resource claimed and released
       const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
-      const { onEvent: first } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const { response: first } = await runToCompletion(createEvent(CLAIMED, props), settle);
       await runToCompletion(deleteEvent(CLAIMED, first.PhysicalResourceId, props));
       expect(emulator.snapshot().coolingDown).toEqual(['+12065550101']);
       // WHEN it is declared again during the cooldown THEN the create fails naming the number
-      await expect(onEvent(createEvent(CLAIMED, props))).rejects.toThrow(/\+12065550101 cannot be claimed.*cools down/);
+      await expect(createPoll(createEvent(CLAIMED, props))).rejects.toThrow(/\+12065550101 cannot be claimed.*cools down/);
       // AND after the cooldown it can be claimed again
       clock.advance(31 * 86_400_000);
       await runToCompletion(createEvent(CLAIMED, props), settle);
@@ -328,7 +376,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
   describe('traffic distribution groups', () => {
     it('claims to a TDG and answers the full ARN, which works from the alternate region', async () => {
       const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: ALT_REGION, instanceArn });
-      const { onEvent: result } = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: tdgArn, CountryCode: 'US' })), settle);
+      const { response: result } = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: tdgArn, CountryCode: 'US' })), settle);
       expect(result.PhysicalResourceId).toMatch(new RegExp(`^arn:aws:connect:${REGION}:\\d{12}:phone-number/`));
       expect(claimed()[0].targetArn).toBe(tdgArn);
       const { ConnectClient, DescribePhoneNumberCommand } = await import('@aws-sdk/client-connect');
@@ -345,7 +393,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
   describe('update', () => {
     async function created(props: Record<string, unknown>) {
       const event = createEvent(CLAIMED, props);
-      const { onEvent: r } = await runToCompletion(event, settle);
+      const { response: r } = await runToCompletion(event, settle);
       emulator.clearCalls();
       return r.PhysicalResourceId;
     }
@@ -353,7 +401,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('makes no mutating call when nothing changed', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Description: 'd', Tags: [{ Key: 'a', Value: '1' }] });
       const arn = await created(props);
-      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, props, props), settle);
+      const { response: r } = await runToCompletion(updateEvent(CLAIMED, arn, props, props), settle);
       expect(r.PhysicalResourceId).toBe(arn);
       expect(operations(emulator, mutating)).toEqual([]);
     });
@@ -397,7 +445,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('changes the description with UpdatePhoneNumberMetadata, never a replacement', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Description: 'old' });
       const arn = await created(props);
-      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, { ...props, Description: 'new' }, props), settle);
+      const { response: r } = await runToCompletion(updateEvent(CLAIMED, arn, { ...props, Description: 'new' }, props), settle);
       expect(r.PhysicalResourceId).toBe(arn);
       expect(claimed()[0].description).toBe('new');
       expect(operations(emulator, mutating)).toEqual(['UpdatePhoneNumberMetadata']);
@@ -429,7 +477,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const old = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
       const arn = await created(old);
       const next = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550102' });
-      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, next, old), settle);
+      const { response: r } = await runToCompletion(updateEvent(CLAIMED, arn, next, old), settle);
       expect(r.PhysicalResourceId).not.toBe(arn);
       expect(claimed().map((n) => n.phoneNumber).sort()).toEqual(['+12065550101', '+12065550102']);
       // WHEN CloudFormation cleans up the old resource
@@ -442,7 +490,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const arn = await created(props);
       const moved = { ...props, TargetArn: otherInstanceArn };
       await runToCompletion(updateEvent(CLAIMED, arn, moved, props), settle);
-      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, props, moved), settle);
+      const { response: r } = await runToCompletion(updateEvent(CLAIMED, arn, props, moved), settle);
       expect(r.PhysicalResourceId).toBe(arn);
       expect(claimed()[0].targetArn).toBe(instanceArn);
     });
@@ -451,9 +499,9 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const old = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
       const oldArn = await created(old);
       const next = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550102' });
-      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, oldArn, next, old), settle);
+      const { response: r } = await runToCompletion(updateEvent(CLAIMED, oldArn, next, old), settle);
       // WHEN the stack rolls back: Update new -> old on the new physical id, then Delete of the new one
-      const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, r.PhysicalResourceId, old, next), settle);
+      const { response: back } = await runToCompletion(updateEvent(CLAIMED, r.PhysicalResourceId, old, next), settle);
       await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, next));
       // THEN the old number is the resource again and is the only one left
       expect(back.PhysicalResourceId).toBe(oldArn);
@@ -467,10 +515,10 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const old = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
       const oldArn = await created(old);
       const next = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1425' });
-      const { onEvent: forward } = await runToCompletion(updateEvent(CLAIMED, oldArn, next, old), settle);
+      const { response: forward } = await runToCompletion(updateEvent(CLAIMED, oldArn, next, old), settle);
       expect(forward.PhysicalResourceId).not.toBe(oldArn);
       // WHEN the stack rolls back: Update with old and new swapped on the new physical id
-      const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, forward.PhysicalResourceId, old, next), settle);
+      const { response: back } = await runToCompletion(updateEvent(CLAIMED, forward.PhysicalResourceId, old, next), settle);
       // THEN the original number is the resource again and no third number was claimed (the one claim
       // since the create is the forward replacement's)
       expect(back.PhysicalResourceId).toBe(oldArn);
@@ -486,10 +534,10 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const arn = await created(search);
       const pinnedTo = claimed()[0].phoneNumber;
       const pinned = claimedProps({ TargetArn: instanceArn, PhoneNumber: pinnedTo });
-      const { onEvent: forward } = await runToCompletion(updateEvent(CLAIMED, arn, pinned, search), settle);
+      const { response: forward } = await runToCompletion(updateEvent(CLAIMED, arn, pinned, search), settle);
       expect(forward.PhysicalResourceId).toBe(arn);
       // WHEN the stack rolls back: Update with old and new swapped, on the same physical id
-      const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, arn, search, pinned), settle);
+      const { response: back } = await runToCompletion(updateEvent(CLAIMED, arn, search, pinned), settle);
       // THEN the resource keeps its number: no claim, no release, same physical id (no cleanup Delete follows)
       expect(back.PhysicalResourceId).toBe(arn);
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber' || op === 'ReleasePhoneNumber')).toEqual([]);
@@ -503,7 +551,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const mine = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
       const theirs = await runToCompletion(createEvent(CLAIMED, mine, 'Other'), settle);
       // WHEN this resource switches from a specific number to a search that the other resource's number matches
-      const { onEvent: r } = await runToCompletion(updateEvent(CLAIMED, arn, mine, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+14255550109' })), settle);
+      const { response: r } = await runToCompletion(updateEvent(CLAIMED, arn, mine, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+14255550109' })), settle);
       // THEN it claims a fresh number; the other resource keeps its own
       expect(r.PhysicalResourceId).not.toBe(theirs.onEvent.PhysicalResourceId);
       expect(r.PhysicalResourceId).not.toBe(arn);
@@ -515,12 +563,13 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('releases the number this create claimed before failing, so nothing leaks', async () => {
       // GIVEN a create that claimed a number
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', RemovalPolicy: 'retain' }));
-      const result = await onEvent(event);
+      await createPoll(event);
       expect(claimed()).toHaveLength(1);
-      // WHEN the completion check fails with an error that is not throttling
-      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'AccessDeniedException', status: 403, message: 'denied' });
+      // WHEN the completion check fails with an error that is not throttling (the next poll's second read:
+      // the first finds the number this event claimed, the second checks its status)
+      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'AccessDeniedException', status: 403, message: 'denied', skip: 1 });
       settle();
-      await expect(isComplete(afterOnEvent(event, result))).rejects.toThrow(/denied/);
+      await expect(createPoll(event)).rejects.toThrow(/denied/);
       // THEN the number is released (even with a retain policy: the stack never got it)
       expect(claimed()).toHaveLength(0);
       expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(1);
@@ -549,7 +598,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
   describe('delete', () => {
     it('releases an owned number with its full ARN in the ARN region when the policy is destroy', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
-      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
       const release = emulator.calls().find((c) => c.operation === 'ReleasePhoneNumber');
       expect(release?.input.PhoneNumberId).toBe(r.PhysicalResourceId);
@@ -560,7 +609,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
     it('leaves the number claimed when the policy is retain', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', RemovalPolicy: 'retain' });
-      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       emulator.clearCalls();
       await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
       expect(operations(emulator)).toEqual([]);
@@ -578,7 +627,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('leaves a number alone that another resource adopted since (ownership moved)', async () => {
       // GIVEN resource A claimed the number, then resource B in another stack adopted it
       const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
-      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props, 'A'), settle);
+      const { response: r } = await runToCompletion(createEvent(CLAIMED, props, 'A'), settle);
       const adoptB = { ...createEvent(CLAIMED, props, 'B'), StackId: STACK_ID.replace(STACK_NAME, 'OtherStack') };
       await runToCompletion(adoptB, settle);
       expect(claimed()[0].tags[OWNER_TAG_KEY].startsWith('OtherStack/B@a')).toBe(true);
@@ -591,7 +640,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
     it('succeeds when the number is already gone', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
-      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       const del = deleteEvent(CLAIMED, r.PhysicalResourceId, props);
       await runToCompletion(del);
       await expect(onEvent(del)).resolves.toEqual({ PhysicalResourceId: r.PhysicalResourceId });
@@ -599,14 +648,14 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
     it('treats ResourceNotFoundException on release as success', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
-      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', errorName: 'ResourceNotFoundException', status: 404, message: 'gone' });
       await expect(onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props))).resolves.toBeDefined();
     });
 
     it('retries the release while the number is in use', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
-      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 3, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
       await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
       expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(4);
@@ -615,7 +664,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
     it('keeps asking while the number stays in use, one release per poll, without failing the Delete', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
-      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 100, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
       emulator.clearCalls();
       // The Provider's waiter bounds the polls (45 minutes); here, five of them.
@@ -644,7 +693,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('waits until the number is gone; a replayed or retried Delete meanwhile neither fails nor releases twice', async () => {
       // GIVEN a claimed number, deleted with destroy
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
-      const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
       const del = deleteEvent(CLAIMED, r.PhysicalResourceId, props);
       const result = await onEvent(del);
       expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: false });
@@ -676,13 +725,13 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('a number whose release is in progress is not held: another resource declaring it does not adopt it', async () => {
       // GIVEN resource A's number is being released
       const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' });
-      const { onEvent: a } = await runToCompletion(createEvent(CLAIMED, props, 'A'), settle);
+      const { response: a } = await runToCompletion(createEvent(CLAIMED, props, 'A'), settle);
       await startDelete(a.PhysicalResourceId, props, 'A');
       emulator.clearCalls();
       // WHEN resource B declares the same number
       const b = createEvent(CLAIMED, props, 'B');
       // THEN B does not take the releasing number (no tag, no move): the number is unavailable
-      await expect(onEvent(b)).rejects.toThrow(/phone number \+12065550101 cannot be claimed/);
+      await expect(createPoll(b)).rejects.toThrow(/phone number \+12065550101 cannot be claimed/);
       expect(operations(emulator, mutating)).toEqual(['ClaimPhoneNumber']);
       expect(claimed()[0].tags[OWNER_TAG_KEY].startsWith(`${STACK_NAME}/A@`)).toBe(true);
     });
@@ -691,15 +740,15 @@ describe('Custom::ClaimedPhoneNumber', () => {
       // GIVEN a search-mode number replaced by another search, and the cleanup Delete of the old one under way
       emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+14255550100', '+14255550101'] });
       const old = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
-      const { onEvent: first } = await runToCompletion(createEvent(CLAIMED, old), settle);
+      const { response: first } = await runToCompletion(createEvent(CLAIMED, old), settle);
       const next = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1425' });
-      const { onEvent: forward } = await runToCompletion(updateEvent(CLAIMED, first.PhysicalResourceId, next, old), settle);
+      const { response: forward } = await runToCompletion(updateEvent(CLAIMED, first.PhysicalResourceId, next, old), settle);
       await startDelete(first.PhysicalResourceId, old);
       const releasing = claimed().find((n) => n.phoneNumberArn === first.PhysicalResourceId);
       expect(releasing).toMatchObject({ status: 'IN_PROGRESS', releasing: true });
       emulator.clearCalls();
       // WHEN the declaration goes back to the first search
-      const { onEvent: back } = await runToCompletion(updateEvent(CLAIMED, forward.PhysicalResourceId, old, next), settle);
+      const { response: back } = await runToCompletion(updateEvent(CLAIMED, forward.PhysicalResourceId, old, next), settle);
       // THEN another +1206 number is claimed; the releasing one is neither adopted nor tagged
       expect(back.PhysicalResourceId).not.toBe(first.PhysicalResourceId);
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
@@ -708,10 +757,12 @@ describe('Custom::ClaimedPhoneNumber', () => {
     });
 
     it('a Delete that comes while the claim is IN_PROGRESS waits for it, and a release refused as in use is tried again at the next poll', async () => {
-      // GIVEN a claim still in progress when its Delete arrives
+      // GIVEN a create that failed (its waiter timed out) while its claim was still in progress: the
+      // rollback's Delete names the create's pending id
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const create = createEvent(CLAIMED, props);
       const created = await onEvent(create);
+      expect(await isComplete(afterOnEvent(create, created))).toEqual({ IsComplete: false });
       const del = deleteEvent(CLAIMED, created.PhysicalResourceId, props);
       const result = await onEvent(del);
       // THEN the waiter waits without asking for a release
@@ -739,9 +790,9 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       await runToCompletion(createEvent(CLAIMED, props, 'First'), settle);
       const second = createEvent(CLAIMED, props, 'Second');
-      const result = await onEvent(second);
+      await createPoll(second);
       settle();
-      await expect(isComplete(afterOnEvent(second, result))).rejects.toThrow(/has reached its limit of total claimed numbers \(1\).*released/);
+      await expect(createPoll(second)).rejects.toThrow(/has reached its limit of total claimed numbers \(1\).*released/);
       expect(claimed().map((n) => n.status)).toEqual(['CLAIMED']);
     });
   });
@@ -752,7 +803,7 @@ describe('Custom::ClaimedPhoneNumber', () => {
         kind: 'error', operation: 'ClaimPhoneNumber', times: 100, errorName: 'InvalidParameterException', status: 400,
         message: 'Phone numbers are not available to claim: claims and releases exceeded 200% of the quota. Contact AWS Support.',
       });
-      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(/exceeded 200% of the quota/);
+      await expect(createPoll(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(/exceeded 200% of the quota/);
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
     });
 
@@ -763,11 +814,11 @@ describe('Custom::ClaimedPhoneNumber', () => {
       emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(10) });
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       for (let i = 0; i < 2; i++) {
-        const { onEvent: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+        const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
         await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props), settle);
       }
       emulator.clearCalls();
-      await expect(onEvent(createEvent(CLAIMED, props))).rejects.toThrow(/blocked/);
+      await expect(createPoll(createEvent(CLAIMED, props))).rejects.toThrow(/blocked/);
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
     });
   });

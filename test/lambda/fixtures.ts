@@ -57,30 +57,42 @@ export function afterOnEvent(event: CloudFormationCustomResourceEvent, result: O
   return { ...event, ...result } as IsCompleteRequest;
 }
 
-/** onEvent, then isComplete until it says complete (calling `between` before each poll, e.g. to advance a clock). */
+/**
+ * onEvent, then isComplete until it says complete (calling `between` before each poll, e.g. to advance a
+ * clock). `response` is what CloudFormation gets: the framework merges the complete isComplete answer
+ * (a claimed number's ARN as physical id, the attributes) into onEvent's.
+ */
 export async function runToCompletion(
   event: CloudFormationCustomResourceEvent, between: () => void = () => undefined, maxPolls = 20,
-): Promise<{ onEvent: OnEventResponse; isComplete: IsCompleteResponse; polls: number }> {
+): Promise<{ onEvent: OnEventResponse; isComplete: IsCompleteResponse; response: OnEventResponse; polls: number }> {
   const result = await onEvent(event);
   const request = afterOnEvent(event, result);
   for (let polls = 1; polls <= maxPolls; polls++) {
     between();
     const done = await isComplete(request);
-    if (done.IsComplete) return { onEvent: result, isComplete: done, polls };
+    if (done.IsComplete) {
+      const response = { PhysicalResourceId: done.PhysicalResourceId ?? result.PhysicalResourceId, Data: { ...result.Data, ...done.Data } };
+      return { onEvent: result, isComplete: done, response, polls };
+    }
   }
   throw new Error(`not complete after ${maxPolls} polls`);
 }
 
 /**
- * onEvent as CloudFormation sees its outcome for bindings and voice connector numbers: their Create is
- * made by isComplete (a failed one then gets a Delete that undoes it), so it is polled here until
- * complete, as the Provider's waiter does.
+ * onEvent as CloudFormation sees its outcome: every Create is made by isComplete (a failed one then gets
+ * a Delete that undoes it), so it is polled here until complete, as the Provider's waiter does; the
+ * physical id and Data are the framework's merge of both answers.
  */
-export async function onEventCompletingCreates(event: CloudFormationCustomResourceEvent): Promise<{ PhysicalResourceId: string }> {
+export async function onEventCompletingCreates(
+  event: CloudFormationCustomResourceEvent, between: () => void = () => undefined,
+): Promise<{ PhysicalResourceId: string; Data?: Record<string, string> }> {
   const result = await onEvent(event);
   if (event.RequestType !== 'Create') return result;
   for (let poll = 0; poll < 5; poll++) {
-    if ((await isComplete(afterOnEvent(event, result))).IsComplete) return { PhysicalResourceId: result.PhysicalResourceId };
+    between();
+    const done = await isComplete(afterOnEvent(event, result));
+    // The framework merges the complete answer into its response: a claimed number's ARN comes from it.
+    if (done.IsComplete) return { PhysicalResourceId: done.PhysicalResourceId ?? result.PhysicalResourceId, Data: { ...result.Data, ...done.Data } };
   }
   throw new Error('the create did not complete in 5 polls');
 }
@@ -125,6 +137,8 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
   process.env.AWS_SECRET_ACCESS_KEY = 'secret-example';
   process.env.AWS_REGION = REGION;
   process.env.PHONE_NUMBERS_RETRY_BASE_DELAY_MS = '2';
+  // The emulator's asynchronous operations run on a clock the test drives: no waiting in an invocation.
+  process.env.PHONE_NUMBERS_SETTLE_WAIT_MS = '0';
   resetClients();
   return emulator;
 }

@@ -127,12 +127,12 @@ describe('the handler', () => {
     it('updates and deletes a number created by the earliest form (no FormatVersion, no RemovalPolicy, tags as a map)', async () => {
       // GIVEN a number created from the earliest property form
       const earliest = { TargetArn: instanceArn, CountryCode: 'US', Tags: { team: 'a' } };
-      const { onEvent: created } = await runToCompletion(createEvent(CLAIMED, earliest), () => clock.advance(1));
+      const { response: created } = await runToCompletion(createEvent(CLAIMED, earliest), () => clock.advance(1));
       const arn = created.PhysicalResourceId;
       expect(emulator.snapshot().claimed[0].tags.team).toBe('a');
       // WHEN it is updated to the current form with destroy, and deleted
       const current = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Type: 'DID', Tags: [{ Key: 'team', Value: 'b' }] });
-      const { onEvent: updated } = await runToCompletion(updateEvent(CLAIMED, arn, current, earliest), () => clock.advance(1));
+      const { response: updated } = await runToCompletion(updateEvent(CLAIMED, arn, current, earliest), () => clock.advance(1));
       // THEN the default type did not count as a change of number, the tag changed, and delete releases it
       expect(updated.PhysicalResourceId).toBe(arn);
       expect(emulator.snapshot().claimed[0].tags.team).toBe('b');
@@ -142,7 +142,7 @@ describe('the handler', () => {
 
     it('retains on delete when the earliest form left RemovalPolicy out', async () => {
       const earliest = { TargetArn: instanceArn, CountryCode: 'US' };
-      const { onEvent: created } = await runToCompletion(createEvent(CLAIMED, earliest), () => clock.advance(1));
+      const { response: created } = await runToCompletion(createEvent(CLAIMED, earliest), () => clock.advance(1));
       await onEvent(deleteEvent(CLAIMED, created.PhysicalResourceId, earliest));
       expect(emulator.snapshot().claimed).toHaveLength(1);
     });
@@ -158,7 +158,7 @@ describe('the handler', () => {
       emulator.seedVoiceConnector({ voiceConnectorId: 'abcdef1ghij2klmno3pqr4' });
       emulator.seedChimeNumber({ phoneNumber: '+12065550100' });
       const earliest = { VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] };
-      const { onEvent: r } = await runToCompletion(createEvent(VC, earliest));
+      const { response: r } = await runToCompletion(createEvent(VC, earliest));
       expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4).toEqual(['+12065550100']);
       await onEvent(deleteEvent(VC, r.PhysicalResourceId, earliest));
       expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4?? []).toEqual([]);

@@ -40,7 +40,7 @@ describe('a deployed stack, changed the way users change it', () => {
     Object.assign(process.env, {
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: REGION,
       AWS_ENDPOINT_URL_CONNECT: emu.endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
-      PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1', POWERTOOLS_LOG_LEVEL: 'SILENT',
+      PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1', PHONE_NUMBERS_SETTLE_WAIT_MS: '0', POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
   });
   afterEach(async () => {
