@@ -58,10 +58,28 @@ export class PhoneNumberUnavailableError extends PhoneNumbersError {
   }
 }
 
-/** A claim or an update of a number ended FAILED, or the service refused it. */
+/** A claim this event made ended FAILED; the number has been released. */
 export class PhoneNumberClaimFailedError extends PhoneNumbersError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('PhoneNumberClaimFailedError', message, options);
+  }
+}
+
+/** A move or a description change of a number ended FAILED; the number stays where the service left it. */
+export class PhoneNumberUpdateFailedError extends PhoneNumbersError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PhoneNumberUpdateFailedError', message, options);
+  }
+}
+
+/** A ClaimedPhoneNumber event's physical id is not a phone-number ARN (nor a create's pending id). */
+export class PhysicalIdInvalidError extends PhoneNumbersError {
+  constructor(physicalId: string) {
+    super(
+      'PhysicalIdInvalidError',
+      `physical id '${physicalId}' is not a phone number ARN (arn:aws:connect:REGION:ACCOUNT:phone-number/ID); a ` +
+        'ClaimedPhoneNumber answers its number\'s ARN. If the resource was changed by hand, delete it from the stack and declare the number again (it is adopted).',
+    );
   }
 }
 

@@ -4,6 +4,7 @@
  * FormatVersion, defaults left out, tags possibly as a map, booleans possibly as booleans.
  */
 import {
+  DEFAULT_PHONE_NUMBER_TYPE,
   FORMAT_VERSION,
   type ClaimedPhoneNumberProperties,
   type PhoneNumberFlowBindingProperties,
@@ -39,7 +40,7 @@ export function upgradeClaimedPhoneNumber(raw: Raw): ClaimedPhoneNumberPropertie
     PhoneNumber: str(raw.PhoneNumber),
     CountryCode: countryCode,
     // Search mode defaults to DID (the construct's default; the earliest form left it out).
-    Type: str(raw.Type) ?? (countryCode !== undefined ? 'DID' : undefined),
+    Type: str(raw.Type) ?? (countryCode !== undefined ? DEFAULT_PHONE_NUMBER_TYPE : undefined),
     Prefix: str(raw.Prefix),
     ExcludedPhoneNumbers: Array.isArray(raw.ExcludedPhoneNumbers) ? raw.ExcludedPhoneNumbers.map((n) => String(n)) : undefined,
     Description: str(raw.Description),

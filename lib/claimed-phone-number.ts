@@ -14,6 +14,7 @@ import {
 import { Construct } from 'constructs';
 import {
   ClaimedPhoneNumberProperties,
+  DEFAULT_PHONE_NUMBER_TYPE,
   RemovalPolicyName,
   FORMAT_VERSION,
   ResourceTypes,
@@ -174,7 +175,7 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
       resourceType: ResourceTypes.CLAIMED_PHONE_NUMBER,
       properties: {
         ...declared,
-        Type: props.type ?? (searching ? PhoneNumberType.DID : undefined),
+        Type: props.type ?? (searching ? DEFAULT_PHONE_NUMBER_TYPE : undefined),
         // Search must not take a number that another construct of this stack declares (whenever it is declared).
         ExcludedPhoneNumbers: searching
           ? Lazy.list({ produce: () => registeredKeys(this, SPECIFIC_NUMBERS).sort() }, { omitEmpty: true })

@@ -20,3 +20,5 @@ export const CONNECT_COUNTRY_CODES: ReadonlySet<string> = new Set([
 
 /** PhoneNumberType */
 export const PHONE_NUMBER_TYPES: ReadonlyArray<string> = ['TOLL_FREE', 'DID', 'UIFN', 'SHARED', 'THIRD_PARTY_TF', 'THIRD_PARTY_DID', 'SHORT_CODE'];
+/** The type a search claims when its declaration names none (the construct, the upgrade of old properties and the handler all use this one). */
+export const DEFAULT_PHONE_NUMBER_TYPE = 'DID';

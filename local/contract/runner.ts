@@ -189,7 +189,7 @@ const flowIdOf = (arn: string): string => /\/contact-flow\/([^/]+)$/.exec(arn)?.
 
 /** Where each kind of resource's behaviour lives, for the hints. */
 const HANDLER_FILE: Record<string, string> = {
-  'Custom::ClaimedPhoneNumber': 'lambda/resources/claimed-phone-number.ts',
+  'Custom::ClaimedPhoneNumber': 'lambda/resources/claimed-phone-number/',
   'Custom::PhoneNumberFlowBinding': 'lambda/resources/phone-number-flow-binding.ts',
   'Custom::VoiceConnectorNumbers': 'lambda/resources/voice-connector-numbers.ts',
 };
@@ -394,7 +394,7 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
       const logicalId = n.owner.slice(STACK_NAME.length + 1);
       const wasOwnedSo = before.numbers.get(phone)?.owner === n.owner;
       if (!held.has(`${logicalId} ${n.arn}`) && !kept.has(n.arn) && !wasOwnedSo) {
-        flag(`after success: ${phone} is claimed and owned by ${n.owner}, which does not declare it (leaked)`, 'lambda/resources/claimed-phone-number.ts (claim, replacement, cleanup)');
+        flag(`after success: ${phone} is claimed and owned by ${n.owner}, which does not declare it (leaked)`, 'lambda/resources/claimed-phone-number/ (claim.ts, update.ts, delete.ts)');
       }
     }
   } else if (!status.endsWith('_FAILED')) {
@@ -412,7 +412,7 @@ const stripIds = (text: string): string => text.replace(/phone-number\/[0-9a-f-]
 function rollbackHint(difference: string): string {
   if (difference.includes('connector')) return 'lambda/resources/voice-connector-numbers.ts (undo on rollback)';
   if (difference.includes('flows')) return 'lambda/resources/phone-number-flow-binding.ts (rollback order, prior flow)';
-  return 'lambda/resources/claimed-phone-number.ts (undo on rollback: release, prior target/description/tags/owner)';
+  return 'lambda/resources/claimed-phone-number/delete.ts (undo on rollback: release, prior target/description/tags/owner)';
 }
 
 /** The calls of the step, each with the resource it was made for (from the invocation it happened in). */

@@ -781,6 +781,33 @@ describe('Custom::ClaimedPhoneNumber', () => {
     });
   });
 
+  describe('errors that mean one thing each', () => {
+    it('a claim that ends FAILED, a move that ends FAILED and a physical id that is no ARN fail with distinct types', async () => {
+      // A claim of this event ending FAILED (the number is released)
+      emulator.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: '+12065550101', message: 'Carrier rejected the number' });
+      const claim = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' }), 'Claimed');
+      await createPoll(claim);
+      settle();
+      await expect(createPoll(claim)).rejects.toMatchObject({ name: 'PhoneNumberClaimFailedError', message: expect.stringMatching(/released/) });
+      // A move of an adopted number ending FAILED (nothing released)
+      emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: otherInstanceArn });
+      emulator.injectFault({ kind: 'asyncFail', operation: 'UpdatePhoneNumber', phoneNumber: '+12065550900', message: 'Move refused' });
+      const adopt = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900' }), 'Adopted');
+      await createPoll(adopt);
+      settle();
+      await expect(createPoll(adopt)).rejects.toMatchObject({ name: 'PhoneNumberUpdateFailedError', message: expect.stringMatching(/update of \+12065550900 failed: Move refused/) });
+      // A completion check of an Update whose physical id is not a phone-number ARN: named, with the fix,
+      // before any call (onEvent replaces such a resource; this is the check's own guard)
+      emulator.clearCalls();
+      const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550102' });
+      const event = updateEvent(CLAIMED, 'edited-by-hand', { ...props, Description: 'x' }, props);
+      await expect(isComplete(afterOnEvent(event, { PhysicalResourceId: 'edited-by-hand' }))).rejects.toMatchObject({
+        name: 'PhysicalIdInvalidError', message: expect.stringMatching(/'edited-by-hand' is not a phone number ARN.*declare the number again/),
+      });
+      expect(emulator.calls()).toEqual([]);
+    });
+  });
+
   describe('the numbers quota of a target', () => {
     it('a claim past the quota ends FAILED: the create fails naming the limit, and the number is given back', async () => {
       await emulator.stop();

@@ -1,0 +1,151 @@
+/**
+ * Delete: nothing in onEvent; isComplete decides at every poll what deleting the resource does to its
+ * number (restore an adoption, release, or nothing) and does it one step at a time.
+ */
+import {
+  TagResourceCommand, UntagResourceCommand, UpdatePhoneNumberMetadataCommand, type ClaimedPhoneNumberSummary, type ConnectClient,
+} from '@aws-sdk/client-connect';
+import { OWNER_TAG_KEY, parsePhoneNumberArn } from '../../contract';
+import { isNotFound } from '../../aws-errors';
+import { connect } from '../../clients';
+import type { DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse } from '../../events';
+import { clientToken } from '../../identity';
+import { log } from '../../logger';
+import { PRIOR_TAG_KEYS, readPrior, type PriorState } from '../../prior-state';
+import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
+import {
+  adoptingHere, claimedHere, describe, ownedByUs, ownership, pendingRequestOf, regionOfTarget, type Props,
+} from './common';
+import { moveTo, release } from './changes';
+import { findClaimed, findTagged } from './lookups';
+
+/**
+ * Delete: nothing is called here. The decision and the work are isComplete's (`completeDelete`), one
+ * step per poll, so that a passing failure (throttling, a 5xx, a number busy with an operation) is
+ * tried again at the next poll instead of failing the Delete, which in a rollback would leave the stack
+ * in ROLLBACK_FAILED.
+ */
+export async function remove(e: DeleteRequest): Promise<OnEventResponse> {
+  return { PhysicalResourceId: e.PhysicalResourceId };
+}
+
+/**
+ * isComplete of a Delete: what deleting this resource does to its number, decided again at every poll
+ * from the number itself and the stack's status (so a replayed or retried Delete joins in):
+ * - restore: an adoption of this resource is undone (the stack rolls back, or the adoption never
+ *   completed): the number gets its earlier target, description, tags and owner back. Never released.
+ * - release: this resource owns the number and the policy says so: DESTROY; or
+ *   RETAIN_ON_UPDATE_OR_DELETE (or DESTROY) while the deploy that claimed it rolls back.
+ * - nothing: RETAIN, a number another resource owns now, or a number already gone.
+ * While the number has an operation IN_PROGRESS (a claim, a move, the release itself), it waits.
+ */
+export async function completeDelete(e: IsCompleteRequest, p: Props, failedCreate = false): Promise<IsCompleteResponse> {
+  const arn = e.PhysicalResourceId;
+  const createRequest = pendingRequestOf(arn);
+  if (createRequest !== undefined) return completePendingDelete(e, p, createRequest);
+  const parsed = parsePhoneNumberArn(arn);
+  if (!parsed) {
+    log().info('Physical id is not a phone number ARN: nothing to release', { physicalResourceId: arn });
+    return { IsComplete: true };
+  }
+  if (p.RemovalPolicy === 'retain' && !p.PhoneNumber) {
+    // Search mode adopts only its own number (taking it back): there is nothing to put back.
+    log().info('Removal policy retains the number', { phoneNumberArn: arn });
+    return { IsComplete: true };
+  }
+  const client = connect(parsed.region);
+  let current: ClaimedPhoneNumberSummary;
+  try {
+    current = await describe(client, arn);
+  } catch (err) {
+    if (isNotFound(err)) return { IsComplete: true };
+    throw err;
+  }
+  // Neither a release nor a move is accepted while an operation is in progress: wait for it.
+  if (current.PhoneNumberStatus?.Status === 'IN_PROGRESS') return { IsComplete: false };
+  const prior = readPrior(current.Tags);
+  const owned = ownedByUs(e, current.Tags);
+  const needsStatus = adoptingHere(e, prior) || (owned && p.RemovalPolicy !== 'retain');
+  const status = needsStatus ? await stackStatus(e.StackId) : undefined;
+  const rollingBack = status !== undefined && ROLLBACK_STATUSES.has(status);
+  if (adoptingHere(e, prior) && (rollingBack || !owned || failedCreate)) {
+    log().info('Undoing the adoption of the number: putting its earlier state back', { phoneNumberArn: arn, stackStatus: status });
+    return restoreStep(client, e, current);
+  }
+  if (!owned) {
+    log().warn('Number is not owned by this resource (anymore): left claimed', { phoneNumberArn: arn, owner: current.Tags?.[OWNER_TAG_KEY] });
+    return { IsComplete: true };
+  }
+  const release = rollingBack || failedCreate
+    ? claimedHere(e, current.Tags) && p.RemovalPolicy !== 'retain' // what the failed deploy claimed; an adopted number existed before
+    : p.RemovalPolicy === 'destroy';
+  log().info(release ? 'Releasing the number' : 'Removal policy retains the number', {
+    phoneNumberArn: arn, removalPolicy: p.RemovalPolicy, stackStatus: status,
+  });
+  return release ? releaseStep(client, e) : { IsComplete: true };
+}
+
+/**
+ * The Delete of a create answered FAILED under its pending id (`createRequest` is that create's request
+ * id): the number it claimed or was adopting is found by the create's markers and released or put back
+ * as after any failed create (never one it did not claim or adopt). Nothing found: nothing to undo.
+ */
+async function completePendingDelete(e: IsCompleteRequest, p: Props, createRequest: string): Promise<IsCompleteResponse> {
+  const create: IsCompleteRequest = { ...e, RequestId: createRequest };
+  const claimMark = ownership(create, 'claim');
+  const adoptMark = ownership(create, 'adopt');
+  const mine = (n: ClaimedPhoneNumberSummary): boolean =>
+    n.Tags?.[OWNER_TAG_KEY] === claimMark || n.Tags?.[OWNER_TAG_KEY] === adoptMark || readPrior(n.Tags)?.by === adoptMark;
+  const client = connect(regionOfTarget(p.TargetArn));
+  const found = p.PhoneNumber !== undefined
+    ? await findClaimed(client, p.PhoneNumber, { includeReleasing: true })
+    : await findTagged(client, p, mine, { targetArn: p.TargetArn });
+  if (!found || !mine(found)) {
+    log().info('The failed create left no number: nothing to undo', { physicalResourceId: e.PhysicalResourceId });
+    return { IsComplete: true };
+  }
+  log().info('Undoing what the failed create did to its number', { phoneNumberArn: found.PhoneNumberArn });
+  return completeDelete({ ...e, PhysicalResourceId: found.PhoneNumberArn as string }, p, true);
+}
+
+async function releaseStep(client: ConnectClient, e: IsCompleteRequest): Promise<IsCompleteResponse> {
+  // One attempt: a number still busy is tried again at the next poll (see ../index).
+  await release(client, e, e.PhysicalResourceId, 1);
+  // The release is asynchronous: the next polls wait while it is IN_PROGRESS, until the number is gone.
+  return { IsComplete: false };
+}
+
+/** Puts back, one change per poll, what `readPrior` recorded: target, then description, then tags. */
+async function restoreStep(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<IsCompleteResponse> {
+  const arn = e.PhysicalResourceId;
+  const prior = readPrior(current.Tags);
+  if (!adoptingHere(e, prior)) return { IsComplete: true }; // restored already
+  const was = prior as PriorState;
+  if (was.target && current.TargetArn !== was.target) {
+    await moveTo(client, e, arn, was.target);
+    return { IsComplete: false };
+  }
+  const description = was.description ?? '';
+  if ((current.PhoneNumberDescription ?? '') !== description) {
+    await client.send(new UpdatePhoneNumberMetadataCommand({
+      PhoneNumberId: arn,
+      PhoneNumberDescription: description,
+      ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'restore-description', description),
+    }));
+    return { IsComplete: false };
+  }
+  const tags = current.Tags ?? {};
+  const toSet: Record<string, string> = {};
+  const toRemove = PRIOR_TAG_KEYS.filter((k) => tags[k] !== undefined);
+  if (was.owner !== null) toSet[OWNER_TAG_KEY] = was.owner;
+  else if (tags[OWNER_TAG_KEY] !== undefined) toRemove.push(OWNER_TAG_KEY);
+  for (const [k, v] of Object.entries(was.tags)) {
+    if (v === null && tags[k] !== undefined) toRemove.push(k);
+    else if (v !== null && tags[k] !== v) toSet[k] = v;
+  }
+  if (Object.keys(toSet).length > 0) await client.send(new TagResourceCommand({ resourceArn: arn, tags: toSet }));
+  // The record goes last: a failure before this point is retried from it.
+  await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: toRemove }));
+  log().info('Put the adopted number back as it was', { phoneNumberArn: arn, target: was.target, owner: was.owner });
+  return { IsComplete: true };
+}

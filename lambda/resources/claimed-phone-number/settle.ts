@@ -1,0 +1,208 @@
+/**
+ * isComplete of a create or an update: brings the number to its declaration one change per poll (the
+ * target, the description, the adoption's ownership, the tags), reports a claim or move that ended
+ * FAILED, enforces the completion deadline, and, in a rollback, releases what a failed change claimed.
+ */
+import {
+  TagResourceCommand, UntagResourceCommand, UpdatePhoneNumberMetadataCommand, type ClaimedPhoneNumberSummary, type ConnectClient,
+} from '@aws-sdk/client-connect';
+import { OWNER_TAG_KEY } from '../../contract';
+import { errorMessage, isThrottling, isTransient } from '../../aws-errors';
+import { connect } from '../../clients';
+import { completionTimedOut, completionTimeoutMs } from '../../deadline';
+import { CompletionTimedOutError, PhoneNumberClaimFailedError, PhoneNumberUpdateFailedError, PhysicalIdInvalidError } from '../../errors';
+import type { IsCompleteRequest, IsCompleteResponse } from '../../events';
+import { clientToken } from '../../identity';
+import { log } from '../../logger';
+import { readPrior } from '../../prior-state';
+import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
+import { bindDeclaredFlow } from '../../flow-intent';
+import {
+  attributes, claimedHere, describe, desiredDescription, numberIdentity, ownedByAnother, ownership, regionOfNumber, regionOfTarget, userTags,
+  type Props,
+} from './common';
+import { moveTo, release } from './changes';
+import { findClaimed, findTagged, releaseStarted } from './lookups';
+
+/** `settle`; when it fails for good, a number this very event claimed is released first. */
+export async function settleOrUndo(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
+  try {
+    return await settle(e, p, old);
+  } catch (err) {
+    // A passing failure is not a failure: the waiter polls again (see ../index).
+    // A FAILED claim was released already; a malformed physical id names no number.
+    const nothingToRelease = err instanceof PhoneNumberClaimFailedError || err instanceof PhysicalIdInvalidError;
+    if (!nothingToRelease && !isTransient(err)) await releaseIfThisEventClaimed(e, err);
+    throw err;
+  }
+}
+
+async function releaseIfThisEventClaimed(e: IsCompleteRequest, failure: unknown): Promise<void> {
+  const arn = e.PhysicalResourceId;
+  try {
+    const client = connect(regionOfNumber(arn));
+    const current = await describe(client, arn);
+    if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim')) return;
+    log().warn('Completion check failed: releasing the number this event claimed', { phoneNumberArn: arn, reason: errorMessage(failure) });
+    await release(client, e, arn);
+  } catch (cleanup) {
+    // The original failure is what CloudFormation must see; the log says the number may be left.
+    log().error('Could not release the number this event claimed; release it by hand if it is not wanted', {
+      phoneNumberArn: arn, error: errorMessage(cleanup),
+    });
+  }
+}
+
+const NOT_YET: IsCompleteResponse = { IsComplete: false };
+
+/**
+ * One poll: reads the number, then fails (a FAILED claim or change, the completion deadline), waits
+ * (IN_PROGRESS), makes the next change the declaration needs (one per poll), or, with nothing left to
+ * change, completes: ownership and tags, the flow a binding recorded, and a rolled-back replacement's
+ * abandoned claim. A passing failure (throttled, 5xx, timed out) is "not yet": the waiter polls again.
+ */
+async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
+  const arn = e.PhysicalResourceId;
+  const client = connect(regionOfNumber(arn));
+  let current: ClaimedPhoneNumberSummary;
+  try {
+    current = await describe(client, arn);
+  } catch (err) {
+    if (isThrottling(err)) return NOT_YET;
+    throw err;
+  }
+  const status = current.PhoneNumberStatus?.Status;
+  const data = attributes(arn, current.PhoneNumberId as string, current.PhoneNumber as string, p.TargetArn);
+  log().info('Phone number status', { phoneNumberArn: arn, status });
+
+  if (completionTimedOut(e)) return timedOut(client, e, current);
+  if (status === 'IN_PROGRESS') return NOT_YET;
+  if (status === 'FAILED') return failed(client, e, p, old, current, data);
+  const adopting = readPrior(current.Tags)?.by === ownership(e, 'adopt');
+  if (ownedByAnother(e, current.Tags) && !adopting) return { IsComplete: true, Data: data };
+  try {
+    if (await changeTowardDeclaration(client, e, p, old, current)) return NOT_YET;
+    if (adopting && current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'adopt')) {
+      // The adoption's changes have succeeded: only now does the number change owner.
+      await client.send(new TagResourceCommand({ resourceArn: arn, tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'adopt') } }));
+      log().info('Adopted phone number', { phoneNumberArn: arn, previousOwner: current.Tags?.[OWNER_TAG_KEY] });
+    } else if (e.RequestType === 'Update' && !adopting) {
+      await syncTags(client, e, current, p, old);
+    }
+    // CLAIMED at its target: bind the flow a binding recorded on it while it was elsewhere (a binding
+    // rolled back before its number does not wait for it; see ../../flow-intent).
+    await bindDeclaredFlow(client, current);
+    if (e.RequestType === 'Update' && old && numberIdentity(old) !== numberIdentity(p)) {
+      await releaseAbandonedClaims(e, p, old);
+    }
+  } catch (err) {
+    if (isTransient(err)) return NOT_YET;
+    throw err;
+  }
+  return { IsComplete: true, Data: data };
+}
+
+/** The description the event declares (undefined: left alone) and whether the number has it and its target. */
+function declarationMet(e: IsCompleteRequest, p: Props, old: Props | undefined, current: ClaimedPhoneNumberSummary) {
+  const description = desiredDescription(p, e.RequestType === 'Update' ? old : undefined);
+  return {
+    description,
+    target: current.TargetArn === p.TargetArn,
+    describedAs: description === undefined || (current.PhoneNumberDescription ?? '') === description,
+  };
+}
+
+/**
+ * Makes the next change the number needs to meet the declaration: a move, then the description. One
+ * per poll (the service refuses another while one is IN_PROGRESS). Tells whether it made one.
+ */
+async function changeTowardDeclaration(
+  client: ConnectClient, e: IsCompleteRequest, p: Props, old: Props | undefined, current: ClaimedPhoneNumberSummary,
+): Promise<boolean> {
+  const arn = e.PhysicalResourceId;
+  const met = declarationMet(e, p, old, current);
+  if (!met.target) {
+    await moveTo(client, e, arn, p.TargetArn);
+    return true;
+  }
+  if (!met.describedAs) {
+    const description = met.description as string;
+    await client.send(new UpdatePhoneNumberMetadataCommand({
+      PhoneNumberId: arn,
+      PhoneNumberDescription: description,
+      ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'description', description),
+    }));
+    return true;
+  }
+  return false;
+}
+
+/**
+ * A number whose last operation ended FAILED: this event's claim is released and fails the event; a
+ * failed move or description change fails it (the rollback puts the number back); a FAILED left by an
+ * earlier operation on a number that meets the declaration is no failure of this event.
+ */
+async function failed(
+  client: ConnectClient, e: IsCompleteRequest, p: Props, old: Props | undefined, current: ClaimedPhoneNumberSummary, data: IsCompleteResponse['Data'],
+): Promise<IsCompleteResponse> {
+  const reason = current.PhoneNumberStatus?.Message ?? 'no message';
+  if (current.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim')) {
+    // This event claimed the number: give it back before failing (nobody else will).
+    await release(client, e, e.PhysicalResourceId);
+    throw new PhoneNumberClaimFailedError(`claim of ${current.PhoneNumber} failed: ${reason}; the number was released.`);
+  }
+  const met = declarationMet(e, p, old, current);
+  if (!met.target || !met.describedAs) throw new PhoneNumberUpdateFailedError(`update of ${current.PhoneNumber} failed: ${reason}`);
+  log().warn('Number reports FAILED from an earlier operation but matches the declaration', { reason });
+  return { IsComplete: true, Data: data };
+}
+
+/** Brings the number's user tags to the declaration (and marks an unowned number as adopted). */
+async function syncTags(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary, p: Props, old: Props | undefined): Promise<boolean> {
+  const arn = e.PhysicalResourceId;
+  const tags = current.Tags ?? {};
+  const desired = userTags(p);
+  const toRemove = Object.keys(userTags(old)).filter((k) => !(k in desired) && k in tags);
+  const toSet: Record<string, string> = {};
+  for (const [k, v] of Object.entries(desired)) if (tags[k] !== v) toSet[k] = v;
+  if (tags[OWNER_TAG_KEY] === undefined) toSet[OWNER_TAG_KEY] = ownership(e, 'adopt');
+  if (toRemove.length > 0) await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: toRemove }));
+  if (Object.keys(toSet).length > 0) await client.send(new TagResourceCommand({ resourceArn: arn, tags: toSet }));
+  return toRemove.length > 0 || Object.keys(toSet).length > 0;
+}
+
+/**
+ * The rollback of a change of number (old and new declarations swapped): a number this resource claimed
+ * for the failed declaration (`failed`, the rollback's OldResourceProperties) that CloudFormation never
+ * learned of, because the forward event died after its claim, is held by nothing: it is released, unless
+ * the removal policy is RETAIN (then the next deploy takes it back). Runs only while the stack rolls back.
+ */
+async function releaseAbandonedClaims(e: IsCompleteRequest, p: Props, failed: Props): Promise<void> {
+  if (p.RemovalPolicy === 'retain') return;
+  const status = await stackStatus(e.StackId);
+  if (status === undefined || !ROLLBACK_STATUSES.has(status)) return;
+  const abandoned = (n: ClaimedPhoneNumberSummary): boolean =>
+    n.PhoneNumberArn !== e.PhysicalResourceId && claimedHere(e, n.Tags) && !releaseStarted(n) && n.PhoneNumberStatus?.Status === 'CLAIMED';
+  const where = connect(regionOfTarget(failed.TargetArn));
+  const found = failed.PhoneNumber !== undefined
+    ? await findClaimed(where, failed.PhoneNumber)
+    : await findTagged(where, failed, abandoned, { except: e.PhysicalResourceId });
+  if (found && abandoned(found)) {
+    log().warn('Releasing a number the failed change claimed and the stack never held', { phoneNumberArn: found.PhoneNumberArn });
+    await release(where, e, found.PhoneNumberArn as string, 1);
+  }
+}
+
+/**
+ * Past the completion deadline (well before the Provider's waiter gives up, which would leave the
+ * number to nobody): a number this event claimed is released once its claim has settled, then the
+ * event fails; anything else fails at once, and CloudFormation's rollback puts it back.
+ */
+async function timedOut(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<IsCompleteResponse> {
+  const minutes = Math.round(completionTimeoutMs() / 60_000);
+  const what = `${current.PhoneNumber} did not reach its declared state within ${minutes} min (status ${current.PhoneNumberStatus?.Status})`;
+  if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim')) throw new CompletionTimedOutError(`${what}; the rollback puts it back.`);
+  if (current.PhoneNumberStatus?.Status === 'IN_PROGRESS') return { IsComplete: false }; // cannot be released yet
+  await release(client, e, e.PhysicalResourceId);
+  throw new CompletionTimedOutError(`${what}; the number this deploy claimed was released.`);
+}
