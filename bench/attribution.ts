@@ -9,7 +9,9 @@
  * Install before the handler containers are started; uninstall when the run ends.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import http = require('node:http'); // the module object itself (a namespace import's members are read-only)
+// The module object itself: a namespace import's members are read-only getters.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import http = require('node:http');
 import { matchRoute, type ServiceName } from '../local/emulator/model';
 
 export interface CallContext {
