@@ -357,8 +357,8 @@ async function release(e: DeleteRequest | UpdateRequest | IsCompleteRequest, p: 
 }
 
 /**
- * The intent tags as they were before this binding took the number over: `current` itself when another
- * binding (or none) owns it, else what the prior-* tags kept.
+ * The intent tags as they were before this binding took the number over: the number's `tags` themselves
+ * when another binding (or none) owns it, else what the prior-* tags kept.
  */
 function tagsBefore(e: Event, tags: Record<string, string>): Record<string, string> {
   if (tags[BINDING_TAG] !== me(e)) return Object.fromEntries(INTENT_TAGS.filter((k) => tags[k] !== undefined).map((k) => [k, tags[k]]));
