@@ -12,6 +12,7 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, Physica
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../lib';
 import { DeployFailedError, LocalDeployer, loadHandlerBundle, loadTemplate, type CfnTemplate, type RequestLogEntry } from '../local/deploy';
 import { RateLimiter } from '../local/emulator/rate-limit';
+import { CallAttribution, copyCalls, type CallsByType } from './attribution';
 import { boundSeconds, countCalls, fleetMinimumCalls, type Bound, type Phase } from './bound';
 import type { RemoteEmulator } from './remote-emulator';
 import { LambdaPool, type Invocation, type Invoke } from './lambda-pool';
@@ -52,6 +53,10 @@ export interface RunResult {
   readonly calls: Record<string, { answered: number; throttled: number }>;
   /** The answered calls of each phase (deploy, destroy): what the handler asked of each API. */
   readonly phaseCalls: Phase[];
+  /** The answered and throttled calls of each phase per resource type that made them (./attribution). */
+  readonly callsByType: { deploy: CallsByType; destroy: CallsByType };
+  /** The same per `ResourceType/RequestType/onEvent|isComplete`. */
+  readonly callsByRequest: { deploy: CallsByType; destroy: CallsByType };
   /** Numbers left claimed after the run (nothing should be). */
   readonly leftClaimed: number;
   /** Every handler invocation (for the timeline). */
@@ -131,6 +136,8 @@ const oneLine = (reason: string | undefined): string => (reason ?? '').split('\n
 async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promise<RunResult> {
   const emu = await startBenchEmulator(rateScale);
   const saved = { ...process.env };
+  const attribution = new CallAttribution();
+  attribution.install();
   try {
     const seeded = await seed(emu, n, n);
     Object.assign(process.env, handlerEnvironment(emu.endpoint, RETRY_BASE_DELAY_MS / rateScale));
@@ -138,7 +145,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
       ? () => loadHandlerBundle(BUNDLE, 'handler') as Invoke
       : () => naiveHandler as Invoke);
     const deployer = new LocalDeployer({
-      handler: pool.handler, singleFunctionIsComplete: kind === 'ours', stackName: kind === 'ours' ? 'Fleet' : 'NaiveFleet',
+      handler: (event: unknown) => attribution.run(event, () => pool.handler(event)), singleFunctionIsComplete: kind === 'ours', stackName: kind === 'ours' ? 'Fleet' : 'NaiveFleet',
       region: REGION, accountId: ACCOUNT, concurrency: CLOUDFORMATION_CONCURRENCY, stacks: emu.stacks,
       pollIntervalMs: QUERY_INTERVAL_MS / rateScale, maxPolls: MAX_POLLS,
     });
@@ -158,6 +165,9 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
     const deployEnded = performance.now();
     await summarizeCalls(emu, calls);
     const deployCalls = countCalls(await emu.calls(), (status) => status !== 429);
+    const deployByType = copyCalls(attribution.calls);
+    const deployByRequest = copyCalls(attribution.byPhase);
+    attribution.clear();
     await emu.clearCalls();
     if (deployed) {
       try {
@@ -182,10 +192,13 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
       peakConcurrency: pool.peakConcurrency,
       calls,
       phaseCalls: [{ name: 'deploy', calls: deployCalls }, { name: 'destroy', calls: destroyCalls }],
+      callsByType: { deploy: deployByType, destroy: copyCalls(attribution.calls) },
+      callsByRequest: { deploy: deployByRequest, destroy: copyCalls(attribution.byPhase) },
       leftClaimed: (await emu.snapshot()).claimed.length,
       invocations: pool.invocations,
     };
   } finally {
+    attribution.uninstall();
     process.env = saved;
     await emu.stop();
   }

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { CallsByType } from './attribution';
 import { MINIMUM_MUTATING_CALLS, benchCalls, type CallsResult, type Operation } from './calls';
 import { benchColdStart, type ColdStartResult } from './cold-start';
 import { benchFleet, quotaBound, type FleetResult } from './fleet';
@@ -24,6 +25,13 @@ const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 
 function table(rows: Array<Array<string | number>>): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ')).join('\n');
+}
+
+/** `type -> api -> "answered/throttled"`, sorted, for reading. */
+function byType(calls: CallsByType): Record<string, Record<string, string>> {
+  return Object.fromEntries(Object.keys(calls).sort().map((t) => [
+    t, Object.fromEntries(Object.keys(calls[t]).sort().map((api) => [api, `${calls[t][api].answered}/${calls[t][api].throttled}`])),
+  ]));
 }
 
 function fleetJson(f: FleetResult) {
@@ -57,6 +65,9 @@ function fleetJson(f: FleetResult) {
     lambdaContainers: f.ours.containers,
     peakConcurrency: f.ours.peakConcurrency,
     apiCalls: throttled(f.ours.calls),
+    // Which resource type made the calls of each phase (answered, throttled), and per request and phase.
+    callsByResourceType: { deploy: byType(f.ours.callsByType.deploy), destroy: byType(f.ours.callsByType.destroy) },
+    callsByRequest: { deploy: byType(f.ours.callsByRequest.deploy), destroy: byType(f.ours.callsByRequest.destroy) },
   };
 }
 

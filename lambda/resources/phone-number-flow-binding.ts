@@ -20,6 +20,7 @@
 import {
   DescribePhoneNumberCommand,
   DisassociatePhoneNumberContactFlowCommand,
+  ListTagsForResourceCommand,
   TagResourceCommand,
   UntagResourceCommand,
   type ClaimedPhoneNumberSummary,
@@ -91,6 +92,27 @@ async function describe(arn: string): Promise<ClaimedPhoneNumberSummary | undefi
   }
 }
 
+/**
+ * The number's tags, or undefined when it is gone: all that a Delete needs to know whether this binding
+ * owns the number. ListTagsForResource has its own quota (docs/service-facts.md), so a fleet's Deletes
+ * do not queue on DescribePhoneNumber behind the numbers' own Deletes, which read their status there.
+ * A legacy ARN cannot be tagged (nor listed): it is described instead (it carries no tags).
+ */
+async function readTags(arn: string): Promise<Record<string, string> | undefined> {
+  if (!isTaggableNumberArn(arn)) {
+    const current = await describe(arn);
+    return current ? current.Tags ?? {} : undefined;
+  }
+  const region = (parsePhoneNumberArn(arn) as { region: string }).region;
+  try {
+    const out = await connect(region).send(new ListTagsForResourceCommand({ resourceArn: arn }));
+    return out.tags ?? {};
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 async function tag(arn: string, tags: Record<string, string>): Promise<void> {
   if (Object.keys(tags).length === 0) return;
   const region = (parsePhoneNumberArn(arn) as { region: string }).region;
@@ -111,15 +133,16 @@ async function untag(arn: string, keys: string[]): Promise<void> {
  * Records on the number that this binding owns it and declares `p`'s flow. When another binding (a
  * rename) owned it, its flow and name are kept in the prior-* tags for a rollback; when this binding
  * already owned it, the prior-* tags stay as they are (they belong to the change that took it over).
+ * `bound` reads the flow the number is bound to in the flow's instance (once per step, see BoundFlow).
  */
-async function recordIntent(e: Event, p: Props, current: ClaimedPhoneNumberSummary): Promise<void> {
+async function recordIntent(e: Event, p: Props, current: ClaimedPhoneNumberSummary, bound: BoundFlow): Promise<void> {
   if (!isTaggableNumberArn(p.PhoneNumberArn)) return;
   const tags = current.Tags ?? {};
   const owner = tags[BINDING_TAG];
   const toSet: Record<string, string> = {};
   const toRemove: string[] = [];
   if (owner !== me(e)) {
-    const priorFlow = tags[FLOW_TAG] ?? (await boundFlowArn(p.PhoneNumberArn, flowOf(p)));
+    const priorFlow = tags[FLOW_TAG] ?? fullFlowArn(await bound(), flowOf(p));
     if (owner !== undefined) toSet[PRIOR_BINDING_TAG] = owner;
     else if (tags[PRIOR_BINDING_TAG] !== undefined) toRemove.push(PRIOR_BINDING_TAG);
     if (priorFlow !== undefined) toSet[PRIOR_FLOW_TAG] = priorFlow;
@@ -132,16 +155,27 @@ async function recordIntent(e: Event, p: Props, current: ClaimedPhoneNumberSumma
   if (Object.keys(toSet).length > 0) log().info('Recorded the declared flow on the number', { phoneNumberArn: p.PhoneNumberArn, contactFlowArn: p.ContactFlowArn, previousBinding: owner });
 }
 
-/** The full ARN of the flow the number is bound to in `flow`'s instance (the service may report an id). */
-async function boundFlowArn(phoneNumberArn: string, flow: ContactFlowArn): Promise<string | undefined> {
-  const bound = await boundFlow(phoneNumberArn, flow);
+/** The full ARN of a flow of `flow`'s instance as the service reports it (it may report an id). */
+function fullFlowArn(bound: string | undefined, flow: ContactFlowArn): string | undefined {
   if (bound === undefined) return undefined;
   return bound.startsWith('arn:') ? bound : `arn:${flow.partition}:connect:${flow.region}:${flow.account}:instance/${flow.instanceId}/contact-flow/${bound}`;
 }
 
+/**
+ * The flow the number is bound to in the declared flow's instance, read at most once per bind step:
+ * recording the intent (the prior flow) and binding (already bound?) ask the same question, and nothing
+ * of this binding changes the association in between (the intent tags do not).
+ */
+type BoundFlow = () => Promise<string | undefined>;
+
+function boundFlowOnce(p: Props): BoundFlow {
+  let read: Promise<string | undefined> | undefined;
+  return () => (read ??= boundFlow(p.PhoneNumberArn, flowOf(p)));
+}
+
 /** Associates unless the number is bound to the flow already. */
-async function ensureBound(p: Props): Promise<void> {
-  if (isSameFlow(await boundFlow(p.PhoneNumberArn, flowOf(p)), p.ContactFlowArn)) return;
+async function ensureBound(p: Props, bound: BoundFlow): Promise<void> {
+  if (isSameFlow(await bound(), p.ContactFlowArn)) return;
   await associateFlow(p.PhoneNumberArn, p.ContactFlowArn);
 }
 
@@ -171,10 +205,11 @@ type BindOutcome = 'bound' | 'deferred' | 'waiting';
  * own completion to bind.
  */
 async function bind(e: Event, p: Props, current: ClaimedPhoneNumberSummary): Promise<BindOutcome> {
-  await recordIntent(e, p, current);
+  const bound = boundFlowOnce(p);
+  await recordIntent(e, p, current, bound);
   const placement = placementOf(current, flowOf(p));
   if (placement === 'ready') {
-    await ensureBound(p);
+    await ensureBound(p, bound);
     return 'bound';
   }
   if (placement === 'elsewhere' && (await isRollingBack(e.StackId))) {
@@ -198,12 +233,11 @@ async function describeClaimed(p: Props): Promise<ClaimedPhoneNumberSummary> {
 /**
  * Puts the intent tags back as they were before a Create that fails: the framework answers the Delete
  * of a failed Create itself, so tags naming this binding would otherwise stay, and the binding that
- * really owns the number would no longer unbind it.
+ * really owns the number would no longer unbind it. `now`: the number's tags, just read.
  */
-async function revertIntent(p: Props, before: Record<string, string>): Promise<void> {
+async function revertIntent(p: Props, before: Record<string, string>, now: Record<string, string>): Promise<void> {
   if (!isTaggableNumberArn(p.PhoneNumberArn)) return;
   try {
-    const now = (await describe(p.PhoneNumberArn))?.Tags ?? {};
     const toSet = Object.fromEntries(INTENT_TAGS.filter((k) => before[k] !== undefined && now[k] !== before[k]).map((k) => [k, before[k]]));
     await tag(p.PhoneNumberArn, toSet);
     await untag(p.PhoneNumberArn, INTENT_TAGS.filter((k) => before[k] === undefined && now[k] !== undefined));
@@ -262,8 +296,7 @@ async function declaredElsewhere(e: DeleteRequest | UpdateRequest | IsCompleteRe
  * A rolled-back rename: puts back the flow and the binding this one took the number over from (the
  * prior-* tags). The flow is bound now when the number is where it is, else when the number arrives.
  */
-async function restorePrior(p: Props, current: ClaimedPhoneNumberSummary): Promise<void> {
-  const tags = current.Tags ?? {};
+async function restorePrior(p: Props, tags: Record<string, string>): Promise<void> {
   const priorFlowArn = tags[PRIOR_FLOW_TAG];
   const priorFlow = priorFlowArn === undefined ? undefined : parseContactFlowArn(priorFlowArn);
   const toSet: Record<string, string> = {};
@@ -274,7 +307,8 @@ async function restorePrior(p: Props, current: ClaimedPhoneNumberSummary): Promi
   else toRemove.push(FLOW_TAG);
   // The flow first, the tags after: a failure in between leaves the tags naming this binding, so that
   // the change, run again, restores again (tags naming the earlier binding would make it leave the number).
-  if (priorFlow && priorFlowArn && placementOf(current, priorFlow) === 'ready') {
+  const current = priorFlow ? await describe(p.PhoneNumberArn) : undefined;
+  if (priorFlow && priorFlowArn && current && placementOf(current, priorFlow) === 'ready') {
     if (!isSameFlow(await boundFlow(p.PhoneNumberArn, priorFlow), priorFlowArn)) await associateFlow(p.PhoneNumberArn, priorFlowArn);
   } else if (!priorFlow) {
     await unbindIfBoundTo(p);
@@ -305,9 +339,8 @@ async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
  * binding's flow and drops the tags.
  */
 async function release(e: DeleteRequest | UpdateRequest | IsCompleteRequest, p: Props): Promise<void> {
-  const current = await describe(p.PhoneNumberArn);
-  if (!current) return;
-  const tags = current.Tags ?? {};
+  const tags = await readTags(p.PhoneNumberArn);
+  if (!tags) return;
   const owner = tags[BINDING_TAG];
   if (owner !== undefined && owner !== me(e)) {
     log().info('Another binding owns the number now: leaving it alone', { phoneNumberArn: p.PhoneNumberArn, owner });
@@ -315,7 +348,7 @@ async function release(e: DeleteRequest | UpdateRequest | IsCompleteRequest, p: 
   }
   const ours = owner === me(e);
   if (ours && (tags[PRIOR_BINDING_TAG] !== undefined || tags[PRIOR_FLOW_TAG] !== undefined) && (await isRollingBack(e.StackId))) {
-    await restorePrior(p, current);
+    await restorePrior(p, tags);
     return;
   }
   if (await declaredElsewhere(e, p)) return;
@@ -324,11 +357,10 @@ async function release(e: DeleteRequest | UpdateRequest | IsCompleteRequest, p: 
 }
 
 /**
- * The intent tags as they were before this binding took the number over: `current` itself when another
- * binding (or none) owns it, else what the prior-* tags kept.
+ * The intent tags as they were before this binding took the number over: the number's `tags` themselves
+ * when another binding (or none) owns it, else what the prior-* tags kept.
  */
-function tagsBefore(e: Event, current: ClaimedPhoneNumberSummary): Record<string, string> {
-  const tags = current.Tags ?? {};
+function tagsBefore(e: Event, tags: Record<string, string>): Record<string, string> {
   if (tags[BINDING_TAG] !== me(e)) return Object.fromEntries(INTENT_TAGS.filter((k) => tags[k] !== undefined).map((k) => [k, tags[k]]));
   const before: Record<string, string> = {};
   if (tags[PRIOR_BINDING_TAG] !== undefined) before[BINDING_TAG] = tags[PRIOR_BINDING_TAG];
@@ -349,8 +381,8 @@ async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined
   // A create that gives up puts the number's tags back: the framework sends no Delete for it to.
   const giveUp = e.RequestType === 'Create'
     ? async () => {
-      const now = await describe(p.PhoneNumberArn);
-      if (now) await revertIntent(p, tagsBefore(e, now));
+      const now = await readTags(p.PhoneNumberArn);
+      if (now) await revertIntent(p, tagsBefore(e, now), now);
     }
     : undefined;
   return untilDone(e, async () => {

@@ -49,6 +49,7 @@ export const HANDLER_POLICY: readonly HandlerStatement[] = [
       'connect:BatchGetFlowAssociation',
       'connect:TagResource',
       'connect:UntagResource',
+      'connect:ListTagsForResource',
     ],
     resources: [connectIn('phone-number/*')],
   },

@@ -62,6 +62,15 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
   });
 
+  it('reads the number and its flow association once each to bind it (a fleet binds every number at once, under per-API quotas)', async () => {
+    // GIVEN a number bound to nothing, owned by no binding
+    emulator.clearCalls();
+    // WHEN a binding is created (onEvent, then isComplete)
+    await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA })));
+    // THEN one read of each kind: the intent's prior flow and "bound already?" share one BatchGetFlowAssociation
+    expect(operations(emulator).sort()).toEqual(['AssociatePhoneNumberContactFlow', 'BatchGetFlowAssociation', 'DescribePhoneNumber', 'TagResource']);
+  });
+
   it('makes no call when nothing changed', async () => {
     const props = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
     const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));
@@ -143,6 +152,15 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));
       await onEvent(deleteEvent(BINDING, id, props));
       expect(flows()).toEqual({});
+    });
+
+    it('reads only the number\'s tags to know it owns the number, not its description (which the numbers\' own Deletes poll)', async () => {
+      const props = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
+      const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));
+      emulator.clearCalls();
+      await onEvent(deleteEvent(BINDING, id, props));
+      expect(flows()).toEqual({});
+      expect(operations(emulator)).toEqual(['ListTagsForResource', 'BatchGetFlowAssociation', 'DisassociatePhoneNumberContactFlow', 'UntagResource']);
     });
 
     it('leaves the number alone when it is bound to another flow now', async () => {
