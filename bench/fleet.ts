@@ -140,7 +140,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
   attribution.install();
   try {
     const seeded = await seed(emu, n, n);
-    Object.assign(process.env, handlerEnvironment(emu.endpoint, RETRY_BASE_DELAY_MS / rateScale));
+    Object.assign(process.env, handlerEnvironment(emu.endpoint, RETRY_BASE_DELAY_MS / rateScale, rateScale));
     const pool = new LambdaPool(kind === 'ours'
       ? () => loadHandlerBundle(BUNDLE, 'handler') as Invoke
       : () => naiveHandler as Invoke);
