@@ -4,7 +4,7 @@ import {
   FORMAT_VERSION,
   ResourceTypes,
   VoiceConnectorNumbersProperties,
-  normaliseE164,
+  normalizeE164,
   validateVoiceConnectorNumbers,
 } from '../lambda/contract';
 import { throwIfInvalid } from './private/errors';
@@ -54,7 +54,7 @@ export class VoiceConnectorNumbers extends Resource {
       const clashes: string[] = [];
       for (const phoneNumber of props.phoneNumbers) {
         if (Token.isUnresolved(phoneNumber)) continue;
-        const previous = registerOnce(this, 'voice-connector-number', normaliseE164(phoneNumber), this);
+        const previous = registerOnce(this, 'voice-connector-number', normalizeE164(phoneNumber), this);
         if (previous !== undefined) clashes.push(`'${phoneNumber}' (already in ${previous})`);
       }
       if (clashes.length > 0) {
