@@ -11,6 +11,7 @@ import { throwIfInvalid } from './private/errors';
 import { PhoneNumbersProvider } from './private/provider';
 import { registerOnce } from './private/stack-registry';
 
+/** Properties of a VoiceConnectorNumbers: a voice connector, and the numbers that sit on it. */
 export interface VoiceConnectorNumbersProps {
   /** The id of the Amazon Chime SDK Voice connector, e.g. 'abcdef1ghij2klmno3pqr4'. */
   readonly voiceConnectorId: string;
@@ -33,6 +34,17 @@ export interface VoiceConnectorNumbersProps {
  * Attaches phone numbers to an Amazon Chime SDK Voice connector. Updates add and remove only the
  * difference; a change of connector moves the numbers at once; deleting detaches only the numbers
  * still on this connector.
+ *
+ * @example
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { VoiceConnectorNumbers } from 'cdk-phone-numbers';
+ *
+ * const stack = new Stack(new App(), 'Telephony', { env: { account: '123456789012', region: 'us-east-1' } });
+ * new VoiceConnectorNumbers(stack, 'Trunk', {
+ *   voiceConnectorId: 'abcdef1ghij2klmno3pqr4',
+ *   phoneNumbers: ['+12065550150', '+12065550151'],
+ *   forceAssociate: false, // the default: a number on another connector fails the deploy, naming it
+ * });
  *
  * @resource Custom::VoiceConnectorNumbers
  */
