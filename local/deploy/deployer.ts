@@ -52,6 +52,10 @@ const RETAIN = 'Retain';
 const RETAIN_EXCEPT_ON_CREATE = 'RetainExceptOnCreate';
 const DELETION_POLICIES = ['Delete', RETAIN, RETAIN_EXCEPT_ON_CREATE, 'Snapshot'];
 const UPDATE_REPLACE_POLICIES = ['Delete', RETAIN, 'Snapshot'];
+/** The status a resource shows while its request runs. */
+const IN_PROGRESS: Readonly<Record<RequestType, ResourceStatus>> = {
+  Create: 'CREATE_IN_PROGRESS', Update: 'UPDATE_IN_PROGRESS', Delete: 'DELETE_IN_PROGRESS',
+};
 /** Statuses CloudFormation refuses an update in; the stack has to be deleted (or the rollback continued) first. */
 const BLOCKING_STATUSES: ReadonlySet<StackStatus> = new Set(['ROLLBACK_FAILED', 'UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED', 'CREATE_FAILED']);
 
@@ -592,46 +596,22 @@ export class LocalDeployer {
     this.setStatus('UPDATE_ROLLBACK_IN_PROGRESS', reason);
     const newestFirst = [...attempts].reverse();
     const updateThenDelete = this.options.replacementRollback === 'update-then-delete';
-    const failures: FailedRequest[] = [];
 
     for (const a of newestFirst) {
-      if (a.kind === 'update' || (a.kind === 'updateFailed' && a.sent)) {
-        const attempted = 'after' in a ? a.after.properties : a.properties;
-        const physicalResourceId = 'after' in a ? a.after.physicalResourceId : a.before.physicalResourceId;
-        const outcome = await this.send('rollback', this.event('Update', a.logicalId, a.before.type, a.before.properties, physicalResourceId, attempted));
-        if (outcome.status === 'FAILED') failures.push({ logicalId: a.logicalId, physicalResourceId, reason: outcome.reason ?? '' });
-      } else if (a.kind === 'updateFailed') {
-        this.mark(a.logicalId, a.before.type, 'UPDATE_COMPLETE', a.before.physicalResourceId);
-      } else if (a.kind === 'replace') {
-        if (updateThenDelete) {
-          const outcome = await this.send('rollback', this.event('Update', a.logicalId, a.before.type, a.before.properties, a.after.physicalResourceId, a.after.properties));
-          if (outcome.status === 'FAILED') failures.push({ logicalId: a.logicalId, physicalResourceId: a.after.physicalResourceId, reason: outcome.reason ?? '' });
-        }
-        this.mark(a.logicalId, a.before.type, 'UPDATE_COMPLETE', a.before.physicalResourceId);
+      const failure = await this.rollbackUpdateStep(a, updateThenDelete);
+      if (failure) {
+        // CloudFormation stops the rollback at the first failure.
+        this.state = previous;
+        this.template = previousTemplate;
+        this.setStatus('UPDATE_ROLLBACK_FAILED', `The following resource(s) failed to update: [${failure.logicalId}]. `);
+        return { rollbackFailures: [failure], cleanupFailures: [] };
       }
-      if (failures.length > 0) break; // CloudFormation stops the rollback at the first failure
-    }
-    if (failures.length > 0) {
-      this.state = previous;
-      this.template = previousTemplate;
-      this.setStatus('UPDATE_ROLLBACK_FAILED', `The following resource(s) failed to update: [${failures.map((f) => f.logicalId).join(', ')}]. `);
-      return { rollbackFailures: failures, cleanupFailures: [] };
     }
 
     this.setStatus('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
     const cleanupFailures: FailedRequest[] = [];
     for (const a of newestFirst) {
-      let failure: FailedRequest | undefined;
-      if (a.kind === 'create') {
-        failure = await this.rollbackDelete(a.logicalId, a.after.type, a.after.physicalResourceId, a.after.properties, a.after.deletionPolicy, true);
-        this.unlist(a.logicalId);
-      } else if (a.kind === 'createFailed') {
-        if (a.physicalResourceId !== '') failure = await this.rollbackDelete(a.logicalId, a.type, a.physicalResourceId, a.properties, a.deletionPolicy, true);
-        this.unlist(a.logicalId);
-      } else if (a.kind === 'replace') {
-        const properties = updateThenDelete ? a.before.properties : a.after.properties;
-        failure = await this.rollbackDelete(a.logicalId, a.after.type, a.after.physicalResourceId, properties, a.after.deletionPolicy, false);
-      }
+      const failure = await this.rollbackCleanupStep(a, updateThenDelete);
       if (failure) cleanupFailures.push(failure);
     }
     this.state = previous;
@@ -639,6 +619,56 @@ export class LocalDeployer {
     this.rebuildView(previousTemplate, previous);
     this.setStatus('UPDATE_ROLLBACK_COMPLETE');
     return { rollbackFailures: [], cleanupFailures };
+  }
+
+  /**
+   * The rollback of one forward step of a failed update: a rollback Update (old and new properties
+   * swapped) of a resource updated in place or whose Update was sent, and with 'update-then-delete' of the
+   * new physical id of a replacement; the status of the resource back to its earlier physical id otherwise.
+   */
+  private async rollbackUpdateStep(a: Attempt, updateThenDelete: boolean): Promise<FailedRequest | undefined> {
+    if (a.kind === 'update' || (a.kind === 'updateFailed' && a.sent)) {
+      const attempted = 'after' in a ? a.after.properties : a.properties;
+      const physicalResourceId = 'after' in a ? a.after.physicalResourceId : a.before.physicalResourceId;
+      const outcome = await this.send('rollback', this.event('Update', a.logicalId, a.before.type, a.before.properties, physicalResourceId, attempted));
+      return outcome.status === 'FAILED' ? { logicalId: a.logicalId, physicalResourceId, reason: outcome.reason ?? '' } : undefined;
+    }
+    if (a.kind === 'updateFailed') {
+      this.mark(a.logicalId, a.before.type, 'UPDATE_COMPLETE', a.before.physicalResourceId);
+      return undefined;
+    }
+    if (a.kind !== 'replace') return undefined;
+    let failure: FailedRequest | undefined;
+    if (updateThenDelete) {
+      const outcome = await this.send('rollback', this.event('Update', a.logicalId, a.before.type, a.before.properties, a.after.physicalResourceId, a.after.properties));
+      if (outcome.status === 'FAILED') failure = { logicalId: a.logicalId, physicalResourceId: a.after.physicalResourceId, reason: outcome.reason ?? '' };
+    }
+    this.mark(a.logicalId, a.before.type, 'UPDATE_COMPLETE', a.before.physicalResourceId);
+    return failure;
+  }
+
+  /**
+   * The cleanup of one forward step of a rolled-back update: Delete what it created (by DeletionPolicy) and
+   * the new physical id of a replacement (the old one was never deleted).
+   */
+  private async rollbackCleanupStep(a: Attempt, updateThenDelete: boolean): Promise<FailedRequest | undefined> {
+    if (a.kind === 'create') {
+      const failure = await this.rollbackDelete(a.logicalId, a.after.type, a.after.physicalResourceId, a.after.properties, a.after.deletionPolicy, true);
+      this.unlist(a.logicalId);
+      return failure;
+    }
+    if (a.kind === 'createFailed') {
+      const failure = a.physicalResourceId !== ''
+        ? await this.rollbackDelete(a.logicalId, a.type, a.physicalResourceId, a.properties, a.deletionPolicy, true)
+        : undefined;
+      this.unlist(a.logicalId);
+      return failure;
+    }
+    if (a.kind === 'replace') {
+      const properties = updateThenDelete ? a.before.properties : a.after.properties;
+      return this.rollbackDelete(a.logicalId, a.after.type, a.after.physicalResourceId, properties, a.after.deletionPolicy, false);
+    }
+    return undefined;
   }
 
   // ---- destroy ----------------------------------------------------------------------------------
@@ -723,6 +753,18 @@ export class LocalDeployer {
     };
   }
 
+  /** The resource's status once its request is answered (a deleted resource leaves the stack's list). */
+  private markOutcome(event: CustomResourceEvent, outcome: ProviderOutcome): void {
+    const { LogicalResourceId: logicalId, ResourceType: type, RequestType: requestType } = event;
+    const ok = outcome.status === 'SUCCESS';
+    if (requestType === 'Create') this.mark(logicalId, type, ok ? 'CREATE_COMPLETE' : 'CREATE_FAILED', outcome.physicalResourceId);
+    else if (requestType === 'Update') this.mark(logicalId, type, ok ? 'UPDATE_COMPLETE' : 'UPDATE_FAILED', ok ? outcome.physicalResourceId : event.PhysicalResourceId);
+    else if (ok) {
+      this.mark(logicalId, type, 'DELETE_COMPLETE', event.PhysicalResourceId);
+      this.unlist(logicalId);
+    } else this.mark(logicalId, type, 'DELETE_FAILED', event.PhysicalResourceId);
+  }
+
   /**
    * Sends one request through the Provider framework, with the resource's status shown in the stack
    * (unless `listed` is false: the Delete of a replaced resource's other physical id leaves the logical
@@ -730,7 +772,7 @@ export class LocalDeployer {
    */
   private async send(phase: Phase, event: CustomResourceEvent, { listed = true }: { listed?: boolean } = {}): Promise<ProviderOutcome> {
     const { LogicalResourceId: logicalId, ResourceType: type, RequestType: requestType } = event;
-    if (listed) this.mark(logicalId, type, requestType === 'Create' ? 'CREATE_IN_PROGRESS' : requestType === 'Update' ? 'UPDATE_IN_PROGRESS' : 'DELETE_IN_PROGRESS', event.PhysicalResourceId);
+    if (listed) this.mark(logicalId, type, IN_PROGRESS[requestType], event.PhysicalResourceId);
     const stackStatus = this.stackStatus!;
     const progress = { phase, logicalId, resourceType: type, requestType, ...(event.PhysicalResourceId !== undefined ? { physicalResourceId: event.PhysicalResourceId } : {}) };
     this.options.onRequest?.({ stage: 'start', ...progress });
@@ -760,15 +802,7 @@ export class LocalDeployer {
       polls: outcome.polls,
       stackStatus,
     });
-    if (listed) {
-      const ok = outcome.status === 'SUCCESS';
-      if (requestType === 'Create') this.mark(logicalId, type, ok ? 'CREATE_COMPLETE' : 'CREATE_FAILED', outcome.physicalResourceId);
-      else if (requestType === 'Update') this.mark(logicalId, type, ok ? 'UPDATE_COMPLETE' : 'UPDATE_FAILED', ok ? outcome.physicalResourceId : event.PhysicalResourceId);
-      else if (ok) {
-        this.mark(logicalId, type, 'DELETE_COMPLETE', event.PhysicalResourceId);
-        this.unlist(logicalId);
-      } else this.mark(logicalId, type, 'DELETE_FAILED', event.PhysicalResourceId);
-    }
+    if (listed) this.markOutcome(event, outcome);
     this.options.onRequest?.({ stage: 'end', ...progress, status: outcome.status, ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}) });
     return outcome;
   }
