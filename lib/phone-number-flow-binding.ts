@@ -35,15 +35,13 @@ export interface PhoneNumberFlowBindingProps {
  * import { ClaimedPhoneNumber, PhoneNumberFlowBinding } from 'cdk-phone-numbers';
  *
  * const stack = new Stack(new App(), 'ContactCenter', { env: { account: '123456789012', region: 'us-east-1' } });
- * const support = new ClaimedPhoneNumber(stack, 'Support', {
- *   targetArn: 'arn:aws:connect:us-east-1:123456789012:instance/4f6b5f07-9d1a-4c55-8e3b-2a7c1d9e0b64',
- *   phoneNumber: '+12065550100',
- * });
+ * const instanceArn = 'arn:aws:connect:us-east-1:123456789012:instance/4f6b5f07-9d1a-4c55-8e3b-2a7c1d9e0b64';
+ * const support = new ClaimedPhoneNumber(stack, 'Support', { targetArn: instanceArn, phoneNumber: '+12065550100' });
  *
  * // The flow must be in the instance the number is claimed to.
  * new PhoneNumberFlowBinding(stack, 'SupportFlow', {
  *   phoneNumber: support,
- *   contactFlowArn: 'arn:aws:connect:us-east-1:123456789012:instance/4f6b5f07-9d1a-4c55-8e3b-2a7c1d9e0b64/contact-flow/8e2d4c61-3b7a-4f09-a5d2-c1e6f8b3a947',
+ *   contactFlowArn: `${instanceArn}/contact-flow/8e2d4c61-3b7a-4f09-a5d2-c1e6f8b3a947`,
  * });
  *
  * @resource Custom::PhoneNumberFlowBinding

@@ -31,6 +31,9 @@ export const DEFAULT_PHONE_NUMBERS_PER_TARGET = 5;
 
 const HANDLERS: Record<ServiceName, Record<string, Handler>> = { connect: CONNECT_HANDLERS, chime: CHIME_HANDLERS };
 
+/** A call's log entry before its answer is known. */
+type LogEntryBase = Omit<CallLogEntry, 'seq' | 'status' | 'output' | 'errorName'>;
+
 interface Reply {
   status: number;
   body?: Record<string, unknown>;
@@ -86,7 +89,9 @@ function decodeInput(service: ServiceName, match: RouteMatch, query: Record<stri
     } catch {
       throw validationError(service, 'The request body is not valid JSON.');
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw validationError(service, 'The request body must be a JSON object.');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw validationError(service, 'The request body must be a JSON object.');
+    }
     for (const [name, m] of Object.entries(members)) {
       if (m.httpLabel || m.httpQuery !== undefined) continue;
       const v = (parsed as Record<string, unknown>)[name];
@@ -130,15 +135,18 @@ function authenticationError(service: ServiceName, auth: Authorization): Service
 }
 
 const throttlingError = (service: ServiceName): ServiceError =>
-  service === 'chime' ? new ServiceError('ThrottledClientException', 429, 'Rate exceeded') : new ServiceError('ThrottlingException', 429, 'Rate exceeded');
+  new ServiceError(service === 'chime' ? 'ThrottledClientException' : 'ThrottlingException', 429, 'Rate exceeded');
 
 /** The error an injected 'error' fault answers (ResourceInUseException carries the number, as Connect's does). */
 function injectedError(fault: Extract<Fault, { kind: 'error' }>, input: Record<string, unknown>): ServiceError {
-  const extra = fault.errorName === 'ResourceInUseException' ? { ResourceType: 'PHONE_NUMBER', ResourceId: String(input.PhoneNumberId ?? '') } : {};
+  const extra = fault.errorName === 'ResourceInUseException'
+    ? { ResourceType: 'PHONE_NUMBER', ResourceId: String(input.PhoneNumberId ?? '') }
+    : {};
   return new ServiceError(fault.errorName, fault.status, fault.message ?? `Injected ${fault.errorName}`, extra);
 }
 
-const errorReply = (service: ServiceName, err: ServiceError): Reply => ({ status: err.status, body: errorBody(service, err), errorName: err.errorName });
+const errorReply = (service: ServiceName, err: ServiceError): Reply =>
+  ({ status: err.status, body: errorBody(service, err), errorName: err.errorName });
 
 /** Runs the operation's handler; anything but a ServiceError it throws is the service's own 500. */
 function runOperation(service: ServiceName, match: RouteMatch, input: Record<string, unknown>, ctx: OperationContext): Reply {
@@ -199,14 +207,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   /** Validates the input against the model, then runs the operation. */
   function answer(
-    service: ServiceName, match: RouteMatch, input: Record<string, unknown>, accountId: string, region: string, consumedFaults: Array<Fault['kind']>,
+    service: ServiceName, match: RouteMatch, input: Record<string, unknown>,
+    accountId: string, region: string, consumedFaults: Array<Fault['kind']>,
   ): Reply {
     const problem = validateInput(match.route.model, input);
     if (problem !== undefined) return errorReply(service, validationError(service, problem));
     return runOperation(service, match, input, operationContext(accountId, region, consumedFaults));
   }
 
-  async function handle(req: http.IncomingMessage): Promise<{ reply: Reply; entry: Omit<CallLogEntry, 'seq' | 'status' | 'output' | 'errorName'> }> {
+  async function handle(req: http.IncomingMessage): Promise<{ reply: Reply; entry: LogEntryBase }> {
     const body = await readBody(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const { rawPath, query, segments } = splitUrl(req.url ?? '/');
@@ -299,7 +308,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.end(payload);
     }).catch((e: unknown) => {
       if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'InternalServiceException', 'x-amzn-RequestId': randomUUID() });
+        res.writeHead(500, {
+          'Content-Type': 'application/json', 'x-amzn-ErrorType': 'InternalServiceException', 'x-amzn-RequestId': randomUUID(),
+        });
         res.end(JSON.stringify({ Message: `Emulator failure: ${String(e)}` }));
       }
     });

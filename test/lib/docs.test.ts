@@ -30,7 +30,8 @@ const jsDocsOf = (node: ts.Node): readonly ts.JSDoc[] => (node as { jsDoc?: ts.J
 
 /** The text of each `@example` block of a doc comment, with the ` * ` margin taken off. */
 function examplesIn(doc: ts.JSDoc, sf: ts.SourceFile): string[] {
-  const lines = sf.text.slice(doc.getStart(sf), doc.getEnd()).split('\n').map((l) => l.replace(/^\s*\*\/?\s?/, '').replace(/^\/\*\*\s?/, ''));
+  const lines = sf.text.slice(doc.getStart(sf), doc.getEnd()).split('\n')
+    .map((l) => l.replace(/^\s*\*\/?\s?/, '').replace(/^\/\*\*\s?/, ''));
   const out: string[] = [];
   let current: string[] | undefined;
   for (const line of lines) {
@@ -131,13 +132,16 @@ describe('the library documentation', () => {
     // One program for all (type-checking against aws-cdk-lib's declarations takes most of the time).
     const broken = path.join(ROOT, 'test', 'lib', 'example-broken.ts');
     const sources = new Map(examples.map((e, i) => [path.join(ROOT, 'test', 'lib', `example-${i}-${e.owner}.ts`), e.code]));
-    sources.set(broken, "import { VoiceConnectorNumbers } from 'cdk-phone-numbers';\nnew VoiceConnectorNumbers(undefined, 'Trunk', { voiceConnectorId: 1 });\n");
+    sources.set(broken, [
+      "import { VoiceConnectorNumbers } from 'cdk-phone-numbers';",
+      "new VoiceConnectorNumbers(undefined, 'Trunk', { voiceConnectorId: 1 });",
+    ].join('\n'));
     const errors = typeErrors(sources);
     expect(errors.filter((e) => !e.startsWith('example-broken.ts:'))).toEqual([]);
     expect(errors.filter((e) => e.startsWith('example-broken.ts:')).length).toBeGreaterThan(0);
   });
 
-  it.each(examples.map((e) => [e.owner, e] as const))('has a %s example that synthesizes a stack holding the construct', (owner, example) => {
+  it.each(examples.map((e) => [e.owner, e] as const))('has a %s example that synthesizes a stack holding it', (owner, example) => {
     const template = Template.fromStack(run(example));
     expect(Object.keys(template.findResources(`Custom::${owner}`)).length).toBeGreaterThan(0);
   });

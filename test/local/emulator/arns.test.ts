@@ -14,7 +14,10 @@ const CONNECTOR = 'abcdef1ghij2klmno3pqr4';
 describe('emulator ARNs', () => {
   it('read back every Connect ARN the emulator writes, with the ids it was built from', () => {
     expect(parseInstanceArn(instanceArn('us-west-2', ACCOUNT, INSTANCE)))
-      .toEqual({ partition: 'aws', service: 'connect', region: 'us-west-2', accountId: ACCOUNT, resource: `instance/${INSTANCE}`, instanceId: INSTANCE });
+      .toEqual({
+        partition: 'aws', service: 'connect', region: 'us-west-2', accountId: ACCOUNT,
+        resource: `instance/${INSTANCE}`, instanceId: INSTANCE,
+      });
     expect(parseTdgArn(tdgArn('us-west-2', ACCOUNT, TDG))).toMatchObject({ region: 'us-west-2', accountId: ACCOUNT, tdgId: TDG });
     expect(parseFlowArn(flowArn('us-east-1', ACCOUNT, INSTANCE, FLOW))).toMatchObject({ instanceId: INSTANCE, flowId: FLOW });
     expect(parsePhoneNumberArn(phoneNumberArn('us-east-1', ACCOUNT, NUMBER))).toMatchObject({ region: 'us-east-1', phoneNumberId: NUMBER });
@@ -22,7 +25,8 @@ describe('emulator ARNs', () => {
 
   it('write the ARN formats of the Service Authorization Reference', () => {
     expect(instanceArn('us-east-1', ACCOUNT, INSTANCE)).toBe(`arn:aws:connect:us-east-1:${ACCOUNT}:instance/${INSTANCE}`);
-    expect(flowArn('us-east-1', ACCOUNT, INSTANCE, FLOW)).toBe(`arn:aws:connect:us-east-1:${ACCOUNT}:instance/${INSTANCE}/contact-flow/${FLOW}`);
+    expect(flowArn('us-east-1', ACCOUNT, INSTANCE, FLOW))
+      .toBe(`arn:aws:connect:us-east-1:${ACCOUNT}:instance/${INSTANCE}/contact-flow/${FLOW}`);
     expect(tdgArn('us-east-1', ACCOUNT, TDG)).toBe(`arn:aws:connect:us-east-1:${ACCOUNT}:traffic-distribution-group/${TDG}`);
     expect(phoneNumberArn('us-east-1', ACCOUNT, NUMBER)).toBe(`arn:aws:connect:us-east-1:${ACCOUNT}:phone-number/${NUMBER}`);
     expect(voiceConnectorArn('us-east-1', ACCOUNT, CONNECTOR)).toBe(`arn:aws:chime:us-east-1:${ACCOUNT}:vc/${CONNECTOR}`);
