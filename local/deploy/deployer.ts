@@ -411,7 +411,8 @@ export class LocalDeployer {
       } else {
         this.mark(logicalId, resource.Type, 'CREATE_FAILED');
         run.attempts.push({
-          kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: '', properties: {}, reason, deletionPolicy: resource.DeletionPolicy,
+          kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: '', properties: {}, reason,
+          deletionPolicy: resource.DeletionPolicy,
         });
       }
       return undefined;
@@ -423,13 +424,15 @@ export class LocalDeployer {
     const outcome = await this.send(run.phase, this.event('Create', logicalId, resource.Type, properties));
     if (outcome.status === 'FAILED') {
       run.attempts.push({
-        kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, properties, reason: outcome.reason ?? '',
+        kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, properties,
+        reason: outcome.reason ?? '',
         deletionPolicy: resource.DeletionPolicy,
       });
       return false;
     }
     const after: DeployedResource = {
-      logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties, ...policiesOf(resource),
+      logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties,
+      ...policiesOf(resource),
     };
     run.current.set(logicalId, after);
     run.attempts.push({ kind: 'create', logicalId, after });
@@ -439,12 +442,15 @@ export class LocalDeployer {
   /** An Update; a new physical id in the answer makes it a replacement (the old id is deleted in the cleanup phase). */
   private async updateResource(run: DeployRun, logicalId: string, before: DeployedResource, properties: Props): Promise<boolean> {
     const resource = run.template.Resources[logicalId];
-    const outcome = await this.send(run.phase, this.event('Update', logicalId, resource.Type, properties, before.physicalResourceId, before.properties));
+    const event = this.event('Update', logicalId, resource.Type, properties, before.physicalResourceId, before.properties);
+    const outcome = await this.send(run.phase, event);
     if (outcome.status === 'FAILED') {
       run.attempts.push({ kind: 'updateFailed', logicalId, before, properties, reason: outcome.reason ?? '', sent: true });
       return false;
     }
-    const after: DeployedResource = { ...before, ...policiesOf(resource), physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties };
+    const after: DeployedResource = {
+      ...before, ...policiesOf(resource), physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties,
+    };
     run.current.set(logicalId, after);
     run.attempts.push({ kind: outcome.physicalResourceId === before.physicalResourceId ? 'update' : 'replace', logicalId, before, after });
     return true;
@@ -487,7 +493,9 @@ export class LocalDeployer {
    * The cleanup phase of an update (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS): the planned Deletes, in reverse
    * dependency order of the previous template. Failures are returned, not thrown: CloudFormation still completes.
    */
-  private async cleanupPhase(previousTemplate: CfnTemplate, cleanup: ReadonlyMap<string, CleanupEntry>): Promise<DeployResult['cleanupFailures']> {
+  private async cleanupPhase(
+    previousTemplate: CfnTemplate, cleanup: ReadonlyMap<string, CleanupEntry>,
+  ): Promise<DeployResult['cleanupFailures']> {
     this.setStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
     const failures: DeployResult['cleanupFailures'] = [];
     if (cleanup.size === 0) return failures;
@@ -507,7 +515,9 @@ export class LocalDeployer {
   }
 
   /** One cleanup Delete (or its skip, by policy); returns the failure, if any. */
-  private async cleanUp(id: string, { resource, retainedBy, replaced }: CleanupEntry): Promise<DeployResult['cleanupFailures'][number] | undefined> {
+  private async cleanUp(
+    id: string, { resource, retainedBy, replaced }: CleanupEntry,
+  ): Promise<DeployResult['cleanupFailures'][number] | undefined> {
     if (retainedBy) {
       this.retainedLog.push({ phase: 'cleanup', logicalId: id, physicalResourceId: resource.physicalResourceId, policy: retainedBy });
       if (!replaced) {
@@ -516,9 +526,11 @@ export class LocalDeployer {
       }
       return undefined;
     }
-    const outcome = await this.send('cleanup', this.event('Delete', id, resource.type, resource.properties, resource.physicalResourceId), { listed: !replaced });
+    const event = this.event('Delete', id, resource.type, resource.properties, resource.physicalResourceId);
+    const outcome = await this.send('cleanup', event, { listed: !replaced });
     if (!replaced) this.unlist(id); // CloudFormation drops it from the stack even when its Delete failed
-    return outcome.status === 'FAILED' ? { logicalId: id, physicalResourceId: resource.physicalResourceId, reason: outcome.reason ?? '' } : undefined;
+    if (outcome.status !== 'FAILED') return undefined;
+    return { logicalId: id, physicalResourceId: resource.physicalResourceId, reason: outcome.reason ?? '' };
   }
 
   /** Whether a rollback deletes a resource the failed operation created, by its DeletionPolicy. */
@@ -630,7 +642,8 @@ export class LocalDeployer {
     if (a.kind === 'update' || (a.kind === 'updateFailed' && a.sent)) {
       const attempted = 'after' in a ? a.after.properties : a.properties;
       const physicalResourceId = 'after' in a ? a.after.physicalResourceId : a.before.physicalResourceId;
-      const outcome = await this.send('rollback', this.event('Update', a.logicalId, a.before.type, a.before.properties, physicalResourceId, attempted));
+      const event = this.event('Update', a.logicalId, a.before.type, a.before.properties, physicalResourceId, attempted);
+      const outcome = await this.send('rollback', event);
       return outcome.status === 'FAILED' ? { logicalId: a.logicalId, physicalResourceId, reason: outcome.reason ?? '' } : undefined;
     }
     if (a.kind === 'updateFailed') {
@@ -640,8 +653,11 @@ export class LocalDeployer {
     if (a.kind !== 'replace') return undefined;
     let failure: FailedRequest | undefined;
     if (updateThenDelete) {
-      const outcome = await this.send('rollback', this.event('Update', a.logicalId, a.before.type, a.before.properties, a.after.physicalResourceId, a.after.properties));
-      if (outcome.status === 'FAILED') failure = { logicalId: a.logicalId, physicalResourceId: a.after.physicalResourceId, reason: outcome.reason ?? '' };
+      const event = this.event('Update', a.logicalId, a.before.type, a.before.properties, a.after.physicalResourceId, a.after.properties);
+      const outcome = await this.send('rollback', event);
+      if (outcome.status === 'FAILED') {
+        failure = { logicalId: a.logicalId, physicalResourceId: a.after.physicalResourceId, reason: outcome.reason ?? '' };
+      }
     }
     this.mark(a.logicalId, a.before.type, 'UPDATE_COMPLETE', a.before.physicalResourceId);
     return failure;
@@ -653,8 +669,11 @@ export class LocalDeployer {
    */
   private async rollbackCleanupStep(a: Attempt, updateThenDelete: boolean): Promise<FailedRequest | undefined> {
     if (a.kind === 'create') {
-      const failure = await this.rollbackDelete(a.logicalId, a.after.type, a.after.physicalResourceId, a.after.properties, a.after.deletionPolicy, true);
-      this.unlist(a.logicalId);
+      const { logicalId, after } = a;
+      const failure = await this.rollbackDelete(
+        logicalId, after.type, after.physicalResourceId, after.properties, after.deletionPolicy, true,
+      );
+      this.unlist(logicalId);
       return failure;
     }
     if (a.kind === 'createFailed') {
@@ -757,12 +776,16 @@ export class LocalDeployer {
   private markOutcome(event: CustomResourceEvent, outcome: ProviderOutcome): void {
     const { LogicalResourceId: logicalId, ResourceType: type, RequestType: requestType } = event;
     const ok = outcome.status === 'SUCCESS';
-    if (requestType === 'Create') this.mark(logicalId, type, ok ? 'CREATE_COMPLETE' : 'CREATE_FAILED', outcome.physicalResourceId);
-    else if (requestType === 'Update') this.mark(logicalId, type, ok ? 'UPDATE_COMPLETE' : 'UPDATE_FAILED', ok ? outcome.physicalResourceId : event.PhysicalResourceId);
-    else if (ok) {
+    if (requestType === 'Create') {
+      this.mark(logicalId, type, ok ? 'CREATE_COMPLETE' : 'CREATE_FAILED', outcome.physicalResourceId);
+    } else if (requestType === 'Update') {
+      this.mark(logicalId, type, ok ? 'UPDATE_COMPLETE' : 'UPDATE_FAILED', ok ? outcome.physicalResourceId : event.PhysicalResourceId);
+    } else if (ok) {
       this.mark(logicalId, type, 'DELETE_COMPLETE', event.PhysicalResourceId);
       this.unlist(logicalId);
-    } else this.mark(logicalId, type, 'DELETE_FAILED', event.PhysicalResourceId);
+    } else {
+      this.mark(logicalId, type, 'DELETE_FAILED', event.PhysicalResourceId);
+    }
   }
 
   /**

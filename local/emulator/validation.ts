@@ -47,7 +47,8 @@ function checkLength(count: number, length: MemberShape['length'], fail: Fail): 
   if (length?.max !== undefined && count > length.max) fail(`Member must have length less than or equal to ${length.max}`);
 }
 
-const isMapLike = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isMapLike = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const checkString: Checker = (_path, shape, value, fail) => {
   if (typeof value !== 'string') return fail('Member must be a string');
@@ -56,7 +57,8 @@ const checkString: Checker = (_path, shape, value, fail) => {
     fail(`Member must satisfy regular expression pattern: ${shape.pattern.replace(/\\\\/g, '\\')}`);
   }
   if (shape.type === 'enum' && shape.values && !shape.values.includes(value)) {
-    fail(`Member must satisfy enum value set: [${shape.values.length > 12 ? `${shape.values.slice(0, 12).join(', ')}, ...` : shape.values.join(', ')}]`);
+    const shown = shape.values.length > 12 ? `${shape.values.slice(0, 12).join(', ')}, ...` : shape.values.join(', ');
+    fail(`Member must satisfy enum value set: [${shown}]`);
   }
 };
 
