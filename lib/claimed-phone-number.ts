@@ -26,14 +26,28 @@ import { throwIfInvalid } from './private/errors';
 import { PhoneNumbersProvider } from './private/provider';
 import { registerOnce, registeredKeys } from './private/stack-registry';
 
-/** Types of phone number Amazon Connect offers. */
+/**
+ * The types of phone number Amazon Connect offers: the values of `PhoneNumberType` in the Amazon Connect
+ * API reference (SearchAvailablePhoneNumbers). Which types a country has is listed in the Amazon Connect
+ * Administrator Guide ("Amazon Connect telecoms country coverage").
+ */
 export enum PhoneNumberType {
+  /** A toll-free number: the caller is not charged for the call. */
   TOLL_FREE = 'TOLL_FREE',
+  /** A direct inward dialing (DID) number: a local number that rings straight into Connect. The search default. */
   DID = 'DID',
+  /**
+   * A Universal International Freephone Number: one toll-free number reachable from several countries.
+   * Inbound only: Connect blocks outbound calls from it (Administrator Guide, "Outbound calling restrictions").
+   */
   UIFN = 'UIFN',
+  /** SHARED: the API reference lists this type without describing it. */
   SHARED = 'SHARED',
+  /** A third-party toll-free number (THIRD_PARTY_TF; the API reference lists it without describing it). */
   THIRD_PARTY_TF = 'THIRD_PARTY_TF',
+  /** A third-party direct inward dialing number (THIRD_PARTY_DID; the API reference lists it without describing it). */
   THIRD_PARTY_DID = 'THIRD_PARTY_DID',
+  /** A short code (SHORT_CODE; the API reference lists it without describing it). */
   SHORT_CODE = 'SHORT_CODE',
 }
 
@@ -52,6 +66,10 @@ export interface IPhoneNumber extends IResource {
   readonly phoneNumberId: string;
 }
 
+/**
+ * Properties of a ClaimedPhoneNumber: where the number is claimed to, and either the number itself
+ * (`phoneNumber`) or what to search for (`countryCode`, with `type` and `prefix`).
+ */
 export interface ClaimedPhoneNumberProps {
   /** The ARN of the Connect instance or traffic distribution group the number is claimed to. */
   readonly targetArn: string;
@@ -105,6 +123,30 @@ export interface ClaimedPhoneNumberProps {
  * A phone number this stack owns in Amazon Connect: claimed by search or by number, or adopted when
  * it is already claimed in the account. Deleting it releases the number only with
  * `removalPolicy: RemovalPolicy.DESTROY`.
+ *
+ * @example
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { ClaimedPhoneNumber, PhoneNumberType } from 'cdk-phone-numbers';
+ *
+ * const stack = new Stack(new App(), 'ContactCenter', { env: { account: '123456789012', region: 'us-east-1' } });
+ * const instanceArn = 'arn:aws:connect:us-east-1:123456789012:instance/4f6b5f07-9d1a-4c55-8e3b-2a7c1d9e0b64';
+ *
+ * // A new Seattle number, found by search.
+ * const support = new ClaimedPhoneNumber(stack, 'Support', {
+ *   targetArn: instanceArn,
+ *   countryCode: 'US',
+ *   type: PhoneNumberType.DID,
+ *   prefix: '+1206',
+ *   description: 'Customer support',
+ *   tags: { team: 'support' },
+ * });
+ *
+ * // A specific number: claimed if it is free, adopted in place if it is already claimed in this account.
+ * const main = new ClaimedPhoneNumber(stack, 'Main', { targetArn: instanceArn, phoneNumber: '+12065550100' });
+ *
+ * // A number owned elsewhere, by its full ARN.
+ * const shared = ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'Shared',
+ *   'arn:aws:connect:us-east-1:123456789012:phone-number/0c3a9e52-7d4b-4f1e-9a86-5b2d8c7e1f30');
  *
  * @resource Custom::ClaimedPhoneNumber
  */

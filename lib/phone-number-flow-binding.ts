@@ -13,6 +13,7 @@ import { throwIfInvalid } from './private/errors';
 import { PhoneNumbersProvider } from './private/provider';
 import { registerOnce } from './private/stack-registry';
 
+/** Properties of a PhoneNumberFlowBinding: a number, and the contact flow that answers its calls. */
 export interface PhoneNumberFlowBindingProps {
   /** The number whose inbound calls the flow answers. */
   readonly phoneNumber: IPhoneNumber;
@@ -28,6 +29,20 @@ export interface PhoneNumberFlowBindingProps {
  * place; deleting the binding unbinds the number only while it is still bound to this flow. When a
  * `ClaimedPhoneNumber` moves to another target, the binding runs again after the move and binds the
  * number in its new target (the service does not carry the binding along).
+ *
+ * @example
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { ClaimedPhoneNumber, PhoneNumberFlowBinding } from 'cdk-phone-numbers';
+ *
+ * const stack = new Stack(new App(), 'ContactCenter', { env: { account: '123456789012', region: 'us-east-1' } });
+ * const instanceArn = 'arn:aws:connect:us-east-1:123456789012:instance/4f6b5f07-9d1a-4c55-8e3b-2a7c1d9e0b64';
+ * const support = new ClaimedPhoneNumber(stack, 'Support', { targetArn: instanceArn, phoneNumber: '+12065550100' });
+ *
+ * // The flow must be in the instance the number is claimed to.
+ * new PhoneNumberFlowBinding(stack, 'SupportFlow', {
+ *   phoneNumber: support,
+ *   contactFlowArn: `${instanceArn}/contact-flow/8e2d4c61-3b7a-4f09-a5d2-c1e6f8b3a947`,
+ * });
  *
  * @resource Custom::PhoneNumberFlowBinding
  */

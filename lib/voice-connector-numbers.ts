@@ -4,13 +4,14 @@ import {
   FORMAT_VERSION,
   ResourceTypes,
   VoiceConnectorNumbersProperties,
-  normaliseE164,
+  normalizeE164,
   validateVoiceConnectorNumbers,
 } from '../lambda/contract';
 import { throwIfInvalid } from './private/errors';
 import { PhoneNumbersProvider } from './private/provider';
 import { registerOnce } from './private/stack-registry';
 
+/** Properties of a VoiceConnectorNumbers: a voice connector, and the numbers that sit on it. */
 export interface VoiceConnectorNumbersProps {
   /** The id of the Amazon Chime SDK Voice connector, e.g. 'abcdef1ghij2klmno3pqr4'. */
   readonly voiceConnectorId: string;
@@ -34,6 +35,17 @@ export interface VoiceConnectorNumbersProps {
  * difference; a change of connector moves the numbers at once; deleting detaches only the numbers
  * still on this connector.
  *
+ * @example
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { VoiceConnectorNumbers } from 'cdk-phone-numbers';
+ *
+ * const stack = new Stack(new App(), 'Telephony', { env: { account: '123456789012', region: 'us-east-1' } });
+ * new VoiceConnectorNumbers(stack, 'Trunk', {
+ *   voiceConnectorId: 'abcdef1ghij2klmno3pqr4',
+ *   phoneNumbers: ['+12065550150', '+12065550151'],
+ *   forceAssociate: false, // the default: a number on another connector fails the deploy, naming it
+ * });
+ *
  * @resource Custom::VoiceConnectorNumbers
  */
 export class VoiceConnectorNumbers extends Resource {
@@ -54,7 +66,7 @@ export class VoiceConnectorNumbers extends Resource {
       const clashes: string[] = [];
       for (const phoneNumber of props.phoneNumbers) {
         if (Token.isUnresolved(phoneNumber)) continue;
-        const previous = registerOnce(this, 'voice-connector-number', normaliseE164(phoneNumber), this);
+        const previous = registerOnce(this, 'voice-connector-number', normalizeE164(phoneNumber), this);
         if (previous !== undefined) clashes.push(`'${phoneNumber}' (already in ${previous})`);
       }
       if (clashes.length > 0) {

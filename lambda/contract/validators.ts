@@ -31,10 +31,17 @@ export const MAX_TAG_VALUE_LENGTH = 256;
 
 const show = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value));
 
-/** Normalises an E.164 number to the '+'-prefixed form. */
-export function normaliseE164(phoneNumber: string): string {
+/** The '+'-prefixed E.164 form of a number given with or without its '+'. */
+export function normalizeE164(phoneNumber: string): string {
   return phoneNumber.startsWith('+') ? phoneNumber : `+${phoneNumber}`;
 }
+
+/**
+ * @deprecated The old spelling of normalizeE164 (the code spells it with a z, as the emulator and
+ * normalizeHandler do). Kept only until lambda/resources/voice-connector-numbers.ts, edited on another
+ * branch, is switched at merge; remove then.
+ */
+export const normaliseE164 = normalizeE164;
 
 export function validateTargetArn(value: unknown, field = 'targetArn', isUnresolved: IsUnresolved = RESOLVED): string[] {
   if (isUnresolved(value)) return [];
@@ -173,7 +180,7 @@ export function validateVoiceConnectorNumbers(p: VoiceConnectorNumbersProperties
       errors.push(`phoneNumbers entry ${show(n)} is not an E.164 number; expected an optional '+' then 2-15 digits, e.g. '+12065550100'.`);
       continue;
     }
-    const key = normaliseE164(n);
+    const key = normalizeE164(n);
     const first = seen.get(key);
     if (first !== undefined) {
       errors.push(`phoneNumbers lists ${show(n)} twice (as ${show(first)} and ${show(n)}); list each number once.`);

@@ -27,7 +27,8 @@ import {
   type PhoneNumberError,
 } from '@aws-sdk/client-chime-sdk-voice';
 import { normaliseE164, ResourceTypes, validateVoiceConnectorNumbers, type VoiceConnectorNumbersProperties } from '../contract';
-import { chunks, errorMessage, isNotFound, mapLimit } from '../aws-errors';
+import { errorMessage, isNotFound } from '../aws-errors';
+import { chunks, mapLimit } from '../batching';
 import { chime } from '../clients';
 import { VoiceConnectorAssociationFailedError } from '../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';

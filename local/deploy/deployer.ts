@@ -45,13 +45,17 @@ import { runGraph } from './schedule';
 import { customDependencies, customResourceOrder, isCustomResource, loadTemplate } from './template';
 import type {
   CfnTemplate, CustomResourceEvent, DeployedResource, DeployResult, Json, LocalDeployerOptions, Phase, RequestLogEntry,
-  RequestType, ResourceOutputs, ResourceStatus, RetainedEntry, StackResourceState, StackState, StackStatus,
+  RequestType, ResourceOutputs, ResourceStatus, RetainedEntry, StackResourceState, StackState, StackStatus, TemplateResource,
 } from './types';
 
 const RETAIN = 'Retain';
 const RETAIN_EXCEPT_ON_CREATE = 'RetainExceptOnCreate';
 const DELETION_POLICIES = ['Delete', RETAIN, RETAIN_EXCEPT_ON_CREATE, 'Snapshot'];
 const UPDATE_REPLACE_POLICIES = ['Delete', RETAIN, 'Snapshot'];
+/** The status a resource shows while its request runs. */
+const IN_PROGRESS: Readonly<Record<RequestType, ResourceStatus>> = {
+  Create: 'CREATE_IN_PROGRESS', Update: 'UPDATE_IN_PROGRESS', Delete: 'DELETE_IN_PROGRESS',
+};
 /** Statuses CloudFormation refuses an update in; the stack has to be deleted (or the rollback continued) first. */
 const BLOCKING_STATUSES: ReadonlySet<StackStatus> = new Set(['ROLLBACK_FAILED', 'UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED', 'CREATE_FAILED']);
 
@@ -66,6 +70,30 @@ type Attempt =
     readonly reason: string; readonly deletionPolicy?: string;
   }
   | { readonly kind: 'updateFailed'; readonly logicalId: string; readonly before: DeployedResource; readonly properties: Props; readonly reason: string; readonly sent: boolean };
+
+/** One deploy in progress: what it started from, and what it has done so far. */
+interface DeployRun {
+  readonly template: CfnTemplate;
+  readonly phase: Phase;
+  /** The custom resources deployed before this deploy. */
+  readonly previous: Map<string, DeployedResource>;
+  /** The custom resources as this deploy leaves them so far (what Ref and Fn::GetAtt of later resources read). */
+  readonly current: Map<string, DeployedResource>;
+  readonly attempts: Attempt[];
+  readonly unchanged: string[];
+  readonly ctx: ResolveContext;
+}
+
+/** A Delete of the cleanup phase: an old physical id of a replaced resource, or a resource gone from the template. */
+interface CleanupEntry {
+  readonly resource: DeployedResource;
+  /** The policy that keeps the physical resource; no Delete is sent then. */
+  readonly retainedBy?: RetainedEntry['policy'];
+  readonly replaced: boolean;
+}
+
+const policiesOf = (resource: TemplateResource): Pick<DeployedResource, 'deletionPolicy' | 'updateReplacePolicy'> =>
+  ({ deletionPolicy: resource.DeletionPolicy, updateReplacePolicy: resource.UpdateReplacePolicy });
 
 const withoutServiceToken = (props: Props): Props => Object.fromEntries(Object.entries(props).filter(([key]) => key !== 'ServiceToken'));
 
@@ -304,145 +332,205 @@ export class LocalDeployer {
     if (creating) this.prepareCreate();
     else this.lastUpdatedTime = this.now();
     const previous = new Map(this.state);
-    const phase: Phase = creating ? 'create' : 'update';
+    const current = new Map(previous);
+    const run: DeployRun = {
+      template, phase: creating ? 'create' : 'update', previous, current, attempts: [], unchanged: [],
+      // After prepareCreate: a stack created anew resolves AWS::StackId to its new id.
+      ctx: this.resolveContext(template, current),
+    };
     const order = customResourceOrder(template);
     const deps = customDependencies(template);
-    const current = new Map(previous);
-    const attempts: Attempt[] = [];
-    const unchanged: string[] = [];
-    const ctx = this.resolveContext(template, current);
 
     this.visibleTemplate = template;
     this.listNonCustom(template);
     this.setStatus(creating ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS', 'User Initiated');
 
-    const apply = async (logicalId: string): Promise<boolean> => {
-      const resource = template.Resources[logicalId];
-      const before = previous.get(logicalId);
-      const policies = { deletionPolicy: resource.DeletionPolicy, updateReplacePolicy: resource.UpdateReplacePolicy };
-      let properties: Props;
-      try {
-        properties = resolveProperties(resource.Properties, ctx);
-        if (typeof properties.ServiceToken !== 'string' || properties.ServiceToken === '') {
-          throw new TemplateError(`${logicalId} has no ServiceToken`);
-        }
-        if (before && properties.ServiceToken !== before.properties.ServiceToken) {
-          throw new Error('Modifying service token is not allowed.');
-        }
-      } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        if (before) {
-          this.mark(logicalId, resource.Type, 'UPDATE_FAILED', before.physicalResourceId);
-          attempts.push({ kind: 'updateFailed', logicalId, before, properties: before.properties, reason, sent: false });
-        } else {
-          this.mark(logicalId, resource.Type, 'CREATE_FAILED');
-          attempts.push({ kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: '', properties: {}, reason, deletionPolicy: resource.DeletionPolicy });
-        }
-        return false;
-      }
+    const forward = await runGraph(order, (id) => deps.get(id) ?? [], (id) => this.applyResource(run, id), {
+      concurrency: this.concurrency, stopOnFailure: true,
+    });
+    if (forward.failed.length > 0) return this.rollBack(run, previousTemplate);
 
-      if (!before) {
-        const outcome = await this.send(phase, this.event('Create', logicalId, resource.Type, properties));
-        if (outcome.status === 'FAILED') {
-          attempts.push({
-            kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, properties, reason: outcome.reason ?? '',
-            deletionPolicy: resource.DeletionPolicy,
-          });
-          return false;
-        }
-        const after: DeployedResource = { logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties, ...policies };
-        current.set(logicalId, after);
-        attempts.push({ kind: 'create', logicalId, after });
-        return true;
-      }
-
-      if (jsonEqual(withoutServiceToken(before.properties), withoutServiceToken(properties))) {
-        current.set(logicalId, { ...before, ...policies });
-        unchanged.push(logicalId);
-        return true;
-      }
-
-      const outcome = await this.send(phase, this.event('Update', logicalId, resource.Type, properties, before.physicalResourceId, before.properties));
-      if (outcome.status === 'FAILED') {
-        attempts.push({ kind: 'updateFailed', logicalId, before, properties, reason: outcome.reason ?? '', sent: true });
-        return false;
-      }
-      const after: DeployedResource = { ...before, ...policies, physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties };
-      current.set(logicalId, after);
-      attempts.push({ kind: outcome.physicalResourceId === before.physicalResourceId ? 'update' : 'replace', logicalId, before, after });
-      return true;
-    };
-
-    const run = await runGraph(order, (id) => deps.get(id) ?? [], apply, { concurrency: this.concurrency, stopOnFailure: true });
-
-    if (run.failed.length > 0) {
-      const first = attempts.find((a) => a.kind === 'createFailed' || a.kind === 'updateFailed') as Extract<Attempt, { reason: string }>;
-      const requestType = first.kind === 'createFailed' ? 'Create' : 'Update';
-      const failure = `The following resource(s) failed to ${requestType.toLowerCase()}: [${first.logicalId}]. `;
-      const { rollbackFailures, cleanupFailures } = creating
-        ? await this.rollbackCreate(template, attempts, failure)
-        : await this.rollbackUpdate(previousTemplate, previous, attempts, failure);
-      throw new DeployFailedError(first.logicalId, requestType, first.reason, rollbackFailures, this.stackStatus, cleanupFailures);
-    }
-
-    // Cleanup: old physical ids of replaced resources, and resources no longer in the template.
-    const cleanup = new Map<string, { resource: DeployedResource; retainedBy?: RetainedEntry['policy']; replaced: boolean }>();
-    for (const a of attempts) {
-      if (a.kind === 'replace') {
-        cleanup.set(a.logicalId, { resource: a.before, retainedBy: a.after.updateReplacePolicy === RETAIN ? 'UpdateReplacePolicy' : undefined, replaced: true });
-      }
-    }
-    const deleted: string[] = [];
-    for (const [id, resource] of previous) {
-      if (!has(template.Resources, id)) {
-        cleanup.set(id, { resource, retainedBy: retainedOnDelete(resource.deletionPolicy) ? 'DeletionPolicy' : undefined, replaced: false });
-        current.delete(id);
-        deleted.push(id);
-      }
-    }
-    const cleanupFailures: DeployResult['cleanupFailures'] = [];
-    if (!creating) {
-      this.setStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
-      if (cleanup.size > 0 && previousTemplate) {
-        const previousDeps = customDependencies(previousTemplate);
-        const previousOrder = customResourceOrder(previousTemplate).filter((id) => cleanup.has(id));
-        await runGraph(
-          [...previousOrder].reverse(),
-          (id) => previousOrder.filter((other) => previousDeps.get(other)?.has(id)),
-          async (id) => {
-            const { resource, retainedBy, replaced } = cleanup.get(id)!;
-            if (retainedBy) {
-              this.retainedLog.push({ phase: 'cleanup', logicalId: id, physicalResourceId: resource.physicalResourceId, policy: retainedBy });
-              if (!replaced) {
-                this.mark(id, resource.type, 'DELETE_SKIPPED', resource.physicalResourceId);
-                this.unlist(id);
-              }
-              return true;
-            }
-            const outcome = await this.send('cleanup', this.event('Delete', id, resource.type, resource.properties, resource.physicalResourceId), { listed: !replaced });
-            if (outcome.status === 'FAILED') cleanupFailures.push({ logicalId: id, physicalResourceId: resource.physicalResourceId, reason: outcome.reason ?? '' });
-            if (!replaced) this.unlist(id); // CloudFormation drops it from the stack even when its Delete failed
-            return true; // a failed cleanup does not hold back the others
-          },
-          { concurrency: this.concurrency, stopOnFailure: false },
-        );
-      }
-    }
+    const { cleanup, deleted } = this.cleanupPlan(run);
+    const cleanupFailures = previousTemplate ? await this.cleanupPhase(previousTemplate, cleanup) : [];
 
     this.state = current;
     this.template = template;
     this.rebuildView(template, current);
     this.setStatus(creating ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE');
-    const ids = (kind: Attempt['kind']) => attempts.filter((a) => a.kind === kind).map((a) => a.logicalId);
+    const ids = (kind: Attempt['kind']) => run.attempts.filter((a) => a.kind === kind).map((a) => a.logicalId);
     return {
       operation: creating ? 'create' : 'update',
       created: ids('create'),
       updated: [...ids('update'), ...ids('replace')].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
       replaced: ids('replace'),
-      unchanged,
+      unchanged: run.unchanged,
       deleted,
       cleanupFailures,
     };
+  }
+
+  /**
+   * The forward step for one custom resource: Create it if it is new, Update it if its properties
+   * (ServiceToken aside) changed, else leave it. False when it failed; the failure is in run.attempts.
+   */
+  private async applyResource(run: DeployRun, logicalId: string): Promise<boolean> {
+    const resource = run.template.Resources[logicalId];
+    const before = run.previous.get(logicalId);
+    const properties = this.propertiesToSend(run, logicalId, before);
+    if (properties === undefined) return false;
+    if (!before) return this.createResource(run, logicalId, properties);
+    if (jsonEqual(withoutServiceToken(before.properties), withoutServiceToken(properties))) {
+      run.current.set(logicalId, { ...before, ...policiesOf(resource) });
+      run.unchanged.push(logicalId);
+      return true;
+    }
+    return this.updateResource(run, logicalId, before, properties);
+  }
+
+  /**
+   * A resource's properties resolved for its request, or undefined when they cannot be sent (an intrinsic
+   * that does not resolve, no ServiceToken, a changed ServiceToken): the resource is then marked failed
+   * and the failure recorded, with no request sent.
+   */
+  private propertiesToSend(run: DeployRun, logicalId: string, before: DeployedResource | undefined): Props | undefined {
+    const resource = run.template.Resources[logicalId];
+    try {
+      const properties = resolveProperties(resource.Properties, run.ctx);
+      if (typeof properties.ServiceToken !== 'string' || properties.ServiceToken === '') {
+        throw new TemplateError(`${logicalId} has no ServiceToken`);
+      }
+      if (before && properties.ServiceToken !== before.properties.ServiceToken) {
+        throw new Error('Modifying service token is not allowed.');
+      }
+      return properties;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (before) {
+        this.mark(logicalId, resource.Type, 'UPDATE_FAILED', before.physicalResourceId);
+        run.attempts.push({ kind: 'updateFailed', logicalId, before, properties: before.properties, reason, sent: false });
+      } else {
+        this.mark(logicalId, resource.Type, 'CREATE_FAILED');
+        run.attempts.push({
+          kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: '', properties: {}, reason,
+          deletionPolicy: resource.DeletionPolicy,
+        });
+      }
+      return undefined;
+    }
+  }
+
+  private async createResource(run: DeployRun, logicalId: string, properties: Props): Promise<boolean> {
+    const resource = run.template.Resources[logicalId];
+    const outcome = await this.send(run.phase, this.event('Create', logicalId, resource.Type, properties));
+    if (outcome.status === 'FAILED') {
+      run.attempts.push({
+        kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, properties,
+        reason: outcome.reason ?? '',
+        deletionPolicy: resource.DeletionPolicy,
+      });
+      return false;
+    }
+    const after: DeployedResource = {
+      logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties,
+      ...policiesOf(resource),
+    };
+    run.current.set(logicalId, after);
+    run.attempts.push({ kind: 'create', logicalId, after });
+    return true;
+  }
+
+  /** An Update; a new physical id in the answer makes it a replacement (the old id is deleted in the cleanup phase). */
+  private async updateResource(run: DeployRun, logicalId: string, before: DeployedResource, properties: Props): Promise<boolean> {
+    const resource = run.template.Resources[logicalId];
+    const event = this.event('Update', logicalId, resource.Type, properties, before.physicalResourceId, before.properties);
+    const outcome = await this.send(run.phase, event);
+    if (outcome.status === 'FAILED') {
+      run.attempts.push({ kind: 'updateFailed', logicalId, before, properties, reason: outcome.reason ?? '', sent: true });
+      return false;
+    }
+    const after: DeployedResource = {
+      ...before, ...policiesOf(resource), physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties,
+    };
+    run.current.set(logicalId, after);
+    run.attempts.push({ kind: outcome.physicalResourceId === before.physicalResourceId ? 'update' : 'replace', logicalId, before, after });
+    return true;
+  }
+
+  /** After a failed forward step: rolls the create or update back and rejects with DeployFailedError. */
+  private async rollBack(run: DeployRun, previousTemplate: CfnTemplate | undefined): Promise<never> {
+    const first = run.attempts.find((a) => a.kind === 'createFailed' || a.kind === 'updateFailed') as Extract<Attempt, { reason: string }>;
+    const requestType = first.kind === 'createFailed' ? 'Create' : 'Update';
+    const failure = `The following resource(s) failed to ${requestType.toLowerCase()}: [${first.logicalId}]. `;
+    const { rollbackFailures, cleanupFailures } = previousTemplate === undefined
+      ? await this.rollbackCreate(run.template, run.attempts, failure)
+      : await this.rollbackUpdate(previousTemplate, run.previous, run.attempts, failure);
+    throw new DeployFailedError(first.logicalId, requestType, first.reason, rollbackFailures, this.stackStatus, cleanupFailures);
+  }
+
+  /**
+   * What the cleanup phase deletes: the old physical id of every replaced resource, and every resource
+   * no longer in the template (taken out of run.current here), each with the policy that retains it, if any.
+   */
+  private cleanupPlan(run: DeployRun): { cleanup: Map<string, CleanupEntry>; deleted: string[] } {
+    const cleanup = new Map<string, CleanupEntry>();
+    for (const a of run.attempts) {
+      if (a.kind === 'replace') {
+        cleanup.set(a.logicalId, { resource: a.before, retainedBy: a.after.updateReplacePolicy === RETAIN ? 'UpdateReplacePolicy' : undefined, replaced: true });
+      }
+    }
+    const deleted: string[] = [];
+    for (const [id, resource] of run.previous) {
+      if (!has(run.template.Resources, id)) {
+        cleanup.set(id, { resource, retainedBy: retainedOnDelete(resource.deletionPolicy) ? 'DeletionPolicy' : undefined, replaced: false });
+        run.current.delete(id);
+        deleted.push(id);
+      }
+    }
+    return { cleanup, deleted };
+  }
+
+  /**
+   * The cleanup phase of an update (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS): the planned Deletes, in reverse
+   * dependency order of the previous template. Failures are returned, not thrown: CloudFormation still completes.
+   */
+  private async cleanupPhase(
+    previousTemplate: CfnTemplate, cleanup: ReadonlyMap<string, CleanupEntry>,
+  ): Promise<DeployResult['cleanupFailures']> {
+    this.setStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+    const failures: DeployResult['cleanupFailures'] = [];
+    if (cleanup.size === 0) return failures;
+    const previousDeps = customDependencies(previousTemplate);
+    const previousOrder = customResourceOrder(previousTemplate).filter((id) => cleanup.has(id));
+    await runGraph(
+      [...previousOrder].reverse(),
+      (id) => previousOrder.filter((other) => previousDeps.get(other)?.has(id)),
+      async (id) => {
+        const failure = await this.cleanUp(id, cleanup.get(id)!);
+        if (failure) failures.push(failure);
+        return true; // a failed cleanup does not hold back the others
+      },
+      { concurrency: this.concurrency, stopOnFailure: false },
+    );
+    return failures;
+  }
+
+  /** One cleanup Delete (or its skip, by policy); returns the failure, if any. */
+  private async cleanUp(
+    id: string, { resource, retainedBy, replaced }: CleanupEntry,
+  ): Promise<DeployResult['cleanupFailures'][number] | undefined> {
+    if (retainedBy) {
+      this.retainedLog.push({ phase: 'cleanup', logicalId: id, physicalResourceId: resource.physicalResourceId, policy: retainedBy });
+      if (!replaced) {
+        this.mark(id, resource.type, 'DELETE_SKIPPED', resource.physicalResourceId);
+        this.unlist(id);
+      }
+      return undefined;
+    }
+    const event = this.event('Delete', id, resource.type, resource.properties, resource.physicalResourceId);
+    const outcome = await this.send('cleanup', event, { listed: !replaced });
+    if (!replaced) this.unlist(id); // CloudFormation drops it from the stack even when its Delete failed
+    if (outcome.status !== 'FAILED') return undefined;
+    return { logicalId: id, physicalResourceId: resource.physicalResourceId, reason: outcome.reason ?? '' };
   }
 
   /** Whether a rollback deletes a resource the failed operation created, by its DeletionPolicy. */
@@ -520,46 +608,22 @@ export class LocalDeployer {
     this.setStatus('UPDATE_ROLLBACK_IN_PROGRESS', reason);
     const newestFirst = [...attempts].reverse();
     const updateThenDelete = this.options.replacementRollback === 'update-then-delete';
-    const failures: FailedRequest[] = [];
 
     for (const a of newestFirst) {
-      if (a.kind === 'update' || (a.kind === 'updateFailed' && a.sent)) {
-        const attempted = 'after' in a ? a.after.properties : a.properties;
-        const physicalResourceId = 'after' in a ? a.after.physicalResourceId : a.before.physicalResourceId;
-        const outcome = await this.send('rollback', this.event('Update', a.logicalId, a.before.type, a.before.properties, physicalResourceId, attempted));
-        if (outcome.status === 'FAILED') failures.push({ logicalId: a.logicalId, physicalResourceId, reason: outcome.reason ?? '' });
-      } else if (a.kind === 'updateFailed') {
-        this.mark(a.logicalId, a.before.type, 'UPDATE_COMPLETE', a.before.physicalResourceId);
-      } else if (a.kind === 'replace') {
-        if (updateThenDelete) {
-          const outcome = await this.send('rollback', this.event('Update', a.logicalId, a.before.type, a.before.properties, a.after.physicalResourceId, a.after.properties));
-          if (outcome.status === 'FAILED') failures.push({ logicalId: a.logicalId, physicalResourceId: a.after.physicalResourceId, reason: outcome.reason ?? '' });
-        }
-        this.mark(a.logicalId, a.before.type, 'UPDATE_COMPLETE', a.before.physicalResourceId);
+      const failure = await this.rollbackUpdateStep(a, updateThenDelete);
+      if (failure) {
+        // CloudFormation stops the rollback at the first failure.
+        this.state = previous;
+        this.template = previousTemplate;
+        this.setStatus('UPDATE_ROLLBACK_FAILED', `The following resource(s) failed to update: [${failure.logicalId}]. `);
+        return { rollbackFailures: [failure], cleanupFailures: [] };
       }
-      if (failures.length > 0) break; // CloudFormation stops the rollback at the first failure
-    }
-    if (failures.length > 0) {
-      this.state = previous;
-      this.template = previousTemplate;
-      this.setStatus('UPDATE_ROLLBACK_FAILED', `The following resource(s) failed to update: [${failures.map((f) => f.logicalId).join(', ')}]. `);
-      return { rollbackFailures: failures, cleanupFailures: [] };
     }
 
     this.setStatus('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
     const cleanupFailures: FailedRequest[] = [];
     for (const a of newestFirst) {
-      let failure: FailedRequest | undefined;
-      if (a.kind === 'create') {
-        failure = await this.rollbackDelete(a.logicalId, a.after.type, a.after.physicalResourceId, a.after.properties, a.after.deletionPolicy, true);
-        this.unlist(a.logicalId);
-      } else if (a.kind === 'createFailed') {
-        if (a.physicalResourceId !== '') failure = await this.rollbackDelete(a.logicalId, a.type, a.physicalResourceId, a.properties, a.deletionPolicy, true);
-        this.unlist(a.logicalId);
-      } else if (a.kind === 'replace') {
-        const properties = updateThenDelete ? a.before.properties : a.after.properties;
-        failure = await this.rollbackDelete(a.logicalId, a.after.type, a.after.physicalResourceId, properties, a.after.deletionPolicy, false);
-      }
+      const failure = await this.rollbackCleanupStep(a, updateThenDelete);
       if (failure) cleanupFailures.push(failure);
     }
     this.state = previous;
@@ -567,6 +631,63 @@ export class LocalDeployer {
     this.rebuildView(previousTemplate, previous);
     this.setStatus('UPDATE_ROLLBACK_COMPLETE');
     return { rollbackFailures: [], cleanupFailures };
+  }
+
+  /**
+   * The rollback of one forward step of a failed update: a rollback Update (old and new properties
+   * swapped) of a resource updated in place or whose Update was sent, and with 'update-then-delete' of the
+   * new physical id of a replacement; the status of the resource back to its earlier physical id otherwise.
+   */
+  private async rollbackUpdateStep(a: Attempt, updateThenDelete: boolean): Promise<FailedRequest | undefined> {
+    if (a.kind === 'update' || (a.kind === 'updateFailed' && a.sent)) {
+      const attempted = 'after' in a ? a.after.properties : a.properties;
+      const physicalResourceId = 'after' in a ? a.after.physicalResourceId : a.before.physicalResourceId;
+      const event = this.event('Update', a.logicalId, a.before.type, a.before.properties, physicalResourceId, attempted);
+      const outcome = await this.send('rollback', event);
+      return outcome.status === 'FAILED' ? { logicalId: a.logicalId, physicalResourceId, reason: outcome.reason ?? '' } : undefined;
+    }
+    if (a.kind === 'updateFailed') {
+      this.mark(a.logicalId, a.before.type, 'UPDATE_COMPLETE', a.before.physicalResourceId);
+      return undefined;
+    }
+    if (a.kind !== 'replace') return undefined;
+    let failure: FailedRequest | undefined;
+    if (updateThenDelete) {
+      const event = this.event('Update', a.logicalId, a.before.type, a.before.properties, a.after.physicalResourceId, a.after.properties);
+      const outcome = await this.send('rollback', event);
+      if (outcome.status === 'FAILED') {
+        failure = { logicalId: a.logicalId, physicalResourceId: a.after.physicalResourceId, reason: outcome.reason ?? '' };
+      }
+    }
+    this.mark(a.logicalId, a.before.type, 'UPDATE_COMPLETE', a.before.physicalResourceId);
+    return failure;
+  }
+
+  /**
+   * The cleanup of one forward step of a rolled-back update: Delete what it created (by DeletionPolicy) and
+   * the new physical id of a replacement (the old one was never deleted).
+   */
+  private async rollbackCleanupStep(a: Attempt, updateThenDelete: boolean): Promise<FailedRequest | undefined> {
+    if (a.kind === 'create') {
+      const { logicalId, after } = a;
+      const failure = await this.rollbackDelete(
+        logicalId, after.type, after.physicalResourceId, after.properties, after.deletionPolicy, true,
+      );
+      this.unlist(logicalId);
+      return failure;
+    }
+    if (a.kind === 'createFailed') {
+      const failure = a.physicalResourceId !== ''
+        ? await this.rollbackDelete(a.logicalId, a.type, a.physicalResourceId, a.properties, a.deletionPolicy, true)
+        : undefined;
+      this.unlist(a.logicalId);
+      return failure;
+    }
+    if (a.kind === 'replace') {
+      const properties = updateThenDelete ? a.before.properties : a.after.properties;
+      return this.rollbackDelete(a.logicalId, a.after.type, a.after.physicalResourceId, properties, a.after.deletionPolicy, false);
+    }
+    return undefined;
   }
 
   // ---- destroy ----------------------------------------------------------------------------------
@@ -651,6 +772,22 @@ export class LocalDeployer {
     };
   }
 
+  /** The resource's status once its request is answered (a deleted resource leaves the stack's list). */
+  private markOutcome(event: CustomResourceEvent, outcome: ProviderOutcome): void {
+    const { LogicalResourceId: logicalId, ResourceType: type, RequestType: requestType } = event;
+    const ok = outcome.status === 'SUCCESS';
+    if (requestType === 'Create') {
+      this.mark(logicalId, type, ok ? 'CREATE_COMPLETE' : 'CREATE_FAILED', outcome.physicalResourceId);
+    } else if (requestType === 'Update') {
+      this.mark(logicalId, type, ok ? 'UPDATE_COMPLETE' : 'UPDATE_FAILED', ok ? outcome.physicalResourceId : event.PhysicalResourceId);
+    } else if (ok) {
+      this.mark(logicalId, type, 'DELETE_COMPLETE', event.PhysicalResourceId);
+      this.unlist(logicalId);
+    } else {
+      this.mark(logicalId, type, 'DELETE_FAILED', event.PhysicalResourceId);
+    }
+  }
+
   /**
    * Sends one request through the Provider framework, with the resource's status shown in the stack
    * (unless `listed` is false: the Delete of a replaced resource's other physical id leaves the logical
@@ -658,7 +795,7 @@ export class LocalDeployer {
    */
   private async send(phase: Phase, event: CustomResourceEvent, { listed = true }: { listed?: boolean } = {}): Promise<ProviderOutcome> {
     const { LogicalResourceId: logicalId, ResourceType: type, RequestType: requestType } = event;
-    if (listed) this.mark(logicalId, type, requestType === 'Create' ? 'CREATE_IN_PROGRESS' : requestType === 'Update' ? 'UPDATE_IN_PROGRESS' : 'DELETE_IN_PROGRESS', event.PhysicalResourceId);
+    if (listed) this.mark(logicalId, type, IN_PROGRESS[requestType], event.PhysicalResourceId);
     const stackStatus = this.stackStatus!;
     const progress = { phase, logicalId, resourceType: type, requestType, ...(event.PhysicalResourceId !== undefined ? { physicalResourceId: event.PhysicalResourceId } : {}) };
     this.options.onRequest?.({ stage: 'start', ...progress });
@@ -688,15 +825,7 @@ export class LocalDeployer {
       polls: outcome.polls,
       stackStatus,
     });
-    if (listed) {
-      const ok = outcome.status === 'SUCCESS';
-      if (requestType === 'Create') this.mark(logicalId, type, ok ? 'CREATE_COMPLETE' : 'CREATE_FAILED', outcome.physicalResourceId);
-      else if (requestType === 'Update') this.mark(logicalId, type, ok ? 'UPDATE_COMPLETE' : 'UPDATE_FAILED', ok ? outcome.physicalResourceId : event.PhysicalResourceId);
-      else if (ok) {
-        this.mark(logicalId, type, 'DELETE_COMPLETE', event.PhysicalResourceId);
-        this.unlist(logicalId);
-      } else this.mark(logicalId, type, 'DELETE_FAILED', event.PhysicalResourceId);
-    }
+    if (listed) this.markOutcome(event, outcome);
     this.options.onRequest?.({ stage: 'end', ...progress, status: outcome.status, ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}) });
     return outcome;
   }

@@ -19,10 +19,9 @@
 import type { Handler, OperationContext } from './context';
 import { decodeToken, encodeToken, page } from './context';
 import { chimeErrors as E, ServiceError } from './errors';
-import { normalizeE164 } from './faults';
+import { parseVoiceConnectorArn, voiceConnectorArn } from './arns';
+import { chimeNumberType, countryOf, normalizeE164 } from './phone-numbers';
 import type { ChimeNumber, VoiceConnector } from './state';
-
-const TOLL_FREE_US = /^\+1(800|833|844|855|866|877|888)/;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -34,18 +33,12 @@ function requireConnector(ctx: OperationContext, id: string): VoiceConnector {
   return vc;
 }
 
-function countryOf(e164: string): string {
-  if (e164.startsWith('+1')) return 'US';
-  if (e164.startsWith('+44')) return 'GB';
-  return 'US';
-}
-
 function renderNumber(n: ChimeNumber): Record<string, unknown> {
   return {
     PhoneNumberId: n.e164,
     E164PhoneNumber: n.e164,
     Country: countryOf(n.e164),
-    Type: TOLL_FREE_US.test(n.e164) ? 'TollFree' : 'Local',
+    Type: chimeNumberType(n.e164),
     ProductType: 'VoiceConnector',
     Status: n.association ? 'Assigned' : 'Unassigned',
     Capabilities: { InboundCall: true, OutboundCall: true, InboundSMS: false, OutboundSMS: false, InboundMMS: false, OutboundMMS: false },
@@ -136,7 +129,7 @@ const getVoiceConnector: Handler = (ctx, input) => {
       RequireEncryption: true,
       CreatedTimestamp: iso(vc.created),
       UpdatedTimestamp: iso(vc.updated),
-      VoiceConnectorArn: `arn:aws:chime:${ctx.region}:${ctx.accountId}:vc/${vc.id}`,
+      VoiceConnectorArn: voiceConnectorArn(ctx.region, ctx.accountId, vc.id),
     },
   };
 };
@@ -185,9 +178,9 @@ const listPhoneNumbers: Handler = (ctx, input) => {
 const MAX_CONNECTOR_TAGS = 50;
 
 function taggableConnector(ctx: OperationContext, arn: string): VoiceConnector {
-  const m = /^arn:[^:]+:chime:([^:]+):(\d{12}):vc\/([^/]+)$/.exec(arn);
-  if (!m || m[1] !== ctx.region || m[2] !== ctx.accountId) throw E.notFound(`The requested resource was not found: ${arn}`);
-  return requireConnector(ctx, m[3]);
+  const p = parseVoiceConnectorArn(arn);
+  if (!p || p.region !== ctx.region || p.accountId !== ctx.accountId) throw E.notFound(`The requested resource was not found: ${arn}`);
+  return requireConnector(ctx, p.voiceConnectorId);
 }
 
 const tagResource: Handler = (ctx, input) => {

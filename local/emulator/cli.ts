@@ -4,6 +4,7 @@
  * Starts the emulator, seeds a small default inventory (unless --no-seed), prints the endpoint and what
  * it seeded, and serves until SIGINT/SIGTERM.
  */
+import { voiceConnectorArn } from './arns';
 import { startEmulator } from './server';
 import type { Emulator, EmulatorOptions } from './types';
 
@@ -62,7 +63,7 @@ export function seedDefaults(emu: Emulator, scope: { accountId: string; region: 
     `contact flow: ${flowArn}`,
     `available US DID: ${did.join(', ')}`,
     `available US TOLL_FREE: ${tollFree.join(', ')}`,
-    `chime voice connector: localv0iceconnector001 (arn:aws:chime:${scope.region}:${scope.accountId}:vc/localv0iceconnector001)`,
+    `chime voice connector: localv0iceconnector001 (${voiceConnectorArn(scope.region, scope.accountId, 'localv0iceconnector001')})`,
     `chime inventory numbers: ${chime.join(', ')}`,
   ];
 }

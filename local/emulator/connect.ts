@@ -39,18 +39,19 @@ import { randomUUID } from 'node:crypto';
 import type { Handler, OperationContext, OperationResult } from './context';
 import { decodeToken, encodeToken, page } from './context';
 import { connectErrors as E, validationError } from './errors';
+import { flowArn, parseArn, parseFlowArn, parseInstanceArn, parsePhoneNumberArn, parseTdgArn, phoneNumberArn } from './arns';
+import { normalizeE164 } from './phone-numbers';
 import type { ConnectNumber, Instance, Inventory } from './state';
-import { flowArn, flowKey, parseArn, phoneNumberArn } from './state';
+import { flowKey } from './state';
 
 // ---- lookups ------------------------------------------------------------------------------------
 
 /** Instance by id or ARN, in the request's account and region. */
 function findInstance(ctx: OperationContext, idOrArn: string): Instance | undefined {
   if (idOrArn.startsWith('arn:')) {
-    const p = parseArn(idOrArn);
-    const m = p && /^instance\/([^/]+)$/.exec(p.resource);
-    if (!p || !m || p.service !== 'connect' || p.region !== ctx.region || p.accountId !== ctx.accountId) return undefined;
-    return ctx.rs.instances.get(m[1]);
+    const p = parseInstanceArn(idOrArn);
+    if (!p || p.region !== ctx.region || p.accountId !== ctx.accountId) return undefined;
+    return ctx.rs.instances.get(p.instanceId);
   }
   return ctx.rs.instances.get(idOrArn);
 }
@@ -90,16 +91,22 @@ function resolveTarget(
     if (!inst) throw notFound(`Instance not found: ${instanceId}`);
     return { arn: inst.arn, kind: 'instance', instanceId: inst.id, homeRegion: ctx.region };
   }
-  const p = parseArn(targetArn as string);
+  return targetOfArn(ctx, targetArn as string, notFound, alternateRegion);
+}
+
+/** The instance or TDG a TargetArn names (see resolveTarget). */
+function targetOfArn(ctx: OperationContext, targetArn: string, notFound: (m: string) => Error, alternateRegion: boolean): Target {
+  const p = parseArn(targetArn);
   if (!p || p.service !== 'connect') throw E.invalidParameter(`TargetArn is not a valid Amazon Connect ARN: ${targetArn}`);
-  if (p.region === ctx.region && p.accountId === ctx.accountId) {
-    const inst = /^instance\/([^/]+)$/.exec(p.resource);
-    if (inst && ctx.rs.instances.has(inst[1])) return { arn: targetArn as string, kind: 'instance', instanceId: inst[1], homeRegion: ctx.region };
-    const tdg = /^traffic-distribution-group\/([^/]+)$/.exec(p.resource);
-    if (tdg && ctx.rs.tdgs.has(tdg[1])) return { arn: targetArn as string, kind: 'tdg', homeRegion: ctx.region };
+  const inThisRegion = p.region === ctx.region && p.accountId === ctx.accountId;
+  const instanceId = parseInstanceArn(targetArn)?.instanceId;
+  if (inThisRegion && instanceId !== undefined && ctx.rs.instances.has(instanceId)) {
+    return { arn: targetArn, kind: 'instance', instanceId, homeRegion: ctx.region };
   }
-  if (alternateRegion && p.accountId === ctx.accountId && ctx.state.tdgByArn(targetArn as string)?.alternateRegion === ctx.region) {
-    return { arn: targetArn as string, kind: 'tdg', homeRegion: p.region };
+  const tdgId = parseTdgArn(targetArn)?.tdgId;
+  if (inThisRegion && tdgId !== undefined && ctx.rs.tdgs.has(tdgId)) return { arn: targetArn, kind: 'tdg', homeRegion: ctx.region };
+  if (alternateRegion && p.accountId === ctx.accountId && ctx.state.tdgByArn(targetArn)?.alternateRegion === ctx.region) {
+    return { arn: targetArn, kind: 'tdg', homeRegion: p.region };
   }
   throw notFound(`Target not found in ${ctx.region}: ${targetArn}`);
 }
@@ -111,10 +118,9 @@ function resolveTarget(
 function findNumber(ctx: OperationContext, idOrArn: string): ConnectNumber | undefined {
   const numbers = ctx.state.accountNumbers(ctx.accountId);
   if (idOrArn.startsWith('arn:')) {
-    const p = parseArn(idOrArn);
-    const m = p && /^phone-number\/([^/]+)$/.exec(p.resource);
-    if (!p || !m || p.service !== 'connect' || p.accountId !== ctx.accountId) return undefined;
-    const n = numbers.get(m[1]);
+    const p = parsePhoneNumberArn(idOrArn);
+    if (!p || p.accountId !== ctx.accountId) return undefined;
+    const n = numbers.get(p.phoneNumberId);
     if (!n || n.region !== p.region) return undefined;
     return ctx.state.visibleRegions(n).includes(ctx.region) ? n : undefined;
   }
@@ -159,12 +165,10 @@ function requireClaimRegion(ctx: OperationContext, n: ConnectNumber, operation: 
 
 /** The instance a target routes to (the TDG's instance for a TDG). */
 function targetInstanceId(ctx: OperationContext, targetArn: string): string | undefined {
-  const p = parseArn(targetArn);
-  const inst = p && /^instance\/([^/]+)$/.exec(p.resource);
-  if (inst) return inst[1];
+  const instanceId = parseInstanceArn(targetArn)?.instanceId;
+  if (instanceId !== undefined) return instanceId;
   const tdg = ctx.state.tdgByArn(targetArn);
-  const tp = tdg && parseArn(tdg.instanceArn);
-  return (tp && /^instance\/([^/]+)$/.exec(tp.resource)?.[1]) ?? undefined;
+  return tdg && parseInstanceArn(tdg.instanceArn)?.instanceId;
 }
 
 // ---- idempotency ------------------------------------------------------------------------------
@@ -276,7 +280,7 @@ const searchAvailablePhoneNumbers: Handler = (ctx, input) => {
   const country = input.PhoneNumberCountryCode as string;
   const type = input.PhoneNumberType as string;
   const prefixRaw = input.PhoneNumberPrefix as string | undefined;
-  const prefix = prefixRaw === undefined ? undefined : prefixRaw.startsWith('+') ? prefixRaw : `+${prefixRaw}`;
+  const prefix = prefixRaw === undefined ? undefined : normalizeE164(prefixRaw);
   const max = (input.MaxResults as number | undefined) ?? 10;
   let after: string | undefined;
   if (input.NextToken !== undefined) {
@@ -294,7 +298,7 @@ const searchAvailablePhoneNumbers: Handler = (ctx, input) => {
 
 const describePhoneNumber: Handler = (ctx, input) => {
   const n = requireNumber(ctx, input.PhoneNumberId as string);
-  const instanceId = /^instance\/([^/]+)$/.exec(parseArn(n.targetArn)?.resource ?? '')?.[1];
+  const instanceId = parseInstanceArn(n.targetArn)?.instanceId;
   const status = statusOf(n);
   return {
     ClaimedPhoneNumberSummary: {
@@ -369,10 +373,9 @@ const releasePhoneNumber: Handler = idempotent('ReleasePhoneNumber', (ctx, input
 /** The flow id from an id or a contact-flow ARN of this instance. */
 function flowIdOf(ctx: OperationContext, instanceId: string, idOrArn: string): string | undefined {
   if (!idOrArn.startsWith('arn:')) return idOrArn;
-  const p = parseArn(idOrArn);
-  const m = p && /^instance\/([^/]+)\/contact-flow\/([^/]+)$/.exec(p.resource);
-  if (!p || !m || p.region !== ctx.region || p.accountId !== ctx.accountId || m[1] !== instanceId) return undefined;
-  return m[2];
+  const p = parseFlowArn(idOrArn);
+  if (!p || p.region !== ctx.region || p.accountId !== ctx.accountId || p.instanceId !== instanceId) return undefined;
+  return p.flowId;
 }
 
 const associatePhoneNumberContactFlow: Handler = (ctx, input) => {
@@ -409,7 +412,7 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
   const countries = input.PhoneNumberCountryCodes as string[] | undefined;
   const types = input.PhoneNumberTypes as string[] | undefined;
   const prefixRaw = input.PhoneNumberPrefix as string | undefined;
-  const prefix = prefixRaw === undefined ? undefined : prefixRaw.startsWith('+') ? prefixRaw : `+${prefixRaw}`;
+  const prefix = prefixRaw === undefined ? undefined : normalizeE164(prefixRaw);
   const max = (input.MaxResults as number | undefined) ?? 100;
   let after: string | undefined;
   if (input.NextToken !== undefined) {
@@ -424,7 +427,7 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
   const { items, last } = page(matches, (n) => `${n.phoneNumber}|${n.id}`, after, max);
   return {
     ListPhoneNumbersSummaryList: items.map((n) => {
-      const instanceId = /^instance\/([^/]+)$/.exec(parseArn(n.targetArn)?.resource ?? '')?.[1];
+      const instanceId = parseInstanceArn(n.targetArn)?.instanceId;
       return {
         PhoneNumberId: n.id,
         PhoneNumberArn: n.arn,
@@ -481,9 +484,7 @@ const batchGetFlowAssociation: Handler = (ctx, input) => {
 const MAX_TAGS = 50;
 
 function taggable(ctx: OperationContext, arn: string): ConnectNumber {
-  const p = parseArn(arn);
-  if (!p || !/^phone-number\//.test(p.resource)) throw E.notFound(`Resource not found: ${arn}`);
-  const n = findNumber(ctx, arn);
+  const n = parsePhoneNumberArn(arn) && findNumber(ctx, arn);
   if (!n) throw E.notFound(`Resource not found: ${arn}`);
   return n;
 }

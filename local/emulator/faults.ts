@@ -1,6 +1,7 @@
 /**
  * Injected faults. Each fault has a remaining count (`times`, default 1) and is consumed by the calls it affects.
  */
+import { sameNumber } from './phone-numbers';
 import type { Fault } from './types';
 
 interface Armed {
@@ -57,12 +58,4 @@ export class FaultRegistry {
     entry.remaining -= 1;
     if (entry.remaining <= 0) this.armed = this.armed.filter((a) => a !== entry);
   }
-}
-
-export function normalizeE164(n: string): string {
-  return n.startsWith('+') ? n : `+${n}`;
-}
-
-function sameNumber(a: string, b: string): boolean {
-  return normalizeE164(a) === normalizeE164(b);
 }

@@ -19,7 +19,7 @@ import type { RouteMatch, ServiceName } from './model';
 import { matchRoute, serviceForPath } from './model';
 import { RateLimiter } from './rate-limit';
 import { DAY_MS, EmulatorState } from './state';
-import type { CallLogEntry, Emulator, EmulatorOptions, Fault } from './types';
+import type { CallLogEntry, Clock, Emulator, EmulatorOptions, Fault } from './types';
 import { coerceQueryValue, validateInput } from './validation';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
@@ -30,6 +30,9 @@ export const DEFAULT_PHONE_NUMBER_QUOTA = 100;
 export const DEFAULT_PHONE_NUMBERS_PER_TARGET = 5;
 
 const HANDLERS: Record<ServiceName, Record<string, Handler>> = { connect: CONNECT_HANDLERS, chime: CHIME_HANDLERS };
+
+/** A call's log entry before its answer is known. */
+type LogEntryBase = Omit<CallLogEntry, 'seq' | 'status' | 'output' | 'errorName'>;
 
 interface Reply {
   status: number;
@@ -86,7 +89,9 @@ function decodeInput(service: ServiceName, match: RouteMatch, query: Record<stri
     } catch {
       throw validationError(service, 'The request body is not valid JSON.');
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw validationError(service, 'The request body must be a JSON object.');
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw validationError(service, 'The request body must be a JSON object.');
+    }
     for (const [name, m] of Object.entries(members)) {
       if (m.httpLabel || m.httpQuery !== undefined) continue;
       const v = (parsed as Record<string, unknown>)[name];
@@ -102,6 +107,63 @@ function decodeInput(service: ServiceName, match: RouteMatch, query: Record<stri
   }
   Object.assign(input, match.labels);
   return input;
+}
+
+/** The path, query and path segments of a request URL. */
+function splitUrl(url: string): { rawPath: string; query: Record<string, string[]>; segments: string[] } {
+  const qIndex = url.indexOf('?');
+  const rawPath = qIndex < 0 ? url : url.slice(0, qIndex);
+  return {
+    rawPath,
+    query: parseQuery(qIndex < 0 ? '' : url.slice(qIndex + 1)),
+    segments: rawPath.split('/').filter((s) => s.length > 0),
+  };
+}
+
+type Authorization = ReturnType<typeof parseAuthorization>;
+
+/** The service the request is signed for, when it is one the emulator serves. */
+function signedService(auth: Authorization): ServiceName | undefined {
+  const name = auth.ok ? auth.scope.service : auth.service;
+  return name === 'connect' || name === 'chime' ? name : undefined;
+}
+
+/** An unsigned, badly signed or wrongly scoped request: each service's 403. */
+function authenticationError(service: ServiceName, auth: Authorization): ServiceError {
+  const reason = auth.ok ? `Credential should be scoped to a valid service: '${auth.scope.service}'` : auth.reason;
+  return service === 'chime' ? new ServiceError('ForbiddenException', 403, reason) : new ServiceError('AccessDeniedException', 403, reason);
+}
+
+const throttlingError = (service: ServiceName): ServiceError =>
+  new ServiceError(service === 'chime' ? 'ThrottledClientException' : 'ThrottlingException', 429, 'Rate exceeded');
+
+/** The error an injected 'error' fault answers (ResourceInUseException carries the number, as Connect's does). */
+function injectedError(fault: Extract<Fault, { kind: 'error' }>, input: Record<string, unknown>): ServiceError {
+  const extra = fault.errorName === 'ResourceInUseException'
+    ? { ResourceType: 'PHONE_NUMBER', ResourceId: String(input.PhoneNumberId ?? '') }
+    : {};
+  return new ServiceError(fault.errorName, fault.status, fault.message ?? `Injected ${fault.errorName}`, extra);
+}
+
+const errorReply = (service: ServiceName, err: ServiceError): Reply =>
+  ({ status: err.status, body: errorBody(service, err), errorName: err.errorName });
+
+/** Runs the operation's handler; anything but a ServiceError it throws is the service's own 500. */
+function runOperation(service: ServiceName, match: RouteMatch, input: Record<string, unknown>, ctx: OperationContext): Reply {
+  try {
+    return { status: match.route.model.http.code, body: HANDLERS[service][match.route.operation](ctx, input) };
+  } catch (e) {
+    if (e instanceof ServiceError) return errorReply(service, e);
+    const message = `Emulator failure: ${String(e)}`;
+    return errorReply(service, service === 'chime'
+      ? new ServiceError('ServiceFailureException', 500, message)
+      : new ServiceError('InternalServiceException', 500, message));
+  }
+}
+
+/** Moves a manual clock on (a 'hang' fault with advanceClockMs); the system clock cannot be. */
+function advanceClock(clock: Clock, ms: number): void {
+  if ('advance' in clock && typeof clock.advance === 'function') (clock as { advance(by: number): void }).advance(ms);
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -126,36 +188,52 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let log: CallLogEntry[] = [];
   let seq = 0;
 
-  async function handle(req: http.IncomingMessage): Promise<{ reply: Reply; entry: Omit<CallLogEntry, 'seq' | 'status' | 'output' | 'errorName'> }> {
+  /** The account an access key belongs to (options.accounts), the default account for any other key. */
+  const accountOf = (accessKeyId: string): string => options.accounts?.[accessKeyId] ?? defaultAccountId;
+
+  /** The context of one operation on valid input, after every due state change has been applied. */
+  function operationContext(accountId: string, region: string, consumedFaults: Array<Fault['kind']>): OperationContext {
+    state.settle();
+    return {
+      accountId, region, state, rs: state.region(accountId, region), now: clock.now(), faults,
+      asyncDelayMs: options.asyncDelayMs ?? 0,
+      releaseDelayMs: options.releaseDelayMs ?? 0,
+      phoneNumbersPerTarget: options.phoneNumbersPerTarget ?? DEFAULT_PHONE_NUMBERS_PER_TARGET,
+      phoneNumberQuota: options.phoneNumberQuota ?? DEFAULT_PHONE_NUMBER_QUOTA,
+      cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
+      consumedFaults,
+    };
+  }
+
+  /** Validates the input against the model, then runs the operation. */
+  function answer(
+    service: ServiceName, match: RouteMatch, input: Record<string, unknown>,
+    accountId: string, region: string, consumedFaults: Array<Fault['kind']>,
+  ): Reply {
+    const problem = validateInput(match.route.model, input);
+    if (problem !== undefined) return errorReply(service, validationError(service, problem));
+    return runOperation(service, match, input, operationContext(accountId, region, consumedFaults));
+  }
+
+  async function handle(req: http.IncomingMessage): Promise<{ reply: Reply; entry: LogEntryBase }> {
     const body = await readBody(req);
     const method = (req.method ?? 'GET').toUpperCase();
-    const url = req.url ?? '/';
-    const qIndex = url.indexOf('?');
-    const rawPath = qIndex < 0 ? url : url.slice(0, qIndex);
-    const query = parseQuery(qIndex < 0 ? '' : url.slice(qIndex + 1));
-    const segments = rawPath.split('/').filter((s) => s.length > 0);
+    const { rawPath, query, segments } = splitUrl(req.url ?? '/');
     const auth = parseAuthorization(req.headers);
-    const signedService = auth.ok ? auth.scope.service : auth.service;
-    const knownService = signedService === 'connect' || signedService === 'chime' ? (signedService as ServiceName) : undefined;
+    const knownService = signedService(auth);
     const service: ServiceName = knownService ?? serviceForPath(segments);
     const match = matchRoute(service, method, segments, query);
     const operation = match?.route.operation ?? 'Unknown';
     const consumedFaults: Array<Fault['kind']> = [];
     const entryBase = { service, operation, input: {} as Record<string, unknown> };
-
+    const lastFault = () => (consumedFaults.length ? { fault: consumedFaults[consumedFaults.length - 1] } : {});
     const fail = (err: ServiceError, extra: Partial<typeof entryBase> & { accountId?: string; region?: string } = {}) => ({
-      reply: { status: err.status, body: errorBody(service, err), errorName: err.errorName } as Reply,
-      entry: { ...entryBase, ...extra, ...(consumedFaults.length ? { fault: consumedFaults[consumedFaults.length - 1] } : {}) },
+      reply: errorReply(service, err),
+      entry: { ...entryBase, ...extra, ...lastFault() },
     });
 
-    if (!auth.ok || !knownService) {
-      const reason = auth.ok ? `Credential should be scoped to a valid service: '${auth.scope.service}'` : auth.reason;
-      const err = service === 'chime'
-        ? new ServiceError('ForbiddenException', 403, reason)
-        : new ServiceError('AccessDeniedException', 403, reason);
-      return fail(err);
-    }
-    const accountId = options.accounts?.[auth.scope.accessKeyId] ?? defaultAccountId;
+    if (!auth.ok || !knownService) return fail(authenticationError(service, auth));
+    const accountId = accountOf(auth.scope.accessKeyId);
     const region = auth.scope.region;
     const scoped = { accountId, region };
     if (!match) return fail(unknownOperation(method, rawPath), scoped);
@@ -169,64 +247,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const withInput = { ...scoped, input };
 
-    if (!limiter.tryTake(accountId, region, service, operation)) {
-      return fail(service === 'chime' ? new ServiceError('ThrottledClientException', 429, 'Rate exceeded') : new ServiceError('ThrottlingException', 429, 'Rate exceeded'), withInput);
-    }
+    if (!limiter.tryTake(accountId, region, service, operation)) return fail(throttlingError(service), withInput);
 
-    const errorFault = faults.take('error', operation);
-    if (errorFault) {
-      consumedFaults.push('error');
-      const err = new ServiceError(errorFault.errorName, errorFault.status, errorFault.message ?? `Injected ${errorFault.errorName}`,
-        errorFault.errorName === 'ResourceInUseException' ? { ResourceType: 'PHONE_NUMBER', ResourceId: String(input.PhoneNumberId ?? '') } : {});
-      return fail(err, withInput);
-    }
-    const delayFault = faults.take('delay', operation);
-    if (delayFault) {
-      consumedFaults.push('delay');
-      await sleep(delayFault.ms);
-    }
-    const dropFault = faults.take('dropAfterApply', operation);
-    if (dropFault) consumedFaults.push('dropAfterApply');
-    const hangFault = faults.take('hang', operation);
-    if (hangFault) consumedFaults.push('hang');
+    // Each fault is taken when its moment comes (a delay's sleep lets other calls take the later ones).
+    const take = <K extends Fault['kind']>(kind: K) => {
+      const fault = faults.take(kind, operation);
+      if (fault) consumedFaults.push(kind);
+      return fault;
+    };
+    const errorFault = take('error');
+    if (errorFault) return fail(injectedError(errorFault, input), withInput);
+    const delayFault = take('delay');
+    if (delayFault) await sleep(delayFault.ms);
+    const dropFault = take('dropAfterApply');
+    const hangFault = take('hang');
 
-    let reply: Reply;
-    const problem = validateInput(match.route.model, input);
-    if (hangFault && hangFault.apply === false) {
-      reply = { status: 0 };
-    } else if (problem !== undefined) {
-      const err = validationError(service, problem);
-      reply = { status: err.status, body: errorBody(service, err), errorName: err.errorName };
-    } else {
-      state.settle();
-      const ctx: OperationContext = {
-        accountId, region, state, rs: state.region(accountId, region), now: clock.now(), faults,
-        asyncDelayMs: options.asyncDelayMs ?? 0,
-        releaseDelayMs: options.releaseDelayMs ?? 0,
-        phoneNumbersPerTarget: options.phoneNumbersPerTarget ?? DEFAULT_PHONE_NUMBERS_PER_TARGET,
-        phoneNumberQuota: options.phoneNumberQuota ?? DEFAULT_PHONE_NUMBER_QUOTA,
-        cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
-        consumedFaults,
-      };
-      try {
-        const out = HANDLERS[service][operation](ctx, input);
-        reply = { status: match.route.model.http.code, body: out };
-      } catch (e) {
-        const err = e instanceof ServiceError ? e
-          : service === 'chime' ? new ServiceError('ServiceFailureException', 500, `Emulator failure: ${String(e)}`)
-            : new ServiceError('InternalServiceException', 500, `Emulator failure: ${String(e)}`);
-        reply = { status: err.status, body: errorBody(service, err), errorName: err.errorName };
-      }
-    }
+    // A hang that does not apply never reaches the operation; every other call is answered (then maybe dropped or hung).
+    const reply: Reply = hangFault?.apply === false ? { status: 0 } : answer(service, match, input, accountId, region, consumedFaults);
     if (dropFault) reply.drop = true;
     if (hangFault) {
-      if (hangFault.advanceClockMs && 'advance' in clock && typeof clock.advance === 'function') (clock as { advance(ms: number): void }).advance(hangFault.advanceClockMs);
+      if (hangFault.advanceClockMs) advanceClock(clock, hangFault.advanceClockMs);
       reply.hang = true;
     }
-    return {
-      reply,
-      entry: { ...entryBase, ...withInput, ...(consumedFaults.length ? { fault: consumedFaults[consumedFaults.length - 1] } : {}) },
-    };
+    return { reply, entry: { ...entryBase, ...withInput, ...lastFault() } };
   }
 
   const sockets = new Set<Socket>();
@@ -234,7 +277,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // CloudFormation (signing name `cloudformation`): the stacks the local deployer publishes.
     const cfnAuth = parseAuthorization(req.headers);
     if (cfnAuth.ok && cfnAuth.scope.service === 'cloudformation') {
-      const accountId = options.accounts?.[cfnAuth.scope.accessKeyId] ?? defaultAccountId;
+      const accountId = accountOf(cfnAuth.scope.accessKeyId);
       serveCloudFormation(req, res, stacks, faults, { accountId, region: cfnAuth.scope.region }).catch(() => {
         if (!res.headersSent) res.writeHead(500).end();
       });
@@ -265,7 +308,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.end(payload);
     }).catch((e: unknown) => {
       if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'InternalServiceException', 'x-amzn-RequestId': randomUUID() });
+        res.writeHead(500, {
+          'Content-Type': 'application/json', 'x-amzn-ErrorType': 'InternalServiceException', 'x-amzn-RequestId': randomUUID(),
+        });
         res.end(JSON.stringify({ Message: `Emulator failure: ${String(e)}` }));
       }
     });

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, SeedAvailableNumbers, SeedChimeNumber, SeedClaimedNumber, SeedContactFlow, SeedInstance,
   SeedTrafficDistributionGroup, SeedVoiceConnector, Snapshot, SnapshotNumber, Scope } from './types';
-import { normalizeE164 } from './faults';
+import { flowArn, instanceArn, parseArn, parseInstanceArn, parseTdgArn, phoneNumberArn, tdgArn } from './arns';
+import { normalizeE164 } from './phone-numbers';
 
 export const DEFAULT_REGION = 'us-east-1';
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -78,20 +79,6 @@ export interface RegionState {
   readonly chimeNumbers: Map<string, ChimeNumber>;
 }
 
-export interface ArnParts { readonly partition: string; readonly service: string; readonly region: string; readonly accountId: string; readonly resource: string }
-
-export function parseArn(arn: string): ArnParts | undefined {
-  const m = /^arn:([^:]+):([^:]+):([^:]*):([^:]*):(.+)$/.exec(arn);
-  if (!m) return undefined;
-  return { partition: m[1], service: m[2], region: m[3], accountId: m[4], resource: m[5] };
-}
-
-export const instanceArn = (region: string, accountId: string, id: string) => `arn:aws:connect:${region}:${accountId}:instance/${id}`;
-export const tdgArn = (region: string, accountId: string, id: string) => `arn:aws:connect:${region}:${accountId}:traffic-distribution-group/${id}`;
-export const flowArn = (region: string, accountId: string, instanceId: string, flowId: string) =>
-  `arn:aws:connect:${region}:${accountId}:instance/${instanceId}/contact-flow/${flowId}`;
-export const phoneNumberArn = (region: string, accountId: string, id: string) => `arn:aws:connect:${region}:${accountId}:phone-number/${id}`;
-
 /** The key of a number's flow binding: the region of the call and the instance. */
 export const flowKey = (region: string, instanceId: string): string => `${region}/${instanceId}`;
 
@@ -152,11 +139,8 @@ export class EmulatorState {
 
   /** Resolves a TDG by ARN in the region that owns it. */
   tdgByArn(arn: string): Tdg | undefined {
-    const p = parseArn(arn);
-    if (!p) return undefined;
-    const m = /^traffic-distribution-group\/(.+)$/.exec(p.resource);
-    if (!m) return undefined;
-    return this.region(p.accountId, p.region).tdgs.get(m[1]);
+    const p = parseTdgArn(arn);
+    return p && this.region(p.accountId, p.region).tdgs.get(p.tdgId);
   }
 
   /** Regions where a number can be seen: its claim region, plus the TDG's alternate region. */
@@ -277,9 +261,9 @@ export class EmulatorState {
     if (!target || target.service !== 'connect') throw new Error(`seedClaimedNumber: targetArn is not a Connect ARN: ${seed.targetArn}`);
     const accountId = seed.accountId ?? (target.accountId || this.options.defaultAccountId);
     const region = seed.region ?? (target.region || DEFAULT_REGION);
-    const inst = /^instance\/([^/]+)$/.exec(target.resource);
-    if (inst) {
-      if (!this.region(accountId, region).instances.has(inst[1])) this.seedInstance({ accountId, region, instanceId: inst[1] });
+    const instanceId = parseInstanceArn(seed.targetArn)?.instanceId;
+    if (instanceId !== undefined) {
+      if (!this.region(accountId, region).instances.has(instanceId)) this.seedInstance({ accountId, region, instanceId });
     } else if (!this.tdgByArn(seed.targetArn)) {
       throw new Error(`seedClaimedNumber: seed the traffic distribution group first: ${seed.targetArn}`);
     }

@@ -36,62 +36,76 @@ function lowerFirst(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
-function checkValue(path: string, shape: MemberShape, value: unknown, problems: string[]): void {
-  const fail = (constraint: string) =>
-    problems.push(`Value '${describe(value)}' at '${path}' failed to satisfy constraint: ${constraint}`);
-  switch (shape.type) {
-    case 'string':
-    case 'enum': {
-      if (typeof value !== 'string') return void fail('Member must be a string');
-      if (shape.length) {
-        const len = [...value].length;
-        if (shape.length.min !== undefined && len < shape.length.min) fail(`Member must have length greater than or equal to ${shape.length.min}`);
-        if (shape.length.max !== undefined && len > shape.length.max) fail(`Member must have length less than or equal to ${shape.length.max}`);
-      }
-      if (shape.pattern && !compilePattern(shape.pattern).test(value)) {
-        fail(`Member must satisfy regular expression pattern: ${shape.pattern.replace(/\\\\/g, '\\')}`);
-      }
-      if (shape.type === 'enum' && shape.values && !shape.values.includes(value)) {
-        fail(`Member must satisfy enum value set: [${shape.values.length > 12 ? `${shape.values.slice(0, 12).join(', ')}, ...` : shape.values.join(', ')}]`);
-      }
-      return;
-    }
-    case 'integer':
-    case 'long': {
-      if (typeof value !== 'number' || !Number.isInteger(value)) return void fail('Member must be an integer');
-      if (shape.range?.min !== undefined && value < shape.range.min) fail(`Member must have value greater than or equal to ${shape.range.min}`);
-      if (shape.range?.max !== undefined && value > shape.range.max) fail(`Member must have value less than or equal to ${shape.range.max}`);
-      return;
-    }
-    case 'boolean':
-      if (typeof value !== 'boolean') fail('Member must be a boolean');
-      return;
-    case 'list': {
-      if (!Array.isArray(value)) return void fail('Member must be a list');
-      if (shape.length?.min !== undefined && value.length < shape.length.min) fail(`Member must have length greater than or equal to ${shape.length.min}`);
-      if (shape.length?.max !== undefined && value.length > shape.length.max) fail(`Member must have length less than or equal to ${shape.length.max}`);
-      if (shape.member) value.forEach((v, i) => checkValue(`${path}.${i + 1}.member`, shape.member as MemberShape, v, problems));
-      return;
-    }
-    case 'map': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return void fail('Member must be a map');
-      const entries = Object.entries(value as Record<string, unknown>);
-      if (shape.length?.min !== undefined && entries.length < shape.length.min) fail(`Member must have length greater than or equal to ${shape.length.min}`);
-      if (shape.length?.max !== undefined && entries.length > shape.length.max) fail(`Member must have length less than or equal to ${shape.length.max}`);
-      for (const [k, v] of entries) {
-        if (shape.key) checkValue(`${path}.key`, shape.key, k, problems);
-        if (shape.value) checkValue(`${path}.${k}.value`, shape.value, v, problems);
-      }
-      return;
-    }
-    case 'structure': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return void fail('Member must be a structure');
-      if (shape.members) checkMembers(path, shape.members, value as Record<string, unknown>, problems);
-      return;
-    }
-    default:
-      return;
+type Fail = (constraint: string) => void;
+
+/** A checker of one shape type: `fail` records a broken constraint; `path` and `problems` are for nested members. */
+type Checker = (path: string, shape: MemberShape, value: unknown, fail: Fail, problems: string[]) => void;
+
+/** The model's length bounds, applied to a string's code points or a list's or map's entries. */
+function checkLength(count: number, length: MemberShape['length'], fail: Fail): void {
+  if (length?.min !== undefined && count < length.min) fail(`Member must have length greater than or equal to ${length.min}`);
+  if (length?.max !== undefined && count > length.max) fail(`Member must have length less than or equal to ${length.max}`);
+}
+
+const isMapLike = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const checkString: Checker = (_path, shape, value, fail) => {
+  if (typeof value !== 'string') return fail('Member must be a string');
+  checkLength([...value].length, shape.length, fail);
+  if (shape.pattern && !compilePattern(shape.pattern).test(value)) {
+    fail(`Member must satisfy regular expression pattern: ${shape.pattern.replace(/\\\\/g, '\\')}`);
   }
+  if (shape.type === 'enum' && shape.values && !shape.values.includes(value)) {
+    const shown = shape.values.length > 12 ? `${shape.values.slice(0, 12).join(', ')}, ...` : shape.values.join(', ');
+    fail(`Member must satisfy enum value set: [${shown}]`);
+  }
+};
+
+const checkInteger: Checker = (_path, shape, value, fail) => {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return fail('Member must be an integer');
+  if (shape.range?.min !== undefined && value < shape.range.min) fail(`Member must have value greater than or equal to ${shape.range.min}`);
+  if (shape.range?.max !== undefined && value > shape.range.max) fail(`Member must have value less than or equal to ${shape.range.max}`);
+};
+
+const checkList: Checker = (path, shape, value, fail, problems) => {
+  if (!Array.isArray(value)) return fail('Member must be a list');
+  checkLength(value.length, shape.length, fail);
+  if (shape.member) value.forEach((v, i) => checkValue(`${path}.${i + 1}.member`, shape.member as MemberShape, v, problems));
+};
+
+const checkMap: Checker = (path, shape, value, fail, problems) => {
+  if (!isMapLike(value)) return fail('Member must be a map');
+  const entries = Object.entries(value);
+  checkLength(entries.length, shape.length, fail);
+  for (const [k, v] of entries) {
+    if (shape.key) checkValue(`${path}.key`, shape.key, k, problems);
+    if (shape.value) checkValue(`${path}.${k}.value`, shape.value, v, problems);
+  }
+};
+
+const checkStructure: Checker = (path, shape, value, fail, problems) => {
+  if (!isMapLike(value)) return fail('Member must be a structure');
+  if (shape.members) checkMembers(path, shape.members, value, problems);
+};
+
+/** The checker of each shape type; other types (timestamp) are not checked. */
+const CHECKERS: ReadonlyMap<string, Checker> = new Map<string, Checker>([
+  ['string', checkString],
+  ['enum', checkString],
+  ['integer', checkInteger],
+  ['long', checkInteger],
+  ['boolean', (_path, _shape, value, fail) => {
+    if (typeof value !== 'boolean') fail('Member must be a boolean');
+  }],
+  ['list', checkList],
+  ['map', checkMap],
+  ['structure', checkStructure],
+]);
+
+function checkValue(path: string, shape: MemberShape, value: unknown, problems: string[]): void {
+  const fail: Fail = (constraint) => problems.push(`Value '${describe(value)}' at '${path}' failed to satisfy constraint: ${constraint}`);
+  CHECKERS.get(shape.type)?.(path, shape, value, fail, problems);
 }
 
 function checkMembers(prefix: string, members: Record<string, MemberShape>, input: Record<string, unknown>, problems: string[]): void {
