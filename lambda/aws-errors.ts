@@ -59,9 +59,3 @@ export const isClaimLockout = (e: unknown): boolean => CLAIM_LOCKOUT_WORDS.test(
  */
 export const isNumberNotAvailable = (e: unknown): boolean =>
   errorName(e) === 'InvalidParameterException' && /\bnot available\b/i.test(errorMessage(e)) && !isClaimLockout(e);
-
-/**
- * mapLimit and chunks live in ./batching (they have nothing to do with errors). Re-exported only until the
- * branches editing the resource modules are merged and import them from there; remove then.
- */
-export { chunks, mapLimit } from './batching';

@@ -36,13 +36,6 @@ export function normalizeE164(phoneNumber: string): string {
   return phoneNumber.startsWith('+') ? phoneNumber : `+${phoneNumber}`;
 }
 
-/**
- * @deprecated The old spelling of normalizeE164 (the code spells it with a z, as the emulator and
- * normalizeHandler do). Kept only until lambda/resources/voice-connector-numbers.ts, edited on another
- * branch, is switched at merge; remove then.
- */
-export const normaliseE164 = normalizeE164;
-
 export function validateTargetArn(value: unknown, field = 'targetArn', isUnresolved: IsUnresolved = RESOLVED): string[] {
   if (isUnresolved(value)) return [];
   if (typeof value !== 'string' || !parseTargetArn(value)) {

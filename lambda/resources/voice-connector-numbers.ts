@@ -26,7 +26,7 @@ import {
   type ChimeSDKVoiceClient,
   type PhoneNumberError,
 } from '@aws-sdk/client-chime-sdk-voice';
-import { normaliseE164, ResourceTypes, validateVoiceConnectorNumbers, type VoiceConnectorNumbersProperties } from '../contract';
+import { normalizeE164, ResourceTypes, validateVoiceConnectorNumbers, type VoiceConnectorNumbersProperties } from '../contract';
 import { errorMessage, isNotFound } from '../aws-errors';
 import { chunks, mapLimit } from '../batching';
 import { chime } from '../clients';
@@ -55,7 +55,7 @@ export const vcPhysicalId = (e: Event, region: string): string =>
 /** The Region a physical id of this resource type names (undefined for an id of another form). */
 const regionOfPhysicalId = (id: string | undefined): string | undefined => /^voice-connector-numbers\/([^/]+)\//.exec(id ?? '')?.[1];
 
-const numbersOf = (p: Props): string[] => p.PhoneNumbers.map(normaliseE164);
+const numbersOf = (p: Props): string[] => p.PhoneNumbers.map(normalizeE164);
 const force = (p: Props): boolean => p.ForceAssociate === 'true';
 
 function failuresOf(errors: PhoneNumberError[] | undefined): Failure[] {
@@ -100,7 +100,7 @@ async function connectorsOf(client: ChimeSDKVoiceClient, numbers: string[]): Pro
   return new Map(numbers.map((n, i) => [n, found[i]]));
 }
 
-const numberSet = (p: Props): Set<string> => new Set(p.PhoneNumbers.map(normaliseE164));
+const numberSet = (p: Props): Set<string> => new Set(p.PhoneNumbers.map(normalizeE164));
 
 /**
  * Puts `numbers` back where they were before this event (`before`: number -> connector, undefined for
@@ -153,7 +153,7 @@ async function associateOrUndo(
     throw err;
   }
   if (failures.length === 0) return;
-  const bad = new Set(failures.map((f) => normaliseE164(f.phoneNumber)));
+  const bad = new Set(failures.map((f) => normalizeE164(f.phoneNumber)));
   const succeeded = attempted.filter((n) => !bad.has(n));
   log().warn('Some numbers failed; undoing what this event associated', { failures: failures.length, undo: succeeded.length });
   if (succeeded.length > 0) await undo(client, p.VoiceConnectorId, succeeded, before);
@@ -235,7 +235,7 @@ async function keptByOthers(e: Event, region: string, connectorId: string, numbe
     const entries = Array.isArray(list) ? list : [list];
     const matched = entries.some(hasUnresolved)
       ? numbers
-      : numbers.filter((n) => entries.some((x) => typeof x === 'string' && normaliseE164(x) === n));
+      : numbers.filter((n) => entries.some((x) => typeof x === 'string' && normalizeE164(x) === n));
     for (const n of matched) keep.add(n);
     if (matched.length === 0) continue;
     if (uncertain || entries.some(hasUnresolved)) {
@@ -274,10 +274,10 @@ async function release(
   for (const [from, ns] of back) {
     try {
       const failures = await associate(client, from, ns, true);
-      const bad = new Set(failures.map((f) => normaliseE164(f.phoneNumber)));
+      const bad = new Set(failures.map((f) => normalizeE164(f.phoneNumber)));
       for (const n of ns) if (!bad.has(n)) returned.add(n);
       const retryable = failures.filter((f) => isPassingFailure(new VoiceConnectorAssociationFailedError('association', from, [f])));
-      passing.push(...retryable.map((f) => ({ ...f, phoneNumber: normaliseE164(f.phoneNumber) })));
+      passing.push(...retryable.map((f) => ({ ...f, phoneNumber: normalizeE164(f.phoneNumber) })));
       const lasting = failures.filter((f) => !retryable.includes(f));
       if (lasting.length > 0) log().error('Could not put some numbers back on the connector they were taken from: left on this one', { from, failures: lasting.map((f) => `${f.phoneNumber} (${f.code})`) });
     } catch (err) {
