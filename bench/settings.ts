@@ -82,12 +82,20 @@ export async function seed(emu: RemoteEmulator, connectCount: number, chimeCount
   return { instanceArn, otherInstanceArn, flowArn, otherFlowArn, movedFlowArn, connectNumbers, chimeNumbers };
 }
 
-/** The environment the handler (and the naive peer) read: endpoints (CloudFormation's too: the handler reads its stack), credentials, region, log level. */
+/**
+ * The environment the handler (and the naive peer) read: endpoints (CloudFormation's too: the handler
+ * reads its stack), credentials, region, log level.
+ */
 export function handlerEnvironment(endpoint: string, retryBaseDelayMs: number, timeScale = 1): Record<string, string> {
   return {
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLEBENCH', AWS_SECRET_ACCESS_KEY: 'bench-secret', AWS_REGION: REGION,
-    AWS_ENDPOINT_URL_CONNECT: endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
-    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: String(retryBaseDelayMs), POWERTOOLS_LOG_LEVEL: 'SILENT',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLEBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench-secret',
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL_CONNECT: endpoint,
+    AWS_ENDPOINT_URL_CHIME_SDK_VOICE: endpoint,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
+    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: String(retryBaseDelayMs),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
     // A create waits for its claim in the invocation that made it (lambda/deadline.ts): on the bench's
     // compressed time, checks as often as the handler's default (5 s) scaled like the waiter's interval.
     PHONE_NUMBERS_SETTLE_POLL_MS: String(Math.max(1, Math.round(DEFAULT_SETTLE_POLL_MS / timeScale))),

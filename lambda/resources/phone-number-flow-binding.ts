@@ -36,7 +36,15 @@ import {
 import { isNotFound } from '../aws-errors';
 import { connect } from '../clients';
 import { completionTimedOut, completionTimeoutMs } from '../deadline';
-import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
+import type {
+  CreateRequest,
+  DeleteRequest,
+  IsCompleteRequest,
+  IsCompleteResponse,
+  OnEventResponse,
+  ResourceHandler,
+  UpdateRequest,
+} from '../events';
 import {
   associateFlow,
   BINDING_TAG,
@@ -101,7 +109,7 @@ async function describe(arn: string): Promise<ClaimedPhoneNumberSummary | undefi
 async function readTags(arn: string): Promise<Record<string, string> | undefined> {
   if (!isTaggableNumberArn(arn)) {
     const current = await describe(arn);
-    return current ? current.Tags ?? {} : undefined;
+    return current ? (current.Tags ?? {}) : undefined;
   }
   const region = (parsePhoneNumberArn(arn) as { region: string }).region;
   try {
@@ -152,13 +160,20 @@ async function recordIntent(e: Event, p: Props, current: ClaimedPhoneNumberSumma
   if (tags[FLOW_TAG] !== p.ContactFlowArn) toSet[FLOW_TAG] = p.ContactFlowArn;
   await tag(p.PhoneNumberArn, toSet);
   await untag(p.PhoneNumberArn, toRemove);
-  if (Object.keys(toSet).length > 0) log().info('Recorded the declared flow on the number', { phoneNumberArn: p.PhoneNumberArn, contactFlowArn: p.ContactFlowArn, previousBinding: owner });
+  if (Object.keys(toSet).length > 0)
+    log().info('Recorded the declared flow on the number', {
+      phoneNumberArn: p.PhoneNumberArn,
+      contactFlowArn: p.ContactFlowArn,
+      previousBinding: owner,
+    });
 }
 
 /** The full ARN of a flow of `flow`'s instance as the service reports it (it may report an id). */
 function fullFlowArn(bound: string | undefined, flow: ContactFlowArn): string | undefined {
   if (bound === undefined) return undefined;
-  return bound.startsWith('arn:') ? bound : `arn:${flow.partition}:connect:${flow.region}:${flow.account}:instance/${flow.instanceId}/contact-flow/${bound}`;
+  return bound.startsWith('arn:')
+    ? bound
+    : `arn:${flow.partition}:connect:${flow.region}:${flow.account}:instance/${flow.instanceId}/contact-flow/${bound}`;
 }
 
 /**
@@ -188,7 +203,9 @@ async function unbindIfBoundTo(p: Props): Promise<void> {
     return;
   }
   try {
-    await connect(flow.region).send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: p.PhoneNumberArn, InstanceId: flow.instanceId }));
+    await connect(flow.region).send(
+      new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: p.PhoneNumberArn, InstanceId: flow.instanceId }),
+    );
     log().info('Disassociated contact flow', { phoneNumberArn: p.PhoneNumberArn, contactFlowArn: p.ContactFlowArn });
   } catch (err) {
     if (!isNotFound(err)) throw err;
@@ -214,18 +231,26 @@ async function bind(e: Event, p: Props, current: ClaimedPhoneNumberSummary): Pro
   }
   if (placement === 'elsewhere' && (await isRollingBack(e.StackId))) {
     log().info('Rolling back while the number is elsewhere: the flow is recorded on it, and bound when the number arrives', {
-      phoneNumberArn: p.PhoneNumberArn, contactFlowArn: p.ContactFlowArn, targetArn: current.TargetArn,
+      phoneNumberArn: p.PhoneNumberArn,
+      contactFlowArn: p.ContactFlowArn,
+      targetArn: current.TargetArn,
     });
     return 'deferred';
   }
-  log().info('Waiting for the number to be CLAIMED in the flow\'s instance', { phoneNumberArn: p.PhoneNumberArn, targetArn: current.TargetArn, status: current.PhoneNumberStatus?.Status });
+  log().info("Waiting for the number to be CLAIMED in the flow's instance", {
+    phoneNumberArn: p.PhoneNumberArn,
+    targetArn: current.TargetArn,
+    status: current.PhoneNumberStatus?.Status,
+  });
   return 'waiting';
 }
 
 async function describeClaimed(p: Props): Promise<ClaimedPhoneNumberSummary> {
   const current = await describe(p.PhoneNumberArn);
   if (!current) {
-    throw new Error(`the number '${p.PhoneNumberArn}' is not claimed in this account; claim it (ClaimedPhoneNumber) before binding it to a flow.`);
+    throw new Error(
+      `the number '${p.PhoneNumberArn}' is not claimed in this account; claim it (ClaimedPhoneNumber) before binding it to a flow.`,
+    );
   }
   return current;
 }
@@ -240,9 +265,15 @@ async function revertIntent(p: Props, before: Record<string, string>, now: Recor
   try {
     const toSet = Object.fromEntries(INTENT_TAGS.filter((k) => before[k] !== undefined && now[k] !== before[k]).map((k) => [k, before[k]]));
     await tag(p.PhoneNumberArn, toSet);
-    await untag(p.PhoneNumberArn, INTENT_TAGS.filter((k) => before[k] === undefined && now[k] !== undefined));
+    await untag(
+      p.PhoneNumberArn,
+      INTENT_TAGS.filter((k) => before[k] === undefined && now[k] !== undefined),
+    );
   } catch (err) {
-    log().error('Could not put the number\'s binding tags back after a failed create; check them by hand', { phoneNumberArn: p.PhoneNumberArn, error: String(err) });
+    log().error("Could not put the number's binding tags back after a failed create; check them by hand", {
+      phoneNumberArn: p.PhoneNumberArn,
+      error: String(err),
+    });
   }
 }
 
@@ -257,8 +288,12 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   // Nothing else will unbind the other number when this Update is the rollback of a replacement: of a
   // failed one (the physical id is already the declared number's), or of a successful one rolled back
   // by an Update of the new physical id (the Delete that follows carries the declared properties).
-  if (!sameNumber && (e.PhysicalResourceId === physicalId || (e.PhysicalResourceId === bindingPhysicalId(old.PhoneNumberArn) && (await isRollingBack(e.StackId))))) {
-    log().info('Rolling back a replacement: releasing the other number\'s binding', { phoneNumberArn: old.PhoneNumberArn });
+  if (
+    !sameNumber &&
+    (e.PhysicalResourceId === physicalId ||
+      (e.PhysicalResourceId === bindingPhysicalId(old.PhoneNumberArn) && (await isRollingBack(e.StackId))))
+  ) {
+    log().info("Rolling back a replacement: releasing the other number's binding", { phoneNumberArn: old.PhoneNumberArn });
     await release(e, old);
   }
   return { PhysicalResourceId: physicalId };
@@ -267,7 +302,10 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
 const isUnchanged = (p: Props, old: Props): boolean =>
   p.PhoneNumberArn === old.PhoneNumberArn && p.ContactFlowArn === old.ContactFlowArn && p.PhoneNumberTargetArn === old.PhoneNumberTargetArn;
 
-/** Once bound in the new instance: the old instance's binding of the same number, left behind by a move (or bound in two instances), goes. */
+/**
+ * Once bound in the new instance: the old instance's binding of the same number, left behind by a move
+ * (or bound in two instances), goes.
+ */
 async function unbindOldInstance(p: Props, old: Props | undefined): Promise<void> {
   if (!old || old.PhoneNumberArn !== p.PhoneNumberArn) return;
   const oldFlow = parseContactFlowArn(old.ContactFlowArn);
@@ -281,11 +319,17 @@ async function declaredElsewhere(e: DeleteRequest | UpdateRequest | IsCompleteRe
   for (const d of others) {
     const arn = d.properties.PhoneNumberArn;
     if (hasUnresolved(arn)) {
-      log().warn('Another binding of the stack declares a number that cannot be resolved: keeping this binding', { logicalId: d.logicalId, phoneNumberArn: p.PhoneNumberArn });
+      log().warn('Another binding of the stack declares a number that cannot be resolved: keeping this binding', {
+        logicalId: d.logicalId,
+        phoneNumberArn: p.PhoneNumberArn,
+      });
       return true;
     }
     if (arn === p.PhoneNumberArn) {
-      log().info('Another binding of the stack declares this number now: leaving it bound', { logicalId: d.logicalId, phoneNumberArn: p.PhoneNumberArn });
+      log().info('Another binding of the stack declares this number now: leaving it bound', {
+        logicalId: d.logicalId,
+        phoneNumberArn: p.PhoneNumberArn,
+      });
       return true;
     }
   }
@@ -314,9 +358,14 @@ async function restorePrior(p: Props, tags: Record<string, string>): Promise<voi
     await unbindIfBoundTo(p);
   }
   await tag(p.PhoneNumberArn, toSet);
-  await untag(p.PhoneNumberArn, toRemove.filter((k) => k in tags));
+  await untag(
+    p.PhoneNumberArn,
+    toRemove.filter((k) => k in tags),
+  );
   log().info('Rolled back a binding that took the number over: its earlier flow and binding are back', {
-    phoneNumberArn: p.PhoneNumberArn, flow: priorFlowArn, binding: tags[PRIOR_BINDING_TAG],
+    phoneNumberArn: p.PhoneNumberArn,
+    flow: priorFlowArn,
+    binding: tags[PRIOR_BINDING_TAG],
   });
 }
 
@@ -326,7 +375,9 @@ async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
   if (e.PhysicalResourceId.endsWith(PHYSICAL_ID_SUFFIX) && e.PhysicalResourceId !== bindingPhysicalId(p.PhoneNumberArn)) {
     // The properties are not this physical resource's (a replacement rolled back by an Update of the
     // new physical id, then its Delete with the declared properties): that Update released it.
-    log().info('The Delete\'s properties name another number than its physical id: nothing of theirs to unbind', { physicalResourceId: e.PhysicalResourceId });
+    log().info("The Delete's properties name another number than its physical id: nothing of theirs to unbind", {
+      physicalResourceId: e.PhysicalResourceId,
+    });
     return done;
   }
   await release(e, p);
@@ -353,7 +404,11 @@ async function release(e: DeleteRequest | UpdateRequest | IsCompleteRequest, p: 
   }
   if (await declaredElsewhere(e, p)) return;
   await unbindIfBoundTo(p);
-  if (ours) await untag(p.PhoneNumberArn, INTENT_TAGS.filter((k) => k in tags));
+  if (ours)
+    await untag(
+      p.PhoneNumberArn,
+      INTENT_TAGS.filter((k) => k in tags),
+    );
 }
 
 /**
@@ -371,33 +426,41 @@ function tagsBefore(e: Event, tags: Record<string, string>): Record<string, stri
 /** The change of the request: onEvent runs it; isComplete runs it again after a passing failure (../retry-later). */
 function change(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<OnEventResponse> {
   switch (e.RequestType) {
-    case 'Create': return Promise.resolve({ PhysicalResourceId: physicalIdOf(asRequested<CreateRequest>(e), p) }); // made by isComplete's check
-    case 'Update': return update(asRequested<UpdateRequest>(e), p, old as Props);
-    default: return remove(asRequested<DeleteRequest>(e), p);
+    case 'Create':
+      return Promise.resolve({ PhysicalResourceId: physicalIdOf(asRequested<CreateRequest>(e), p) }); // made by isComplete's check
+    case 'Update':
+      return update(asRequested<UpdateRequest>(e), p, old as Props);
+    default:
+      return remove(asRequested<DeleteRequest>(e), p);
   }
 }
 
 async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
   // A create that gives up puts the number's tags back: the framework sends no Delete for it to.
-  const giveUp = e.RequestType === 'Create'
-    ? async () => {
-      const now = await readTags(p.PhoneNumberArn);
-      if (now) await revertIntent(p, tagsBefore(e, now), now);
-    }
-    : undefined;
-  return untilDone(e, async () => {
-    if (retryRequested(e)) await change(e, p, old);
-    if (e.RequestType === 'Delete') return true;
-    if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return true;
-    const current = await describeClaimed(p);
-    const outcome = await bind(e, p, current);
-    if (outcome === 'bound') await unbindOldInstance(p, old);
-    if (outcome !== 'waiting') return true;
-    // The same completion deadline as a claim's (../deadline): well before the Provider waiter gives up,
-    // so the binding fails with its own message and a create can still put the number's tags back.
-    if (completionTimedOut(e)) throw new FlowBindingTimedOutError(p, current, completionTimeoutMs());
-    return false;
-  }, giveUp);
+  const giveUp =
+    e.RequestType === 'Create'
+      ? async () => {
+          const now = await readTags(p.PhoneNumberArn);
+          if (now) await revertIntent(p, tagsBefore(e, now), now);
+        }
+      : undefined;
+  return untilDone(
+    e,
+    async () => {
+      if (retryRequested(e)) await change(e, p, old);
+      if (e.RequestType === 'Delete') return true;
+      if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return true;
+      const current = await describeClaimed(p);
+      const outcome = await bind(e, p, current);
+      if (outcome === 'bound') await unbindOldInstance(p, old);
+      if (outcome !== 'waiting') return true;
+      // The same completion deadline as a claim's (../deadline): well before the Provider waiter gives up,
+      // so the binding fails with its own message and a create can still put the number's tags back.
+      if (completionTimedOut(e)) throw new FlowBindingTimedOutError(p, current, completionTimeoutMs());
+      return false;
+    },
+    giveUp,
+  );
 }
 
 /** The physical id each request answers with, known before any call (a retried change answers the same). */

@@ -25,7 +25,8 @@
  *   const instanceArn = emu.seedInstance({ instanceId: 'a1000000-0000-4000-8000-000000000001' });
  *   emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+12065550100'] });
  *   emu.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: '+12065550100', message: 'no' });
- *   const connect = new ConnectClient({ region: 'us-east-1', endpoint: emu.endpoint, credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' } });
+ *   const credentials = { accessKeyId: 'AKID', secretAccessKey: 'x' };
+ *   const connect = new ConnectClient({ region: 'us-east-1', endpoint: emu.endpoint, credentials });
  *   await connect.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100' })); // IN_PROGRESS
  *   clock.advance(30_000); // DescribePhoneNumber now says FAILED, Message 'no'
  *   await emu.stop();
