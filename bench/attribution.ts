@@ -36,7 +36,12 @@ export function operationOf(headers: Record<string, unknown>, method: string, pa
   const rawPath = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q);
   const query: Record<string, string[]> = {};
   for (const [k, v] of new URLSearchParams(q < 0 ? '' : pathAndQuery.slice(q + 1))) (query[k] ??= []).push(v);
-  const match = matchRoute(service as ServiceName, method.toUpperCase(), rawPath.split('/').filter((s) => s.length > 0), query);
+  const match = matchRoute(
+    service as ServiceName,
+    method.toUpperCase(),
+    rawPath.split('/').filter((s) => s.length > 0),
+    query,
+  );
   return `${service}:${match?.route.operation ?? 'Unknown'}`;
 }
 
@@ -97,7 +102,10 @@ export class CallAttribution {
   }
 
   private note(c: CallContext, api: string, throttled: boolean): void {
-    for (const [into, key] of [[this.calls, c.resourceType], [this.byPhase, `${c.resourceType}/${c.requestType}/${c.phase}`]] as const) {
+    for (const [into, key] of [
+      [this.calls, c.resourceType],
+      [this.byPhase, `${c.resourceType}/${c.requestType}/${c.phase}`],
+    ] as const) {
       const entry = ((into[key] ??= {})[api] ??= { answered: 0, throttled: 0 });
       if (throttled) entry.throttled++;
       else entry.answered++;

@@ -87,7 +87,10 @@ export function fleetMinimumCalls(n: number): Phase[] {
 }
 
 /** Calls per `service:Operation` in a call log, optionally only those that were answered (not throttled). */
-export function countCalls(calls: ReadonlyArray<{ service: string; operation: string; status: number }>, filter: (status: number) => boolean = () => true): Record<string, number> {
+export function countCalls(
+  calls: ReadonlyArray<{ service: string; operation: string; status: number }>,
+  filter: (status: number) => boolean = () => true,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const c of calls) {
     if (!filter(c.status)) continue;

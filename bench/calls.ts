@@ -7,7 +7,13 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../lib';
 import {
-  LocalDeployer, loadHandlerBundle, loadTemplate, normalizeHandler, sendRequest, type CfnTemplate, type CustomResourceEvent,
+  LocalDeployer,
+  loadHandlerBundle,
+  loadTemplate,
+  normalizeHandler,
+  sendRequest,
+  type CfnTemplate,
+  type CustomResourceEvent,
 } from '../local/deploy';
 import { BUNDLE } from './fleet';
 import type { RemoteEmulator } from './remote-emulator';
@@ -28,7 +34,12 @@ export type Operation = 'create' | 'noopUpdate' | 'move' | 'flowChange' | 'conne
  * - flowChange: bind to the new flow = 1; connectorDelta1of1000: associate the one number = 1.
  */
 export const MINIMUM_MUTATING_CALLS: Readonly<Record<Operation, number>> = {
-  create: 3, noopUpdate: 0, move: 2, flowChange: 1, connectorDelta1of1000: 1, delete: 3,
+  create: 3,
+  noopUpdate: 0,
+  move: 2,
+  flowChange: 1,
+  connectorDelta1of1000: 1,
+  delete: 3,
 };
 
 export interface CallsResult {
@@ -46,7 +57,11 @@ interface Declaration {
 
 function template(d: Declaration): CfnTemplate {
   const st = new Stack(new App(), 'Calls', { env: { account: ACCOUNT, region: REGION } });
-  const number = new ClaimedPhoneNumber(st, 'Number', { targetArn: d.target, phoneNumber: '+12065550000', removalPolicy: RemovalPolicy.DESTROY });
+  const number = new ClaimedPhoneNumber(st, 'Number', {
+    targetArn: d.target,
+    phoneNumber: '+12065550000',
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
   new PhoneNumberFlowBinding(st, 'Binding', { phoneNumber: number, contactFlowArn: d.flow });
   new VoiceConnectorNumbers(st, 'Trunk', { voiceConnectorId: CONNECTOR_ID, phoneNumbers: d.trunk });
   return loadTemplate(st);
@@ -69,7 +84,14 @@ export async function benchCalls(): Promise<CallsResult> {
     const s: Seeded = await seed(emu, 1, 1000);
     Object.assign(process.env, handlerEnvironment(emu.endpoint, 1));
     const handler = loadHandlerBundle(BUNDLE, 'handler');
-    const deployer = new LocalDeployer({ handler, stackName: 'Calls', region: REGION, accountId: ACCOUNT, maxPolls: 50, stacks: emu.stacks });
+    const deployer = new LocalDeployer({
+      handler,
+      stackName: 'Calls',
+      region: REGION,
+      accountId: ACCOUNT,
+      maxPolls: 50,
+      stacks: emu.stacks,
+    });
     const one = s.chimeNumbers.slice(0, 1);
     const detail = {} as Record<Operation, Record<string, number>>;
     const measure = async (op: Operation, action: () => Promise<unknown>): Promise<void> => {
@@ -86,11 +108,16 @@ export async function benchCalls(): Promise<CallsResult> {
       const functions = normalizeHandler(handler);
       for (const r of deployer.resources()) {
         const event: CustomResourceEvent = {
-          RequestType: 'Update', ServiceToken: String(r.properties.ServiceToken), ResponseURL: 'https://example.invalid/response',
+          RequestType: 'Update',
+          ServiceToken: String(r.properties.ServiceToken),
+          ResponseURL: 'https://example.invalid/response',
           StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/Calls/00000000-0000-4000-8000-000000000000`,
           RequestId: `00000000-0000-4000-8000-${String(Math.floor(Math.random() * 1e12)).padStart(12, '0')}`,
-          LogicalResourceId: r.logicalId, ResourceType: r.type, PhysicalResourceId: r.physicalResourceId,
-          ResourceProperties: r.properties, OldResourceProperties: r.properties,
+          LogicalResourceId: r.logicalId,
+          ResourceType: r.type,
+          PhysicalResourceId: r.physicalResourceId,
+          ResourceProperties: r.properties,
+          OldResourceProperties: r.properties,
         };
         const outcome = await sendRequest(functions, event, { maxPolls: 50, pollIntervalMs: 0, functionName: 'bench' });
         if (outcome.status !== 'SUCCESS') throw new Error(`no-op update of ${r.logicalId} failed: ${outcome.reason}`);
@@ -104,7 +131,9 @@ export async function benchCalls(): Promise<CallsResult> {
     await deployer.deploy(template({ ...moved, trunk: one }));
     await measure('delete', () => deployer.destroy());
 
-    const counts = Object.fromEntries(Object.entries(detail).map(([op, calls]) => [op, Object.values(calls).reduce((a, b) => a + b, 0)])) as Record<Operation, number>;
+    const counts = Object.fromEntries(
+      Object.entries(detail).map(([op, calls]) => [op, Object.values(calls).reduce((a, b) => a + b, 0)]),
+    ) as Record<Operation, number>;
     return { counts, detail };
   } finally {
     process.env = saved;

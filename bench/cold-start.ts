@@ -40,7 +40,10 @@ export function median(values: readonly number[]): number {
 }
 
 function loadMs(modules: string[]): number {
-  const out = execFileSync(process.execPath, ['--no-warnings', '-e', PROBE, ...modules], { encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1' } });
+  const out = execFileSync(process.execPath, ['--no-warnings', '-e', PROBE, ...modules], {
+    encoding: 'utf8',
+    env: { ...process.env, AWS_REGION: 'us-east-1' },
+  });
   const ms = Number(out.trim());
   if (!Number.isFinite(ms)) throw new Error(`cold-start probe printed '${out}' for ${modules.join(', ')}`);
   return ms;

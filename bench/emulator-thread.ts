@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   port.on('message', async (req: Request) => {
     try {
       // 'stacks.publish' and the like reach the emulator's CloudFormation stack registry.
-      const [target, name] = req.method.startsWith('stacks.') ? [emu.stacks as unknown, req.method.slice('stacks.'.length)] : [emu as unknown, req.method];
+      const [target, name] = req.method.startsWith('stacks.')
+        ? [emu.stacks as unknown, req.method.slice('stacks.'.length)]
+        : [emu as unknown, req.method];
       const fn = (target as Record<string, (...args: unknown[]) => unknown>)[name];
       if (typeof fn !== 'function') throw new Error(`the emulator has no method '${req.method}'`);
       const result = await fn.apply(target, req.args);

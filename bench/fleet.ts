@@ -18,7 +18,16 @@ import type { RemoteEmulator } from './remote-emulator';
 import { LambdaPool, type Invocation, type Invoke } from './lambda-pool';
 import { handler as naiveHandler } from './naive-handler';
 import {
-  ACCOUNT, CONNECTOR_ID, FLOW_ID, INSTANCE_ID, REGION, emulatorOptions, handlerEnvironment, seed, startBenchEmulator, type Seeded,
+  ACCOUNT,
+  CONNECTOR_ID,
+  FLOW_ID,
+  INSTANCE_ID,
+  REGION,
+  emulatorOptions,
+  handlerEnvironment,
+  seed,
+  startBenchEmulator,
+  type Seeded,
 } from './settings';
 
 export const BUNDLE = path.join(__dirname, '..', 'dist', 'handler', 'index.js');
@@ -79,7 +88,11 @@ function stack(name: string): Stack {
 export function fleetTemplate(s: Seeded, n: number): CfnTemplate {
   const st = stack('Fleet');
   for (let i = 0; i < n; i++) {
-    const number = new ClaimedPhoneNumber(st, `Number${i}`, { targetArn: s.instanceArn, phoneNumber: s.connectNumbers[i], removalPolicy: RemovalPolicy.DESTROY });
+    const number = new ClaimedPhoneNumber(st, `Number${i}`, {
+      targetArn: s.instanceArn,
+      phoneNumber: s.connectNumbers[i],
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     new PhoneNumberFlowBinding(st, `Binding${i}`, { phoneNumber: number, contactFlowArn: s.flowArn });
   }
   new VoiceConnectorNumbers(st, 'Trunk', { voiceConnectorId: CONNECTOR_ID, phoneNumbers: s.chimeNumbers.slice(0, n) });
@@ -93,29 +106,39 @@ export function naiveFleetTemplate(s: Seeded, n: number): CfnTemplate {
   for (let i = 0; i < n; i++) {
     const claim = new AwsCustomResource(st, `Number${i}`, {
       onCreate: {
-        service: 'Connect', action: 'ClaimPhoneNumber', parameters: { TargetArn: s.instanceArn, PhoneNumber: s.connectNumbers[i] },
+        service: 'Connect',
+        action: 'ClaimPhoneNumber',
+        parameters: { TargetArn: s.instanceArn, PhoneNumber: s.connectNumbers[i] },
         physicalResourceId: PhysicalResourceId.fromResponse('PhoneNumberArn'),
       },
       onDelete: { service: 'Connect', action: 'ReleasePhoneNumber', parameters: { PhoneNumberId: new PhysicalResourceIdReference() } },
-      policy, installLatestAwsSdk: false,
+      policy,
+      installLatestAwsSdk: false,
     });
     const binding = { PhoneNumberId: claim.getResponseField('PhoneNumberArn'), InstanceId: INSTANCE_ID };
     new AwsCustomResource(st, `Binding${i}`, {
       onCreate: {
-        service: 'Connect', action: 'AssociatePhoneNumberContactFlow', parameters: { ...binding, ContactFlowId: FLOW_ID },
+        service: 'Connect',
+        action: 'AssociatePhoneNumberContactFlow',
+        parameters: { ...binding, ContactFlowId: FLOW_ID },
         physicalResourceId: PhysicalResourceId.of(`binding-${i}`),
       },
       onDelete: { service: 'Connect', action: 'DisassociatePhoneNumberContactFlow', parameters: binding },
-      policy, installLatestAwsSdk: false,
+      policy,
+      installLatestAwsSdk: false,
     });
   }
   const trunk = { VoiceConnectorId: CONNECTOR_ID, E164PhoneNumbers: s.chimeNumbers.slice(0, n) };
   new AwsCustomResource(st, 'Trunk', {
     onCreate: {
-      service: 'ChimeSDKVoice', action: 'AssociatePhoneNumbersWithVoiceConnector', parameters: trunk, physicalResourceId: PhysicalResourceId.of('trunk'),
+      service: 'ChimeSDKVoice',
+      action: 'AssociatePhoneNumbersWithVoiceConnector',
+      parameters: trunk,
+      physicalResourceId: PhysicalResourceId.of('trunk'),
     },
     onDelete: { service: 'ChimeSDKVoice', action: 'DisassociatePhoneNumbersFromVoiceConnector', parameters: trunk },
-    policy, installLatestAwsSdk: false,
+    policy,
+    installLatestAwsSdk: false,
   });
   return loadTemplate(st);
 }
@@ -141,13 +164,17 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
   try {
     const seeded = await seed(emu, n, n);
     Object.assign(process.env, handlerEnvironment(emu.endpoint, RETRY_BASE_DELAY_MS / rateScale, rateScale));
-    const pool = new LambdaPool(kind === 'ours'
-      ? () => loadHandlerBundle(BUNDLE, 'handler') as Invoke
-      : () => naiveHandler as Invoke);
+    const pool = new LambdaPool(kind === 'ours' ? () => loadHandlerBundle(BUNDLE, 'handler') as Invoke : () => naiveHandler as Invoke);
     const deployer = new LocalDeployer({
-      handler: (event: unknown) => attribution.run(event, () => pool.handler(event)), singleFunctionIsComplete: kind === 'ours', stackName: kind === 'ours' ? 'Fleet' : 'NaiveFleet',
-      region: REGION, accountId: ACCOUNT, concurrency: CLOUDFORMATION_CONCURRENCY, stacks: emu.stacks,
-      pollIntervalMs: QUERY_INTERVAL_MS / rateScale, maxPolls: MAX_POLLS,
+      handler: (event: unknown) => attribution.run(event, () => pool.handler(event)),
+      singleFunctionIsComplete: kind === 'ours',
+      stackName: kind === 'ours' ? 'Fleet' : 'NaiveFleet',
+      region: REGION,
+      accountId: ACCOUNT,
+      concurrency: CLOUDFORMATION_CONCURRENCY,
+      stacks: emu.stacks,
+      pollIntervalMs: QUERY_INTERVAL_MS / rateScale,
+      maxPolls: MAX_POLLS,
     });
     const template = kind === 'ours' ? fleetTemplate(seeded, n) : naiveFleetTemplate(seeded, n);
     // Every number and the trunk start at once; the bindings reuse their containers.
@@ -191,7 +218,10 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
       containers: pool.containers,
       peakConcurrency: pool.peakConcurrency,
       calls,
-      phaseCalls: [{ name: 'deploy', calls: deployCalls }, { name: 'destroy', calls: destroyCalls }],
+      phaseCalls: [
+        { name: 'deploy', calls: deployCalls },
+        { name: 'destroy', calls: destroyCalls },
+      ],
       callsByType: { deploy: deployByType, destroy: copyCalls(attribution.calls) },
       callsByRequest: { deploy: deployByRequest, destroy: copyCalls(attribution.byPhase) },
       leftClaimed: (await emu.snapshot()).claimed.length,

@@ -29,9 +29,18 @@ function table(rows: Array<Array<string | number>>): string {
 
 /** `type -> api -> "answered/throttled"`, sorted, for reading. */
 function byType(calls: CallsByType): Record<string, Record<string, string>> {
-  return Object.fromEntries(Object.keys(calls).sort().map((t) => [
-    t, Object.fromEntries(Object.keys(calls[t]).sort().map((api) => [api, `${calls[t][api].answered}/${calls[t][api].throttled}`])),
-  ]));
+  return Object.fromEntries(
+    Object.keys(calls)
+      .sort()
+      .map((t) => [
+        t,
+        Object.fromEntries(
+          Object.keys(calls[t])
+            .sort()
+            .map((api) => [api, `${calls[t][api].answered}/${calls[t][api].throttled}`]),
+        ),
+      ]),
+  );
 }
 
 function fleetJson(f: FleetResult) {
@@ -80,7 +89,8 @@ function parseOnly(argv: string[]): Set<Section> {
   if (!arg) return new Set(SECTIONS);
   const wanted = arg.slice('--only='.length).split(',').filter(Boolean);
   for (const w of wanted) {
-    if (!(SECTIONS as readonly string[]).includes(w)) throw new Error(`--only: unknown section '${w}' (choose from ${SECTIONS.join(', ')})`);
+    if (!(SECTIONS as readonly string[]).includes(w))
+      throw new Error(`--only: unknown section '${w}' (choose from ${SECTIONS.join(', ')})`);
   }
   return new Set(wanted as Section[]);
 }
@@ -91,7 +101,10 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     meta: {
       command: `npm run bench${only.size < SECTIONS.length ? ` -- --only=${[...only].join(',')}` : ''}`,
-      date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverageAtStart: os.loadavg().map((x) => round(x)),
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      loadAverageAtStart: os.loadavg().map((x) => round(x)),
     },
   };
   const out: string[] = [];
@@ -99,35 +112,58 @@ async function main(): Promise<void> {
   if (only.has('coldStart')) {
     process.stderr.write('cold start...\n');
     const c: ColdStartResult = benchColdStart(15);
-    results.coldStart = { bundleBytes: c.bundleBytes, loadMs: round(c.loadMs, 1), awsCustomResourceLoadMs: round(c.awsCustomResourceLoadMs, 1), ratio: round(c.ratio, 3), samples: c.samples };
-    out.push(`Cold start (median of ${c.samples} fresh processes each, alternated)`, table([
-      ['handler', 'bundle bytes', 'module load ms'],
-      ['cdk-phone-numbers (both clients + logger)', c.bundleBytes, round(c.loadMs, 1)],
-      ['AwsCustomResource handler + Connect client', '-', round(c.awsCustomResourceLoadMs, 1)],
-      ['ratio (target <= 1.0)', '', round(c.ratio, 3)],
-    ]), '');
+    results.coldStart = {
+      bundleBytes: c.bundleBytes,
+      loadMs: round(c.loadMs, 1),
+      awsCustomResourceLoadMs: round(c.awsCustomResourceLoadMs, 1),
+      ratio: round(c.ratio, 3),
+      samples: c.samples,
+    };
+    out.push(
+      `Cold start (median of ${c.samples} fresh processes each, alternated)`,
+      table([
+        ['handler', 'bundle bytes', 'module load ms'],
+        ['cdk-phone-numbers (both clients + logger)', c.bundleBytes, round(c.loadMs, 1)],
+        ['AwsCustomResource handler + Connect client', '-', round(c.awsCustomResourceLoadMs, 1)],
+        ['ratio (target <= 1.0)', '', round(c.ratio, 3)],
+      ]),
+      '',
+    );
   }
 
   if (only.has('synth')) {
     process.stderr.write('synth...\n');
     const s: SynthResult[] = benchSynth();
     results.synth = s.map((r) => ({ ...r, seconds: round(r.seconds) }));
-    out.push('Synth (target: < 60 s each, handler functions constant)', table([
-      ['numbers', 'bindings', 'resources', 'seconds', 'template bytes', 'handler functions'],
-      ...s.map((r) => [r.numbers, r.bindings, r.resources, round(r.seconds), r.templateBytes, r.handlerFunctions]),
-    ]), '');
+    out.push(
+      'Synth (target: < 60 s each, handler functions constant)',
+      table([
+        ['numbers', 'bindings', 'resources', 'seconds', 'template bytes', 'handler functions'],
+        ...s.map((r) => [r.numbers, r.bindings, r.resources, round(r.seconds), r.templateBytes, r.handlerFunctions]),
+      ]),
+      '',
+    );
   }
 
   if (only.has('calls')) {
     process.stderr.write('calls...\n');
     const c = await benchCalls();
     results.calls = callsJson(c);
-    out.push('Mutating AWS calls per operation', table([
-      ['operation', 'calls', 'minimum', 'which'],
-      ...(Object.keys(MINIMUM_MUTATING_CALLS) as Operation[]).map((op) => [
-        op, c.counts[op], MINIMUM_MUTATING_CALLS[op], Object.entries(c.detail[op]).map(([api, n]) => `${api} x${n}`).join(', ') || '-',
+    out.push(
+      'Mutating AWS calls per operation',
+      table([
+        ['operation', 'calls', 'minimum', 'which'],
+        ...(Object.keys(MINIMUM_MUTATING_CALLS) as Operation[]).map((op) => [
+          op,
+          c.counts[op],
+          MINIMUM_MUTATING_CALLS[op],
+          Object.entries(c.detail[op])
+            .map(([api, n]) => `${api} x${n}`)
+            .join(', ') || '-',
+        ]),
       ]),
-    ]), '');
+      '',
+    );
   }
 
   if (only.has('fleet')) {
@@ -135,18 +171,33 @@ async function main(): Promise<void> {
     const f = await benchFleet(FLEET_NUMBERS, RATE_SCALE);
     const j = fleetJson(f);
     results.fleet = j;
-    out.push(`Fleet: ${f.resources} resources, Connect quotas x${f.rateScale} (times are compressed ${f.rateScale}x)`, table([
-      ['handler', 'seconds', 'deploy', 'destroy', 'failures', 'bound', 'bound/seconds'],
-      ['cdk-phone-numbers', j.seconds, j.deploySeconds, j.destroySeconds, j.failures, j.boundSeconds, j.boundRatio],
-      ['AwsCustomResource (naive)', j.naive.seconds, round(f.naive.deploySeconds), round(f.naive.destroySeconds), j.naive.failures, '', ''],
-    ]), `naive: ${f.naive.deployed ? 'deployed' : 'rolled back'}; first failure: ${f.naive.reasons[0] ?? 'none'}`,
-    `the quota bound of the calls cdk-phone-numbers made: ${j.ownCallsBoundSeconds} s (${j.ownCallsBoundPhases.map((p) => `${p.name}: ${p.api}`).join(', ')}), bound/seconds ${j.ownCallsBoundRatio}`, '');
+    out.push(
+      `Fleet: ${f.resources} resources, Connect quotas x${f.rateScale} (times are compressed ${f.rateScale}x)`,
+      table([
+        ['handler', 'seconds', 'deploy', 'destroy', 'failures', 'bound', 'bound/seconds'],
+        ['cdk-phone-numbers', j.seconds, j.deploySeconds, j.destroySeconds, j.failures, j.boundSeconds, j.boundRatio],
+        [
+          'AwsCustomResource (naive)',
+          j.naive.seconds,
+          round(f.naive.deploySeconds),
+          round(f.naive.destroySeconds),
+          j.naive.failures,
+          '',
+          '',
+        ],
+      ]),
+      `naive: ${f.naive.deployed ? 'deployed' : 'rolled back'}; first failure: ${f.naive.reasons[0] ?? 'none'}`,
+      `the quota bound of the calls cdk-phone-numbers made: ${j.ownCallsBoundSeconds} s (${j.ownCallsBoundPhases.map((p) => `${p.name}: ${p.api}`).join(', ')}), bound/seconds ${j.ownCallsBoundRatio}`,
+      '',
+    );
   }
 
   (results.meta as Record<string, unknown>).seconds = round((Date.now() - started) / 1000, 1);
   (results.meta as Record<string, unknown>).loadAverageAtEnd = os.loadavg().map((x) => round(x));
   fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${out.join('\n')}\nwrote ${path.relative(process.cwd(), RESULTS)} in ${round((Date.now() - started) / 1000, 1)} s\n`);
+  process.stdout.write(
+    `${out.join('\n')}\nwrote ${path.relative(process.cwd(), RESULTS)} in ${round((Date.now() - started) / 1000, 1)} s\n`,
+  );
 }
 
 main().catch((err) => {

@@ -50,8 +50,11 @@ export class LambdaPool {
     } finally {
       const e = (event ?? {}) as Record<string, unknown>;
       this.invocations.push({
-        logicalId: String(e.LogicalResourceId), requestType: String(e.RequestType),
-        phase: e[ON_EVENT_DONE] === true || 'IsComplete' in e ? 'isComplete' : 'onEvent', start, end: performance.now() - this.origin,
+        logicalId: String(e.LogicalResourceId),
+        requestType: String(e.RequestType),
+        phase: e[ON_EVENT_DONE] === true || 'IsComplete' in e ? 'isComplete' : 'onEvent',
+        start,
+        end: performance.now() - this.origin,
       });
       this.busy--;
       this.idle.push(container);

@@ -73,7 +73,8 @@ export async function handler(event: Event): Promise<{ PhysicalResourceId: strin
   if (call) {
     const { pkg, client: clientName } = packageOf(call.service);
     const Client = pkg[clientName] as new (config: { region?: string }) => { send(command: unknown): Promise<unknown>; destroy(): void };
-    const Command = pkg[`${call.action.charAt(0).toUpperCase()}${call.action.slice(1)}Command`] as (new (input: unknown) => unknown) | undefined;
+    const Command = pkg[`${call.action.charAt(0).toUpperCase()}${call.action.slice(1)}Command`] as
+      (new (input: unknown) => unknown) | undefined;
     if (!Command) throw new Error(`naive handler: ${call.service} has no action '${call.action}'`);
     const client = new Client({ region: process.env.AWS_REGION });
     try {
@@ -83,6 +84,10 @@ export async function handler(event: Event): Promise<{ PhysicalResourceId: strin
     }
   }
   const fromResponse = call?.physicalResourceId?.responsePath;
-  const physicalId = call?.physicalResourceId?.id ?? (fromResponse !== undefined ? data[fromResponse] : undefined) ?? event.PhysicalResourceId ?? event.RequestId;
+  const physicalId =
+    call?.physicalResourceId?.id ??
+    (fromResponse !== undefined ? data[fromResponse] : undefined) ??
+    event.PhysicalResourceId ??
+    event.RequestId;
   return { PhysicalResourceId: physicalId, Data: data };
 }

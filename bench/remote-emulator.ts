@@ -9,11 +9,32 @@ import { Worker } from 'node:worker_threads';
 import type { StackDirectory } from '../local/deploy';
 import type { Emulator, EmulatorOptions } from '../local/emulator';
 
-type Methods = 'seedAvailableNumbers' | 'seedInstance' | 'seedContactFlow' | 'seedVoiceConnector' | 'seedChimeNumber'
-  | 'seedClaimedNumber' | 'injectFault' | 'clearFaults' | 'calls' | 'clearCalls' | 'snapshot' | 'stop';
+type Methods =
+  | 'seedAvailableNumbers'
+  | 'seedInstance'
+  | 'seedContactFlow'
+  | 'seedVoiceConnector'
+  | 'seedChimeNumber'
+  | 'seedClaimedNumber'
+  | 'injectFault'
+  | 'clearFaults'
+  | 'calls'
+  | 'clearCalls'
+  | 'snapshot'
+  | 'stop';
 const METHODS: readonly Methods[] = [
-  'seedAvailableNumbers', 'seedInstance', 'seedContactFlow', 'seedVoiceConnector', 'seedChimeNumber', 'seedClaimedNumber',
-  'injectFault', 'clearFaults', 'calls', 'clearCalls', 'snapshot', 'stop',
+  'seedAvailableNumbers',
+  'seedInstance',
+  'seedContactFlow',
+  'seedVoiceConnector',
+  'seedChimeNumber',
+  'seedClaimedNumber',
+  'injectFault',
+  'clearFaults',
+  'calls',
+  'clearCalls',
+  'snapshot',
+  'stop',
 ];
 
 type Async<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
@@ -34,7 +55,8 @@ export function startEmulatorThread(options: EmulatorOptions): Promise<RemoteEmu
   const script = path.join(__dirname, 'emulator-thread.ts');
   // The worker compiles the TypeScript source the same way as the bench itself (ts-node, no type check).
   const worker = new Worker(`require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(script)});`, {
-    eval: true, workerData: options,
+    eval: true,
+    workerData: options,
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 0;
@@ -46,11 +68,14 @@ export function startEmulatorThread(options: EmulatorOptions): Promise<RemoteEmu
           rejectStart(new Error(`emulator thread failed to start: ${msg.error}`));
           return;
         }
-        const call = (method: string) => (...args: unknown[]) => new Promise((resolve, reject) => {
-          const id = ++next;
-          pending.set(id, { resolve, reject });
-          worker.postMessage({ id, method, args });
-        });
+        const call =
+          (method: string) =>
+          (...args: unknown[]) =>
+            new Promise((resolve, reject) => {
+              const id = ++next;
+              pending.set(id, { resolve, reject });
+              worker.postMessage({ id, method, args });
+            });
         const handle = Object.fromEntries(METHODS.map((m) => [m, call(m)])) as Record<string, unknown>;
         const stop = handle.stop as () => Promise<void>;
         handle.stop = async () => {
@@ -59,7 +84,9 @@ export function startEmulatorThread(options: EmulatorOptions): Promise<RemoteEmu
         };
         const stacks: StackDirectory = {
           publish: (state) => {
-            call('stacks.publish')(state).catch((err: Error) => process.stderr.write(`emulator thread: stack state not published: ${err.message}\n`));
+            call('stacks.publish')(state).catch((err: Error) =>
+              process.stderr.write(`emulator thread: stack state not published: ${err.message}\n`),
+            );
           },
         };
         resolveStart({ ...handle, stacks, endpoint: msg.endpoint as string, port: msg.port as number } as RemoteEmulator);

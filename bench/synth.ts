@@ -32,7 +32,8 @@ export const SYNTH_SIZES: readonly SynthSize[] = [
 
 /** Lambda functions in a template (AWS::Lambda::Function, and SAM's if any). */
 export function handlerFunctions(template: { Resources?: Record<string, { Type: string }> }): number {
-  return Object.values(template.Resources ?? {}).filter((r) => r.Type === 'AWS::Lambda::Function' || r.Type === 'AWS::Serverless::Function').length;
+  return Object.values(template.Resources ?? {}).filter((r) => r.Type === 'AWS::Lambda::Function' || r.Type === 'AWS::Serverless::Function')
+    .length;
 }
 
 export function synthOne(size: SynthSize): SynthResult {
@@ -53,7 +54,11 @@ export function synthOne(size: SynthSize): SynthResult {
     const file = path.join(outdir, artifact.templateFile);
     const template = JSON.parse(fs.readFileSync(file, 'utf8')) as { Resources: Record<string, { Type: string }> };
     return {
-      ...size, seconds, templateBytes: fs.statSync(file).size, resources: Object.keys(template.Resources).length, handlerFunctions: handlerFunctions(template),
+      ...size,
+      seconds,
+      templateBytes: fs.statSync(file).size,
+      resources: Object.keys(template.Resources).length,
+      handlerFunctions: handlerFunctions(template),
     };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });

@@ -51,7 +51,10 @@ export function buildExampleApp(app: App): Stack {
   // SIP trunk numbers on a Chime SDK Voice connector.
   new VoiceConnectorNumbers(stack, 'TrunkNumbers', {
     voiceConnectorId: ctx('voiceConnectorId'),
-    phoneNumbers: ctx('trunkNumbers').split(',').map((n) => n.trim()).filter((n) => n.length > 0),
+    phoneNumbers: ctx('trunkNumbers')
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n.length > 0),
   });
 
   return stack;

@@ -17,12 +17,19 @@ export const isThrottling = (e: unknown): boolean => {
   const n = errorName(e);
   const status = (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
   // CloudFormation (AWS Query protocol) answers throttling as HTTP 400 'Throttling'.
-  return n === 'ThrottlingException' || n === 'ThrottledClientException' || n === 'TooManyRequestsException' || n === 'Throttling' || status === 429;
+  return (
+    n === 'ThrottlingException' ||
+    n === 'ThrottledClientException' ||
+    n === 'TooManyRequestsException' ||
+    n === 'Throttling' ||
+    status === 429
+  );
 };
 
 export const isResourceInUse = (e: unknown): boolean => errorName(e) === 'ResourceInUseException';
 
-const httpStatusOf = (e: unknown): number | undefined => (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+const httpStatusOf = (e: unknown): number | undefined =>
+  (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 /** An error the AWS SDK raised for a call (service errors, and network errors and timeouts after its retries). */
 const fromSdk = (e: unknown): boolean => typeof e === 'object' && e !== null && '$metadata' in e;
 

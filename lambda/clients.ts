@@ -23,7 +23,16 @@
  */
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
-import type { InitializeHandler, InitializeHandlerArguments, HandlerExecutionContext, MetadataBearer, MiddlewareStack, RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
+import type {
+  InitializeHandler,
+  InitializeHandlerArguments,
+  HandlerExecutionContext,
+  MetadataBearer,
+  MiddlewareStack,
+  RetryErrorInfo,
+  RetryStrategyV2,
+  RetryToken,
+} from '@smithy/types';
 import { remainingWorkMs } from './deadline';
 import { log } from './logger';
 
@@ -129,7 +138,8 @@ export class PhoneNumbersRetryStrategy implements RetryStrategyV2 {
       throw new Error('No retry token available');
     }
     // No retry that could not finish before the invocation's deadline: stop while cleanup is possible.
-    if (next.getRetryDelay() + requestTimeoutMs() > remainingWorkMs()) throw new Error('No retry token available: the invocation deadline is near');
+    if (next.getRetryDelay() + requestTimeoutMs() > remainingWorkMs())
+      throw new Error('No retry token available: the invocation deadline is near');
     return next;
   }
 
@@ -146,23 +156,42 @@ let cache = new Map<string, AnyClient>();
 /** Logs every AWS call once, with its final outcome (after retries). No inputs: nothing secret, nothing large. */
 function addCallLogging(stack: MiddlewareStack<object, MetadataBearer>, service: string, region: string): void {
   stack.add(
-    (next: InitializeHandler<object, MetadataBearer>, context: HandlerExecutionContext) => async (args: InitializeHandlerArguments<object>) => {
-      const operation = context.commandName?.replace(/Command$/, '');
-      const started = Date.now();
-      try {
-        const result = await next(args);
-        const meta = (result.output as { $metadata?: { attempts?: number; requestId?: string } }).$metadata;
-        log().info('AWS call succeeded', { awsService: service, region, operation, attempts: meta?.attempts, awsRequestId: meta?.requestId, ms: Date.now() - started });
-        return result;
-      } catch (e) {
-        const err = e as { name?: string; message?: string; $metadata?: { attempts?: number; httpStatusCode?: number; requestId?: string } };
-        log().warn('AWS call failed', {
-          awsService: service, region, operation, errorName: err.name, errorMessage: err.message, httpStatusCode: err.$metadata?.httpStatusCode,
-          attempts: err.$metadata?.attempts, awsRequestId: err.$metadata?.requestId, ms: Date.now() - started,
-        });
-        throw e;
-      }
-    },
+    (next: InitializeHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>
+      async (args: InitializeHandlerArguments<object>) => {
+        const operation = context.commandName?.replace(/Command$/, '');
+        const started = Date.now();
+        try {
+          const result = await next(args);
+          const meta = (result.output as { $metadata?: { attempts?: number; requestId?: string } }).$metadata;
+          log().info('AWS call succeeded', {
+            awsService: service,
+            region,
+            operation,
+            attempts: meta?.attempts,
+            awsRequestId: meta?.requestId,
+            ms: Date.now() - started,
+          });
+          return result;
+        } catch (e) {
+          const err = e as {
+            name?: string;
+            message?: string;
+            $metadata?: { attempts?: number; httpStatusCode?: number; requestId?: string };
+          };
+          log().warn('AWS call failed', {
+            awsService: service,
+            region,
+            operation,
+            errorName: err.name,
+            errorMessage: err.message,
+            httpStatusCode: err.$metadata?.httpStatusCode,
+            attempts: err.$metadata?.attempts,
+            awsRequestId: err.$metadata?.requestId,
+            ms: Date.now() - started,
+          });
+          throw e;
+        }
+      },
     { step: 'initialize', name: 'phoneNumbersCallLogging' },
   );
 }
@@ -180,16 +209,12 @@ function cached<T extends AnyClient>(service: string, region: string, create: ()
 
 /** The Connect client of a region (the region of the ARN the call is about). */
 export function connect(region: string): ConnectClient {
-  return cached('connect', region, () =>
-    new ConnectClient(clientSettings(region)),
-  );
+  return cached('connect', region, () => new ConnectClient(clientSettings(region)));
 }
 
 /** The Chime SDK Voice client of a region (the resource's Region property). */
 export function chime(region: string): ChimeSDKVoiceClient {
-  return cached('chime', region, () =>
-    new ChimeSDKVoiceClient(clientSettings(region)),
-  );
+  return cached('chime', region, () => new ChimeSDKVoiceClient(clientSettings(region)));
 }
 
 let cloudFormationModule: CloudFormationModule | undefined;
@@ -207,9 +232,7 @@ export function cloudFormationSdk(): CloudFormationModule {
 /** The CloudFormation client of the stack's region (to read the stack's own status and template). */
 export function cloudFormation(region: string): CloudFormationClient {
   const { CloudFormationClient } = cloudFormationSdk();
-  return cached('cloudformation', region, () =>
-    new CloudFormationClient(clientSettings(region)),
-  );
+  return cached('cloudformation', region, () => new CloudFormationClient(clientSettings(region)));
 }
 
 /** Test hook: forget every cached client, so the next call reads endpoints and credentials again. */

@@ -78,7 +78,7 @@ export class PhysicalIdInvalidError extends PhoneNumbersError {
     super(
       'PhysicalIdInvalidError',
       `physical id '${physicalId}' is not a phone number ARN (arn:aws:connect:REGION:ACCOUNT:phone-number/ID); a ` +
-        'ClaimedPhoneNumber answers its number\'s ARN. If the resource was changed by hand, delete it from the stack and declare the number again (it is adopted).',
+        "ClaimedPhoneNumber answers its number's ARN. If the resource was changed by hand, delete it from the stack and declare the number again (it is adopted).",
     );
   }
 }
@@ -97,7 +97,10 @@ export class VoiceConnectorAssociationFailedError extends PhoneNumbersError {
     super(
       'VoiceConnectorAssociationFailedError',
       `${action} of ${failures.length} number(s) with voice connector '${voiceConnectorId}' failed: ` +
-        listSome(failures.map((f) => `${f.phoneNumber} (${f.code}${f.message ? `: ${truncate(f.message, 80)}` : ''})`), 10),
+        listSome(
+          failures.map((f) => `${f.phoneNumber} (${f.code}${f.message ? `: ${truncate(f.message, 80)}` : ''})`),
+          10,
+        ),
     );
     this.failures = failures.map(({ phoneNumber, code }) => ({ phoneNumber, code }));
   }

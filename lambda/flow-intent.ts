@@ -63,11 +63,13 @@ export function placementOf(summary: ClaimedPhoneNumberSummary, flow: ContactFlo
 /** The flow (ARN or id, as the service reports it) the number is bound to in `flow`'s instance, if any. */
 export async function boundFlow(phoneNumberArn: string, flow: ContactFlowArn): Promise<string | undefined> {
   try {
-    const out = await connect(flow.region).send(new BatchGetFlowAssociationCommand({
-      InstanceId: flow.instanceId,
-      ResourceIds: [phoneNumberArn],
-      ResourceType: 'VOICE_PHONE_NUMBER',
-    }));
+    const out = await connect(flow.region).send(
+      new BatchGetFlowAssociationCommand({
+        InstanceId: flow.instanceId,
+        ResourceIds: [phoneNumberArn],
+        ResourceType: 'VOICE_PHONE_NUMBER',
+      }),
+    );
     return out.FlowAssociationSummaryList?.find((a) => a.ResourceId === phoneNumberArn || a.ResourceId === undefined)?.FlowId;
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -85,11 +87,13 @@ export function isSameFlow(reported: string | undefined, flowArn: string): boole
 /** Associates the number with the flow, in the flow's region, by the number's full ARN (works from a TDG's alternate region). */
 export async function associateFlow(phoneNumberArn: string, flowArn: string): Promise<void> {
   const flow = parseContactFlowArn(flowArn) as ContactFlowArn;
-  await connect(flow.region).send(new AssociatePhoneNumberContactFlowCommand({
-    PhoneNumberId: phoneNumberArn,
-    InstanceId: flow.instanceId,
-    ContactFlowId: flow.contactFlowId,
-  }));
+  await connect(flow.region).send(
+    new AssociatePhoneNumberContactFlowCommand({
+      PhoneNumberId: phoneNumberArn,
+      InstanceId: flow.instanceId,
+      ContactFlowId: flow.contactFlowId,
+    }),
+  );
   log().info('Associated contact flow', { phoneNumberArn, contactFlowArn: flowArn });
 }
 
@@ -109,18 +113,32 @@ export async function bindDeclaredFlow(client: ConnectClient, summary: ClaimedPh
   const flow = flowArn === undefined ? undefined : parseContactFlowArn(flowArn);
   if (!flow || !flowArn || !numberArn) return;
   if (placementOf(summary, flow) !== 'ready') {
-    log().info('The number is not (yet) where its declared flow is: not binding', { phoneNumberArn: numberArn, contactFlowArn: flowArn, targetArn: summary.TargetArn });
+    log().info('The number is not (yet) where its declared flow is: not binding', {
+      phoneNumberArn: numberArn,
+      contactFlowArn: flowArn,
+      targetArn: summary.TargetArn,
+    });
     return;
   }
   const region = await client.config.region();
   const reader = region === flow.region ? client : connect(flow.region);
-  const out = await reader.send(new BatchGetFlowAssociationCommand({ InstanceId: flow.instanceId, ResourceIds: [numberArn], ResourceType: 'VOICE_PHONE_NUMBER' }))
+  const out = await reader
+    .send(new BatchGetFlowAssociationCommand({ InstanceId: flow.instanceId, ResourceIds: [numberArn], ResourceType: 'VOICE_PHONE_NUMBER' }))
     .catch((err: unknown) => {
       if (isNotFound(err)) return { FlowAssociationSummaryList: [] };
       throw err;
     });
   const bound = out.FlowAssociationSummaryList?.find((a) => a.ResourceId === numberArn || a.ResourceId === undefined)?.FlowId;
   if (isSameFlow(bound, flowArn)) return;
-  await reader.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: numberArn, InstanceId: flow.instanceId, ContactFlowId: flow.contactFlowId }));
-  log().info('Bound the flow its binding declared, now that the number is in its instance', { phoneNumberArn: numberArn, contactFlowArn: flowArn });
+  await reader.send(
+    new AssociatePhoneNumberContactFlowCommand({
+      PhoneNumberId: numberArn,
+      InstanceId: flow.instanceId,
+      ContactFlowId: flow.contactFlowId,
+    }),
+  );
+  log().info('Bound the flow its binding declared, now that the number is in its instance', {
+    phoneNumberArn: numberArn,
+    contactFlowArn: flowArn,
+  });
 }

@@ -73,7 +73,10 @@ function shortMessage(message: string): string {
 function trimmed(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const message = shortMessage(String(err.message));
-  const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).slice(0, STACK_LINES)
+  const frames = (err.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, STACK_LINES)
     .map((line) => truncate(line, MAX_STACK_LINE_LENGTH));
   try {
     if (message !== err.message) err.message = message;
@@ -125,9 +128,12 @@ export async function onEvent(event: OnEventRequest): Promise<OnEventResponse> {
       log().info('Event received');
       const run = (): Promise<OnEventResponse> => {
         switch (event.RequestType) {
-          case 'Create': return entry.create(event, props);
-          case 'Update': return entry.update(event, props, old as never);
-          case 'Delete': return entry.delete(event, props);
+          case 'Create':
+            return entry.create(event, props);
+          case 'Update':
+            return entry.update(event, props, old as never);
+          case 'Delete':
+            return entry.delete(event, props);
         }
       };
       const result = await withPassingFailuresRetried(run);

@@ -56,7 +56,9 @@ export function readPrior(tags: Record<string, string> | undefined): PriorState 
 
 /** The record of what a number is now, before `by` adopts it and sets `userTags`. */
 export function priorOf(
-  by: string, current: { TargetArn?: string; PhoneNumberDescription?: string; Tags?: Record<string, string> }, userTags: Record<string, string>,
+  by: string,
+  current: { TargetArn?: string; PhoneNumberDescription?: string; Tags?: Record<string, string> },
+  userTags: Record<string, string>,
 ): PriorState {
   const tags = current.Tags ?? {};
   return {

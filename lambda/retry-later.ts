@@ -26,7 +26,8 @@ const RETRYABLE_CHIME_CODES = new Set(['Conflict', 'Throttled', 'Throttling', 'S
  * Chime PhoneNumberErrors entries all of a kind that may clear.
  */
 export function isPassingFailure(err: unknown): boolean {
-  if (err instanceof VoiceConnectorAssociationFailedError) return err.failures.length > 0 && err.failures.every((f) => RETRYABLE_CHIME_CODES.has(f.code));
+  if (err instanceof VoiceConnectorAssociationFailedError)
+    return err.failures.length > 0 && err.failures.every((f) => RETRYABLE_CHIME_CODES.has(f.code));
   return isTransient(err);
 }
 
@@ -80,7 +81,11 @@ export function asRequested<T>(e: IsCompleteRequest): T {
  * For isComplete: runs `check` (true: done); a transient failure means "not yet" until the completion
  * deadline, after which `onGiveUp` runs (best effort) and the error is thrown.
  */
-export async function untilDone(e: IsCompleteRequest, check: () => Promise<boolean>, onGiveUp?: () => Promise<void>): Promise<IsCompleteResponse> {
+export async function untilDone(
+  e: IsCompleteRequest,
+  check: () => Promise<boolean>,
+  onGiveUp?: () => Promise<void>,
+): Promise<IsCompleteResponse> {
   try {
     return { IsComplete: await check() };
   } catch (err) {
@@ -88,7 +93,8 @@ export async function untilDone(e: IsCompleteRequest, check: () => Promise<boole
       log().warn('Failed for a passing reason: will check again', { error: errorMessage(err) });
       return { IsComplete: false };
     }
-    if (onGiveUp) await onGiveUp().catch((cleanup: unknown) => log().error('Could not clean up after giving up', { error: errorMessage(cleanup) }));
+    if (onGiveUp)
+      await onGiveUp().catch((cleanup: unknown) => log().error('Could not clean up after giving up', { error: errorMessage(cleanup) }));
     throw err;
   }
 }

@@ -10,7 +10,10 @@ import { ResourceTypes } from './contract';
 export const UNRESOLVED: unique symbol = Symbol('unresolved');
 
 export interface Template {
-  readonly Resources?: Record<string, { readonly Type?: string; readonly Properties?: Record<string, unknown>; readonly Condition?: string }>;
+  readonly Resources?: Record<
+    string,
+    { readonly Type?: string; readonly Properties?: Record<string, unknown>; readonly Condition?: string }
+  >;
 }
 
 export interface ResolveContext {
@@ -24,18 +27,27 @@ function pseudo(name: string, ctx: ResolveContext): string | undefined {
   const m = /^arn:([^:]+):cloudformation:([^:]+):(\d+):stack\/([^/]+)\//.exec(ctx.stackId);
   if (!m) return undefined;
   switch (name) {
-    case 'AWS::Partition': return m[1];
-    case 'AWS::Region': return m[2];
-    case 'AWS::AccountId': return m[3];
-    case 'AWS::StackName': return m[4];
-    case 'AWS::StackId': return ctx.stackId;
-    case 'AWS::URLSuffix': return m[1] === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
-    default: return undefined;
+    case 'AWS::Partition':
+      return m[1];
+    case 'AWS::Region':
+      return m[2];
+    case 'AWS::AccountId':
+      return m[3];
+    case 'AWS::StackName':
+      return m[4];
+    case 'AWS::StackId':
+      return ctx.stackId;
+    case 'AWS::URLSuffix':
+      return m[1] === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+    default:
+      return undefined;
   }
 }
 
 function ref(name: string, template: Template, ctx: ResolveContext): string | typeof UNRESOLVED {
-  const value = name.startsWith('AWS::') ? pseudo(name, ctx) : ctx.parameters[name] ?? (template.Resources?.[name] ? ctx.physicalIds[name] : undefined);
+  const value = name.startsWith('AWS::')
+    ? pseudo(name, ctx)
+    : (ctx.parameters[name] ?? (template.Resources?.[name] ? ctx.physicalIds[name] : undefined));
   return value === undefined || value === '' ? UNRESOLVED : value;
 }
 
@@ -54,8 +66,10 @@ function resolve(value: unknown, template: Template, ctx: ResolveContext): unkno
   if (entries.length === 1) {
     const [key, args] = entries[0];
     switch (key) {
-      case 'Ref': return typeof args === 'string' ? ref(args, template, ctx) : UNRESOLVED;
-      case 'Fn::GetAtt': return getAtt(args, template, ctx);
+      case 'Ref':
+        return typeof args === 'string' ? ref(args, template, ctx) : UNRESOLVED;
+      case 'Fn::GetAtt':
+        return getAtt(args, template, ctx);
       case 'Fn::Join': {
         if (!Array.isArray(args) || typeof args[0] !== 'string') return UNRESOLVED;
         const parts = resolve(args[1], template, ctx);
@@ -87,7 +101,9 @@ function resolve(value: unknown, template: Template, ctx: ResolveContext): unkno
 
 /** The resources of `resourceType` in the template, with resolved properties (ServiceToken left out). */
 export function declarationsIn(
-  template: Template, resourceType: string, ctx: ResolveContext,
+  template: Template,
+  resourceType: string,
+  ctx: ResolveContext,
 ): Array<{ logicalId: string; properties: Record<string, unknown> }> {
   return Object.entries(template.Resources ?? {})
     .filter(([, r]) => r.Type === resourceType)
@@ -95,9 +111,10 @@ export function declarationsIn(
       const rest = { ...(r.Properties ?? {}) };
       delete rest.ServiceToken;
       // A resource under a Condition may or may not exist: every value of it is uncertain.
-      const properties = r.Condition !== undefined
-        ? Object.fromEntries(Object.keys(rest).map((k) => [k, UNRESOLVED]))
-        : (resolve(rest, template, ctx) as Record<string, unknown>);
+      const properties =
+        r.Condition !== undefined
+          ? Object.fromEntries(Object.keys(rest).map((k) => [k, UNRESOLVED]))
+          : (resolve(rest, template, ctx) as Record<string, unknown>);
       return { logicalId, properties };
     });
 }

@@ -48,7 +48,9 @@ async function describeStack(stackId: string): Promise<StackSummary | undefined>
     const out = await cloudFormation(region).send(new DescribeStacksCommand({ StackName: stackId }));
     const stack = out.Stacks?.[0];
     if (!stack?.StackStatus) return undefined;
-    const parameters = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ResolvedValue ?? p.ParameterValue ?? '']));
+    const parameters = Object.fromEntries(
+      (stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ResolvedValue ?? p.ParameterValue ?? '']),
+    );
     return { status: stack.StackStatus, parameters };
   } catch (err) {
     if (isStackUnknown(err)) {
@@ -82,7 +84,11 @@ export interface Declaration {
  * undefined when the stack is unknown or its template cannot be read: the caller must then assume
  * anything may be declared.
  */
-export async function otherDeclarations(stackId: string, resourceType: string, exceptLogicalId: string): Promise<Declaration[] | undefined> {
+export async function otherDeclarations(
+  stackId: string,
+  resourceType: string,
+  exceptLogicalId: string,
+): Promise<Declaration[] | undefined> {
   const region = stackRegion(stackId);
   if (!region) return undefined;
   const summary = await describeStack(stackId);

@@ -68,7 +68,10 @@ export function upgradeVoiceConnectorNumbers(raw: Raw, defaultRegion = process.e
     PhoneNumbers: Array.isArray(numbers)
       ? numbers.map((n) => String(n))
       : typeof numbers === 'string'
-        ? numbers.split(',').map((n) => n.trim()).filter((n) => n.length > 0)
+        ? numbers
+            .split(',')
+            .map((n) => n.trim())
+            .filter((n) => n.length > 0)
         : (numbers as string[]),
     ForceAssociate: (str(raw.ForceAssociate) ?? 'false').toLowerCase(),
     Region: (str(raw.Region) ?? defaultRegion) as string,

@@ -12,17 +12,24 @@ export interface ConnectArn {
   readonly region: string;
   readonly account: string;
 }
-export interface InstanceArn extends ConnectArn { readonly kind: 'instance'; readonly instanceId: string }
+export interface InstanceArn extends ConnectArn {
+  readonly kind: 'instance';
+  readonly instanceId: string;
+}
 export interface TrafficDistributionGroupArn extends ConnectArn {
   readonly kind: 'traffic-distribution-group';
   readonly trafficDistributionGroupId: string;
 }
 export type TargetArn = InstanceArn | TrafficDistributionGroupArn;
-export interface ContactFlowArn extends ConnectArn { readonly instanceId: string; readonly contactFlowId: string }
-export interface PhoneNumberArn extends ConnectArn { readonly phoneNumberId: string }
+export interface ContactFlowArn extends ConnectArn {
+  readonly instanceId: string;
+  readonly contactFlowId: string;
+}
+export interface PhoneNumberArn extends ConnectArn {
+  readonly phoneNumberId: string;
+}
 
-const connectArn = (resource: string) =>
-  new RegExp(`^arn:(${PARTITION}):connect:(${REGION}):(${ACCOUNT}):${resource}$`);
+const connectArn = (resource: string) => new RegExp(`^arn:(${PARTITION}):connect:(${REGION}):(${ACCOUNT}):${resource}$`);
 
 const INSTANCE_RE = connectArn(`instance/(${ID})`);
 const TDG_RE = connectArn(`traffic-distribution-group/(${ID})`);

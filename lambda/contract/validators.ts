@@ -8,11 +8,7 @@ import { REGION_NAME, parseContactFlowArn, parsePhoneNumberArn, parseTargetArn }
 import { CONNECT_COUNTRY_CODES, PHONE_NUMBER_TYPES } from './service-enums';
 import { MAX_USER_TAGS } from './resource-types';
 import { REMOVAL_POLICY_NAMES } from './properties';
-import type {
-  ClaimedPhoneNumberProperties,
-  PhoneNumberFlowBindingProperties,
-  VoiceConnectorNumbersProperties,
-} from './properties';
+import type { ClaimedPhoneNumberProperties, PhoneNumberFlowBindingProperties, VoiceConnectorNumbersProperties } from './properties';
 
 /** Tells whether a value is a deploy-time token; such values are skipped. The handler sees none. */
 export type IsUnresolved = (value: unknown) => boolean;
@@ -29,7 +25,7 @@ const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 export const MAX_DESCRIPTION_LENGTH = 500;
 export const MAX_TAG_VALUE_LENGTH = 256;
 
-const show = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value));
+const show = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value)));
 
 /** The '+'-prefixed E.164 form of a number given with or without its '+'. */
 export function normalizeE164(phoneNumber: string): string {
@@ -68,9 +64,7 @@ export function validateTags(
   }
   for (const { Key: key, Value: value } of tags) {
     if (!isUnresolved(key) && (typeof key !== 'string' || !TAG_KEY.test(key))) {
-      errors.push(
-        `tag key ${show(key)} is invalid; expected 1-128 letters, digits, spaces or _.:/=+-@, not starting with 'aws:'.`,
-      );
+      errors.push(`tag key ${show(key)} is invalid; expected 1-128 letters, digits, spaces or _.:/=+-@, not starting with 'aws:'.`);
     }
     if (!isUnresolved(value) && (typeof value !== 'string' || value.length > MAX_TAG_VALUE_LENGTH)) {
       errors.push(`tag ${show(key)} has a value of ${String(value).length} characters; at most ${MAX_TAG_VALUE_LENGTH} are allowed.`);
@@ -93,10 +87,13 @@ export function validateClaimedPhoneNumber(p: ClaimedPhoneNumberProperties, isUn
   if (hasNumber) {
     errors.push(...validateConnectPhoneNumber(p.PhoneNumber, 'phoneNumber', isUnresolved));
     if (p.Type !== undefined) errors.push(`type ${show(p.Type)} is set with phoneNumber; type only applies with countryCode. Remove it.`);
-    if (p.Prefix !== undefined) errors.push(`prefix ${show(p.Prefix)} is set with phoneNumber; prefix only applies with countryCode. Remove it.`);
+    if (p.Prefix !== undefined)
+      errors.push(`prefix ${show(p.Prefix)} is set with phoneNumber; prefix only applies with countryCode. Remove it.`);
   }
   if (hasCountry && !isUnresolved(p.CountryCode) && !CONNECT_COUNTRY_CODES.has(p.CountryCode as string)) {
-    errors.push(`countryCode ${show(p.CountryCode)} is not a country code Amazon Connect accepts; expected an upper-case ISO 3166-1 alpha-2 code such as 'US' or 'GB'.`);
+    errors.push(
+      `countryCode ${show(p.CountryCode)} is not a country code Amazon Connect accepts; expected an upper-case ISO 3166-1 alpha-2 code such as 'US' or 'GB'.`,
+    );
   }
   if (p.Type !== undefined && !isUnresolved(p.Type) && !PHONE_NUMBER_TYPES.includes(p.Type as string)) {
     errors.push(`type ${show(p.Type)} is not a phone number type; expected one of ${PHONE_NUMBER_TYPES.join(', ')}.`);
@@ -132,7 +129,7 @@ export function validatePhoneNumberFlowBinding(p: PhoneNumberFlowBindingProperti
     );
   }
   if (p.PhoneNumberTargetArn !== undefined) {
-    errors.push(...validateTargetArn(p.PhoneNumberTargetArn, 'the number\'s targetArn', isUnresolved));
+    errors.push(...validateTargetArn(p.PhoneNumberTargetArn, "the number's targetArn", isUnresolved));
   }
   return errors;
 }
@@ -147,7 +144,7 @@ export function validateFlowInTarget(contactFlowArn: string, targetArn: string):
     ? []
     : [
         `contactFlowArn '${contactFlowArn}' is in instance '${flow.instanceId}' (${flow.region}), but the number is claimed to '${targetArn}'; ` +
-          'bind the number to a flow of the instance it is claimed to, or change the number\'s targetArn.',
+          "bind the number to a flow of the instance it is claimed to, or change the number's targetArn.",
       ];
 }
 

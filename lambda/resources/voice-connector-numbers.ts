@@ -31,7 +31,15 @@ import { errorMessage, isNotFound } from '../aws-errors';
 import { chunks, mapLimit } from '../batching';
 import { chime } from '../clients';
 import { VoiceConnectorAssociationFailedError } from '../errors';
-import type { CreateRequest, DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler, UpdateRequest } from '../events';
+import type {
+  CreateRequest,
+  DeleteRequest,
+  IsCompleteRequest,
+  IsCompleteResponse,
+  OnEventResponse,
+  ResourceHandler,
+  UpdateRequest,
+} from '../events';
 import { sha256Hex } from '../identity';
 import { log } from '../logger';
 import { asRequested, deferred, isPassingFailure, orRetryLater, retryRequested, untilDone } from '../retry-later';
@@ -47,7 +55,11 @@ export const BATCH_SIZE = 25;
 /** GetPhoneNumber calls in flight at once. */
 export const READ_CONCURRENCY = 5;
 
-interface Failure { phoneNumber: string; code: string; message?: string }
+interface Failure {
+  phoneNumber: string;
+  code: string;
+  message?: string;
+}
 
 export const vcPhysicalId = (e: Event, region: string): string =>
   `voice-connector-numbers/${region}/${sha256Hex(e.StackId, e.LogicalResourceId).slice(0, 24)}`;
@@ -66,12 +78,21 @@ function failuresOf(errors: PhoneNumberError[] | undefined): Failure[] {
 async function associate(client: ChimeSDKVoiceClient, connectorId: string, numbers: string[], forceAssociate: boolean): Promise<Failure[]> {
   const failures: Failure[] = [];
   for (const batch of chunks(numbers, BATCH_SIZE)) {
-    const out = await client.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({
-      VoiceConnectorId: connectorId, E164PhoneNumbers: batch, ForceAssociate: forceAssociate,
-    }));
+    const out = await client.send(
+      new AssociatePhoneNumbersWithVoiceConnectorCommand({
+        VoiceConnectorId: connectorId,
+        E164PhoneNumbers: batch,
+        ForceAssociate: forceAssociate,
+      }),
+    );
     failures.push(...failuresOf(out.PhoneNumberErrors));
   }
-  log().info('Associated numbers with voice connector', { voiceConnectorId: connectorId, count: numbers.length, failed: failures.length, forceAssociate });
+  log().info('Associated numbers with voice connector', {
+    voiceConnectorId: connectorId,
+    count: numbers.length,
+    failed: failures.length,
+    forceAssociate,
+  });
   return failures;
 }
 
@@ -79,10 +100,16 @@ async function associate(client: ChimeSDKVoiceClient, connectorId: string, numbe
 async function disassociate(client: ChimeSDKVoiceClient, connectorId: string, numbers: string[]): Promise<Failure[]> {
   const failures: Failure[] = [];
   for (const batch of chunks(numbers, BATCH_SIZE)) {
-    const out = await client.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: connectorId, E164PhoneNumbers: batch }));
+    const out = await client.send(
+      new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: connectorId, E164PhoneNumbers: batch }),
+    );
     failures.push(...failuresOf(out.PhoneNumberErrors).filter((f) => f.code !== 'NotFound'));
   }
-  log().info('Disassociated numbers from voice connector', { voiceConnectorId: connectorId, count: numbers.length, failed: failures.length });
+  log().info('Disassociated numbers from voice connector', {
+    voiceConnectorId: connectorId,
+    count: numbers.length,
+    failed: failures.length,
+  });
   return failures;
 }
 
@@ -109,7 +136,12 @@ const numberSet = (p: Props): Set<string> => new Set(p.PhoneNumbers.map(normaliz
  * it was (Associate with its own connector and Disassociate of a number not on `connectorId` change
  * nothing).
  */
-async function undo(client: ChimeSDKVoiceClient, connectorId: string, numbers: string[], before: Map<string, string | undefined>): Promise<void> {
+async function undo(
+  client: ChimeSDKVoiceClient,
+  connectorId: string,
+  numbers: string[],
+  before: Map<string, string | undefined>,
+): Promise<void> {
   const back = new Map<string, string[]>();
   const off: string[] = [];
   for (const n of numbers) {
@@ -122,7 +154,9 @@ async function undo(client: ChimeSDKVoiceClient, connectorId: string, numbers: s
   for (const [previous, ns] of back) failures.push(...(await associate(client, previous, ns, true)));
   if (off.length > 0) failures.push(...(await disassociate(client, connectorId, off)));
   if (failures.length > 0) {
-    log().error('Could not put every number back where it was; check them by hand', { failures: failures.map((f) => `${f.phoneNumber} (${f.code})`) });
+    log().error('Could not put every number back where it was; check them by hand', {
+      failures: failures.map((f) => `${f.phoneNumber} (${f.code})`),
+    });
   }
 }
 
@@ -132,7 +166,10 @@ async function undo(client: ChimeSDKVoiceClient, connectorId: string, numbers: s
  * a Delete that could clean up, so the undo must happen here.
  */
 async function associateOrUndo(
-  client: ChimeSDKVoiceClient, p: Props, plan: Array<{ numbers: string[]; force: boolean }>, before: Map<string, string | undefined>,
+  client: ChimeSDKVoiceClient,
+  p: Props,
+  plan: Array<{ numbers: string[]; force: boolean }>,
+  before: Map<string, string | undefined>,
 ): Promise<void> {
   const failures: Failure[] = [];
   const attempted: string[] = [];
@@ -197,17 +234,32 @@ async function readTaken(client: ChimeSDKVoiceClient, e: Event, region: string, 
 }
 
 /** Records, before the take, where each number comes from. */
-async function recordTaken(client: ChimeSDKVoiceClient, e: Event, region: string, connectorId: string, from: Map<string, string>): Promise<void> {
+async function recordTaken(
+  client: ChimeSDKVoiceClient,
+  e: Event,
+  region: string,
+  connectorId: string,
+  from: Map<string, string>,
+): Promise<void> {
   const arn = connectorArn(e, region, connectorId);
   if (!arn || from.size === 0) return;
   for (const batch of chunks([...from], TAGS_PER_REQUEST)) {
-    await client.send(new TagResourceCommand({ ResourceARN: arn, Tags: batch.map(([n, c]) => ({ Key: takenKey(n), Value: `${c}@${ownerToken(e)}` })) }));
+    await client.send(
+      new TagResourceCommand({ ResourceARN: arn, Tags: batch.map(([n, c]) => ({ Key: takenKey(n), Value: `${c}@${ownerToken(e)}` })) }),
+    );
   }
   log().info('Recorded where force-taken numbers come from, on the connector', { voiceConnectorId: connectorId, count: from.size });
 }
 
 /** Drops this resource's records of `numbers` (those it has) from a connector. */
-async function forgetTaken(client: ChimeSDKVoiceClient, e: Event, region: string, connectorId: string, numbers: Iterable<string>, known?: Map<string, string>): Promise<void> {
+async function forgetTaken(
+  client: ChimeSDKVoiceClient,
+  e: Event,
+  region: string,
+  connectorId: string,
+  numbers: Iterable<string>,
+  known?: Map<string, string>,
+): Promise<void> {
   const arn = connectorArn(e, region, connectorId);
   if (!arn) return;
   const records = known ?? (await readTaken(client, e, region, connectorId));
@@ -239,9 +291,15 @@ async function keptByOthers(e: Event, region: string, connectorId: string, numbe
     for (const n of matched) keep.add(n);
     if (matched.length === 0) continue;
     if (uncertain || entries.some(hasUnresolved)) {
-      log().warn('Another VoiceConnectorNumbers of the stack may declare these numbers (unresolvable): keeping them', { logicalId: d.logicalId, count: matched.length });
+      log().warn('Another VoiceConnectorNumbers of the stack may declare these numbers (unresolvable): keeping them', {
+        logicalId: d.logicalId,
+        count: matched.length,
+      });
     } else {
-      log().info('Another VoiceConnectorNumbers of the stack declares these numbers on this connector now: keeping them', { logicalId: d.logicalId, count: matched.length });
+      log().info('Another VoiceConnectorNumbers of the stack declares these numbers on this connector now: keeping them', {
+        logicalId: d.logicalId,
+        count: matched.length,
+      });
     }
   }
   return keep;
@@ -253,7 +311,12 @@ async function keptByOthers(e: Event, region: string, connectorId: string, numbe
  * back there (forced); the rest are disassociated. The records of the removed numbers go.
  */
 async function release(
-  e: Event, client: ChimeSDKVoiceClient, region: string, connectorId: string, numbers: string[], forgetAll = false,
+  e: Event,
+  client: ChimeSDKVoiceClient,
+  region: string,
+  connectorId: string,
+  numbers: string[],
+  forgetAll = false,
 ): Promise<void> {
   const where = await connectorsOf(client, numbers);
   const onOurs = numbers.filter((n) => where.get(n) === connectorId);
@@ -279,7 +342,11 @@ async function release(
       const retryable = failures.filter((f) => isPassingFailure(new VoiceConnectorAssociationFailedError('association', from, [f])));
       passing.push(...retryable.map((f) => ({ ...f, phoneNumber: normalizeE164(f.phoneNumber) })));
       const lasting = failures.filter((f) => !retryable.includes(f));
-      if (lasting.length > 0) log().error('Could not put some numbers back on the connector they were taken from: left on this one', { from, failures: lasting.map((f) => `${f.phoneNumber} (${f.code})`) });
+      if (lasting.length > 0)
+        log().error('Could not put some numbers back on the connector they were taken from: left on this one', {
+          from,
+          failures: lasting.map((f) => `${f.phoneNumber} (${f.code})`),
+        });
     } catch (err) {
       if (isPassingFailure(err)) throw err;
       // A line left on this connector is recoverable; a number on no connector is a dead line.
@@ -298,7 +365,11 @@ async function release(
 }
 
 /** Numbers to associate, whose current connector is another one: taken with ForceAssociate. */
-function takenFrom(numbers: string[], where: Map<string, string | undefined>, except: ReadonlyArray<string | undefined>): Map<string, string> {
+function takenFrom(
+  numbers: string[],
+  where: Map<string, string | undefined>,
+  except: ReadonlyArray<string | undefined>,
+): Map<string, string> {
   const out = new Map<string, string>();
   for (const n of numbers) {
     const c = where.get(n);
@@ -313,7 +384,11 @@ function takenFrom(numbers: string[], where: Map<string, string | undefined>, ex
  * loses any earlier record (it must not be sent anywhere on a rollback).
  */
 async function syncTaken(
-  client: ChimeSDKVoiceClient, e: Event, p: Props, toAssociate: string[], taken: Map<string, string>,
+  client: ChimeSDKVoiceClient,
+  e: Event,
+  p: Props,
+  toAssociate: string[],
+  taken: Map<string, string>,
 ): Promise<void> {
   const fresh = toAssociate.filter((n) => !taken.has(n));
   if (taken.size === 0 && fresh.length === 0) return;
@@ -329,14 +404,21 @@ async function syncTaken(
  * numbers are back where they were, and a failed Create gets no Delete that could clean up.
  */
 async function withRecordsDroppedOnFailure(
-  client: ChimeSDKVoiceClient, e: Event, p: Props, taken: Map<string, string>, run: () => Promise<void>,
+  client: ChimeSDKVoiceClient,
+  e: Event,
+  p: Props,
+  taken: Map<string, string>,
+  run: () => Promise<void>,
 ): Promise<void> {
   try {
     await run();
   } catch (err) {
     if (taken.size > 0) {
       await forgetTaken(client, e, p.Region, p.VoiceConnectorId, taken.keys()).catch((cleanup: unknown) =>
-        log().error('Could not drop the taken-from records of a failed association; they are harmless but stale', { error: errorMessage(cleanup) }));
+        log().error('Could not drop the taken-from records of a failed association; they are harmless but stale', {
+          error: errorMessage(cleanup),
+        }),
+      );
     }
     throw err;
   }
@@ -351,7 +433,9 @@ async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEve
   const toAssociate = numbers.filter((n) => where.get(n) !== p.VoiceConnectorId);
   const taken = force(p) ? takenFrom(toAssociate, where, [p.VoiceConnectorId]) : new Map<string, string>();
   await syncTaken(client, e, p, toAssociate, taken);
-  await withRecordsDroppedOnFailure(client, e, p, taken, () => associateOrUndo(client, p, [{ numbers: toAssociate, force: force(p) }], where));
+  await withRecordsDroppedOnFailure(client, e, p, taken, () =>
+    associateOrUndo(client, p, [{ numbers: toAssociate, force: force(p) }], where),
+  );
   return { PhysicalResourceId: vcPhysicalId(e, p.Region) };
 }
 
@@ -365,7 +449,7 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
     // the declared, not the old, properties).
     const idRegion = regionOfPhysicalId(e.PhysicalResourceId);
     if (idRegion === p.Region || (idRegion === old.Region && (await isRollingBack(e.StackId)))) {
-      log().info('Rolling back a replacement: taking the other Region\'s numbers off', { region: old.Region });
+      log().info("Rolling back a replacement: taking the other Region's numbers off", { region: old.Region });
       await release(e, chime(old.Region), old.Region, old.VoiceConnectorId, numbersOf(old), true);
     }
     return result;
@@ -394,7 +478,16 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   // An undo puts each number back where it was: the moved ones on the old connector, the others
   // on their earlier connector or on none.
   await withRecordsDroppedOnFailure(client, e, p, taken, () =>
-    associateOrUndo(client, p, [{ numbers: moved, force: true }, { numbers: others, force: force(p) }], where));
+    associateOrUndo(
+      client,
+      p,
+      [
+        { numbers: moved, force: true },
+        { numbers: others, force: force(p) },
+      ],
+      where,
+    ),
+  );
 
   // Only the removed numbers still on this resource's (old) connector, and not declared there by another resource.
   if (removed.length > 0) await release(e, client, old.Region, old.VoiceConnectorId, removed);
@@ -408,7 +501,10 @@ async function remove(e: DeleteRequest, p: Props): Promise<OnEventResponse> {
   if (idRegion !== undefined && idRegion !== p.Region) {
     // The properties are not this physical resource's (a replacement rolled back by an Update of the
     // new physical id, then its Delete with the declared properties): that Update took its numbers off.
-    log().info('The Delete\'s properties describe another Region than its physical id: nothing of theirs to take off', { physicalResourceId: e.PhysicalResourceId, region: p.Region });
+    log().info("The Delete's properties describe another Region than its physical id: nothing of theirs to take off", {
+      physicalResourceId: e.PhysicalResourceId,
+      region: p.Region,
+    });
     return done;
   }
   const client = chime(p.Region);
@@ -427,9 +523,12 @@ function physicalIdOf(e: Event, p: Props, old?: Props): string {
 /** The change of the request: onEvent runs it; isComplete runs it again after a passing failure (../retry-later). */
 function change(e: IsCompleteRequest | Event, p: Props, old: Props | undefined): Promise<OnEventResponse> {
   switch (e.RequestType) {
-    case 'Create': return create(asRequested<CreateRequest>(e as IsCompleteRequest), p);
-    case 'Update': return update(asRequested<UpdateRequest>(e as IsCompleteRequest), p, old as Props);
-    default: return remove(asRequested<DeleteRequest>(e as IsCompleteRequest), p);
+    case 'Create':
+      return create(asRequested<CreateRequest>(e as IsCompleteRequest), p);
+    case 'Update':
+      return update(asRequested<UpdateRequest>(e as IsCompleteRequest), p, old as Props);
+    default:
+      return remove(asRequested<DeleteRequest>(e as IsCompleteRequest), p);
   }
 }
 

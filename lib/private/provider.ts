@@ -102,7 +102,10 @@ const PROVIDER_ID = 'CdkPhoneNumbersProvider';
 function grantedArn(stack: Stack, r: { readonly service: string; readonly pattern: string }): string {
   const slash = r.pattern.indexOf('/');
   return stack.formatArn({
-    service: r.service, region: '*', resource: r.pattern.slice(0, slash), resourceName: r.pattern.slice(slash + 1),
+    service: r.service,
+    region: '*',
+    resource: r.pattern.slice(0, slash),
+    resourceName: r.pattern.slice(slash + 1),
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
 }
@@ -148,11 +151,13 @@ export class PhoneNumbersProvider extends Construct {
     logGroup.grantWrite(role);
 
     for (const statement of HANDLER_POLICY) {
-      role.addToPolicy(new iam.PolicyStatement({
-        sid: statement.sid,
-        actions: [...statement.actions],
-        resources: statement.resources.map((r) => (r === '*' ? '*' : r === 'own-stack' ? stack.stackId : grantedArn(stack, r))),
-      }));
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: statement.sid,
+          actions: [...statement.actions],
+          resources: statement.resources.map((r) => (r === '*' ? '*' : r === 'own-stack' ? stack.stackId : grantedArn(stack, r))),
+        }),
+      );
     }
 
     this.handler = new lambda.Function(this, 'Handler', {
@@ -213,7 +218,9 @@ export class PhoneNumbersProvider extends Construct {
     acknowledge(
       role,
       'AwsSolutions-IAM5[Resource::*]',
-      `${HANDLER_POLICY.filter((st) => st.resources.includes('*')).flatMap((st) => st.actions).join(', ')} have no resource type in IAM; they only read.`,
+      `${HANDLER_POLICY.filter((st) => st.resources.includes('*'))
+        .flatMap((st) => st.actions)
+        .join(', ')} have no resource type in IAM; they only read.`,
     );
 
     // The rest belongs to the CDK Provider framework, which offers no option to change it.
@@ -230,7 +237,11 @@ export class PhoneNumbersProvider extends Construct {
     );
     for (const fn of ['framework-isComplete', 'framework-onTimeout']) {
       const child = provider.node.findChild(fn).node.defaultChild as CfnResource;
-      acknowledge(provider, `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(child)}.Arn>:*]`, `${framework}the waiter may invoke any version of its functions.`);
+      acknowledge(
+        provider,
+        `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(child)}.Arn>:*]`,
+        `${framework}the waiter may invoke any version of its functions.`,
+      );
     }
     acknowledge(
       provider.node.findChild('waiter-state-machine'),

@@ -10,20 +10,48 @@ import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } fro
 import { loadTemplate } from '../deploy';
 import type { CfnTemplate } from '../deploy';
 import {
-  ACCOUNT, ADOPTABLE, CHIME_NUMBERS, CHIME_WEST_NUMBERS, FLOW_1A, FLOW_1B, FLOW_2, INSTANCE_1, INSTANCE_2, OTHER_REGION, REGION, SPECIFIC_1,
-  SPECIFIC_2, STACK_NAME, UNAVAILABLE, VC_A, VC_B, VC_WEST, flowArn, instanceArn,
+  ACCOUNT,
+  ADOPTABLE,
+  CHIME_NUMBERS,
+  CHIME_WEST_NUMBERS,
+  FLOW_1A,
+  FLOW_1B,
+  FLOW_2,
+  INSTANCE_1,
+  INSTANCE_2,
+  OTHER_REGION,
+  REGION,
+  SPECIFIC_1,
+  SPECIFIC_2,
+  STACK_NAME,
+  UNAVAILABLE,
+  VC_A,
+  VC_B,
+  VC_WEST,
+  flowArn,
+  instanceArn,
 } from './world';
 
 export type Decl =
   | {
-    readonly kind: 'number'; readonly id: string; readonly instance: string; readonly phoneNumber?: string; readonly prefix?: string;
-    readonly description?: string; readonly tags?: Record<string, string>; readonly removalPolicy?: 'destroy' | 'retain';
-  }
+      readonly kind: 'number';
+      readonly id: string;
+      readonly instance: string;
+      readonly phoneNumber?: string;
+      readonly prefix?: string;
+      readonly description?: string;
+      readonly tags?: Record<string, string>;
+      readonly removalPolicy?: 'destroy' | 'retain';
+    }
   | { readonly kind: 'binding'; readonly id: string; readonly number: string; readonly instance: string; readonly flow: string }
   | {
-    readonly kind: 'trunk'; readonly id: string; readonly connector: string; readonly numbers: readonly string[]; readonly region?: string;
-    readonly forceAssociate?: boolean;
-  };
+      readonly kind: 'trunk';
+      readonly id: string;
+      readonly connector: string;
+      readonly numbers: readonly string[];
+      readonly region?: string;
+      readonly forceAssociate?: boolean;
+    };
 
 export type ResourceKind = 'ClaimedPhoneNumber' | 'PhoneNumberFlowBinding' | 'VoiceConnectorNumbers';
 
@@ -68,14 +96,22 @@ function build(decls: readonly Decl[], breaker: boolean): CfnTemplate {
       if (!number) throw new Error(`binding ${d.id} names number ${d.number}, which is not declared`);
       all.push(new PhoneNumberFlowBinding(stack, d.id, { phoneNumber: number, contactFlowArn: flowArn(d.instance, d.flow) }));
     } else if (d.kind === 'trunk') {
-      all.push(new VoiceConnectorNumbers(stack, d.id, {
-        voiceConnectorId: d.connector, phoneNumbers: [...d.numbers], ...(d.region ? { region: d.region } : {}),
-        ...(d.forceAssociate !== undefined ? { forceAssociate: d.forceAssociate } : {}),
-      }));
+      all.push(
+        new VoiceConnectorNumbers(stack, d.id, {
+          voiceConnectorId: d.connector,
+          phoneNumbers: [...d.numbers],
+          ...(d.region ? { region: d.region } : {}),
+          ...(d.forceAssociate !== undefined ? { forceAssociate: d.forceAssociate } : {}),
+        }),
+      );
     }
   }
   if (breaker) {
-    const b = new ClaimedPhoneNumber(stack, BREAKER_ID, { targetArn: instanceArn(INSTANCE_1), phoneNumber: UNAVAILABLE, removalPolicy: RemovalPolicy.DESTROY });
+    const b = new ClaimedPhoneNumber(stack, BREAKER_ID, {
+      targetArn: instanceArn(INSTANCE_1),
+      phoneNumber: UNAVAILABLE,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     for (const c of all) b.node.addDependency(c);
   }
   return loadTemplate(stack);
@@ -94,9 +130,21 @@ export function templateOf(decls: readonly Decl[], breaker = false): CfnTemplate
   return JSON.parse(JSON.stringify(t)) as CfnTemplate;
 }
 
-const num = (id: string, extra: Partial<Extract<Decl, { kind: 'number' }>> = {}): Decl => ({ kind: 'number', id, instance: INSTANCE_1, phoneNumber: SPECIFIC_1, ...extra });
+const num = (id: string, extra: Partial<Extract<Decl, { kind: 'number' }>> = {}): Decl => ({
+  kind: 'number',
+  id,
+  instance: INSTANCE_1,
+  phoneNumber: SPECIFIC_1,
+  ...extra,
+});
 const bind = (id: string, number: string, flow = FLOW_1A, instance = INSTANCE_1): Decl => ({ kind: 'binding', id, number, instance, flow });
-const trunk = (id: string, numbers: readonly string[], connector = VC_A, extra: Partial<Extract<Decl, { kind: 'trunk' }>> = {}): Decl => ({ kind: 'trunk', id, connector, numbers, ...extra });
+const trunk = (id: string, numbers: readonly string[], connector = VC_A, extra: Partial<Extract<Decl, { kind: 'trunk' }>> = {}): Decl => ({
+  kind: 'trunk',
+  id,
+  connector,
+  numbers,
+  ...extra,
+});
 
 interface Step {
   readonly step: string;
@@ -109,7 +157,11 @@ const STEPS: Record<ResourceKind, Step[]> = {
     { step: 'create-search', after: [num('Line', { phoneNumber: undefined, prefix: '+1206', description: 'support' })] },
     { step: 'create-specific', after: [num('Line', { description: 'main' })] },
     { step: 'create-adopt', after: [num('Line', { phoneNumber: ADOPTABLE, description: 'adopted', tags: { team: 'phones' } })] },
-    { step: 'update-in-place', before: [num('Line', { description: 'a' })], after: [num('Line', { description: 'b', tags: { env: 'prod' } })] },
+    {
+      step: 'update-in-place',
+      before: [num('Line', { description: 'a' })],
+      after: [num('Line', { description: 'b', tags: { env: 'prod' } })],
+    },
     { step: 'move', before: [num('Line')], after: [num('Line', { instance: INSTANCE_2 })] },
     { step: 'replacement', before: [num('Line')], after: [num('Line', { phoneNumber: SPECIFIC_2 })] },
     { step: 'rename', before: [num('Line')], after: [num('Renamed')] },
@@ -118,7 +170,11 @@ const STEPS: Record<ResourceKind, Step[]> = {
   PhoneNumberFlowBinding: [
     { step: 'create', before: [num('Line')], after: [num('Line'), bind('Flow', 'Line')] },
     { step: 'update-in-place', before: [num('Line'), bind('Flow', 'Line')], after: [num('Line'), bind('Flow', 'Line', FLOW_1B)] },
-    { step: 'move', before: [num('Line'), bind('Flow', 'Line')], after: [num('Line', { instance: INSTANCE_2 }), bind('Flow', 'Line', FLOW_2, INSTANCE_2)] },
+    {
+      step: 'move',
+      before: [num('Line'), bind('Flow', 'Line')],
+      after: [num('Line', { instance: INSTANCE_2 }), bind('Flow', 'Line', FLOW_2, INSTANCE_2)],
+    },
     {
       step: 'replacement',
       before: [num('Line'), num('Other', { phoneNumber: SPECIFIC_2 }), bind('Flow', 'Line')],
@@ -150,12 +206,22 @@ const STEPS: Record<ResourceKind, Step[]> = {
 export function casesOf(resource: ResourceKind): LifecycleCase[] {
   return STEPS[resource].flatMap((s) => {
     const cases: LifecycleCase[] = [false, true].map((breaker) => ({
-      name: `${resource}/${s.step}${breaker ? '+breaker' : ''}`, resource, step: s.step, before: s.before, after: s.after, breaker,
+      name: `${resource}/${s.step}${breaker ? '+breaker' : ''}`,
+      resource,
+      step: s.step,
+      before: s.before,
+      after: s.after,
+      breaker,
     }));
     // A rolled-back replacement also in the other shape: a rollback Update of the new physical id, then its Delete.
     if (s.step === 'replacement') {
       cases.push({
-        name: `${resource}/${s.step}+breaker (update-then-delete)`, resource, step: s.step, before: s.before, after: s.after, breaker: true,
+        name: `${resource}/${s.step}+breaker (update-then-delete)`,
+        resource,
+        step: s.step,
+        before: s.before,
+        after: s.after,
+        breaker: true,
         replacementRollback: 'update-then-delete',
       });
     }

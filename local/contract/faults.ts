@@ -42,8 +42,14 @@ export interface PlannedFault {
 }
 
 const CONNECT_CHANGES = new Set([
-  'ClaimPhoneNumber', 'ReleasePhoneNumber', 'UpdatePhoneNumber', 'UpdatePhoneNumberMetadata', 'AssociatePhoneNumberContactFlow',
-  'DisassociatePhoneNumberContactFlow', 'TagResource', 'UntagResource',
+  'ClaimPhoneNumber',
+  'ReleasePhoneNumber',
+  'UpdatePhoneNumber',
+  'UpdatePhoneNumberMetadata',
+  'AssociatePhoneNumberContactFlow',
+  'DisassociatePhoneNumberContactFlow',
+  'TagResource',
+  'UntagResource',
 ]);
 const CHIME_CHANGES = new Set(['AssociatePhoneNumbersWithVoiceConnector', 'DisassociatePhoneNumbersFromVoiceConnector']);
 
@@ -55,30 +61,99 @@ export function faultsAt(call: RecordedCall): PlannedFault[] {
   const out: PlannedFault[] = [];
   const add = (name: FaultName, inject: Fault) => out.push({ name, at, inject });
   if (service === 'cloudformation') {
-    add('throttle', { kind: 'error', operation, errorName: 'Throttling', status: 400, message: 'Rate exceeded', times: PAST_THROTTLED_RETRIES, skip });
-    add('500', { kind: 'error', operation, errorName: 'InternalFailure', status: 500, message: 'Internal failure', times: PAST_RETRIES, skip });
+    add('throttle', {
+      kind: 'error',
+      operation,
+      errorName: 'Throttling',
+      status: 400,
+      message: 'Rate exceeded',
+      times: PAST_THROTTLED_RETRIES,
+      skip,
+    });
+    add('500', {
+      kind: 'error',
+      operation,
+      errorName: 'InternalFailure',
+      status: 500,
+      message: 'Internal failure',
+      times: PAST_RETRIES,
+      skip,
+    });
     return out;
   }
   const change = service === 'connect' ? CONNECT_CHANGES.has(operation) : CHIME_CHANGES.has(operation);
-  add('throttle', service === 'connect'
-    ? { kind: 'error', operation, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: PAST_THROTTLED_RETRIES, skip }
-    : { kind: 'error', operation, errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: PAST_RETRIES, skip });
+  add(
+    'throttle',
+    service === 'connect'
+      ? {
+          kind: 'error',
+          operation,
+          errorName: 'ThrottlingException',
+          status: 429,
+          message: 'Rate exceeded',
+          times: PAST_THROTTLED_RETRIES,
+          skip,
+        }
+      : {
+          kind: 'error',
+          operation,
+          errorName: 'ThrottledClientException',
+          status: 429,
+          message: 'Rate exceeded',
+          times: PAST_RETRIES,
+          skip,
+        },
+  );
   if (!change) return out;
   // A Lambda killed during a rollback or cleanup request fails that request whatever the handler does
   // (the framework answers FAILED, CloudFormation does not ask again): only forward requests are tried.
   if (call.phase === undefined || call.phase === 'create' || call.phase === 'update') {
     add('lambda-timeout', { kind: 'hang', operation, apply: true, advanceClockMs: PAST_FUNCTION_TIMEOUT_MS, skip });
   }
-  add('500', service === 'connect'
-    ? { kind: 'error', operation, errorName: 'InternalServiceException', status: 500, message: 'Internal service error', times: PAST_RETRIES, skip }
-    : { kind: 'error', operation, errorName: 'ServiceFailureException', status: 500, message: 'Service failure', times: PAST_RETRIES, skip });
+  add(
+    '500',
+    service === 'connect'
+      ? {
+          kind: 'error',
+          operation,
+          errorName: 'InternalServiceException',
+          status: 500,
+          message: 'Internal service error',
+          times: PAST_RETRIES,
+          skip,
+        }
+      : {
+          kind: 'error',
+          operation,
+          errorName: 'ServiceFailureException',
+          status: 500,
+          message: 'Service failure',
+          times: PAST_RETRIES,
+          skip,
+        },
+  );
   add('response-lost', { kind: 'dropAfterApply', operation, skip });
   if (service === 'connect') {
-    add('resource-in-use', { kind: 'error', operation, errorName: 'ResourceInUseException', status: 409, message: 'The phone number is in use', times: PAST_RETRIES, skip });
+    add('resource-in-use', {
+      kind: 'error',
+      operation,
+      errorName: 'ResourceInUseException',
+      status: 409,
+      message: 'The phone number is in use',
+      times: PAST_RETRIES,
+      skip,
+    });
   } else {
     const numbers = (call.input.E164PhoneNumbers as string[] | undefined) ?? [];
     if (numbers.length > 0) {
-      add('partial-errors', { kind: 'phoneNumberError', operation, phoneNumber: numbers[0], errorCode: 'Conflict', message: 'Injected partial failure', skip });
+      add('partial-errors', {
+        kind: 'phoneNumberError',
+        operation,
+        phoneNumber: numbers[0],
+        errorCode: 'Conflict',
+        message: 'Injected partial failure',
+        skip,
+      });
     }
   }
   return out;

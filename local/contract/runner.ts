@@ -20,7 +20,18 @@ import type { LifecycleCase } from './cases';
 import { faultsAt, replays } from './faults';
 import type { PlannedFault, RecordedCall } from './faults';
 import {
-  ACCOUNT, BYSTANDER, BYSTANDER_OWNER, CHIME_BYSTANDER, CREDENTIALS, OTHER_REGION, OWNER_TAG, REGION, STACK_NAME, VC_OTHER, createSeedClients, seedWorld,
+  ACCOUNT,
+  BYSTANDER,
+  BYSTANDER_OWNER,
+  CHIME_BYSTANDER,
+  CREDENTIALS,
+  OTHER_REGION,
+  OWNER_TAG,
+  REGION,
+  STACK_NAME,
+  VC_OTHER,
+  createSeedClients,
+  seedWorld,
 } from './world';
 import type { SeedClients } from './world';
 
@@ -53,13 +64,19 @@ export interface RunOptions {
   readonly replacementRollback?: 'delete' | 'update-then-delete';
 }
 
-const scenarioName = (c: LifecycleCase, fault?: PlannedFault): string => (fault ? `${c.name} @ ${fault.at} ${fault.name}` : `${c.name} (clean)`);
+const scenarioName = (c: LifecycleCase, fault?: PlannedFault): string =>
+  fault ? `${c.name} @ ${fault.at} ${fault.name}` : `${c.name} (clean)`;
 
 function setEnv(endpoint: string): () => void {
   const vars: Record<string, string> = {
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION,
-    AWS_ENDPOINT_URL_CONNECT: endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
-    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '0', POWERTOOLS_LOG_LEVEL: 'SILENT',
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL_CONNECT: endpoint,
+    AWS_ENDPOINT_URL_CHIME_SDK_VOICE: endpoint,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
+    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '0',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
     // Time passes only between the waiter's polls (the manual clock): no waiting inside an invocation.
     PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
     // Longer than a suite runs (a call left hanging stays frozen until the worker is terminated), shorter
@@ -112,14 +129,18 @@ function workerBundle(file: string): { handler: SingleFunctionHandler; terminate
       w.reject(err);
     } else w.resolve(m.result);
   });
-  const handler: SingleFunctionHandler = (event, context) => new Promise((resolve, reject) => {
-    const id = ++next;
-    waiting.set(id, { resolve, reject });
-    worker.postMessage({
-      id, event, remaining: context?.getRemainingTimeInMillis() ?? 600_000, functionName: context?.functionName ?? 'local-provider-handler',
-      awsRequestId: context?.awsRequestId ?? String(id),
+  const handler: SingleFunctionHandler = (event, context) =>
+    new Promise((resolve, reject) => {
+      const id = ++next;
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({
+        id,
+        event,
+        remaining: context?.getRemainingTimeInMillis() ?? 600_000,
+        functionName: context?.functionName ?? 'local-provider-handler',
+        awsRequestId: context?.awsRequestId ?? String(id),
+      });
     });
-  });
   return { handler, terminate: () => worker.terminate() };
 }
 
@@ -142,8 +163,20 @@ interface World {
 const ownerOf = (n: SnapshotNumber): string => (n.tags[OWNER_TAG] ?? '').split('@')[0];
 
 function viewOf(n: SnapshotNumber): NumberView & { arn: string } {
-  const tags = Object.fromEntries(Object.entries(n.tags).filter(([k]) => !k.startsWith('cdk-phone-numbers:')).sort(([a], [b]) => a.localeCompare(b)));
-  return { arn: n.phoneNumberArn, targetArn: n.targetArn, status: n.status, description: n.description ?? '', tags, owner: ownerOf(n), flows: { ...n.flows } };
+  const tags = Object.fromEntries(
+    Object.entries(n.tags)
+      .filter(([k]) => !k.startsWith('cdk-phone-numbers:'))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return {
+    arn: n.phoneNumberArn,
+    targetArn: n.targetArn,
+    status: n.status,
+    description: n.description ?? '',
+    tags,
+    owner: ownerOf(n),
+    flows: { ...n.flows },
+  };
 }
 
 function capture(emu: Emulator): World {
@@ -208,25 +241,39 @@ function declarationProblems(resources: DeployedResource[], world: World): Array
         continue;
       }
       if (n.status !== 'CLAIMED') out.push({ problem: `${r.logicalId}'s number ${n.phone} is ${n.status}, not CLAIMED`, hint });
-      if (n.targetArn !== p.TargetArn) out.push({ problem: `${r.logicalId}'s number ${n.phone} targets ${n.targetArn}, declared ${String(p.TargetArn)}`, hint });
-      if (typeof p.PhoneNumber === 'string' && p.PhoneNumber !== n.phone) out.push({ problem: `${r.logicalId} holds ${n.phone}, declared ${p.PhoneNumber}`, hint });
-      if (typeof p.Prefix === 'string' && !n.phone.startsWith(p.Prefix)) out.push({ problem: `${r.logicalId} holds ${n.phone}, outside prefix ${p.Prefix}`, hint });
-      if (typeof p.Description === 'string' && p.Description !== n.description) out.push({ problem: `${r.logicalId}'s number ${n.phone} has description ${show(n.description)}, declared ${show(p.Description)}`, hint });
+      if (n.targetArn !== p.TargetArn)
+        out.push({ problem: `${r.logicalId}'s number ${n.phone} targets ${n.targetArn}, declared ${String(p.TargetArn)}`, hint });
+      if (typeof p.PhoneNumber === 'string' && p.PhoneNumber !== n.phone)
+        out.push({ problem: `${r.logicalId} holds ${n.phone}, declared ${p.PhoneNumber}`, hint });
+      if (typeof p.Prefix === 'string' && !n.phone.startsWith(p.Prefix))
+        out.push({ problem: `${r.logicalId} holds ${n.phone}, outside prefix ${p.Prefix}`, hint });
+      if (typeof p.Description === 'string' && p.Description !== n.description)
+        out.push({
+          problem: `${r.logicalId}'s number ${n.phone} has description ${show(n.description)}, declared ${show(p.Description)}`,
+          hint,
+        });
       for (const t of (p.Tags as Array<{ Key: string; Value: string }> | undefined) ?? []) {
-        if (n.tags[t.Key] !== t.Value) out.push({ problem: `${r.logicalId}'s number ${n.phone} has tag ${t.Key}=${show(n.tags[t.Key])}, declared ${show(t.Value)}`, hint });
+        if (n.tags[t.Key] !== t.Value)
+          out.push({
+            problem: `${r.logicalId}'s number ${n.phone} has tag ${t.Key}=${show(n.tags[t.Key])}, declared ${show(t.Value)}`,
+            hint,
+          });
       }
-      if (n.owner !== `${STACK_NAME}/${r.logicalId}`) out.push({ problem: `${r.logicalId}'s number ${n.phone} is owned by ${show(n.owner)}, not by it`, hint });
+      if (n.owner !== `${STACK_NAME}/${r.logicalId}`)
+        out.push({ problem: `${r.logicalId}'s number ${n.phone} is owned by ${show(n.owner)}, not by it`, hint });
     } else if (r.type === 'Custom::PhoneNumberFlowBinding') {
       const n = byArn.get(String(p.PhoneNumberArn));
       const instance = instanceIdOf(String(p.ContactFlowArn));
       const flow = flowIdOf(String(p.ContactFlowArn));
       if (!n) out.push({ problem: `${r.logicalId} binds ${String(p.PhoneNumberArn)}, which is not claimed`, hint });
-      else if (n.flows[instance] !== flow) out.push({ problem: `${r.logicalId}: ${n.phone} rings ${show(n.flows)}, declared ${instance}: ${flow}`, hint });
+      else if (n.flows[instance] !== flow)
+        out.push({ problem: `${r.logicalId}: ${n.phone} rings ${show(n.flows)}, declared ${instance}: ${flow}`, hint });
     } else if (r.type === 'Custom::VoiceConnectorNumbers') {
       const key = `${String(p.Region ?? REGION)}/${String(p.VoiceConnectorId)}`;
       const held = world.connectors.get(key) ?? [];
       for (const phone of (p.PhoneNumbers as string[] | undefined) ?? []) {
-        if (!held.includes(phone)) out.push({ problem: `${r.logicalId}: ${phone} is not on connector ${key} (it holds ${show(held)})`, hint });
+        if (!held.includes(phone))
+          out.push({ problem: `${r.logicalId}: ${phone} is not on connector ${key} (it holds ${show(held)})`, hint });
       }
     }
   }
@@ -290,7 +337,12 @@ export class Harness {
  * handler's request timeout is longer than a suite runs); the harness's worker is terminated at the end,
  * killing it.
  */
-export async function runScenario(c: LifecycleCase, fault: PlannedFault | undefined, h: Harness, options: RunOptions = {}): Promise<ScenarioResult> {
+export async function runScenario(
+  c: LifecycleCase,
+  fault: PlannedFault | undefined,
+  h: Harness,
+  options: RunOptions = {},
+): Promise<ScenarioResult> {
   return runOn(h, c, fault, options);
 }
 
@@ -323,7 +375,13 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
     }
   };
   const deployer = new LocalDeployer({
-    handler, stackName: STACK_NAME, region: REGION, accountId: ACCOUNT, clock, pollIntervalMs: POLL_INTERVAL_MS, stacks: emu.stacks,
+    handler,
+    stackName: STACK_NAME,
+    region: REGION,
+    accountId: ACCOUNT,
+    clock,
+    pollIntervalMs: POLL_INTERVAL_MS,
+    stacks: emu.stacks,
     onRequest: (p) => {
       if (p.stage === 'start') {
         nextIsOnEvent = true;
@@ -362,12 +420,19 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
 
   if (status.endsWith('_FAILED')) {
     const failures = (error as { rollbackFailures?: Array<{ logicalId: string; reason: string }> } | undefined)?.rollbackFailures ?? [];
-    const what = failures.map((f) => `${f.logicalId.replace(/[0-9A-F]{8}$/, '')}: ${stripIds(f.reason.split('\n')[0])}`).join('; ') || stripIds(error?.message.split('\n')[0] ?? '');
-    flag(`the stack ended ${status}; rollback request failed for ${what}`, 'the rollback request of that resource (deployer.requests, phase rollback) and its module in lambda/resources/');
+    const what =
+      failures.map((f) => `${f.logicalId.replace(/[0-9A-F]{8}$/, '')}: ${stripIds(f.reason.split('\n')[0])}`).join('; ') ||
+      stripIds(error?.message.split('\n')[0] ?? '');
+    flag(
+      `the stack ended ${status}; rollback request failed for ${what}`,
+      'the rollback request of that resource (deployer.requests, phase rollback) and its module in lambda/resources/',
+    );
   }
-  if (error && error.name !== 'DeployFailedError') flag(`the deploy threw ${error.name}: ${stripIds(error.message.split('\n')[0])}`, 'local/deploy or the template');
+  if (error && error.name !== 'DeployFailedError')
+    flag(`the deploy threw ${error.name}: ${stripIds(error.message.split('\n')[0])}`, 'local/deploy or the template');
   if (c.breaker && !error) flag('the deploy succeeded although the Breaker resource must fail', 'local/contract/cases.ts (Breaker)');
-  if (!fault && !c.breaker && error) flag(`the clean deploy failed: ${stripIds(error.message.split('\n')[0])}`, 'lambda/ (no fault was injected)');
+  if (!fault && !c.breaker && error)
+    flag(`the clean deploy failed: ${stripIds(error.message.split('\n')[0])}`, 'lambda/ (no fault was injected)');
 
   const bystanderProblems = (): string[] => {
     const out: string[] = [];
@@ -376,10 +441,14 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
     const owner = BYSTANDER_OWNER.split('@')[0];
     if (!b) out.push(`${BYSTANDER} (owned by ${owner}) was released`);
     else {
-      const d = differences({ numbers: new Map([[BYSTANDER, wasB]]), connectors: new Map() }, { numbers: new Map([[BYSTANDER, b]]), connectors: new Map() });
+      const d = differences(
+        { numbers: new Map([[BYSTANDER, wasB]]), connectors: new Map() },
+        { numbers: new Map([[BYSTANDER, b]]), connectors: new Map() },
+      );
       if (d.length > 0) out.push(`${BYSTANDER} (owned by ${owner}) changed: ${d.join('; ')}`);
     }
-    if (!(after.connectors.get(`${REGION}/${VC_OTHER}`) ?? []).includes(CHIME_BYSTANDER)) out.push(`${CHIME_BYSTANDER} was taken off someone else's connector ${VC_OTHER}`);
+    if (!(after.connectors.get(`${REGION}/${VC_OTHER}`) ?? []).includes(CHIME_BYSTANDER))
+      out.push(`${CHIME_BYSTANDER} was taken off someone else's connector ${VC_OTHER}`);
     return out;
   };
 
@@ -387,14 +456,22 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
     for (const p of declarationProblems(deployer.resources(), after)) flag(`after success: ${p.problem}`, p.hint);
     for (const p of bystanderProblems()) flag(`after success: ${p}`, 'the handler touched what another stack or connector holds');
     // No number owned by this stack without a resource that declares it (or a policy that keeps it).
-    const held = new Set(deployer.resources().filter((r) => r.type === 'Custom::ClaimedPhoneNumber').map((r) => `${r.logicalId} ${r.physicalResourceId}`));
+    const held = new Set(
+      deployer
+        .resources()
+        .filter((r) => r.type === 'Custom::ClaimedPhoneNumber')
+        .map((r) => `${r.logicalId} ${r.physicalResourceId}`),
+    );
     const kept = new Set(deployer.retained.map((r) => r.physicalResourceId));
     for (const [phone, n] of after.numbers) {
       if (!n.owner.startsWith(`${STACK_NAME}/`)) continue;
       const logicalId = n.owner.slice(STACK_NAME.length + 1);
       const wasOwnedSo = before.numbers.get(phone)?.owner === n.owner;
       if (!held.has(`${logicalId} ${n.arn}`) && !kept.has(n.arn) && !wasOwnedSo) {
-        flag(`after success: ${phone} is claimed and owned by ${n.owner}, which does not declare it (leaked)`, 'lambda/resources/claimed-phone-number/ (claim.ts, update.ts, delete.ts)');
+        flag(
+          `after success: ${phone} is claimed and owned by ${n.owner}, which does not declare it (leaked)`,
+          'lambda/resources/claimed-phone-number/ (claim.ts, update.ts, delete.ts)',
+        );
       }
     }
   } else if (!status.endsWith('_FAILED')) {
@@ -435,9 +512,15 @@ function recordCalls(emu: Emulator, owners: readonly Owner[]): RecordedCall[] {
     return o ? { resource: o.logicalId, phase: o.phase } : {};
   };
   return [
-    ...emu.calls().map((c, i) => ({ service: c.service, operation: c.operation, occurrence: next(c.operation), input: c.input, ...ownerOf(0, i) })),
+    ...emu
+      .calls()
+      .map((c, i) => ({ service: c.service, operation: c.operation, occurrence: next(c.operation), input: c.input, ...ownerOf(0, i) })),
     ...emu.stacks.calls().map((c, i) => ({
-      service: 'cloudformation' as const, operation: c.operation, occurrence: next(c.operation), input: c.input as Record<string, unknown>, ...ownerOf(1, i),
+      service: 'cloudformation' as const,
+      operation: c.operation,
+      occurrence: next(c.operation),
+      input: c.input as Record<string, unknown>,
+      ...ownerOf(1, i),
     })),
   ];
 }

@@ -67,15 +67,27 @@ export async function seedWorld(emu: Emulator, clients: SeedClients): Promise<vo
   emu.seedContactFlow({ instanceId: INSTANCE_1, contactFlowId: FLOW_1B });
   emu.seedContactFlow({ instanceId: INSTANCE_2, contactFlowId: FLOW_2 });
   emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: [...SEARCH_POOL, SPECIFIC_1, SPECIFIC_2] });
-  emu.seedClaimedNumber({ phoneNumber: ADOPTABLE, targetArn: instanceArn(INSTANCE_1), description: 'legacy line', tags: { team: 'legacy' } });
+  emu.seedClaimedNumber({
+    phoneNumber: ADOPTABLE,
+    targetArn: instanceArn(INSTANCE_1),
+    description: 'legacy line',
+    tags: { team: 'legacy' },
+  });
   const bystanderArn = emu.seedClaimedNumber({
-    phoneNumber: BYSTANDER, targetArn: instanceArn(INSTANCE_1), description: 'theirs', tags: { [OWNER_TAG]: BYSTANDER_OWNER },
+    phoneNumber: BYSTANDER,
+    targetArn: instanceArn(INSTANCE_1),
+    description: 'theirs',
+    tags: { [OWNER_TAG]: BYSTANDER_OWNER },
   });
   for (const voiceConnectorId of [VC_A, VC_B, VC_OTHER]) emu.seedVoiceConnector({ voiceConnectorId });
   emu.seedVoiceConnector({ voiceConnectorId: VC_WEST, region: OTHER_REGION });
   for (const phoneNumber of [...CHIME_NUMBERS, CHIME_BYSTANDER]) emu.seedChimeNumber({ phoneNumber });
   for (const phoneNumber of CHIME_WEST_NUMBERS) emu.seedChimeNumber({ phoneNumber, region: OTHER_REGION });
 
-  await clients.connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: bystanderArn, InstanceId: INSTANCE_1, ContactFlowId: FLOW_1A }));
-  await clients.chime.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: VC_OTHER, E164PhoneNumbers: [CHIME_BYSTANDER] }));
+  await clients.connect.send(
+    new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: bystanderArn, InstanceId: INSTANCE_1, ContactFlowId: FLOW_1A }),
+  );
+  await clients.chime.send(
+    new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: VC_OTHER, E164PhoneNumbers: [CHIME_BYSTANDER] }),
+  );
 }

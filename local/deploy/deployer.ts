@@ -44,8 +44,22 @@ import { defaultRequestId, normalizeHandler, sendRequest, type ProviderOutcome }
 import { runGraph } from './schedule';
 import { customDependencies, customResourceOrder, isCustomResource, loadTemplate } from './template';
 import type {
-  CfnTemplate, CustomResourceEvent, DeployedResource, DeployResult, Json, LocalDeployerOptions, Phase, RequestLogEntry,
-  RequestType, ResourceOutputs, ResourceStatus, RetainedEntry, StackResourceState, StackState, StackStatus, TemplateResource,
+  CfnTemplate,
+  CustomResourceEvent,
+  DeployedResource,
+  DeployResult,
+  Json,
+  LocalDeployerOptions,
+  Phase,
+  RequestLogEntry,
+  RequestType,
+  ResourceOutputs,
+  ResourceStatus,
+  RetainedEntry,
+  StackResourceState,
+  StackState,
+  StackStatus,
+  TemplateResource,
 } from './types';
 
 const RETAIN = 'Retain';
@@ -54,10 +68,17 @@ const DELETION_POLICIES = ['Delete', RETAIN, RETAIN_EXCEPT_ON_CREATE, 'Snapshot'
 const UPDATE_REPLACE_POLICIES = ['Delete', RETAIN, 'Snapshot'];
 /** The status a resource shows while its request runs. */
 const IN_PROGRESS: Readonly<Record<RequestType, ResourceStatus>> = {
-  Create: 'CREATE_IN_PROGRESS', Update: 'UPDATE_IN_PROGRESS', Delete: 'DELETE_IN_PROGRESS',
+  Create: 'CREATE_IN_PROGRESS',
+  Update: 'UPDATE_IN_PROGRESS',
+  Delete: 'DELETE_IN_PROGRESS',
 };
 /** Statuses CloudFormation refuses an update in; the stack has to be deleted (or the rollback continued) first. */
-const BLOCKING_STATUSES: ReadonlySet<StackStatus> = new Set(['ROLLBACK_FAILED', 'UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED', 'CREATE_FAILED']);
+const BLOCKING_STATUSES: ReadonlySet<StackStatus> = new Set([
+  'ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_FAILED',
+  'DELETE_FAILED',
+  'CREATE_FAILED',
+]);
 
 type Props = Record<string, Json>;
 
@@ -66,10 +87,22 @@ type Attempt =
   | { readonly kind: 'create'; readonly logicalId: string; readonly after: DeployedResource }
   | { readonly kind: 'update' | 'replace'; readonly logicalId: string; readonly before: DeployedResource; readonly after: DeployedResource }
   | {
-    readonly kind: 'createFailed'; readonly logicalId: string; readonly type: string; readonly physicalResourceId: string; readonly properties: Props;
-    readonly reason: string; readonly deletionPolicy?: string;
-  }
-  | { readonly kind: 'updateFailed'; readonly logicalId: string; readonly before: DeployedResource; readonly properties: Props; readonly reason: string; readonly sent: boolean };
+      readonly kind: 'createFailed';
+      readonly logicalId: string;
+      readonly type: string;
+      readonly physicalResourceId: string;
+      readonly properties: Props;
+      readonly reason: string;
+      readonly deletionPolicy?: string;
+    }
+  | {
+      readonly kind: 'updateFailed';
+      readonly logicalId: string;
+      readonly before: DeployedResource;
+      readonly properties: Props;
+      readonly reason: string;
+      readonly sent: boolean;
+    };
 
 /** One deploy in progress: what it started from, and what it has done so far. */
 interface DeployRun {
@@ -92,15 +125,18 @@ interface CleanupEntry {
   readonly replaced: boolean;
 }
 
-const policiesOf = (resource: TemplateResource): Pick<DeployedResource, 'deletionPolicy' | 'updateReplacePolicy'> =>
-  ({ deletionPolicy: resource.DeletionPolicy, updateReplacePolicy: resource.UpdateReplacePolicy });
+const policiesOf = (resource: TemplateResource): Pick<DeployedResource, 'deletionPolicy' | 'updateReplacePolicy'> => ({
+  deletionPolicy: resource.DeletionPolicy,
+  updateReplacePolicy: resource.UpdateReplacePolicy,
+});
 
 const withoutServiceToken = (props: Props): Props => Object.fromEntries(Object.entries(props).filter(([key]) => key !== 'ServiceToken'));
 
 const has = (obj: object, key: string): boolean => Object.prototype.hasOwnProperty.call(obj, key);
 
 /** Whether a stack delete or a removal from the template keeps the physical resource. */
-const retainedOnDelete = (deletionPolicy: string | undefined): boolean => deletionPolicy === RETAIN || deletionPolicy === RETAIN_EXCEPT_ON_CREATE;
+const retainedOnDelete = (deletionPolicy: string | undefined): boolean =>
+  deletionPolicy === RETAIN || deletionPolicy === RETAIN_EXCEPT_ON_CREATE;
 
 export class LocalDeployer {
   private readonly functions: ReturnType<typeof normalizeHandler>;
@@ -130,7 +166,8 @@ export class LocalDeployer {
     this.accountId = options.accountId ?? '123456789012';
     this.stackName = options.stackName ?? 'LocalStack';
     this.baseStackId =
-      options.stackId ?? `arn:${options.partition ?? 'aws'}:cloudformation:${this.region}:${this.accountId}:stack/${this.stackName}/00000000-0000-4000-8000-000000000000`;
+      options.stackId ??
+      `arn:${options.partition ?? 'aws'}:cloudformation:${this.region}:${this.accountId}:stack/${this.stackName}/00000000-0000-4000-8000-000000000000`;
     this.currentStackId = this.baseStackId;
   }
 
@@ -243,7 +280,10 @@ export class LocalDeployer {
 
   private mark(logicalId: string, resourceType: string, resourceStatus: ResourceStatus, physicalResourceId?: string): void {
     this.view.set(logicalId, {
-      logicalResourceId: logicalId, resourceType, resourceStatus, timestamp: this.now(),
+      logicalResourceId: logicalId,
+      resourceType,
+      resourceStatus,
+      timestamp: this.now(),
       ...(physicalResourceId !== undefined && physicalResourceId !== '' ? { physicalResourceId } : {}),
     });
     this.publish();
@@ -261,16 +301,40 @@ export class LocalDeployer {
         const deployed = state.get(id);
         const previous = this.view.get(id);
         if (deployed) {
-          const status = previous && previous.physicalResourceId === deployed.physicalResourceId && previous.resourceStatus.endsWith('_COMPLETE')
-            ? previous.resourceStatus : 'UPDATE_COMPLETE';
-          view.set(id, { logicalResourceId: id, resourceType: deployed.type, physicalResourceId: deployed.physicalResourceId, resourceStatus: status, timestamp: previous?.timestamp ?? this.now() });
+          const status =
+            previous && previous.physicalResourceId === deployed.physicalResourceId && previous.resourceStatus.endsWith('_COMPLETE')
+              ? previous.resourceStatus
+              : 'UPDATE_COMPLETE';
+          view.set(id, {
+            logicalResourceId: id,
+            resourceType: deployed.type,
+            physicalResourceId: deployed.physicalResourceId,
+            resourceStatus: status,
+            timestamp: previous?.timestamp ?? this.now(),
+          });
         } else if (!isCustomResource(resource)) {
-          view.set(id, previous ?? { logicalResourceId: id, resourceType: resource.Type, physicalResourceId: placeholderRef(id), resourceStatus: 'CREATE_COMPLETE', timestamp: this.now() });
+          view.set(
+            id,
+            previous ?? {
+              logicalResourceId: id,
+              resourceType: resource.Type,
+              physicalResourceId: placeholderRef(id),
+              resourceStatus: 'CREATE_COMPLETE',
+              timestamp: this.now(),
+            },
+          );
         }
       }
     }
     for (const [id, deployed] of state) {
-      if (!view.has(id)) view.set(id, { logicalResourceId: id, resourceType: deployed.type, physicalResourceId: deployed.physicalResourceId, resourceStatus: 'UPDATE_COMPLETE', timestamp: this.now() });
+      if (!view.has(id))
+        view.set(id, {
+          logicalResourceId: id,
+          resourceType: deployed.type,
+          physicalResourceId: deployed.physicalResourceId,
+          resourceStatus: 'UPDATE_COMPLETE',
+          timestamp: this.now(),
+        });
     }
     this.view = view;
   }
@@ -279,7 +343,13 @@ export class LocalDeployer {
   private listNonCustom(template: CfnTemplate): void {
     for (const [id, resource] of Object.entries(template.Resources)) {
       if (!isCustomResource(resource) && !this.view.has(id)) {
-        this.view.set(id, { logicalResourceId: id, resourceType: resource.Type, physicalResourceId: placeholderRef(id), resourceStatus: 'CREATE_COMPLETE', timestamp: this.now() });
+        this.view.set(id, {
+          logicalResourceId: id,
+          resourceType: resource.Type,
+          physicalResourceId: placeholderRef(id),
+          resourceStatus: 'CREATE_COMPLETE',
+          timestamp: this.now(),
+        });
       }
     }
   }
@@ -314,10 +384,14 @@ export class LocalDeployer {
         throw new TemplateError(`${id} has a Condition; conditions are not supported by the local deployer`);
       }
       if (resource.DeletionPolicy !== undefined && !DELETION_POLICIES.includes(resource.DeletionPolicy)) {
-        throw new TemplateError(`${id} has DeletionPolicy ${JSON.stringify(resource.DeletionPolicy)}; expected one of ${DELETION_POLICIES.join(', ')}`);
+        throw new TemplateError(
+          `${id} has DeletionPolicy ${JSON.stringify(resource.DeletionPolicy)}; expected one of ${DELETION_POLICIES.join(', ')}`,
+        );
       }
       if (resource.UpdateReplacePolicy !== undefined && !UPDATE_REPLACE_POLICIES.includes(resource.UpdateReplacePolicy)) {
-        throw new TemplateError(`${id} has UpdateReplacePolicy ${JSON.stringify(resource.UpdateReplacePolicy)}; expected one of ${UPDATE_REPLACE_POLICIES.join(', ')}`);
+        throw new TemplateError(
+          `${id} has UpdateReplacePolicy ${JSON.stringify(resource.UpdateReplacePolicy)}; expected one of ${UPDATE_REPLACE_POLICIES.join(', ')}`,
+        );
       }
     }
   }
@@ -334,7 +408,12 @@ export class LocalDeployer {
     const previous = new Map(this.state);
     const current = new Map(previous);
     const run: DeployRun = {
-      template, phase: creating ? 'create' : 'update', previous, current, attempts: [], unchanged: [],
+      template,
+      phase: creating ? 'create' : 'update',
+      previous,
+      current,
+      attempts: [],
+      unchanged: [],
       // After prepareCreate: a stack created anew resolves AWS::StackId to its new id.
       ctx: this.resolveContext(template, current),
     };
@@ -345,9 +424,15 @@ export class LocalDeployer {
     this.listNonCustom(template);
     this.setStatus(creating ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS', 'User Initiated');
 
-    const forward = await runGraph(order, (id) => deps.get(id) ?? [], (id) => this.applyResource(run, id), {
-      concurrency: this.concurrency, stopOnFailure: true,
-    });
+    const forward = await runGraph(
+      order,
+      (id) => deps.get(id) ?? [],
+      (id) => this.applyResource(run, id),
+      {
+        concurrency: this.concurrency,
+        stopOnFailure: true,
+      },
+    );
     if (forward.failed.length > 0) return this.rollBack(run, previousTemplate);
 
     const { cleanup, deleted } = this.cleanupPlan(run);
@@ -411,7 +496,12 @@ export class LocalDeployer {
       } else {
         this.mark(logicalId, resource.Type, 'CREATE_FAILED');
         run.attempts.push({
-          kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: '', properties: {}, reason,
+          kind: 'createFailed',
+          logicalId,
+          type: resource.Type,
+          physicalResourceId: '',
+          properties: {},
+          reason,
           deletionPolicy: resource.DeletionPolicy,
         });
       }
@@ -424,14 +514,22 @@ export class LocalDeployer {
     const outcome = await this.send(run.phase, this.event('Create', logicalId, resource.Type, properties));
     if (outcome.status === 'FAILED') {
       run.attempts.push({
-        kind: 'createFailed', logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, properties,
+        kind: 'createFailed',
+        logicalId,
+        type: resource.Type,
+        physicalResourceId: outcome.physicalResourceId,
+        properties,
         reason: outcome.reason ?? '',
         deletionPolicy: resource.DeletionPolicy,
       });
       return false;
     }
     const after: DeployedResource = {
-      logicalId, type: resource.Type, physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties,
+      logicalId,
+      type: resource.Type,
+      physicalResourceId: outcome.physicalResourceId,
+      data: outcome.data,
+      properties,
       ...policiesOf(resource),
     };
     run.current.set(logicalId, after);
@@ -449,7 +547,11 @@ export class LocalDeployer {
       return false;
     }
     const after: DeployedResource = {
-      ...before, ...policiesOf(resource), physicalResourceId: outcome.physicalResourceId, data: outcome.data, properties,
+      ...before,
+      ...policiesOf(resource),
+      physicalResourceId: outcome.physicalResourceId,
+      data: outcome.data,
+      properties,
     };
     run.current.set(logicalId, after);
     run.attempts.push({ kind: outcome.physicalResourceId === before.physicalResourceId ? 'update' : 'replace', logicalId, before, after });
@@ -461,9 +563,10 @@ export class LocalDeployer {
     const first = run.attempts.find((a) => a.kind === 'createFailed' || a.kind === 'updateFailed') as Extract<Attempt, { reason: string }>;
     const requestType = first.kind === 'createFailed' ? 'Create' : 'Update';
     const failure = `The following resource(s) failed to ${requestType.toLowerCase()}: [${first.logicalId}]. `;
-    const { rollbackFailures, cleanupFailures } = previousTemplate === undefined
-      ? await this.rollbackCreate(run.template, run.attempts, failure)
-      : await this.rollbackUpdate(previousTemplate, run.previous, run.attempts, failure);
+    const { rollbackFailures, cleanupFailures } =
+      previousTemplate === undefined
+        ? await this.rollbackCreate(run.template, run.attempts, failure)
+        : await this.rollbackUpdate(previousTemplate, run.previous, run.attempts, failure);
     throw new DeployFailedError(first.logicalId, requestType, first.reason, rollbackFailures, this.stackStatus, cleanupFailures);
   }
 
@@ -475,13 +578,21 @@ export class LocalDeployer {
     const cleanup = new Map<string, CleanupEntry>();
     for (const a of run.attempts) {
       if (a.kind === 'replace') {
-        cleanup.set(a.logicalId, { resource: a.before, retainedBy: a.after.updateReplacePolicy === RETAIN ? 'UpdateReplacePolicy' : undefined, replaced: true });
+        cleanup.set(a.logicalId, {
+          resource: a.before,
+          retainedBy: a.after.updateReplacePolicy === RETAIN ? 'UpdateReplacePolicy' : undefined,
+          replaced: true,
+        });
       }
     }
     const deleted: string[] = [];
     for (const [id, resource] of run.previous) {
       if (!has(run.template.Resources, id)) {
-        cleanup.set(id, { resource, retainedBy: retainedOnDelete(resource.deletionPolicy) ? 'DeletionPolicy' : undefined, replaced: false });
+        cleanup.set(id, {
+          resource,
+          retainedBy: retainedOnDelete(resource.deletionPolicy) ? 'DeletionPolicy' : undefined,
+          replaced: false,
+        });
         run.current.delete(id);
         deleted.push(id);
       }
@@ -494,7 +605,8 @@ export class LocalDeployer {
    * dependency order of the previous template. Failures are returned, not thrown: CloudFormation still completes.
    */
   private async cleanupPhase(
-    previousTemplate: CfnTemplate, cleanup: ReadonlyMap<string, CleanupEntry>,
+    previousTemplate: CfnTemplate,
+    cleanup: ReadonlyMap<string, CleanupEntry>,
   ): Promise<DeployResult['cleanupFailures']> {
     this.setStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
     const failures: DeployResult['cleanupFailures'] = [];
@@ -516,7 +628,8 @@ export class LocalDeployer {
 
   /** One cleanup Delete (or its skip, by policy); returns the failure, if any. */
   private async cleanUp(
-    id: string, { resource, retainedBy, replaced }: CleanupEntry,
+    id: string,
+    { resource, retainedBy, replaced }: CleanupEntry,
   ): Promise<DeployResult['cleanupFailures'][number] | undefined> {
     if (retainedBy) {
       this.retainedLog.push({ phase: 'cleanup', logicalId: id, physicalResourceId: resource.physicalResourceId, policy: retainedBy });
@@ -540,7 +653,12 @@ export class LocalDeployer {
 
   /** Deletes (or retains, by policy) one resource the failed operation created; returns the failure, if any. */
   private async rollbackDelete(
-    logicalId: string, type: string, physicalResourceId: string, properties: Props, deletionPolicy: string | undefined, listed: boolean,
+    logicalId: string,
+    type: string,
+    physicalResourceId: string,
+    properties: Props,
+    deletionPolicy: string | undefined,
+    listed: boolean,
   ): Promise<FailedRequest | undefined> {
     if (!this.rollbackDeletes(deletionPolicy)) {
       this.retainedLog.push({ phase: 'rollback', logicalId, physicalResourceId, policy: 'DeletionPolicy' });
@@ -555,13 +673,24 @@ export class LocalDeployer {
   }
 
   /** Rolls back a failed stack create: Delete, newest first, what it created. */
-  private async rollbackCreate(template: CfnTemplate, attempts: readonly Attempt[], reason: string): Promise<{ rollbackFailures: FailedRequest[]; cleanupFailures: FailedRequest[] }> {
+  private async rollbackCreate(
+    template: CfnTemplate,
+    attempts: readonly Attempt[],
+    reason: string,
+  ): Promise<{ rollbackFailures: FailedRequest[]; cleanupFailures: FailedRequest[] }> {
     this.setStatus('ROLLBACK_IN_PROGRESS', `${reason}Rollback requested by user.`);
     const failures: FailedRequest[] = [];
     const left = new Map<string, DeployedResource>();
     for (const a of [...attempts].reverse()) {
       if (a.kind === 'create') {
-        const failure = await this.rollbackDelete(a.logicalId, a.after.type, a.after.physicalResourceId, a.after.properties, a.after.deletionPolicy, true);
+        const failure = await this.rollbackDelete(
+          a.logicalId,
+          a.after.type,
+          a.after.physicalResourceId,
+          a.after.properties,
+          a.after.deletionPolicy,
+          true,
+        );
         if (failure) {
           failures.push(failure);
           left.set(a.logicalId, a.after);
@@ -602,7 +731,10 @@ export class LocalDeployer {
    * Deletes of what it created (UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS).
    */
   private async rollbackUpdate(
-    previousTemplate: CfnTemplate, previous: Map<string, DeployedResource>, attempts: readonly Attempt[], reason: string,
+    previousTemplate: CfnTemplate,
+    previous: Map<string, DeployedResource>,
+    attempts: readonly Attempt[],
+    reason: string,
   ): Promise<{ rollbackFailures: FailedRequest[]; cleanupFailures: FailedRequest[] }> {
     this.visibleTemplate = previousTemplate;
     this.setStatus('UPDATE_ROLLBACK_IN_PROGRESS', reason);
@@ -671,15 +803,21 @@ export class LocalDeployer {
     if (a.kind === 'create') {
       const { logicalId, after } = a;
       const failure = await this.rollbackDelete(
-        logicalId, after.type, after.physicalResourceId, after.properties, after.deletionPolicy, true,
+        logicalId,
+        after.type,
+        after.physicalResourceId,
+        after.properties,
+        after.deletionPolicy,
+        true,
       );
       this.unlist(logicalId);
       return failure;
     }
     if (a.kind === 'createFailed') {
-      const failure = a.physicalResourceId !== ''
-        ? await this.rollbackDelete(a.logicalId, a.type, a.physicalResourceId, a.properties, a.deletionPolicy, true)
-        : undefined;
+      const failure =
+        a.physicalResourceId !== ''
+          ? await this.rollbackDelete(a.logicalId, a.type, a.physicalResourceId, a.properties, a.deletionPolicy, true)
+          : undefined;
       this.unlist(a.logicalId);
       return failure;
     }
@@ -707,13 +845,21 @@ export class LocalDeployer {
         async (id) => {
           const resource = this.state.get(id)!;
           if (retainedOnDelete(resource.deletionPolicy)) {
-            this.retainedLog.push({ phase: 'destroy', logicalId: id, physicalResourceId: resource.physicalResourceId, policy: 'DeletionPolicy' });
+            this.retainedLog.push({
+              phase: 'destroy',
+              logicalId: id,
+              physicalResourceId: resource.physicalResourceId,
+              policy: 'DeletionPolicy',
+            });
             this.state.delete(id);
             this.mark(id, resource.type, 'DELETE_SKIPPED', resource.physicalResourceId);
             this.unlist(id);
             return true;
           }
-          const outcome = await this.send('destroy', this.event('Delete', id, resource.type, resource.properties, resource.physicalResourceId));
+          const outcome = await this.send(
+            'destroy',
+            this.event('Delete', id, resource.type, resource.properties, resource.physicalResourceId),
+          );
           if (outcome.status === 'FAILED') {
             failures.push({ logicalId: id, physicalResourceId: resource.physicalResourceId, reason: outcome.reason ?? '' });
             return false;
@@ -755,7 +901,12 @@ export class LocalDeployer {
   }
 
   private event(
-    requestType: RequestType, logicalId: string, resourceType: string, properties: Props, physicalResourceId?: string, oldProperties?: Props,
+    requestType: RequestType,
+    logicalId: string,
+    resourceType: string,
+    properties: Props,
+    physicalResourceId?: string,
+    oldProperties?: Props,
   ): CustomResourceEvent {
     const requestId = (this.options.newRequestId ?? defaultRequestId)();
     return {
@@ -797,7 +948,13 @@ export class LocalDeployer {
     const { LogicalResourceId: logicalId, ResourceType: type, RequestType: requestType } = event;
     if (listed) this.mark(logicalId, type, IN_PROGRESS[requestType], event.PhysicalResourceId);
     const stackStatus = this.stackStatus!;
-    const progress = { phase, logicalId, resourceType: type, requestType, ...(event.PhysicalResourceId !== undefined ? { physicalResourceId: event.PhysicalResourceId } : {}) };
+    const progress = {
+      phase,
+      logicalId,
+      resourceType: type,
+      requestType,
+      ...(event.PhysicalResourceId !== undefined ? { physicalResourceId: event.PhysicalResourceId } : {}),
+    };
     this.options.onRequest?.({ stage: 'start', ...progress });
     const outcome = await sendRequest(this.functions, event, {
       maxPolls: this.options.maxPolls,
@@ -826,7 +983,12 @@ export class LocalDeployer {
       stackStatus,
     });
     if (listed) this.markOutcome(event, outcome);
-    this.options.onRequest?.({ stage: 'end', ...progress, status: outcome.status, ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}) });
+    this.options.onRequest?.({
+      stage: 'end',
+      ...progress,
+      status: outcome.status,
+      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+    });
     return outcome;
   }
 }

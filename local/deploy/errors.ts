@@ -43,7 +43,11 @@ export class DeployFailedError extends Error {
 
 /** The stack is in a status from which CloudFormation refuses the operation. */
 export class StackStatusError extends Error {
-  constructor(readonly stackId: string, readonly status: string, fix: string) {
+  constructor(
+    readonly stackId: string,
+    readonly status: string,
+    fix: string,
+  ) {
     super(`Stack:${stackId} is in ${status} state and can not be updated. ${fix}`);
     this.name = 'StackStatusError';
   }

@@ -50,14 +50,22 @@ function has(obj: object, key: string): boolean {
 
 function refValue(name: string, ctx: ResolveContext): Resolved {
   switch (name) {
-    case 'AWS::Region': return ctx.region;
-    case 'AWS::AccountId': return ctx.accountId;
-    case 'AWS::Partition': return ctx.partition;
-    case 'AWS::URLSuffix': return ctx.urlSuffix;
-    case 'AWS::StackName': return ctx.stackName;
-    case 'AWS::StackId': return ctx.stackId;
-    case 'AWS::NoValue': return NO_VALUE;
-    case 'AWS::NotificationARNs': return [];
+    case 'AWS::Region':
+      return ctx.region;
+    case 'AWS::AccountId':
+      return ctx.accountId;
+    case 'AWS::Partition':
+      return ctx.partition;
+    case 'AWS::URLSuffix':
+      return ctx.urlSuffix;
+    case 'AWS::StackName':
+      return ctx.stackName;
+    case 'AWS::StackId':
+      return ctx.stackId;
+    case 'AWS::NoValue':
+      return NO_VALUE;
+    case 'AWS::NotificationARNs':
+      return [];
   }
   const parameters = ctx.template.Parameters ?? {};
   if (has(parameters, name)) {
@@ -101,7 +109,8 @@ function sub(arg: Json, ctx: ResolveContext): string {
   const text = asString(resolveValue(textRaw, ctx), 'Fn::Sub');
   const vars: Record<string, Resolved> = {};
   if (varsRaw !== undefined) {
-    if (typeof varsRaw !== 'object' || varsRaw === null || Array.isArray(varsRaw)) throw new TemplateError('Fn::Sub variables must be an object');
+    if (typeof varsRaw !== 'object' || varsRaw === null || Array.isArray(varsRaw))
+      throw new TemplateError('Fn::Sub variables must be an object');
     for (const [k, v] of Object.entries(varsRaw)) vars[k] = resolveValue(v, ctx);
   }
   return text.replace(/\$\{([^}]*)\}/g, (_whole, expr: string) => {
@@ -118,18 +127,23 @@ function intrinsic(fn: string, arg: Json, ctx: ResolveContext): Resolved {
     case 'Ref':
       return refValue(asString(arg, 'Ref'), ctx);
     case 'Fn::GetAtt': {
-      const [id, ...rest] = Array.isArray(arg) ? arg.map((a) => asString(resolveValue(a, ctx), 'Fn::GetAtt')) : asString(arg, 'Fn::GetAtt').split('.');
+      const [id, ...rest] = Array.isArray(arg)
+        ? arg.map((a) => asString(resolveValue(a, ctx), 'Fn::GetAtt'))
+        : asString(arg, 'Fn::GetAtt').split('.');
       return getAtt(id, rest.join('.'), ctx);
     }
     case 'Fn::Join': {
       const [delimiter, list] = asList(arg, 'Fn::Join');
-      return asList(resolveValue(list, ctx), 'Fn::Join').map((item) => asString(resolveValue(item, ctx), 'Fn::Join')).join(asString(delimiter, 'Fn::Join'));
+      return asList(resolveValue(list, ctx), 'Fn::Join')
+        .map((item) => asString(resolveValue(item, ctx), 'Fn::Join'))
+        .join(asString(delimiter, 'Fn::Join'));
     }
     case 'Fn::Select': {
       const [index, list] = asList(arg, 'Fn::Select');
       const items = asList(resolveValue(list, ctx), 'Fn::Select');
       const i = Number(resolveValue(index, ctx));
-      if (!Number.isInteger(i) || i < 0 || i >= items.length) throw new TemplateError(`Fn::Select index ${JSON.stringify(index)} out of range (${items.length} items)`);
+      if (!Number.isInteger(i) || i < 0 || i >= items.length)
+        throw new TemplateError(`Fn::Select index ${JSON.stringify(index)} out of range (${items.length} items)`);
       return resolveValue(items[i], ctx);
     }
     case 'Fn::Split': {

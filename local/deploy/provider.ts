@@ -20,7 +20,14 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type {
-  AdvanceableClock, CustomResourceEvent, HandlerLike, IsCompleteEvent, Json, LambdaContext, ProviderHandlers, SingleFunctionHandler,
+  AdvanceableClock,
+  CustomResourceEvent,
+  HandlerLike,
+  IsCompleteEvent,
+  Json,
+  LambdaContext,
+  ProviderHandlers,
+  SingleFunctionHandler,
 } from './types';
 
 export const CREATE_FAILED_PHYSICAL_ID_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
@@ -62,7 +69,8 @@ export function normalizeHandler(handler: HandlerLike, singleFunctionIsComplete 
   const isComplete = h.isComplete;
   return {
     onEvent: async (payload, context) => h.onEvent(payload as CustomResourceEvent, context),
-    isComplete: typeof isComplete === 'function' ? async (payload, context) => isComplete.call(h, payload as IsCompleteEvent, context) : undefined,
+    isComplete:
+      typeof isComplete === 'function' ? async (payload, context) => isComplete.call(h, payload as IsCompleteEvent, context) : undefined,
   };
 }
 
@@ -174,7 +182,9 @@ async function runWithTimeout(fn: Invoke, payload: unknown, options: ProviderOpt
       timer = setTimeout(() => resolve('timeout'), timeoutMs).unref();
     }
   });
-  const run = Promise.resolve().then(() => fn(payload, context)).then((value) => ({ value }));
+  const run = Promise.resolve()
+    .then(() => fn(payload, context))
+    .then((value) => ({ value }));
   try {
     const first = await Promise.race([run, expired]);
     if (first === 'timeout' || (clockNow && clockNow() >= deadline)) {
@@ -197,7 +207,8 @@ async function invokeUserFunction(fn: Invoke, payload: unknown, options: Provide
     // Error whose stack is the message, the log group, and the trace without its first line. A timeout
     // has no trace.
     const errorMessage = err instanceof Error ? err.message || 'error' : String(err);
-    const trace = err instanceof Error && !(err instanceof LambdaTimeoutError) && typeof err.stack === 'string' ? err.stack.split('\n') : [];
+    const trace =
+      err instanceof Error && !(err instanceof LambdaTimeoutError) && typeof err.stack === 'string' ? err.stack.split('\n') : [];
     const message = [errorMessage, '', `Logs: /aws/lambda/${functionName}`, ''].join('\n');
     const e = new UserFunctionError(message);
     e.stack = [message, ...trace.slice(1)].join('\n');
@@ -215,13 +226,25 @@ function failureReason(err: unknown): string {
 
 /** The response CloudFormation reads, checked against its size limit. */
 function respond(
-  event: CustomResourceEvent, status: 'SUCCESS' | 'FAILED', physicalResourceId: string | undefined, data: Record<string, Json>,
-  reason: string | undefined, polls: number, answeredBy: 'handler' | 'framework', noEcho?: boolean,
+  event: CustomResourceEvent,
+  status: 'SUCCESS' | 'FAILED',
+  physicalResourceId: string | undefined,
+  data: Record<string, Json>,
+  reason: string | undefined,
+  polls: number,
+  answeredBy: 'handler' | 'framework',
+  noEcho?: boolean,
 ): ProviderOutcome {
   const id = physicalResourceId || MISSING_PHYSICAL_ID_MARKER;
   const body = JSON.stringify({
-    Status: status, Reason: reason ?? status, StackId: event.StackId, RequestId: event.RequestId, PhysicalResourceId: id,
-    LogicalResourceId: event.LogicalResourceId, NoEcho: noEcho ? true : undefined, Data: data,
+    Status: status,
+    Reason: reason ?? status,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    PhysicalResourceId: id,
+    LogicalResourceId: event.LogicalResourceId,
+    NoEcho: noEcho ? true : undefined,
+    Data: data,
   });
   if (Buffer.byteLength(body, 'utf8') > MAX_RESPONSE_BYTES) {
     return { status: 'FAILED', physicalResourceId: id, data: {}, reason: RESPONSE_TOO_LONG_REASON, polls, answeredBy };
@@ -274,7 +297,16 @@ export async function sendRequest(functions: Functions, event: CustomResourceEve
         continue;
       }
       const response = { ...resourceEvent, ...result, Data: { ...onEventData, ...(data ?? {}) } } as IsCompleteEvent;
-      return respond(event, 'SUCCESS', response.PhysicalResourceId, response.Data as Record<string, Json>, undefined, poll, 'handler', noEcho);
+      return respond(
+        event,
+        'SUCCESS',
+        response.PhysicalResourceId,
+        response.Data as Record<string, Json>,
+        undefined,
+        poll,
+        'handler',
+        noEcho,
+      );
     } catch (err) {
       return respond(event, 'FAILED', resourceEvent.PhysicalResourceId, {}, failureReason(err), poll, 'handler');
     }

@@ -46,7 +46,13 @@ export async function runGraph(
         if (running.size >= limit) break;
         if ((prereqs.get(id) ?? []).every((p) => succeeded.includes(p))) {
           pending.splice(pending.indexOf(id), 1);
-          running.set(id, task(id).then((ok) => ({ id, ok }), () => ({ id, ok: false })));
+          running.set(
+            id,
+            task(id).then(
+              (ok) => ({ id, ok }),
+              () => ({ id, ok: false }),
+            ),
+          );
         }
       }
     }

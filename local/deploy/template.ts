@@ -33,7 +33,12 @@ export function loadTemplate(source: Stack | CfnTemplate | string): CfnTemplate 
   } else {
     raw = JSON.parse(JSON.stringify(source));
   }
-  if (typeof raw !== 'object' || raw === null || typeof (raw as CfnTemplate).Resources !== 'object' || (raw as CfnTemplate).Resources === null) {
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    typeof (raw as CfnTemplate).Resources !== 'object' ||
+    (raw as CfnTemplate).Resources === null
+  ) {
     throw new TemplateError('the template has no Resources section');
   }
   const template = raw as CfnTemplate;
@@ -151,4 +156,3 @@ export function customDependencies(template: CfnTemplate): Map<string, Set<strin
 export function customResourceOrder(template: CfnTemplate): string[] {
   return topologicalOrder(template).filter((id) => isCustomResource(template.Resources[id]));
 }
-

@@ -65,8 +65,7 @@ export function parsePhoneNumberArn(arn: string): (ArnParts & { readonly phoneNu
 
 // ---- Chime SDK Voice ------------------------------------------------------------------------------
 
-export const voiceConnectorArn = (region: string, accountId: string, id: string): string =>
-  `arn:aws:chime:${region}:${accountId}:vc/${id}`;
+export const voiceConnectorArn = (region: string, accountId: string, id: string): string => `arn:aws:chime:${region}:${accountId}:vc/${id}`;
 
 /** A voice connector ARN (`arn:PARTITION:chime:REGION:ACCOUNT:vc/ID`, a 12-digit account): its parts and the connector id. */
 export function parseVoiceConnectorArn(arn: string): (ArnParts & { readonly voiceConnectorId: string }) | undefined {

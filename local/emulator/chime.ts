@@ -51,7 +51,11 @@ function renderNumber(n: ChimeNumber): Record<string, unknown> {
   };
 }
 
-interface PhoneNumberError { PhoneNumberId: string; ErrorCode: string; ErrorMessage: string }
+interface PhoneNumberError {
+  PhoneNumberId: string;
+  ErrorCode: string;
+  ErrorMessage: string;
+}
 
 /** Injected phoneNumberError faults for this call: number -> error entry. Each matching fault is consumed once per call. */
 function injectedErrors(ctx: OperationContext, operation: string, numbers: readonly string[]): Map<string, PhoneNumberError> {
@@ -74,7 +78,9 @@ type NumberEntry = NonNullable<ReturnType<OperationContext['rs']['chimeNumbers']
  * has `apply` change it. The answer is HTTP 200 either way.
  */
 function perNumber(
-  ctx: OperationContext, operation: string, input: Record<string, unknown>,
+  ctx: OperationContext,
+  operation: string,
+  input: Record<string, unknown>,
   apply: (n: NumberEntry, e164: string) => PhoneNumberError | undefined,
 ): { PhoneNumberErrors: PhoneNumberError[] } {
   const numbers = [...new Set((input.E164PhoneNumbers as string[]).map(normalizeE164))];
@@ -82,8 +88,11 @@ function perNumber(
   const errors: PhoneNumberError[] = [];
   for (const e164 of numbers) {
     const n = ctx.rs.chimeNumbers.get(e164);
-    const error = injected.get(e164)
-      ?? (n ? apply(n, e164) : { PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not in the account's inventory.` });
+    const error =
+      injected.get(e164) ??
+      (n
+        ? apply(n, e164)
+        : { PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not in the account's inventory.` });
     if (error) errors.push(error);
   }
   return { PhoneNumberErrors: errors };
@@ -96,7 +105,8 @@ const associatePhoneNumbersWithVoiceConnector: Handler = (ctx, input) => {
     if (n.association?.voiceConnectorId === vc.id) return undefined;
     if (n.association && !force) {
       return {
-        PhoneNumberId: e164, ErrorCode: 'PhoneNumberAssociationsExist',
+        PhoneNumberId: e164,
+        ErrorCode: 'PhoneNumberAssociationsExist',
         ErrorMessage: `Phone number ${e164} is associated with voice connector ${n.association.voiceConnectorId}.`,
       };
     }
@@ -110,7 +120,11 @@ const disassociatePhoneNumbersFromVoiceConnector: Handler = (ctx, input) => {
   const vc = requireConnector(ctx, input.VoiceConnectorId as string);
   return perNumber(ctx, 'DisassociatePhoneNumbersFromVoiceConnector', input, (n, e164) => {
     if (n.association?.voiceConnectorId !== vc.id) {
-      return { PhoneNumberId: e164, ErrorCode: 'NotFound', ErrorMessage: `Phone number ${e164} is not associated with voice connector ${vc.id}.` };
+      return {
+        PhoneNumberId: e164,
+        ErrorCode: 'NotFound',
+        ErrorMessage: `Phone number ${e164} is not associated with voice connector ${vc.id}.`,
+      };
     }
     n.association = undefined;
     n.updated = ctx.now;
@@ -188,7 +202,11 @@ const tagResource: Handler = (ctx, input) => {
   const merged = { ...(vc.tags ?? {}) };
   for (const t of input.Tags as Array<{ Key: string; Value: string }>) merged[t.Key] = t.Value;
   if (Object.keys(merged).length > MAX_CONNECTOR_TAGS) {
-    throw new ServiceError('ResourceLimitExceededException', 400, `A resource can have at most ${MAX_CONNECTOR_TAGS} tags; this request would leave ${Object.keys(merged).length}.`);
+    throw new ServiceError(
+      'ResourceLimitExceededException',
+      400,
+      `A resource can have at most ${MAX_CONNECTOR_TAGS} tags; this request would leave ${Object.keys(merged).length}.`,
+    );
   }
   vc.tags = merged;
   vc.updated = ctx.now;

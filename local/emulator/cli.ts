@@ -27,15 +27,29 @@ function parseArgs(argv: readonly string[]): CliArgs {
       return v;
     };
     switch (flag) {
-      case '--port': args.port = Number(next()); break;
-      case '--region': args.region = next(); break;
-      case '--account': args.account = next(); break;
-      case '--async-delay-ms': args.asyncDelayMs = Number(next()); break;
-      case '--rate-scale': args.rateScale = Number(next()); break;
-      case '--no-seed': args.seed = false; break;
+      case '--port':
+        args.port = Number(next());
+        break;
+      case '--region':
+        args.region = next();
+        break;
+      case '--account':
+        args.account = next();
+        break;
+      case '--async-delay-ms':
+        args.asyncDelayMs = Number(next());
+        break;
+      case '--rate-scale':
+        args.rateScale = Number(next());
+        break;
+      case '--no-seed':
+        args.seed = false;
+        break;
       case '--help':
       case '-h':
-        process.stdout.write('usage: npm run emulator -- [--port N] [--region R] [--account A] [--async-delay-ms MS] [--rate-scale X] [--no-seed]\n');
+        process.stdout.write(
+          'usage: npm run emulator -- [--port N] [--region R] [--account A] [--async-delay-ms MS] [--rate-scale X] [--no-seed]\n',
+        );
         process.exit(0);
         break;
       default:
@@ -49,7 +63,11 @@ function parseArgs(argv: readonly string[]): CliArgs {
 /** The default inventory; returns human-readable lines describing it. */
 export function seedDefaults(emu: Emulator, scope: { accountId: string; region: string }): string[] {
   const instanceArn = emu.seedInstance({ ...scope, instanceId: '10ca1000-0000-4000-8000-000000000001' });
-  const flowArn = emu.seedContactFlow({ ...scope, instanceId: '10ca1000-0000-4000-8000-000000000001', contactFlowId: '10ca1f10-0000-4000-8000-000000000001' });
+  const flowArn = emu.seedContactFlow({
+    ...scope,
+    instanceId: '10ca1000-0000-4000-8000-000000000001',
+    contactFlowId: '10ca1f10-0000-4000-8000-000000000001',
+  });
   const did = ['+12065550100', '+12065550101', '+12065550102', '+12065550103', '+12065550104'];
   const tollFree = ['+18885550100', '+18885550101', '+18885550102'];
   emu.seedAvailableNumbers({ ...scope, countryCode: 'US', type: 'DID', phoneNumbers: did });
@@ -70,7 +88,12 @@ export function seedDefaults(emu: Emulator, scope: { accountId: string; region: 
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const options: EmulatorOptions = { port: args.port, defaultAccountId: args.account, asyncDelayMs: args.asyncDelayMs, rateScale: args.rateScale };
+  const options: EmulatorOptions = {
+    port: args.port,
+    defaultAccountId: args.account,
+    asyncDelayMs: args.asyncDelayMs,
+    rateScale: args.rateScale,
+  };
   const emu = await startEmulator(options);
   process.stdout.write(`phone-number emulator listening on ${emu.endpoint}\n`);
   process.stdout.write(`  export AWS_ENDPOINT_URL_CONNECT=${emu.endpoint} AWS_ENDPOINT_URL_CHIME_SDK_VOICE=${emu.endpoint}\n`);
@@ -82,7 +105,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`received ${signal}, stopping\n`);
-    emu.stop().then(() => process.exit(0), () => process.exit(1));
+    emu.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -88,13 +88,24 @@ export class StackRegistry implements CloudFormationStacks {
 }
 
 class QueryError extends Error {
-  constructor(readonly code: string, readonly status: number, message: string, readonly type: 'Sender' | 'Receiver' = 'Sender') {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly type: 'Sender' | 'Receiver' = 'Sender',
+  ) {
     super(message);
   }
 }
 
 const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\r/g, '&#xD;');
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\r/g, '&#xD;');
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -103,33 +114,51 @@ const el = (name: string, value: string | undefined): string => (value === undef
 
 function stackXml(s: StackState): string {
   const parameters = Object.entries(s.parameters ?? {})
-    .map(([k, v]) => `<member>${el('ParameterKey', k)}${el('ParameterValue', v)}</member>`).join('');
-  return '<member>'
-    + el('StackId', s.stackId) + el('StackName', s.stackName)
-    + (parameters ? `<Parameters>${parameters}</Parameters>` : '')
-    + el('CreationTime', iso(s.creationTime))
-    + el('LastUpdatedTime', s.lastUpdatedTime === undefined ? undefined : iso(s.lastUpdatedTime))
-    + el('StackStatus', s.status) + el('StackStatusReason', s.statusReason)
-    + '<DisableRollback>false</DisableRollback><Tags/><EnableTerminationProtection>false</EnableTerminationProtection>'
-    + '</member>';
+    .map(([k, v]) => `<member>${el('ParameterKey', k)}${el('ParameterValue', v)}</member>`)
+    .join('');
+  return (
+    '<member>' +
+    el('StackId', s.stackId) +
+    el('StackName', s.stackName) +
+    (parameters ? `<Parameters>${parameters}</Parameters>` : '') +
+    el('CreationTime', iso(s.creationTime)) +
+    el('LastUpdatedTime', s.lastUpdatedTime === undefined ? undefined : iso(s.lastUpdatedTime)) +
+    el('StackStatus', s.status) +
+    el('StackStatusReason', s.statusReason) +
+    '<DisableRollback>false</DisableRollback><Tags/><EnableTerminationProtection>false</EnableTerminationProtection>' +
+    '</member>'
+  );
 }
 
 function resourcesXml(s: StackState): string {
-  return s.resources.map((r) => '<member>'
-    + el('StackName', s.stackName) + el('StackId', s.stackId)
-    + el('LogicalResourceId', r.logicalResourceId) + el('PhysicalResourceId', r.physicalResourceId)
-    + el('ResourceType', r.resourceType) + el('Timestamp', iso(r.timestamp)) + el('ResourceStatus', r.resourceStatus)
-    + '</member>').join('');
+  return s.resources
+    .map(
+      (r) =>
+        '<member>' +
+        el('StackName', s.stackName) +
+        el('StackId', s.stackId) +
+        el('LogicalResourceId', r.logicalResourceId) +
+        el('PhysicalResourceId', r.physicalResourceId) +
+        el('ResourceType', r.resourceType) +
+        el('Timestamp', iso(r.timestamp)) +
+        el('ResourceStatus', r.resourceStatus) +
+        '</member>',
+    )
+    .join('');
 }
 
 function respond(operation: string, result: string, requestId: string): string {
-  return `<${operation}Response xmlns="${XMLNS}"><${operation}Result>${result}</${operation}Result>`
-    + `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`;
+  return (
+    `<${operation}Response xmlns="${XMLNS}"><${operation}Result>${result}</${operation}Result>` +
+    `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`
+  );
 }
 
 function errorXml(err: QueryError, requestId: string): string {
-  return `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${err.type}</Type><Code>${escapeXml(err.code)}</Code>`
-    + `<Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+  return (
+    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${err.type}</Type><Code>${escapeXml(err.code)}</Code>` +
+    `<Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+  );
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -159,7 +188,11 @@ export interface CloudFormationRequestScope {
 
 /** Answers one CloudFormation Query request (already authenticated; the scope comes from its signature). */
 export async function serveCloudFormation(
-  req: http.IncomingMessage, res: http.ServerResponse, registry: StackRegistry, faults: FaultRegistry, scope: CloudFormationRequestScope,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  registry: StackRegistry,
+  faults: FaultRegistry,
+  scope: CloudFormationRequestScope,
 ): Promise<void> {
   const requestId = randomUUID();
   const url = req.url ?? '/';
@@ -172,35 +205,58 @@ export async function serveCloudFormation(
   let errorCode: string | undefined;
   try {
     const fault = faults.take('error', operation);
-    if (fault) throw new QueryError(fault.errorName, fault.status, fault.message ?? `Injected ${fault.errorName}`, fault.status >= 500 ? 'Receiver' : 'Sender');
+    if (fault)
+      throw new QueryError(
+        fault.errorName,
+        fault.status,
+        fault.message ?? `Injected ${fault.errorName}`,
+        fault.status >= 500 ? 'Receiver' : 'Sender',
+      );
     const stackFor = (name: string | undefined): StackState => {
-      if (name === undefined || name === '') throw new QueryError('ValidationError', 400, '1 validation error detected: Value null at \'stackName\' failed to satisfy constraint: Member must not be null');
+      if (name === undefined || name === '')
+        throw new QueryError(
+          'ValidationError',
+          400,
+          "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null",
+        );
       const stack = registry.find(name, scope.accountId, scope.region);
       if (!stack) throw new QueryError('ValidationError', 400, `Stack with id ${name} does not exist`);
       return stack;
     };
     switch (operation) {
       case 'DescribeStacks': {
-        const stacks = input.StackName === undefined
-          ? registry.list().filter((s) => s.accountId === scope.accountId && s.region === scope.region && s.status !== 'DELETE_COMPLETE')
-          : [stackFor(input.StackName)];
+        const stacks =
+          input.StackName === undefined
+            ? registry.list().filter((s) => s.accountId === scope.accountId && s.region === scope.region && s.status !== 'DELETE_COMPLETE')
+            : [stackFor(input.StackName)];
         stackStatus = stacks.length === 1 ? stacks[0].status : undefined;
         body = respond(operation, `<Stacks>${stacks.map(stackXml).join('')}</Stacks>`, requestId);
         break;
       }
       case 'GetTemplate': {
         const stack = stackFor(input.StackName);
-        body = respond(operation, `${el('TemplateBody', JSON.stringify(stack.template))}<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>`, requestId);
+        body = respond(
+          operation,
+          `${el('TemplateBody', JSON.stringify(stack.template))}<StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>`,
+          requestId,
+        );
         break;
       }
       case 'DescribeStackResources': {
         const stack = stackFor(input.StackName);
-        const resources = input.LogicalResourceId === undefined ? stack : { ...stack, resources: stack.resources.filter((r) => r.logicalResourceId === input.LogicalResourceId) };
+        const resources =
+          input.LogicalResourceId === undefined
+            ? stack
+            : { ...stack, resources: stack.resources.filter((r) => r.logicalResourceId === input.LogicalResourceId) };
         body = respond(operation, `<StackResources>${resourcesXml(resources)}</StackResources>`, requestId);
         break;
       }
       default:
-        throw new QueryError('InvalidAction', 400, `The action ${operation} is not valid for this web service (the local emulator serves ${CLOUDFORMATION_OPERATIONS.join(', ')}).`);
+        throw new QueryError(
+          'InvalidAction',
+          400,
+          `The action ${operation} is not valid for this web service (the local emulator serves ${CLOUDFORMATION_OPERATIONS.join(', ')}).`,
+        );
     }
   } catch (e) {
     const err = e instanceof QueryError ? e : new QueryError('InternalFailure', 500, `Emulator failure: ${String(e)}`, 'Receiver');
@@ -208,7 +264,20 @@ export async function serveCloudFormation(
     errorCode = err.code;
     body = errorXml(err, requestId);
   }
-  registry.record({ operation, accountId: scope.accountId, region: scope.region, input, status, ...(stackStatus ? { stackStatus } : {}), ...(errorCode ? { errorCode } : {}) });
-  res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body), 'x-amzn-RequestId': requestId, 'Date': new Date().toUTCString() });
+  registry.record({
+    operation,
+    accountId: scope.accountId,
+    region: scope.region,
+    input,
+    status,
+    ...(stackStatus ? { stackStatus } : {}),
+    ...(errorCode ? { errorCode } : {}),
+  });
+  res.writeHead(status, {
+    'Content-Type': 'text/xml',
+    'Content-Length': Buffer.byteLength(body),
+    'x-amzn-RequestId': requestId,
+    Date: new Date().toUTCString(),
+  });
   res.end(body);
 }

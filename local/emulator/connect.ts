@@ -75,7 +75,11 @@ interface Target {
  * `alternateRegion`, a TDG ARN is also accepted from the TDG's alternate region (Search and ListV2).
  */
 function resolveTarget(
-  ctx: OperationContext, input: Record<string, unknown>, notFound: (m: string) => Error, optional = false, alternateRegion = false,
+  ctx: OperationContext,
+  input: Record<string, unknown>,
+  notFound: (m: string) => Error,
+  optional = false,
+  alternateRegion = false,
 ): Target | undefined {
   const targetArn = input.TargetArn as string | undefined;
   const instanceId = input.InstanceId as string | undefined;
@@ -177,7 +181,11 @@ function fingerprint(input: Record<string, unknown>): string {
   const canon = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(canon);
     if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+      );
     }
     return v;
   };
@@ -198,8 +206,10 @@ function idempotent(operation: string, fn: Handler): Handler {
   return (ctx, input) => {
     const token = input.ClientToken as string | undefined;
     if (token !== undefined && !CLIENT_TOKEN_PATTERN.test(token)) {
-      throw validationError('connect',
-        `1 validation error detected: Value '${token.length > 80 ? `${token.slice(0, 77)}...` : token}' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ${CLIENT_TOKEN_PATTERN.source}`);
+      throw validationError(
+        'connect',
+        `1 validation error detected: Value '${token.length > 80 ? `${token.slice(0, 77)}...` : token}' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ${CLIENT_TOKEN_PATTERN.source}`,
+      );
     }
     if (token === undefined) return fn(ctx, input);
     const key = `${operation}\u0000${token}`;
@@ -220,8 +230,11 @@ function idempotent(operation: string, fn: Handler): Handler {
 // ---- async transitions --------------------------------------------------------------------------
 
 function startTransition(
-  ctx: OperationContext, n: ConnectNumber, operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata',
-  revert?: () => void, failure?: string,
+  ctx: OperationContext,
+  n: ConnectNumber,
+  operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata',
+  revert?: () => void,
+  failure?: string,
 ): void {
   const fail = ctx.faults.take('asyncFail', operation, n.phoneNumber);
   if (fail) ctx.consumedFaults.push('asyncFail');
@@ -245,7 +258,8 @@ const claimPhoneNumber: Handler = idempotent('ClaimPhoneNumber', (ctx, input) =>
   const limit = 2 * ctx.phoneNumberQuota;
   if (ctx.rs.churn.length > limit) {
     throw E.invalidParameter(
-      `Phone number claims are blocked: claims and releases in the rolling window (${ctx.rs.churn.length}) exceed 200% of the phone number quota (${ctx.phoneNumberQuota}). Contact AWS Support.`);
+      `Phone number claims are blocked: claims and releases in the rolling window (${ctx.rs.churn.length}) exceed 200% of the phone number quota (${ctx.phoneNumberQuota}). Contact AWS Support.`,
+    );
   }
   const numbers = ctx.state.accountNumbers(ctx.accountId);
   const held = ctx.state.numberByE164(ctx.accountId, ctx.region, e164);
@@ -260,10 +274,18 @@ const claimPhoneNumber: Handler = idempotent('ClaimPhoneNumber', (ctx, input) =>
   ctx.rs.available.delete(e164);
   const id = randomUUID();
   const n: ConnectNumber = {
-    id, arn: phoneNumberArn(ctx.region, ctx.accountId, id), phoneNumber: e164,
-    countryCode: inventory.countryCode, type: inventory.type, accountId: ctx.accountId, region: ctx.region,
-    targetArn: target.arn, description: input.PhoneNumberDescription as string | undefined,
-    tags: { ...((input.Tags as Record<string, string> | undefined) ?? {}) }, flows: new Map(), status: 'IN_PROGRESS',
+    id,
+    arn: phoneNumberArn(ctx.region, ctx.accountId, id),
+    phoneNumber: e164,
+    countryCode: inventory.countryCode,
+    type: inventory.type,
+    accountId: ctx.accountId,
+    region: ctx.region,
+    targetArn: target.arn,
+    description: input.PhoneNumberDescription as string | undefined,
+    tags: { ...((input.Tags as Record<string, string> | undefined) ?? {}) },
+    flows: new Map(),
+    status: 'IN_PROGRESS',
   };
   // Past the target's quota the claim is accepted and ends FAILED (PhoneNumberStatus docs).
   const full = heldBy(ctx, target.arn) >= ctx.phoneNumbersPerTarget;
@@ -287,11 +309,16 @@ const searchAvailablePhoneNumbers: Handler = (ctx, input) => {
     after = decodeToken('SearchAvailablePhoneNumbers', input.NextToken as string);
     if (after === undefined) throw E.invalidParameter('Invalid NextToken');
   }
-  const matches = [...inventory.entries()]
-    .filter(([e164, inv]) => inv.countryCode === country && inv.type === type && (prefix === undefined || e164.startsWith(prefix)));
+  const matches = [...inventory.entries()].filter(
+    ([e164, inv]) => inv.countryCode === country && inv.type === type && (prefix === undefined || e164.startsWith(prefix)),
+  );
   const { items, last } = page(matches, ([e164]) => e164, after, max);
   return {
-    AvailableNumbersList: items.map(([e164, inv]) => ({ PhoneNumber: e164, PhoneNumberCountryCode: inv.countryCode, PhoneNumberType: inv.type })),
+    AvailableNumbersList: items.map(([e164, inv]) => ({
+      PhoneNumber: e164,
+      PhoneNumberCountryCode: inv.countryCode,
+      PhoneNumberType: inv.type,
+    })),
     ...(last !== undefined ? { NextToken: encodeToken('SearchAvailablePhoneNumbers', last) } : {}),
   };
 };
@@ -329,10 +356,16 @@ const updatePhoneNumber: Handler = idempotent('UpdatePhoneNumber', (ctx, input) 
     // The flow association does not follow the number (docs/service-facts.md).
     n.flows = new Map();
   }
-  startTransition(ctx, n, 'UpdatePhoneNumber', () => {
-    n.targetArn = previousTarget;
-    n.flows = previousFlows;
-  }, full ? quotaMessage(ctx, target.arn) : undefined);
+  startTransition(
+    ctx,
+    n,
+    'UpdatePhoneNumber',
+    () => {
+      n.targetArn = previousTarget;
+      n.flows = previousFlows;
+    },
+    full ? quotaMessage(ctx, target.arn) : undefined,
+  );
   return { PhoneNumberId: n.id, PhoneNumberArn: n.arn };
 });
 
@@ -389,7 +422,8 @@ const associatePhoneNumberContactFlow: Handler = (ctx, input) => {
     throw E.notFound(`Phone number ${n.id} is not claimed to instance ${inst.id}`);
   }
   const status = statusOf(n);
-  if (status !== 'CLAIMED') throw E.invalidParameter(`Phone number ${n.id} is ${status}; a contact flow can be associated only with a CLAIMED number.`);
+  if (status !== 'CLAIMED')
+    throw E.invalidParameter(`Phone number ${n.id} is ${status}; a contact flow can be associated only with a CLAIMED number.`);
   n.flows.set(flowKey(ctx.region, inst.id), flowId);
   return undefined;
 };
@@ -419,11 +453,13 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
     after = decodeToken('ListPhoneNumbersV2', input.NextToken as string);
     if (after === undefined) throw E.invalidParameter('Invalid NextToken');
   }
-  const matches = visibleNumbers(ctx).filter((n) =>
-    (target === undefined || n.targetArn === target.arn)
-    && (!countries || countries.length === 0 || countries.includes(n.countryCode))
-    && (!types || types.length === 0 || types.includes(n.type))
-    && (prefix === undefined || n.phoneNumber.startsWith(prefix)));
+  const matches = visibleNumbers(ctx).filter(
+    (n) =>
+      (target === undefined || n.targetArn === target.arn) &&
+      (!countries || countries.length === 0 || countries.includes(n.countryCode)) &&
+      (!types || types.length === 0 || types.includes(n.type)) &&
+      (prefix === undefined || n.phoneNumber.startsWith(prefix)),
+  );
   const { items, last } = page(matches, (n) => `${n.phoneNumber}|${n.id}`, after, max);
   return {
     ListPhoneNumbersSummaryList: items.map((n) => {
@@ -460,7 +496,8 @@ const listFlowAssociations: Handler = (ctx, input) => {
     after = decodeToken('ListFlowAssociations', input.NextToken as string);
     if (after === undefined) throw E.invalidParameter('Invalid NextToken');
   }
-  const matches = type !== undefined && type !== 'VOICE_PHONE_NUMBER' ? [] : visibleNumbers(ctx).filter((n) => n.flows.has(flowKey(ctx.region, inst.id)));
+  const matches =
+    type !== undefined && type !== 'VOICE_PHONE_NUMBER' ? [] : visibleNumbers(ctx).filter((n) => n.flows.has(flowKey(ctx.region, inst.id)));
   const { items, last } = page(matches, (n) => n.arn, after, max);
   return {
     FlowAssociationSummaryList: items.map((n) => flowSummary(ctx, n, inst.id)),

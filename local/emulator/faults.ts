@@ -30,8 +30,12 @@ export class FaultRegistry {
 
   /** Consumes and returns the first armed fault of this kind for this operation (and number, where relevant). */
   take<K extends Fault['kind']>(kind: K, operation: string, phoneNumber?: string): FaultOf<K> | undefined {
-    const entry = this.armed.find((a) => a.fault.kind === kind && a.fault.operation === operation
-      && (phoneNumber === undefined || ('phoneNumber' in a.fault && sameNumber(a.fault.phoneNumber, phoneNumber))));
+    const entry = this.armed.find(
+      (a) =>
+        a.fault.kind === kind &&
+        a.fault.operation === operation &&
+        (phoneNumber === undefined || ('phoneNumber' in a.fault && sameNumber(a.fault.phoneNumber, phoneNumber))),
+    );
     if (!entry) return undefined;
     if (entry.skip > 0) {
       entry.skip -= 1;

@@ -44,7 +44,7 @@ interface RawModel {
 const model = rawModel as unknown as RawModel;
 
 /** Model service key -> SigV4 signing name used on the wire. */
-const SIGNING_NAMES: Record<string, ServiceName> = { 'connect': 'connect', 'chime-sdk-voice': 'chime' };
+const SIGNING_NAMES: Record<string, ServiceName> = { connect: 'connect', 'chime-sdk-voice': 'chime' };
 
 export interface Route {
   readonly service: ServiceName;
@@ -59,10 +59,13 @@ export interface Route {
 
 function parseRoute(service: ServiceName, operation: string, op: OperationModel): Route {
   const [pathPart, queryPart] = op.http.uri.split('?');
-  const segments = pathPart.split('/').filter((s) => s.length > 0).map((s) => {
-    const m = /^\{([^}]+?)\+?\}$/.exec(s);
-    return m ? { label: m[1] } : { literal: s };
-  });
+  const segments = pathPart
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const m = /^\{([^}]+?)\+?\}$/.exec(s);
+      return m ? { label: m[1] } : { literal: s };
+    });
   const queryLiterals: Record<string, string> = {};
   if (queryPart) {
     for (const pair of queryPart.split('&')) {

@@ -29,8 +29,9 @@ export class RateLimiter {
   constructor(private readonly options: RateLimiterOptions) {}
 
   limitFor(service: ServiceName, operation: string): RateLimit {
-    const base = this.options.rateOverrides?.[operation]
-      ?? (service === 'connect' ? this.options.connectRate ?? DEFAULT_CONNECT_RATE : this.options.chimeRate ?? DEFAULT_CHIME_RATE);
+    const base =
+      this.options.rateOverrides?.[operation] ??
+      (service === 'connect' ? (this.options.connectRate ?? DEFAULT_CONNECT_RATE) : (this.options.chimeRate ?? DEFAULT_CHIME_RATE));
     const scale = this.options.rateScale ?? 1;
     return { ratePerSecond: base.ratePerSecond * scale, burst: base.burst * scale };
   }

@@ -139,14 +139,16 @@ const throttlingError = (service: ServiceName): ServiceError =>
 
 /** The error an injected 'error' fault answers (ResourceInUseException carries the number, as Connect's does). */
 function injectedError(fault: Extract<Fault, { kind: 'error' }>, input: Record<string, unknown>): ServiceError {
-  const extra = fault.errorName === 'ResourceInUseException'
-    ? { ResourceType: 'PHONE_NUMBER', ResourceId: String(input.PhoneNumberId ?? '') }
-    : {};
+  const extra =
+    fault.errorName === 'ResourceInUseException' ? { ResourceType: 'PHONE_NUMBER', ResourceId: String(input.PhoneNumberId ?? '') } : {};
   return new ServiceError(fault.errorName, fault.status, fault.message ?? `Injected ${fault.errorName}`, extra);
 }
 
-const errorReply = (service: ServiceName, err: ServiceError): Reply =>
-  ({ status: err.status, body: errorBody(service, err), errorName: err.errorName });
+const errorReply = (service: ServiceName, err: ServiceError): Reply => ({
+  status: err.status,
+  body: errorBody(service, err),
+  errorName: err.errorName,
+});
 
 /** Runs the operation's handler; anything but a ServiceError it throws is the service's own 500. */
 function runOperation(service: ServiceName, match: RouteMatch, input: Record<string, unknown>, ctx: OperationContext): Reply {
@@ -155,9 +157,12 @@ function runOperation(service: ServiceName, match: RouteMatch, input: Record<str
   } catch (e) {
     if (e instanceof ServiceError) return errorReply(service, e);
     const message = `Emulator failure: ${String(e)}`;
-    return errorReply(service, service === 'chime'
-      ? new ServiceError('ServiceFailureException', 500, message)
-      : new ServiceError('InternalServiceException', 500, message));
+    return errorReply(
+      service,
+      service === 'chime'
+        ? new ServiceError('ServiceFailureException', 500, message)
+        : new ServiceError('InternalServiceException', 500, message),
+    );
   }
 }
 
@@ -169,12 +174,13 @@ function advanceClock(clock: Clock, ms: number): void {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = options.clock ?? systemClock;
   const defaultAccountId = options.defaultAccountId ?? DEFAULT_ACCOUNT_ID;
-  const newState = () => new EmulatorState({
-    clock,
-    defaultAccountId,
-    cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
-    churnWindowMs: options.churnWindowMs ?? DEFAULT_COOLDOWN_MS,
-  });
+  const newState = () =>
+    new EmulatorState({
+      clock,
+      defaultAccountId,
+      cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
+      churnWindowMs: options.churnWindowMs ?? DEFAULT_COOLDOWN_MS,
+    });
   let state = newState();
   const faults = new FaultRegistry();
   const stacks = new StackRegistry();
@@ -195,7 +201,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   function operationContext(accountId: string, region: string, consumedFaults: Array<Fault['kind']>): OperationContext {
     state.settle();
     return {
-      accountId, region, state, rs: state.region(accountId, region), now: clock.now(), faults,
+      accountId,
+      region,
+      state,
+      rs: state.region(accountId, region),
+      now: clock.now(),
+      faults,
       asyncDelayMs: options.asyncDelayMs ?? 0,
       releaseDelayMs: options.releaseDelayMs ?? 0,
       phoneNumbersPerTarget: options.phoneNumbersPerTarget ?? DEFAULT_PHONE_NUMBERS_PER_TARGET,
@@ -207,8 +218,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   /** Validates the input against the model, then runs the operation. */
   function answer(
-    service: ServiceName, match: RouteMatch, input: Record<string, unknown>,
-    accountId: string, region: string, consumedFaults: Array<Fault['kind']>,
+    service: ServiceName,
+    match: RouteMatch,
+    input: Record<string, unknown>,
+    accountId: string,
+    region: string,
+    consumedFaults: Array<Fault['kind']>,
   ): Reply {
     const problem = validateInput(match.route.model, input);
     if (problem !== undefined) return errorReply(service, validationError(service, problem));
@@ -283,37 +298,41 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       });
       return;
     }
-    handle(req).then(({ reply, entry }) => {
-      log.push({
-        seq: ++seq,
-        ...entry,
-        status: reply.status,
-        ...(reply.body !== undefined ? { output: reply.body } : {}),
-        ...(reply.status >= 400 && reply.errorName ? { errorName: reply.errorName } : {}),
-      });
-      if (reply.drop) {
-        req.socket.destroy();
-        return;
-      }
-      if (reply.hang) return;
-      const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
-      const headers: http.OutgoingHttpHeaders = {
-        'x-amzn-RequestId': randomUUID(),
-        'Date': new Date().toUTCString(),
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(payload),
-      };
-      if (reply.errorName) headers['x-amzn-ErrorType'] = reply.errorName;
-      res.writeHead(reply.status, headers);
-      res.end(payload);
-    }).catch((e: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(500, {
-          'Content-Type': 'application/json', 'x-amzn-ErrorType': 'InternalServiceException', 'x-amzn-RequestId': randomUUID(),
+    handle(req)
+      .then(({ reply, entry }) => {
+        log.push({
+          seq: ++seq,
+          ...entry,
+          status: reply.status,
+          ...(reply.body !== undefined ? { output: reply.body } : {}),
+          ...(reply.status >= 400 && reply.errorName ? { errorName: reply.errorName } : {}),
         });
-        res.end(JSON.stringify({ Message: `Emulator failure: ${String(e)}` }));
-      }
-    });
+        if (reply.drop) {
+          req.socket.destroy();
+          return;
+        }
+        if (reply.hang) return;
+        const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+        const headers: http.OutgoingHttpHeaders = {
+          'x-amzn-RequestId': randomUUID(),
+          Date: new Date().toUTCString(),
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(payload),
+        };
+        if (reply.errorName) headers['x-amzn-ErrorType'] = reply.errorName;
+        res.writeHead(reply.status, headers);
+        res.end(payload);
+      })
+      .catch((e: unknown) => {
+        if (!res.headersSent) {
+          res.writeHead(500, {
+            'Content-Type': 'application/json',
+            'x-amzn-ErrorType': 'InternalServiceException',
+            'x-amzn-RequestId': randomUUID(),
+          });
+          res.end(JSON.stringify({ Message: `Emulator failure: ${String(e)}` }));
+        }
+      });
   });
   server.on('connection', (s: Socket) => {
     sockets.add(s);

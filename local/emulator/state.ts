@@ -4,8 +4,19 @@
  * two regions when claimed to a traffic distribution group).
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, SeedAvailableNumbers, SeedChimeNumber, SeedClaimedNumber, SeedContactFlow, SeedInstance,
-  SeedTrafficDistributionGroup, SeedVoiceConnector, Snapshot, SnapshotNumber, Scope } from './types';
+import type {
+  Clock,
+  SeedAvailableNumbers,
+  SeedChimeNumber,
+  SeedClaimedNumber,
+  SeedContactFlow,
+  SeedInstance,
+  SeedTrafficDistributionGroup,
+  SeedVoiceConnector,
+  Snapshot,
+  SnapshotNumber,
+  Scope,
+} from './types';
 import { flowArn, instanceArn, parseArn, parseInstanceArn, parseTdgArn, phoneNumberArn, tdgArn } from './arns';
 import { normalizeE164 } from './phone-numbers';
 
@@ -48,10 +59,21 @@ export interface ConnectNumber {
   failedClaimAt?: number;
 }
 
-export interface Instance { readonly id: string; readonly arn: string }
-export interface Tdg { readonly id: string; readonly arn: string; readonly alternateRegion: string; readonly instanceArn: string }
+export interface Instance {
+  readonly id: string;
+  readonly arn: string;
+}
+export interface Tdg {
+  readonly id: string;
+  readonly arn: string;
+  readonly alternateRegion: string;
+  readonly instanceArn: string;
+}
 export interface VoiceConnector {
-  readonly id: string; readonly name: string; readonly created: number; updated: number;
+  readonly id: string;
+  readonly name: string;
+  readonly created: number;
+  updated: number;
   /** Chime SDK Voice TagResource tags of the connector (absent until first tagged). */
   tags?: Record<string, string>;
 }
@@ -61,7 +83,10 @@ export interface ChimeNumber {
   updated: number;
   association?: { readonly voiceConnectorId: string; readonly at: number };
 }
-export interface Inventory { readonly countryCode: string; readonly type: string }
+export interface Inventory {
+  readonly countryCode: string;
+  readonly type: string;
+}
 
 export interface RegionState {
   readonly accountId: string;
@@ -111,9 +136,17 @@ export class EmulatorState {
     let rs = this.regions.get(key);
     if (!rs) {
       rs = {
-        accountId, region,
-        available: new Map(), coolingDown: new Map(), instances: new Map(), tdgs: new Map(), flows: new Map(),
-        churn: [], idempotency: new Map(), voiceConnectors: new Map(), chimeNumbers: new Map(),
+        accountId,
+        region,
+        available: new Map(),
+        coolingDown: new Map(),
+        instances: new Map(),
+        tdgs: new Map(),
+        flows: new Map(),
+        churn: [],
+        idempotency: new Map(),
+        voiceConnectors: new Map(),
+        chimeNumbers: new Map(),
       };
       this.regions.set(key, rs);
     }
@@ -162,7 +195,11 @@ export class EmulatorState {
           n.pending = undefined;
           if (p.outcome === 'RELEASED') {
             numbers.delete(n.id);
-            this.region(accountId, n.region).coolingDown.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type, until: p.until + this.options.cooldownMs });
+            this.region(accountId, n.region).coolingDown.set(n.phoneNumber, {
+              countryCode: n.countryCode,
+              type: n.type,
+              until: p.until + this.options.cooldownMs,
+            });
             continue;
           }
           if (p.outcome === 'FAILED') {
@@ -221,7 +258,10 @@ export class EmulatorState {
     if (seed.alternateRegion === region) throw new Error('seedTrafficDistributionGroup: alternateRegion must differ from region');
     const arn = tdgArn(region, accountId, seed.trafficDistributionGroupId);
     this.region(accountId, region).tdgs.set(seed.trafficDistributionGroupId, {
-      id: seed.trafficDistributionGroupId, arn, alternateRegion: seed.alternateRegion, instanceArn: seed.instanceArn,
+      id: seed.trafficDistributionGroupId,
+      arn,
+      alternateRegion: seed.alternateRegion,
+      instanceArn: seed.instanceArn,
     });
     return arn;
   }
@@ -243,7 +283,10 @@ export class EmulatorState {
     const { accountId, region } = this.scope(seed);
     const now = this.options.clock.now();
     this.region(accountId, region).voiceConnectors.set(seed.voiceConnectorId, {
-      id: seed.voiceConnectorId, name: seed.name ?? seed.voiceConnectorId, created: now, updated: now,
+      id: seed.voiceConnectorId,
+      name: seed.name ?? seed.voiceConnectorId,
+      created: now,
+      updated: now,
     });
   }
 
@@ -276,10 +319,18 @@ export class EmulatorState {
     rs.coolingDown.delete(e164);
     const id = randomUUID();
     const n: ConnectNumber = {
-      id, arn: phoneNumberArn(region, accountId, id), phoneNumber: e164,
-      countryCode: seed.countryCode ?? inv?.countryCode ?? 'US', type: seed.type ?? inv?.type ?? 'DID',
-      accountId, region, targetArn: seed.targetArn, description: seed.description, tags: { ...(seed.tags ?? {}) },
-      flows: new Map(), status: 'CLAIMED',
+      id,
+      arn: phoneNumberArn(region, accountId, id),
+      phoneNumber: e164,
+      countryCode: seed.countryCode ?? inv?.countryCode ?? 'US',
+      type: seed.type ?? inv?.type ?? 'DID',
+      accountId,
+      region,
+      targetArn: seed.targetArn,
+      description: seed.description,
+      tags: { ...(seed.tags ?? {}) },
+      flows: new Map(),
+      status: 'CLAIMED',
     };
     this.accountNumbers(accountId).set(id, n);
     return n.arn;
@@ -305,7 +356,11 @@ export class EmulatorState {
         ...(n.description !== undefined ? { description: n.description } : {}),
         tags: { ...n.tags },
         flows: flowsIn(n, n.region),
-        flowsByRegion: Object.fromEntries(this.visibleRegions(n).map((r) => [r, flowsIn(n, r)]).filter(([, f]) => Object.keys(f).length > 0)),
+        flowsByRegion: Object.fromEntries(
+          this.visibleRegions(n)
+            .map((r) => [r, flowsIn(n, r)])
+            .filter(([, f]) => Object.keys(f).length > 0),
+        ),
         ...(n.pending?.outcome === 'RELEASED' ? { releasing: true } : {}),
       }));
     const voiceConnectors: Record<string, string[]> = {};
@@ -320,7 +375,8 @@ export class EmulatorState {
       region,
       claimed,
       coolingDown: [...rs.coolingDown.keys()].sort(),
-      available: [...rs.available.entries()].sort(([a], [b]) => a.localeCompare(b))
+      available: [...rs.available.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
         .map(([phoneNumber, inv]) => ({ countryCode: inv.countryCode, type: inv.type, phoneNumber })),
       voiceConnectors,
       churn: rs.churn.length,

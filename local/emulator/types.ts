@@ -69,7 +69,7 @@ export interface Scope {
 
 export interface SeedAvailableNumbers extends Scope {
   readonly countryCode: string; // e.g. 'US'
-  readonly type: string;        // e.g. 'DID'
+  readonly type: string; // e.g. 'DID'
   readonly phoneNumbers: string[]; // E.164 with '+'
 }
 
@@ -106,7 +106,7 @@ export interface SeedClaimedNumber extends Scope {
   readonly phoneNumber: string;
   readonly targetArn: string;
   readonly countryCode?: string; // @default 'US'
-  readonly type?: string;        // @default 'DID'
+  readonly type?: string; // @default 'DID'
   readonly description?: string;
   readonly tags?: Record<string, string>;
 }
@@ -120,31 +120,57 @@ export type Fault = FaultKind & { readonly skip?: number };
 
 export type FaultKind =
   /** The next `times` calls of `operation` answer this error (typed, with the service's wire format). */
-  | { readonly kind: 'error'; readonly operation: string; readonly times?: number; readonly errorName: string; readonly status: number; readonly message?: string }
+  | {
+      readonly kind: 'error';
+      readonly operation: string;
+      readonly times?: number;
+      readonly errorName: string;
+      readonly status: number;
+      readonly message?: string;
+    }
   /** The next `times` calls are answered after `ms` of real time. */
   | { readonly kind: 'delay'; readonly operation: string; readonly times?: number; readonly ms: number }
   /** The next `times` calls apply their change, then the connection is destroyed without a response. */
   | { readonly kind: 'dropAfterApply'; readonly operation: string; readonly times?: number }
   /** Associate/Disassociate calls report this number in PhoneNumberErrors with `errorCode` (HTTP 200), `times` calls. */
-  | { readonly kind: 'phoneNumberError'; readonly operation: string; readonly phoneNumber: string; readonly errorCode: string; readonly message?: string; readonly times?: number }
+  | {
+      readonly kind: 'phoneNumberError';
+      readonly operation: string;
+      readonly phoneNumber: string;
+      readonly errorCode: string;
+      readonly message?: string;
+      readonly times?: number;
+    }
   /** A claim (or update) of this number ends FAILED with `message` instead of CLAIMED. */
-  | { readonly kind: 'asyncFail'; readonly operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata'; readonly phoneNumber: string; readonly message?: string; readonly times?: number }
+  | {
+      readonly kind: 'asyncFail';
+      readonly operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata';
+      readonly phoneNumber: string;
+      readonly message?: string;
+      readonly times?: number;
+    }
   /**
    * The next `times` calls apply their change (unless `apply` is false), advance the emulator's clock by
    * `advanceClockMs` (when it is a ManualClock) and never answer: the caller hangs until its own timeout
    * or until the emulator stops. Models a call in flight when the Lambda invocation timed out.
    */
-  | { readonly kind: 'hang'; readonly operation: string; readonly times?: number; readonly apply?: boolean; readonly advanceClockMs?: number };
+  | {
+      readonly kind: 'hang';
+      readonly operation: string;
+      readonly times?: number;
+      readonly apply?: boolean;
+      readonly advanceClockMs?: number;
+    };
 
 export interface CallLogEntry {
   readonly seq: number;
   readonly service: 'connect' | 'chime';
-  readonly operation: string;  // e.g. 'ClaimPhoneNumber'; 'Unknown' for an unmatched route
+  readonly operation: string; // e.g. 'ClaimPhoneNumber'; 'Unknown' for an unmatched route
   readonly accountId?: string;
   readonly region?: string;
   readonly input: Record<string, unknown>; // path labels, query and body members merged, decoded
   readonly status: number;
-  readonly output?: unknown;   // parsed response body
+  readonly output?: unknown; // parsed response body
   readonly errorName?: string; // when status >= 400
   readonly fault?: Fault['kind'];
 }

@@ -95,9 +95,12 @@ const CHECKERS: ReadonlyMap<string, Checker> = new Map<string, Checker>([
   ['enum', checkString],
   ['integer', checkInteger],
   ['long', checkInteger],
-  ['boolean', (_path, _shape, value, fail) => {
-    if (typeof value !== 'boolean') fail('Member must be a boolean');
-  }],
+  [
+    'boolean',
+    (_path, _shape, value, fail) => {
+      if (typeof value !== 'boolean') fail('Member must be a boolean');
+    },
+  ],
   ['list', checkList],
   ['map', checkMap],
   ['structure', checkStructure],

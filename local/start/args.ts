@@ -49,17 +49,27 @@ export function parseArgs(argv: readonly string[]): StartOptions {
     if (arg === '--app' || arg.startsWith('--app=')) {
       const value = arg === '--app' ? argv[++i] : arg.slice('--app='.length);
       if (value === undefined || value === '' || value.startsWith('--')) {
-        throw new StartUsageError(`--app needs a directory (a cloud assembly such as cdk.out), got ${value === undefined ? 'nothing' : `'${value}'`}`);
+        throw new StartUsageError(
+          `--app needs a directory (a cloud assembly such as cdk.out), got ${value === undefined ? 'nothing' : `'${value}'`}`,
+        );
       }
       appDir = value;
       continue;
     }
     switch (arg) {
-      case '--deploy-only': deployOnly = true; break;
-      case '--keep': keep = true; break;
-      case '--no-color': noColor = true; break;
+      case '--deploy-only':
+        deployOnly = true;
+        break;
+      case '--keep':
+        keep = true;
+        break;
+      case '--no-color':
+        noColor = true;
+        break;
       case '--help':
-      case '-h': help = true; break;
+      case '-h':
+        help = true;
+        break;
       default:
         throw new StartUsageError(`unknown flag '${arg}'`);
     }

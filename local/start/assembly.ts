@@ -56,13 +56,17 @@ function readManifest(dir: string): Record<string, ManifestArtifact> {
     throw new AssemblyError(`--app ${dir}: no such directory. Pass the output directory of \`npx cdk synth\` (usually cdk.out).`);
   }
   if (!fs.existsSync(file)) {
-    throw new AssemblyError(`--app ${dir}: not a cloud assembly (no manifest.json). Run \`npx cdk synth\` in your app and pass its output directory (usually cdk.out).`);
+    throw new AssemblyError(
+      `--app ${dir}: not a cloud assembly (no manifest.json). Run \`npx cdk synth\` in your app and pass its output directory (usually cdk.out).`,
+    );
   }
   try {
     const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { artifacts?: Record<string, ManifestArtifact> };
     return manifest.artifacts ?? {};
   } catch (err) {
-    throw new AssemblyError(`--app ${dir}: manifest.json is not valid JSON (${err instanceof Error ? err.message : String(err)}); synthesize again with \`npx cdk synth\`.`);
+    throw new AssemblyError(
+      `--app ${dir}: manifest.json is not valid JSON (${err instanceof Error ? err.message : String(err)}); synthesize again with \`npx cdk synth\`.`,
+    );
   }
 }
 
@@ -73,7 +77,8 @@ function handlerOf(dir: string, template: CfnTemplate): Pick<AssemblyStack, 'han
     const p = (f.Properties ?? {}) as { Handler?: unknown; Description?: unknown };
     return typeof p.Handler === 'string' && typeof p.Description === 'string' && p.Description.startsWith('cdk-phone-numbers');
   });
-  const entry = typeof ours?.Properties?.Handler === 'string' ? ours.Properties.Handler.split('.').slice(1).join('.') || 'handler' : 'handler';
+  const entry =
+    typeof ours?.Properties?.Handler === 'string' ? ours.Properties.Handler.split('.').slice(1).join('.') || 'handler' : 'handler';
   const assetDir = ours ? assetDirOf(dir, ours) : undefined;
   if (assetDir && fs.existsSync(path.join(assetDir, 'index.js'))) {
     return { handlerFile: path.join(assetDir, 'index.js'), handlerEntry: entry, handlerSource: 'assembly' };
@@ -108,11 +113,15 @@ export function readAssembly(dir: string): AssemblyStack[] {
     if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
     const templateFile = path.join(dir, artifact.properties.templateFile);
     const template = loadTemplate(templateFile);
-    const libraryResources = Object.entries(template.Resources).filter(([, r]) => LIBRARY_TYPES.includes(r.Type)).map(([logicalId]) => logicalId);
+    const libraryResources = Object.entries(template.Resources)
+      .filter(([, r]) => LIBRARY_TYPES.includes(r.Type))
+      .map(([logicalId]) => logicalId);
     let env = parseEnvironment(artifact.environment);
     if (!env.envKnown) {
       // An environment-agnostic stack: the account and region of the first Connect ARN its resources name.
-      const named = /arn:aws[a-z-]*:connect:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):/.exec(JSON.stringify(libraryResources.map((r) => template.Resources[r])));
+      const named = /arn:aws[a-z-]*:connect:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):/.exec(
+        JSON.stringify(libraryResources.map((r) => template.Resources[r])),
+      );
       if (named) env = { account: named[2], region: named[1], envKnown: false };
     }
     stacks.push({ name: artifact.displayName ?? id, ...env, templateFile, template, libraryResources, ...handlerOf(dir, template) });

@@ -30,14 +30,16 @@ export const KNOWN_AFTER_DEPLOY = '(known after deploy)';
 type Props = Record<string, Json>;
 const str = (v: Json | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const retains = (p: Props, policy: string | undefined): boolean => policy === 'Retain' || (policy === undefined && str(p.RemovalPolicy) !== 'destroy');
+const retains = (p: Props, policy: string | undefined): boolean =>
+  policy === 'Retain' || (policy === undefined && str(p.RemovalPolicy) !== 'destroy');
 
 function declaredNumber(p: Props): string {
   if (p.PhoneNumber !== undefined) return String(p.PhoneNumber);
   return `a ${str(p.CountryCode) ?? '?'} ${str(p.Type) ?? 'DID'} number${p.Prefix !== undefined ? ` starting ${String(p.Prefix)}` : ''} found by search`;
 }
 
-const identity = (p: Props) => JSON.stringify([p.PhoneNumber ?? null, p.CountryCode ?? null, p.PhoneNumber === undefined ? p.Type ?? 'DID' : null, p.Prefix ?? null]);
+const identity = (p: Props) =>
+  JSON.stringify([p.PhoneNumber ?? null, p.CountryCode ?? null, p.PhoneNumber === undefined ? (p.Type ?? 'DID') : null, p.Prefix ?? null]);
 
 /** Whether a change of declaration keeps the number it holds (README: the two in-place cases). */
 function keepsNumber(held: string | undefined, p: Props, old: Props): boolean {
@@ -57,16 +59,36 @@ interface Planned {
 
 function planClaim(id: string, type: string, p: Props, before: DeployedResource | undefined, policy: string | undefined): Planned {
   if (!before) {
-    const data = { PhoneNumber: str(p.PhoneNumber) ?? KNOWN_AFTER_DEPLOY, PhoneNumberArn: KNOWN_AFTER_DEPLOY, PhoneNumberId: KNOWN_AFTER_DEPLOY, TargetArn: String(p.TargetArn) };
+    const data = {
+      PhoneNumber: str(p.PhoneNumber) ?? KNOWN_AFTER_DEPLOY,
+      PhoneNumberArn: KNOWN_AFTER_DEPLOY,
+      PhoneNumberId: KNOWN_AFTER_DEPLOY,
+      TargetArn: String(p.TargetArn),
+    };
     const how = p.PhoneNumber !== undefined ? 'claim it if free, adopt it in place if already claimed in the account' : 'claim it';
-    return { data, physicalResourceId: KNOWN_AFTER_DEPLOY, change: { logicalId: id, type, action: 'create', effects: [`${declaredNumber(p)}: ${how}, on ${targetName(str(p.TargetArn))}`], released: [] } };
+    return {
+      data,
+      physicalResourceId: KNOWN_AFTER_DEPLOY,
+      change: {
+        logicalId: id,
+        type,
+        action: 'create',
+        effects: [`${declaredNumber(p)}: ${how}, on ${targetName(str(p.TargetArn))}`],
+        released: [],
+      },
+    };
   }
   const old = before.properties;
   const held = str(before.data.PhoneNumber);
   const effects: string[] = [];
   const released: string[] = [];
   if (identity(p) !== identity(old) && !keepsNumber(held, p, old)) {
-    const data = { PhoneNumber: str(p.PhoneNumber) ?? KNOWN_AFTER_DEPLOY, PhoneNumberArn: KNOWN_AFTER_DEPLOY, PhoneNumberId: KNOWN_AFTER_DEPLOY, TargetArn: String(p.TargetArn) };
+    const data = {
+      PhoneNumber: str(p.PhoneNumber) ?? KNOWN_AFTER_DEPLOY,
+      PhoneNumberArn: KNOWN_AFTER_DEPLOY,
+      PhoneNumberId: KNOWN_AFTER_DEPLOY,
+      TargetArn: String(p.TargetArn),
+    };
     effects.push(`another number: ${declaredNumber(p)} (a number this resource still owns that matches is taken back first)`);
     if (retains(old, policy)) effects.push(`${held ?? 'the old number'} stays claimed (RemovalPolicy.RETAIN) but leaves the stack`);
     else {
@@ -77,10 +99,12 @@ function planClaim(id: string, type: string, p: Props, before: DeployedResource 
   }
   const data = { ...before.data, TargetArn: String(p.TargetArn) };
   if (identity(p) !== identity(old)) effects.push(`${held}: kept in place (it satisfies the new declaration)`);
-  if (p.TargetArn !== old.TargetArn) effects.push(`${held}: moves ${targetName(str(old.TargetArn))} -> ${targetName(str(p.TargetArn))} (same number, nothing released)`);
+  if (p.TargetArn !== old.TargetArn)
+    effects.push(`${held}: moves ${targetName(str(old.TargetArn))} -> ${targetName(str(p.TargetArn))} (same number, nothing released)`);
   if (!jsonEqual(p.Description, old.Description)) effects.push(`${held}: description updated`);
   if (!jsonEqual(p.Tags ?? [], old.Tags ?? [])) effects.push(`${held}: tags updated`);
-  if (p.RemovalPolicy !== old.RemovalPolicy) effects.push(`${held}: on removal it will be ${str(p.RemovalPolicy) === 'destroy' ? 'released' : 'kept'}`);
+  if (p.RemovalPolicy !== old.RemovalPolicy)
+    effects.push(`${held}: on removal it will be ${str(p.RemovalPolicy) === 'destroy' ? 'released' : 'kept'}`);
   if (effects.length === 0) effects.push(`${held}: no change to the number (search exclusions updated)`);
   return { data, physicalResourceId: before.physicalResourceId, change: { logicalId: id, type, action: 'update', effects, released } };
 }
@@ -90,15 +114,28 @@ function numberOf(arn: string | undefined, numbers: ReadonlyMap<string, string>)
   return numbers.get(arn) ?? arn;
 }
 
-function planBinding(id: string, type: string, p: Props, before: DeployedResource | undefined, numbers: ReadonlyMap<string, string>): PlannedChange {
+function planBinding(
+  id: string,
+  type: string,
+  p: Props,
+  before: DeployedResource | undefined,
+  numbers: ReadonlyMap<string, string>,
+): PlannedChange {
   const number = numberOf(str(p.PhoneNumberArn), numbers);
-  if (!before) return { logicalId: id, type, action: 'create', effects: [`${number}: bind to ${flowName(str(p.ContactFlowArn))}`], released: [] };
+  if (!before)
+    return { logicalId: id, type, action: 'create', effects: [`${number}: bind to ${flowName(str(p.ContactFlowArn))}`], released: [] };
   const old = before.properties;
   const oldNumber = numberOf(str(old.PhoneNumberArn), numbers);
   if (p.PhoneNumberArn !== old.PhoneNumberArn) {
     return {
-      logicalId: id, type, action: 'replace', released: [],
-      effects: [`${number}: bind to ${flowName(str(p.ContactFlowArn))}`, `${oldNumber}: unbind from ${flowName(str(old.ContactFlowArn))} (only if still bound to it)`],
+      logicalId: id,
+      type,
+      action: 'replace',
+      released: [],
+      effects: [
+        `${number}: bind to ${flowName(str(p.ContactFlowArn))}`,
+        `${oldNumber}: unbind from ${flowName(str(old.ContactFlowArn))} (only if still bound to it)`,
+      ],
     };
   }
   const effects: string[] = [];
@@ -110,7 +147,9 @@ function planBinding(id: string, type: string, p: Props, before: DeployedResourc
     // migrate the flow configuration of the phone number": Amazon Connect API Reference, UpdatePhoneNumber,
     // https://docs.aws.amazon.com/connect/latest/APIReference/API_UpdatePhoneNumber.html
     effects.push(`${number}: its move drops the binding to ${flowName(str(old.ContactFlowArn))} (Connect does not carry it along)`);
-    effects.push(`${number}: bound to ${flowName(str(p.ContactFlowArn))}${oldInstance !== newInstance ? ' in the new instance' : ''}, after the move`);
+    effects.push(
+      `${number}: bound to ${flowName(str(p.ContactFlowArn))}${oldInstance !== newInstance ? ' in the new instance' : ''}, after the move`,
+    );
   } else if (p.ContactFlowArn !== old.ContactFlowArn) {
     effects.push(`${number}: rebound ${flowName(str(old.ContactFlowArn))} -> ${flowName(str(p.ContactFlowArn))}, in place`);
   }
@@ -121,20 +160,32 @@ function planBinding(id: string, type: string, p: Props, before: DeployedResourc
 function planTrunk(id: string, type: string, p: Props, before: DeployedResource | undefined): PlannedChange {
   const connector = `connector ${String(p.VoiceConnectorId)}`;
   const numbers = list(p.PhoneNumbers);
-  if (!before) return { logicalId: id, type, action: 'create', effects: [`${connector}: associate ${numbers.join(', ') || 'nothing'}`], released: [] };
+  if (!before)
+    return { logicalId: id, type, action: 'create', effects: [`${connector}: associate ${numbers.join(', ') || 'nothing'}`], released: [] };
   const old = before.properties;
   const oldNumbers = list(old.PhoneNumbers);
   const action: PlannedAction = p.Region !== old.Region ? 'replace' : 'update';
   const effects: string[] = [];
   if (p.VoiceConnectorId !== old.VoiceConnectorId) {
     const kept = numbers.filter((n) => oldNumbers.includes(n));
-    effects.push(`${kept.join(', ') || 'no number'}: moves from connector ${String(old.VoiceConnectorId)} to ${String(p.VoiceConnectorId)}`);
+    effects.push(
+      `${kept.join(', ') || 'no number'}: moves from connector ${String(old.VoiceConnectorId)} to ${String(p.VoiceConnectorId)}`,
+    );
   }
   const added = numbers.filter((n) => !oldNumbers.includes(n));
   const removed = oldNumbers.filter((n) => !numbers.includes(n));
-  if (added.length > 0) effects.push(`${connector}: associate ${added.join(', ')}${p.ForceAssociate === 'true' ? ' (taken from other connectors if needed)' : ''}`);
-  if (removed.length > 0) effects.push(`connector ${String(old.VoiceConnectorId)}: disassociate ${removed.join(', ')} (only those still on it; they stay in the inventory)`);
-  if (action === 'replace') effects.push(`region ${String(old.Region)} -> ${String(p.Region)}: the numbers are associated in the new region, then disassociated in the old`);
+  if (added.length > 0)
+    effects.push(
+      `${connector}: associate ${added.join(', ')}${p.ForceAssociate === 'true' ? ' (taken from other connectors if needed)' : ''}`,
+    );
+  if (removed.length > 0)
+    effects.push(
+      `connector ${String(old.VoiceConnectorId)}: disassociate ${removed.join(', ')} (only those still on it; they stay in the inventory)`,
+    );
+  if (action === 'replace')
+    effects.push(
+      `region ${String(old.Region)} -> ${String(p.Region)}: the numbers are associated in the new region, then disassociated in the old`,
+    );
   if (effects.length === 0) effects.push(`${connector}: no change to the numbers`);
   return { logicalId: id, type, action, effects, released: [] };
 }
@@ -150,9 +201,21 @@ function planDelete(resource: DeployedResource, numbers: ReadonlyMap<string, str
         : { ...base, action: 'delete', effects: [`${held}: RELEASED (only while this resource still owns it)`], released: [held] };
     }
     case 'Custom::PhoneNumberFlowBinding':
-      return { ...base, action: 'delete', effects: [`${numberOf(str(p.PhoneNumberArn), numbers)}: unbind from ${flowName(str(p.ContactFlowArn))} (only if still bound to it)`], released: [] };
+      return {
+        ...base,
+        action: 'delete',
+        effects: [
+          `${numberOf(str(p.PhoneNumberArn), numbers)}: unbind from ${flowName(str(p.ContactFlowArn))} (only if still bound to it)`,
+        ],
+        released: [],
+      };
     default:
-      return { ...base, action: 'delete', effects: [`connector ${String(p.VoiceConnectorId)}: disassociate ${list(p.PhoneNumbers).join(', ')} (only those still on it)`], released: [] };
+      return {
+        ...base,
+        action: 'delete',
+        effects: [`connector ${String(p.VoiceConnectorId)}: disassociate ${list(p.PhoneNumbers).join(', ')} (only those still on it)`],
+        released: [],
+      };
   }
 }
 
@@ -165,7 +228,11 @@ export interface PlanInput {
 /** The changes a deploy of `template` over `deployed` will make, in the order they run (deletes last). */
 export function planChange(input: PlanInput): PlannedChange[] {
   const before = new Map(input.deployed.map((r) => [r.logicalId, r]));
-  const numbers = new Map(input.deployed.filter((r) => r.type === 'Custom::ClaimedPhoneNumber').map((r) => [r.physicalResourceId, String(r.data.PhoneNumber ?? r.physicalResourceId)]));
+  const numbers = new Map(
+    input.deployed
+      .filter((r) => r.type === 'Custom::ClaimedPhoneNumber')
+      .map((r) => [r.physicalResourceId, String(r.data.PhoneNumber ?? r.physicalResourceId)]),
+  );
   const predicted = new Map<string, DeployedResource>();
   const ctx: ResolveContext = { ...input.context, template: input.template, deployed: (id) => predicted.get(id) };
   const changes: PlannedChange[] = [];
@@ -177,14 +244,43 @@ export function planChange(input: PlanInput): PlannedChange[] {
     let planned: Planned;
     if (unchanged) planned = { data: old.data, physicalResourceId: old.physicalResourceId };
     else if (resource.Type === 'Custom::ClaimedPhoneNumber') planned = planClaim(id, resource.Type, p, old, resource.UpdateReplacePolicy);
-    else if (resource.Type === 'Custom::PhoneNumberFlowBinding') planned = { data: old?.data ?? {}, physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY, change: planBinding(id, resource.Type, p, old, numbers) };
-    else if (resource.Type === 'Custom::VoiceConnectorNumbers') planned = { data: old?.data ?? {}, physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY, change: planTrunk(id, resource.Type, p, old) };
-    else planned = { data: old?.data ?? {}, physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY, change: { logicalId: id, type: resource.Type, action: old ? 'update' : 'create', effects: ['(not a resource of this library)'], released: [] } };
-    predicted.set(id, { logicalId: id, type: resource.Type, physicalResourceId: planned.physicalResourceId, data: planned.data, properties: p });
+    else if (resource.Type === 'Custom::PhoneNumberFlowBinding')
+      planned = {
+        data: old?.data ?? {},
+        physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY,
+        change: planBinding(id, resource.Type, p, old, numbers),
+      };
+    else if (resource.Type === 'Custom::VoiceConnectorNumbers')
+      planned = {
+        data: old?.data ?? {},
+        physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY,
+        change: planTrunk(id, resource.Type, p, old),
+      };
+    else
+      planned = {
+        data: old?.data ?? {},
+        physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY,
+        change: {
+          logicalId: id,
+          type: resource.Type,
+          action: old ? 'update' : 'create',
+          effects: ['(not a resource of this library)'],
+          released: [],
+        },
+      };
+    predicted.set(id, {
+      logicalId: id,
+      type: resource.Type,
+      physicalResourceId: planned.physicalResourceId,
+      data: planned.data,
+      properties: p,
+    });
     if (planned.change) changes.push(planned.change);
   }
   for (const resource of input.deployed) {
-    const stillThere = Object.prototype.hasOwnProperty.call(input.template.Resources, resource.logicalId) && isCustomResource(input.template.Resources[resource.logicalId]);
+    const stillThere =
+      Object.prototype.hasOwnProperty.call(input.template.Resources, resource.logicalId) &&
+      isCustomResource(input.template.Resources[resource.logicalId]);
     if (!stillThere) changes.push(planDelete(resource, numbers));
   }
   return changes;

@@ -94,9 +94,14 @@ export class ProgressPrinter {
     const width = String(this.total).length;
     const counter = `${String(Math.min(this.done, this.total)).padStart(width)}/${this.total}`;
     const elapsed = `+${formatDuration(this.clock.now() - this.begun)}`.padStart(7);
-    const colored = status.includes('FAILED') || status.includes('ROLLBACK')
-      ? this.style.red(status)
-      : status.endsWith('COMPLETE') ? this.style.green(status) : status === 'DELETE_SKIPPED' ? this.style.yellow(status) : status;
+    const colored =
+      status.includes('FAILED') || status.includes('ROLLBACK')
+        ? this.style.red(status)
+        : status.endsWith('COMPLETE')
+          ? this.style.green(status)
+          : status === 'DELETE_SKIPPED'
+            ? this.style.yellow(status)
+            : status;
     this.write(`${this.stackName} | ${counter} | ${elapsed} | ${padEnd(colored, STATUS_WIDTH)} | ${padEnd(type, TYPE_WIDTH)} | ${subject}`);
   }
 }

@@ -48,7 +48,11 @@ class Session {
   scopes: StateScope[] = [];
   readonly counts = { created: 0, changed: 0, deleted: 0, retained: [] as string[] };
 
-  constructor(readonly opts: StartOptions, readonly io: StartIo, readonly style: Style) {}
+  constructor(
+    readonly opts: StartOptions,
+    readonly io: StartIo,
+    readonly style: Style,
+  ) {}
 
   out(line = ''): void {
     this.io.stdout.write(`${line}\n`);
@@ -68,7 +72,9 @@ class Session {
   printState(title: string): void {
     if (!this.standIn || !this.seed) return;
     const rows = stateRows(
-      this.standIn.emulator, this.scopes, this.seed.chimeNumbers,
+      this.standIn.emulator,
+      this.scopes,
+      this.seed.chimeNumbers,
       this.deployed.map((d) => ({ stackName: d.stack.name, resources: d.deployer.resources() })),
     );
     this.out();
@@ -106,8 +112,18 @@ async function deployStack(d: Deployed, label: string, total: number): Promise<D
 function printPlan(session: Session, changes: readonly PlannedChange[]): void {
   const { style } = session;
   const actionLabel = (a: PlannedChange['action']) =>
-    a === 'replace' ? style.red('REPLACE') : a === 'delete' ? style.red('DELETE') : a === 'retain' ? style.yellow('REMOVE (retain)') : a === 'create' ? style.green('CREATE') : style.yellow('UPDATE in place');
-  const rows = changes.flatMap((c) => c.effects.map((e, i) => (i === 0 ? [c.logicalId, c.type, actionLabel(c.action), e] : ['', '', '', e])));
+    a === 'replace'
+      ? style.red('REPLACE')
+      : a === 'delete'
+        ? style.red('DELETE')
+        : a === 'retain'
+          ? style.yellow('REMOVE (retain)')
+          : a === 'create'
+            ? style.green('CREATE')
+            : style.yellow('UPDATE in place');
+  const rows = changes.flatMap((c) =>
+    c.effects.map((e, i) => (i === 0 ? [c.logicalId, c.type, actionLabel(c.action), e] : ['', '', '', e])),
+  );
   for (const line of formatTable(['logical id', 'type', 'action', 'what happens to the numbers'], rows, style)) session.out(`  ${line}`);
   const released = changes.flatMap((c) => c.released);
   session.out(`  numbers released by this change: ${released.length === 0 ? 'none' : style.red(released.join(', '))}`);
@@ -117,15 +133,27 @@ async function runExampleChange(session: Session, second: { instanceArn: string;
   const d = session.deployed[0];
   const context = { instanceArn: second.instanceArn, contactFlowArn: second.flowArn, trunkNumbers: trunk.join(',') };
   session.heading('2. Change: the numbers move to the second instance, their flows are rebound there, the trunk list changes');
-  session.out(session.style.dim(`  the same app, synthesized with ${Object.entries(context).map(([k, v]) => `-c ${k}=${v}`).join(' ')}`));
+  session.out(
+    session.style.dim(
+      `  the same app, synthesized with ${Object.entries(context)
+        .map(([k, v]) => `-c ${k}=${v}`)
+        .join(' ')}`,
+    ),
+  );
   const [changed] = synthesizeExample(session.tempDir(), context);
   const next: Deployed = { ...d, stack: changed };
   session.deployed[0] = next;
   const changes = planChange({
-    template: changed.template, deployed: d.deployer.resources(),
+    template: changed.template,
+    deployed: d.deployer.resources(),
     context: {
-      region: changed.region, accountId: changed.account, partition: 'aws', urlSuffix: 'amazonaws.com', stackName: changed.name,
-      stackId: `arn:aws:cloudformation:${changed.region}:${changed.account}:stack/${changed.name}/00000000-0000-4000-8000-000000000000`, parameters: {},
+      region: changed.region,
+      accountId: changed.account,
+      partition: 'aws',
+      urlSuffix: 'amazonaws.com',
+      stackName: changed.name,
+      stackId: `arn:aws:cloudformation:${changed.region}:${changed.account}:stack/${changed.name}/00000000-0000-4000-8000-000000000000`,
+      parameters: {},
     },
   });
   session.out();
@@ -134,7 +162,11 @@ async function runExampleChange(session: Session, second: { instanceArn: string;
   session.out();
   const result = await deployStack(next, 'the example change', changes.length);
   const surprises = compareWithResult(changes, result);
-  session.out(surprises.length === 0 ? '  the deploy did what the preview said' : session.style.yellow(`  the deploy differed from the preview: ${surprises.join('; ')}`));
+  session.out(
+    surprises.length === 0
+      ? '  the deploy did what the preview said'
+      : session.style.yellow(`  the deploy differed from the preview: ${surprises.join('; ')}`),
+  );
   session.counts.changed += result.updated.length + result.created.length + result.deleted.length;
   session.printState('After the change:');
 }
@@ -158,11 +190,14 @@ async function destroyAll(session: Session): Promise<void> {
     const retained = d.deployer.retained.slice(retainedBefore).filter((r) => r.phase === 'destroy');
     session.counts.deleted += d.deployer.requests.slice(requestsBefore).filter((r) => r.status === 'SUCCESS').length;
     for (const number of releasedSince(session, callsBefore, before)) {
-      session.out(`  released (RemovalPolicy.DESTROY): ${session.style.red(number)}: back to AWS, in cooldown before anyone can claim it again`);
+      session.out(
+        `  released (RemovalPolicy.DESTROY): ${session.style.red(number)}: back to AWS, in cooldown before anyone can claim it again`,
+      );
     }
     for (const r of retained) {
       const resource = before.find((b) => b.logicalId === r.logicalId);
-      const policy = resource?.deletionPolicy === 'RetainExceptOnCreate' ? 'RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE' : 'RemovalPolicy.RETAIN';
+      const policy =
+        resource?.deletionPolicy === 'RetainExceptOnCreate' ? 'RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE' : 'RemovalPolicy.RETAIN';
       const number = resource?.data.PhoneNumber;
       if (resource?.type === 'Custom::ClaimedPhoneNumber' && typeof number === 'string') {
         session.counts.retained.push(number);
@@ -185,7 +220,11 @@ function handlerLabel(s: AssemblyStack): string {
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** Numbers released (successful ReleasePhoneNumber calls) since the call log had `from` entries. */
-function releasedSince(session: Session, from: number, known: ReadonlyArray<{ physicalResourceId: string; data: Record<string, unknown> }>): string[] {
+function releasedSince(
+  session: Session,
+  from: number,
+  known: ReadonlyArray<{ physicalResourceId: string; data: Record<string, unknown> }>,
+): string[] {
   const calls = session.standIn?.emulator.calls().slice(from) ?? [];
   return calls
     .filter((c) => c.operation === 'ReleasePhoneNumber' && c.status < 300)
@@ -201,7 +240,6 @@ function releasedCount(session: Session): number {
 }
 
 export async function runStart(argv: readonly string[], io: StartIo): Promise<StartOutcome> {
-  
   let opts: StartOptions;
   try {
     opts = parseArgs(argv);
@@ -229,9 +267,15 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     const first = stacks[0];
     // Loaded only now: a bad --app answers without loading the emulator, the deployer and the SDK.
     const { POLL_INTERVAL_MS, SIMULATED_ASYNC_MS, startStandIn } = await import('./stand-in');
-    session.out(style.bold(`cdk-phone-numbers: ${opts.appDir ? `your cloud assembly ${opts.appDir}` : 'the example app (bin/app.ts)'} on a local stand-in for Amazon Connect and Chime SDK Voice`));
+    session.out(
+      style.bold(
+        `cdk-phone-numbers: ${opts.appDir ? `your cloud assembly ${opts.appDir}` : 'the example app (bin/app.ts)'} on a local stand-in for Amazon Connect and Chime SDK Voice`,
+      ),
+    );
     session.out(`Nothing reaches AWS: the handler bundle runs in this process against an emulator on 127.0.0.1.`);
-    session.out(`Time is compressed: a claim or a move stays IN_PROGRESS for ${SIMULATED_ASYNC_MS / 1000} s and the Provider polls every ${POLL_INTERVAL_MS / 1000} s`);
+    session.out(
+      `Time is compressed: a claim or a move stays IN_PROGRESS for ${SIMULATED_ASYNC_MS / 1000} s and the Provider polls every ${POLL_INTERVAL_MS / 1000} s`,
+    );
     session.out(`of a simulated clock; the +m:ss column is that simulated time, not yours. Custom resources run one at a time;`);
     session.out(`the stack's other resources (the handler function, roles, log groups) are taken as deployed.`);
 
@@ -240,7 +284,10 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     const defaults = opts.appDir ? undefined : (require('../../bin/app') as typeof import('../../bin/app')).EXAMPLE_DEFAULTS;
     const trunkNumbers = defaults ? defaults.trunkNumbers.split(',') : [];
     const standIn = await startStandIn({ accountId: first.account, region: first.region }, (emulator) =>
-      defaults ? seedExample(emulator, { ...defaults, trunkNumbers }) : { ...seedFromAssembly(emulator, stacks), secondInstanceArn: undefined, secondFlowArn: undefined });
+      defaults
+        ? seedExample(emulator, { ...defaults, trunkNumbers })
+        : { ...seedFromAssembly(emulator, stacks), secondInstanceArn: undefined, secondFlowArn: undefined },
+    );
     session.standIn = standIn;
     session.seed = standIn.seeded;
     session.scopes = scopesOf(stacks);
@@ -254,7 +301,11 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     for (const l of session.seed.lines) session.out(`  ${l.label.padEnd(width)}  ${l.value}`);
     for (const note of session.seed.notes) session.out(style.yellow(`  note: ${note}`));
     for (const s of stacks) {
-      session.out(style.dim(`  ${s.name}: ${s.libraryResources.length} resources of this library; handler: ${handlerLabel(s)}${s.envKnown ? '' : ` (environment-agnostic stack: account ${s.account}, region ${s.region} taken from its ARNs or the defaults)`}`));
+      session.out(
+        style.dim(
+          `  ${s.name}: ${s.libraryResources.length} resources of this library; handler: ${handlerLabel(s)}${s.envKnown ? '' : ` (environment-agnostic stack: account ${s.account}, region ${s.region} taken from its ARNs or the defaults)`}`,
+        ),
+      );
     }
 
     // ---- 1. deploy ----
@@ -284,7 +335,11 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
       : `deployed ${plural(session.counts.created, 'resource', 'resources')}, ${exampleSecond ? `changed ${session.counts.changed}, ` : ''}destroyed ${session.counts.deleted}; ` +
         `${plural(session.counts.retained.length, 'number', 'numbers')} kept claimed by their removal policy (${session.counts.retained.join(', ') || 'none'})`;
     session.out();
-    session.out(style.green(`OK: ${steps}; ${plural(released, 'number', 'numbers')} released; ${realSeconds} s real time for ${formatDuration(simulated)} of simulated service time.`));
+    session.out(
+      style.green(
+        `OK: ${steps}; ${plural(released, 'number', 'numbers')} released; ${realSeconds} s real time for ${formatDuration(simulated)} of simulated service time.`,
+      ),
+    );
     keep = opts.keep;
     if (keep) printKeep(session, standIn);
     return { code: 0, standIn: keep ? standIn : undefined };
@@ -309,8 +364,14 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
 function printKeep(session: Session, standIn: StandIn): void {
   standIn.clock.followRealTime();
   session.out();
-  session.out(session.style.bold(`The stand-in keeps serving at ${standIn.emulator.endpoint} (Ctrl-C stops it). Point the AWS CLI or SDK at it:`));
+  session.out(
+    session.style.bold(`The stand-in keeps serving at ${standIn.emulator.endpoint} (Ctrl-C stops it). Point the AWS CLI or SDK at it:`),
+  );
   for (const [k, v] of Object.entries(standIn.sdkEnvironment)) session.out(`  export ${k}=${v}`);
   const scope = session.scopes[0];
-  session.out(session.style.dim(`  e.g. aws connect list-phone-numbers-v2 --region ${scope?.region ?? 'us-east-1'}; its clock now follows real time.`));
+  session.out(
+    session.style.dim(
+      `  e.g. aws connect list-phone-numbers-v2 --region ${scope?.region ?? 'us-east-1'}; its clock now follows real time.`,
+    ),
+  );
 }

@@ -40,19 +40,33 @@ export const BYSTANDER_NUMBER = '+12065550199';
 /** A third trunk number, in the inventory but on no connector until the example change lists it. */
 export const SPARE_TRUNK_NUMBER = '+12065550152';
 
-export function seedExample(emu: Emulator, d: ExampleInventory): SeedReport & { readonly secondInstanceArn: string; readonly secondFlowArn: string } {
+export function seedExample(
+  emu: Emulator,
+  d: ExampleInventory,
+): SeedReport & { readonly secondInstanceArn: string; readonly secondFlowArn: string } {
   const scope = { accountId: d.account, region: d.region };
   const instance = parseTargetArn(d.instanceArn);
   const flow = parseContactFlowArn(d.contactFlowArn);
-  if (instance?.kind !== 'instance' || !flow) throw new Error(`the example app's defaults are not an instance ARN and a flow ARN: ${d.instanceArn}, ${d.contactFlowArn}`);
+  if (instance?.kind !== 'instance' || !flow)
+    throw new Error(`the example app's defaults are not an instance ARN and a flow ARN: ${d.instanceArn}, ${d.contactFlowArn}`);
   const instanceArn = emu.seedInstance({ ...scope, instanceId: instance.instanceId });
   const flowArn = emu.seedContactFlow({ ...scope, instanceId: flow.instanceId, contactFlowId: flow.contactFlowId });
   const secondInstanceArn = emu.seedInstance({ ...scope, instanceId: SECOND_INSTANCE_ID });
   const secondFlowArn = emu.seedContactFlow({ ...scope, instanceId: SECOND_INSTANCE_ID, contactFlowId: SECOND_FLOW_ID });
-  const tdgArn = emu.seedTrafficDistributionGroup({ ...scope, trafficDistributionGroupId: TDG_ID, alternateRegion: TDG_ALTERNATE_REGION, instanceArn });
+  const tdgArn = emu.seedTrafficDistributionGroup({
+    ...scope,
+    trafficDistributionGroupId: TDG_ID,
+    alternateRegion: TDG_ALTERNATE_REGION,
+    instanceArn,
+  });
   emu.seedAvailableNumbers({ ...scope, countryCode: 'US', type: 'DID', phoneNumbers: FREE_NUMBERS });
   // The app's specific number is already claimed in the account, with no owner: MainLine adopts it in place.
-  emu.seedClaimedNumber({ ...scope, phoneNumber: d.adoptedNumber, targetArn: instanceArn, description: 'Main published number (claimed by hand)' });
+  emu.seedClaimedNumber({
+    ...scope,
+    phoneNumber: d.adoptedNumber,
+    targetArn: instanceArn,
+    description: 'Main published number (claimed by hand)',
+  });
   emu.seedClaimedNumber({ ...scope, phoneNumber: BYSTANDER_NUMBER, targetArn: instanceArn, description: 'Reception (not in the app)' });
   emu.seedVoiceConnector({ ...scope, voiceConnectorId: d.voiceConnectorId, name: 'example-sip-trunk' });
   const chime = [...d.trunkNumbers, SPARE_TRUNK_NUMBER];
@@ -79,14 +93,31 @@ export function seedExample(emu: Emulator, d: ExampleInventory): SeedReport & { 
 
 /** Calling codes of a few countries, to seed free numbers for a search and to tell a number's country. */
 const CALLING_CODES: Record<string, string> = {
-  US: '1', CA: '1', GB: '44', IE: '353', DE: '49', FR: '33', ES: '34', IT: '39', NL: '31', AU: '61', NZ: '64', JP: '81',
-  SG: '65', IN: '91', ZA: '27', BR: '55', MX: '52',
+  US: '1',
+  CA: '1',
+  GB: '44',
+  IE: '353',
+  DE: '49',
+  FR: '33',
+  ES: '34',
+  IT: '39',
+  NL: '31',
+  AU: '61',
+  NZ: '64',
+  JP: '81',
+  SG: '65',
+  IN: '91',
+  ZA: '27',
+  BR: '55',
+  MX: '52',
 };
 
 /** The country of an E.164 number, by its calling code ('US' for +1); undefined when not in the table above. */
 export function countryOf(phoneNumber: string): string | undefined {
   const digits = phoneNumber.replace(/^\+/, '');
-  const matches = Object.entries(CALLING_CODES).filter(([, code]) => digits.startsWith(code)).sort((a, b) => b[1].length - a[1].length);
+  const matches = Object.entries(CALLING_CODES)
+    .filter(([, code]) => digits.startsWith(code))
+    .sort((a, b) => b[1].length - a[1].length);
   return matches[0]?.[0];
 }
 
@@ -111,12 +142,25 @@ interface Collected {
 
 /** Seeds the stand-in with what the stacks' resources of this library name (literal values only). */
 export function seedFromAssembly(emu: Emulator, stacks: readonly AssemblyStack[]): SeedReport {
-  const c: Collected = { instances: new Map(), tdgs: new Map(), flows: new Map(), free: new Map(), connectors: new Map(), chime: new Map() };
+  const c: Collected = {
+    instances: new Map(),
+    tdgs: new Map(),
+    flows: new Map(),
+    free: new Map(),
+    connectors: new Map(),
+    chime: new Map(),
+  };
   const notes: string[] = [];
   for (const stack of stacks) {
     const ctx = {
-      template: stack.template, region: stack.region, accountId: stack.account, partition: 'aws', urlSuffix: 'amazonaws.com',
-      stackName: stack.name, stackId: `arn:aws:cloudformation:${stack.region}:${stack.account}:stack/${stack.name}/local`, parameters: {},
+      template: stack.template,
+      region: stack.region,
+      accountId: stack.account,
+      partition: 'aws',
+      urlSuffix: 'amazonaws.com',
+      stackName: stack.name,
+      stackId: `arn:aws:cloudformation:${stack.region}:${stack.account}:stack/${stack.name}/local`,
+      parameters: {},
       deployed: () => undefined,
     };
     for (const logicalId of stack.libraryResources) {
@@ -134,8 +178,10 @@ export function seedFromAssembly(emu: Emulator, stacks: readonly AssemblyStack[]
         const v = value(key);
         if (typeof v === 'string' && !v.includes('local-placeholder')) return v;
         if (raw[key] !== undefined && key !== 'PhoneNumberArn' && key !== 'PhoneNumberTargetArn') {
-          notes.push(`${stack.name}/${logicalId}: ${key} is ${describeValue(raw[key], stack)}, not a literal value: the stand-in cannot be seeded with it ` +
-            'and the deploy will fail there. Pass the real ARN or number as a literal (e.g. from CDK context) to try it locally.');
+          notes.push(
+            `${stack.name}/${logicalId}: ${key} is ${describeValue(raw[key], stack)}, not a literal value: the stand-in cannot be seeded with it ` +
+              'and the deploy will fail there. Pass the real ARN or number as a literal (e.g. from CDK context) to try it locally.',
+          );
         }
         return undefined;
       };
@@ -147,7 +193,8 @@ export function seedFromAssembly(emu: Emulator, stacks: readonly AssemblyStack[]
         if (id !== undefined) c.connectors.set(`${region}/${id}`, { accountId: stack.account, region, voiceConnectorId: id });
         const numbers = value('PhoneNumbers');
         for (const n of Array.isArray(numbers) ? numbers : []) {
-          if (typeof n === 'string' && !n.includes('local-placeholder')) c.chime.set(`${region}/${n}`, { accountId: stack.account, region, phoneNumber: n });
+          if (typeof n === 'string' && !n.includes('local-placeholder'))
+            c.chime.set(`${region}/${n}`, { accountId: stack.account, region, phoneNumber: n });
         }
       }
     }
@@ -158,14 +205,31 @@ export function seedFromAssembly(emu: Emulator, stacks: readonly AssemblyStack[]
   for (const t of c.tdgs.values()) {
     // The templates do not say which instance a TDG belongs to, nor its other region: both are made up.
     const alternateRegion = t.region === 'us-west-2' ? 'us-east-1' : 'us-west-2';
-    const instanceArn = emu.seedInstance({ accountId: t.accountId, region: t.region, instanceId: `${t.id.slice(0, 8)}-0000-4000-8000-000000000001` });
-    lines.push({ label: 'traffic distribution group', value: `${emu.seedTrafficDistributionGroup({ ...t, trafficDistributionGroupId: t.id, alternateRegion, instanceArn })} (alternate region ${alternateRegion}, made up)` });
+    const instanceArn = emu.seedInstance({
+      accountId: t.accountId,
+      region: t.region,
+      instanceId: `${t.id.slice(0, 8)}-0000-4000-8000-000000000001`,
+    });
+    lines.push({
+      label: 'traffic distribution group',
+      value: `${emu.seedTrafficDistributionGroup({ ...t, trafficDistributionGroupId: t.id, alternateRegion, instanceArn })} (alternate region ${alternateRegion}, made up)`,
+    });
   }
   for (const f of c.flows.values()) lines.push({ label: 'contact flow', value: emu.seedContactFlow(f) });
   for (const n of c.free.values()) {
-    emu.seedAvailableNumbers({ accountId: n.accountId, region: n.region, countryCode: n.countryCode, type: n.type, phoneNumbers: [n.phoneNumber] });
+    emu.seedAvailableNumbers({
+      accountId: n.accountId,
+      region: n.region,
+      countryCode: n.countryCode,
+      type: n.type,
+      phoneNumbers: [n.phoneNumber],
+    });
   }
-  if (c.free.size > 0) lines.push({ label: 'free numbers', value: [...c.free.values()].map((n) => `${n.phoneNumber} (${n.countryCode} ${n.type})`).join(', ') });
+  if (c.free.size > 0)
+    lines.push({
+      label: 'free numbers',
+      value: [...c.free.values()].map((n) => `${n.phoneNumber} (${n.countryCode} ${n.type})`).join(', '),
+    });
   for (const v of c.connectors.values()) {
     emu.seedVoiceConnector(v);
     lines.push({ label: 'Chime voice connector', value: `${v.voiceConnectorId} (${v.region})` });
@@ -195,13 +259,20 @@ function collectFlow(c: Collected, arn: string | undefined): void {
   c.flows.set(arn!, { accountId: flow.account, region: flow.region, instanceId: flow.instanceId, contactFlowId: flow.contactFlowId });
 }
 
-function collectClaim(c: Collected, stack: AssemblyStack, literal: (key: string) => string | undefined, notes: string[], logicalId: string): void {
+function collectClaim(
+  c: Collected,
+  stack: AssemblyStack,
+  literal: (key: string) => string | undefined,
+  notes: string[],
+  logicalId: string,
+): void {
   const targetArn = literal('TargetArn');
   const target = targetArn === undefined ? undefined : parseTargetArn(targetArn);
   const accountId = target?.account ?? stack.account;
   const region = target?.region ?? stack.region;
   if (target?.kind === 'instance') c.instances.set(`${region}/${target.instanceId}`, { accountId, region, instanceId: target.instanceId });
-  if (target?.kind === 'traffic-distribution-group') c.tdgs.set(`${region}/${target.trafficDistributionGroupId}`, { accountId, region, id: target.trafficDistributionGroupId });
+  if (target?.kind === 'traffic-distribution-group')
+    c.tdgs.set(`${region}/${target.trafficDistributionGroupId}`, { accountId, region, id: target.trafficDistributionGroupId });
   const phoneNumber = literal('PhoneNumber');
   if (phoneNumber !== undefined) {
     const countryCode = countryOf(phoneNumber) ?? 'US';

@@ -58,12 +58,19 @@ export const LOCAL_ACCESS_KEY_ID = 'AKIALOCALSTANDIN0001';
  * logs are silenced (failures reach the output as the reason CloudFormation would show).
  */
 export async function startStandIn<Seeded>(
-  scope: { readonly accountId: string; readonly region: string }, seed: (emulator: Emulator) => Seeded,
+  scope: { readonly accountId: string; readonly region: string },
+  seed: (emulator: Emulator) => Seeded,
 ): Promise<StandIn<Seeded>> {
   const startedAt = Date.now();
   const clock = createSimulatedClock(startedAt);
   // rateScale: the handler's retries would otherwise dominate a compressed run; throttling is not what this shows.
-  const emulator = await startEmulator({ port: 0, clock, defaultAccountId: scope.accountId, asyncDelayMs: SIMULATED_ASYNC_MS, rateScale: 1000 });
+  const emulator = await startEmulator({
+    port: 0,
+    clock,
+    defaultAccountId: scope.accountId,
+    asyncDelayMs: SIMULATED_ASYNC_MS,
+    rateScale: 1000,
+  });
   let seeded: Seeded;
   try {
     seeded = seed(emulator);

@@ -28,7 +28,10 @@ export function ownerLabel(tag: string | undefined): string {
 }
 
 export function stateRows(
-  emu: Emulator, scopes: readonly StateScope[], chimeNumbers: ReadonlyArray<{ region: string; phoneNumber: string }>, stacks: readonly StackResources[],
+  emu: Emulator,
+  scopes: readonly StateScope[],
+  chimeNumbers: ReadonlyArray<{ region: string; phoneNumber: string }>,
+  stacks: readonly StackResources[],
 ): string[][] {
   const all = stacks.flatMap((s) => s.resources.map((r) => ({ stackName: s.stackName, r })));
   const rows: string[][] = [];
@@ -36,15 +39,36 @@ export function stateRows(
     const snap = emu.snapshot(scope);
     for (const n of snap.claimed) {
       const declared = all.find(({ r }) => r.type === 'Custom::ClaimedPhoneNumber' && r.physicalResourceId === n.phoneNumberArn);
-      const flows = Object.values(n.flows).map((f) => flowName(f)).join(', ') || '-';
-      rows.push([declared?.r.logicalId ?? '-', n.phoneNumber, targetName(n.targetArn), flows, '-', n.status, ownerLabel(n.tags[OWNER_TAG_KEY])]);
+      const flows =
+        Object.values(n.flows)
+          .map((f) => flowName(f))
+          .join(', ') || '-';
+      rows.push([
+        declared?.r.logicalId ?? '-',
+        n.phoneNumber,
+        targetName(n.targetArn),
+        flows,
+        '-',
+        n.status,
+        ownerLabel(n.tags[OWNER_TAG_KEY]),
+      ]);
     }
     for (const { phoneNumber } of chimeNumbers.filter((c) => c.region === scope.region)) {
       const connector = Object.entries(snap.voiceConnectors).find(([, numbers]) => numbers.includes(phoneNumber))?.[0];
-      const declared = all.find(({ r }) => r.type === 'Custom::VoiceConnectorNumbers'
-        && Array.isArray(r.properties.PhoneNumbers) && r.properties.PhoneNumbers.includes(phoneNumber) && r.properties.VoiceConnectorId === connector);
+      const declared = all.find(
+        ({ r }) =>
+          r.type === 'Custom::VoiceConnectorNumbers' &&
+          Array.isArray(r.properties.PhoneNumbers) &&
+          r.properties.PhoneNumbers.includes(phoneNumber) &&
+          r.properties.VoiceConnectorId === connector,
+      );
       rows.push([
-        declared?.r.logicalId ?? '-', phoneNumber, '-', '-', connector ?? '-', connector ? 'ASSOCIATED' : 'UNASSOCIATED',
+        declared?.r.logicalId ?? '-',
+        phoneNumber,
+        '-',
+        '-',
+        connector ?? '-',
+        connector ? 'ASSOCIATED' : 'UNASSOCIATED',
         declared ? `${declared.stackName}/${declared.r.logicalId}` : '-',
       ]);
     }
@@ -53,11 +77,13 @@ export function stateRows(
 }
 
 export function formatStateTable(rows: ReadonlyArray<readonly string[]>, style: Style): string[] {
-  const styled = rows.map((r) => r.map((cell, i) => {
-    if (i !== 5) return cell;
-    if (cell === 'CLAIMED' || cell === 'ASSOCIATED') return style.green(cell);
-    if (cell === 'FAILED') return style.red(cell);
-    return style.yellow(cell);
-  }));
+  const styled = rows.map((r) =>
+    r.map((cell, i) => {
+      if (i !== 5) return cell;
+      if (cell === 'CLAIMED' || cell === 'ASSOCIATED') return style.green(cell);
+      if (cell === 'FAILED') return style.red(cell);
+      return style.yellow(cell);
+    }),
+  );
   return formatTable(STATE_HEADER, styled, style);
 }

@@ -16,7 +16,8 @@ export function colorEnabled(noColorFlag: boolean, isTTY: boolean | undefined, e
   return isTTY === true;
 }
 
-const wrap = (enabled: boolean, open: number, close: number) => (text: string) => (enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+const wrap = (enabled: boolean, open: number, close: number) => (text: string) =>
+  enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text;
 
 export function makeStyle(enabled: boolean): Style {
   return {
@@ -40,7 +41,11 @@ export const padEnd = (text: string, width: number): string => text + ' '.repeat
 /** Rows under a header, each column as wide as its widest cell, two spaces apart; trailing spaces trimmed. */
 export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, style: Style): string[] {
   const widths = header.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ''))));
-  const line = (cells: readonly string[]) => cells.map((c, i) => padEnd(c ?? '', widths[i])).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => padEnd(c ?? '', widths[i]))
+      .join('  ')
+      .trimEnd();
   return [style.bold(line(header)), ...rows.map(line)];
 }
 

@@ -15,7 +15,9 @@ describe('which operation a request the SDK sends is', () => {
   });
 
   it('reads a CloudFormation action from the query body, and leaves other services out', () => {
-    expect(operationOf(auth('cloudformation'), 'POST', '/', 'Action=DescribeStacks&Version=2010-05-15')).toBe('cloudformation:DescribeStacks');
+    expect(operationOf(auth('cloudformation'), 'POST', '/', 'Action=DescribeStacks&Version=2010-05-15')).toBe(
+      'cloudformation:DescribeStacks',
+    );
     expect(operationOf(auth('sts'), 'POST', '/', 'Action=GetCallerIdentity')).toBeUndefined();
     expect(operationOf({}, 'GET', '/phone-number/x')).toBeUndefined();
   });
@@ -37,16 +39,17 @@ describe('counting calls per resource type', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const get = (path: string): Promise<number> => new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'GET', path, headers: auth('connect') }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+  const get = (path: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'GET', path, headers: auth('connect') }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
     });
-    req.on('error', reject);
-    req.end();
-  });
 
-  it('counts each invocation\'s calls under its resource type and phase, throttled apart, and nothing outside an invocation', async () => {
+  it("counts each invocation's calls under its resource type and phase, throttled apart, and nothing outside an invocation", async () => {
     const attribution = new CallAttribution();
     attribution.install();
     try {
@@ -60,7 +63,9 @@ describe('counting calls per resource type', () => {
     } finally {
       attribution.uninstall();
     }
-    expect(attribution.calls).toEqual({ 'Custom::PhoneNumberFlowBinding': { 'connect:DescribePhoneNumber': { answered: 2, throttled: 1 } } });
+    expect(attribution.calls).toEqual({
+      'Custom::PhoneNumberFlowBinding': { 'connect:DescribePhoneNumber': { answered: 2, throttled: 1 } },
+    });
     expect(attribution.byPhase).toEqual({
       'Custom::PhoneNumberFlowBinding/Create/onEvent': { 'connect:DescribePhoneNumber': { answered: 1, throttled: 0 } },
       'Custom::PhoneNumberFlowBinding/Create/isComplete': { 'connect:DescribePhoneNumber': { answered: 1, throttled: 1 } },

@@ -18,10 +18,13 @@ describe('the quota bound of a fleet', () => {
 
   it('takes the slowest API of each phase and adds the phases up', () => {
     // GIVEN a deploy whose slowest API needs 25 calls and a destroy whose slowest needs 15
-    const bound = boundSeconds([
-      { name: 'deploy', calls: { 'connect:A': 25, 'connect:B': 10, 'chime:C': 100 } },
-      { name: 'destroy', calls: { 'connect:D': 15, 'connect:E': 1 } },
-    ], rateOf);
+    const bound = boundSeconds(
+      [
+        { name: 'deploy', calls: { 'connect:A': 25, 'connect:B': 10, 'chime:C': 100 } },
+        { name: 'destroy', calls: { 'connect:D': 15, 'connect:E': 1 } },
+      ],
+      rateOf,
+    );
     // THEN deploy = (25 - 5) / 2 = 10 s (chime: (100 - 20) / 10 = 8 s), destroy = (15 - 5) / 2 = 5 s
     expect(bound.phases).toEqual([
       { name: 'deploy', seconds: 10, api: 'connect:A' },
@@ -39,7 +42,9 @@ describe('the quota bound of a fleet', () => {
   it('counts a claim, a read and a binding per number to deploy, and one Chime call for the trunk', () => {
     const [deploy, destroy] = fleetMinimumCalls(7);
     expect(deploy.calls).toEqual({
-      'connect:ClaimPhoneNumber': 7, 'connect:DescribePhoneNumber': 7, 'connect:AssociatePhoneNumberContactFlow': 7,
+      'connect:ClaimPhoneNumber': 7,
+      'connect:DescribePhoneNumber': 7,
+      'connect:AssociatePhoneNumberContactFlow': 7,
       'chime:AssociatePhoneNumbersWithVoiceConnector': 1,
     });
     expect(destroy.calls['connect:ReleasePhoneNumber']).toBe(7);

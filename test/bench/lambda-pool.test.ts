@@ -59,7 +59,9 @@ describe('the Lambda pool', () => {
     await pool.handler({ RequestType: 'Create', LogicalResourceId: 'Number0', CdkPhoneNumbersOnEventDone: true });
     await expect(pool.handler({ RequestType: 'Delete', LogicalResourceId: 'Number1', fail: true })).rejects.toThrow('boom');
     expect(pool.invocations.map((i) => [i.logicalId, i.requestType, i.phase])).toEqual([
-      ['Number0', 'Create', 'onEvent'], ['Number0', 'Create', 'isComplete'], ['Number1', 'Delete', 'onEvent'],
+      ['Number0', 'Create', 'onEvent'],
+      ['Number0', 'Create', 'isComplete'],
+      ['Number1', 'Delete', 'onEvent'],
     ]);
     for (const i of pool.invocations) expect(i.end).toBeGreaterThanOrEqual(i.start);
   });

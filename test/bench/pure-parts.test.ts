@@ -11,8 +11,16 @@ describe('the benchmark helpers', () => {
   });
 
   it('tells mutating calls from reads', () => {
-    for (const op of ['ClaimPhoneNumber', 'ReleasePhoneNumber', 'TagResource', 'AssociatePhoneNumbersWithVoiceConnector']) expect(isMutating(op)).toBe(true);
-    for (const op of ['DescribePhoneNumber', 'ListPhoneNumbersV2', 'SearchAvailablePhoneNumbers', 'GetPhoneNumber', 'BatchGetFlowAssociation']) expect(isMutating(op)).toBe(false);
+    for (const op of ['ClaimPhoneNumber', 'ReleasePhoneNumber', 'TagResource', 'AssociatePhoneNumbersWithVoiceConnector'])
+      expect(isMutating(op)).toBe(true);
+    for (const op of [
+      'DescribePhoneNumber',
+      'ListPhoneNumbersV2',
+      'SearchAvailablePhoneNumbers',
+      'GetPhoneNumber',
+      'BatchGetFlowAssociation',
+    ])
+      expect(isMutating(op)).toBe(false);
   });
 
   it('expects no mutating call for a no-op update and one for a one-number connector change', () => {
@@ -21,23 +29,41 @@ describe('the benchmark helpers', () => {
   });
 
   it('flattens an SDK response the way AwsCustomResource does, without $metadata', () => {
-    expect(flatten({ PhoneNumberArn: 'arn:x', Errors: [{ Code: 'NotFound' }], $metadata: { httpStatusCode: 200 }, Count: 2, Missing: undefined }))
-      .toEqual({ PhoneNumberArn: 'arn:x', 'Errors.0.Code': 'NotFound', Count: '2' });
+    expect(
+      flatten({
+        PhoneNumberArn: 'arn:x',
+        Errors: [{ Code: 'NotFound' }],
+        $metadata: { httpStatusCode: 200 },
+        Count: 2,
+        Missing: undefined,
+      }),
+    ).toEqual({ PhoneNumberArn: 'arn:x', 'Errors.0.Code': 'NotFound', Count: '2' });
   });
 
   it('counts the Lambda functions of a template', () => {
-    expect(handlerFunctions({ Resources: { A: { Type: 'AWS::Lambda::Function' }, B: { Type: 'Custom::ClaimedPhoneNumber' }, C: { Type: 'AWS::Lambda::Function' } } })).toBe(2);
+    expect(
+      handlerFunctions({
+        Resources: {
+          A: { Type: 'AWS::Lambda::Function' },
+          B: { Type: 'Custom::ClaimedPhoneNumber' },
+          C: { Type: 'AWS::Lambda::Function' },
+        },
+      }),
+    ).toBe(2);
     expect(handlerFunctions({})).toBe(0);
   });
 
   it('makes no call for an event its resource declares nothing for, keeping the physical id', async () => {
     const create = JSON.stringify({ service: 'Connect', action: 'ClaimPhoneNumber', parameters: {} });
-    await expect(naiveHandler({ RequestType: 'Update', RequestId: 'r', PhysicalResourceId: 'arn:p', ResourceProperties: { Create: create } }))
-      .resolves.toEqual({ PhysicalResourceId: 'arn:p', Data: {} });
+    await expect(
+      naiveHandler({ RequestType: 'Update', RequestId: 'r', PhysicalResourceId: 'arn:p', ResourceProperties: { Create: create } }),
+    ).resolves.toEqual({ PhysicalResourceId: 'arn:p', Data: {} });
   });
 
   it('fails on a service it does not know, naming it', async () => {
     const create = JSON.stringify({ service: 'S3', action: 'ListBuckets' });
-    await expect(naiveHandler({ RequestType: 'Create', RequestId: 'r', ResourceProperties: { Create: create } })).rejects.toThrow(/unsupported service 'S3'/);
+    await expect(naiveHandler({ RequestType: 'Create', RequestId: 'r', ResourceProperties: { Create: create } })).rejects.toThrow(
+      /unsupported service 'S3'/,
+    );
   });
 });

@@ -33,7 +33,9 @@ describe('the example app', () => {
       await run('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: root, env: { ...env, CI: 'true' } });
       const template = JSON.parse(fs.readFileSync(path.join(outdir, 'PhoneNumbersExample.template.json'), 'utf8'));
       const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
-      expect(types).toEqual(expect.arrayContaining(['Custom::ClaimedPhoneNumber', 'Custom::PhoneNumberFlowBinding', 'Custom::VoiceConnectorNumbers']));
+      expect(types).toEqual(
+        expect.arrayContaining(['Custom::ClaimedPhoneNumber', 'Custom::PhoneNumberFlowBinding', 'Custom::VoiceConnectorNumbers']),
+      );
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }

@@ -23,20 +23,31 @@ describe('the contract: no number lost, whatever fails where', () => {
     const scenarios = reports.reduce((n, r) => n + r.report.scenarios, 0);
     const violations = reports.reduce((n, r) => n + r.report.violations.length, 0);
     const known = reports.reduce((n, r) => n + r.report.violations.filter((v) => gapOf(v)).length, 0);
-    process.stdout.write(`\ncontract: ${scenarios} scenarios, ${violations} violations (${known} of them known gaps, test/contract/known-gaps.ts)\n`);
+    process.stdout.write(
+      `\ncontract: ${scenarios} scenarios, ${violations} violations (${known} of them known gaps, test/contract/known-gaps.ts)\n`,
+    );
     for (const { label, report } of reports) process.stdout.write(`${formatReport(label, report, 25)}\n`);
   });
 
-  it.each(RESOURCE_KINDS)('holds for %s', async (kind) => {
-    const report = await runSuite(casesOf(kind));
-    reports.push({ label: kind, report });
-    expect(report.scenarios).toBeGreaterThan(casesOf(kind).length); // faults were planned, not only clean runs
-    const unexpected = report.violations.filter((v) => !gapOf(v));
-    if (unexpected.length > 0) throw new Error(formatReport(kind, { ...report, violations: unexpected }, 12));
-  }, 600_000);
+  it.each(RESOURCE_KINDS)(
+    'holds for %s',
+    async (kind) => {
+      const report = await runSuite(casesOf(kind));
+      reports.push({ label: kind, report });
+      expect(report.scenarios).toBeGreaterThan(casesOf(kind).length); // faults were planned, not only clean runs
+      const unexpected = report.violations.filter((v) => !gapOf(v));
+      if (unexpected.length > 0) throw new Error(formatReport(kind, { ...report, violations: unexpected }, 12));
+    },
+    600_000,
+  );
 
   it('still meets every known gap it lists (a fixed gap must leave the list)', () => {
-    const seen = new Set(reports.flatMap((r) => r.report.violations).map((v) => gapOf(v)?.id).filter((id) => id !== undefined));
+    const seen = new Set(
+      reports
+        .flatMap((r) => r.report.violations)
+        .map((v) => gapOf(v)?.id)
+        .filter((id) => id !== undefined),
+    );
     for (const gap of KNOWN_GAPS) expect({ gap: gap.id, seen: seen.has(gap.id) }).toEqual({ gap: gap.id, seen: true });
   });
 });

@@ -25,7 +25,13 @@ describe('the emulator hooks of the contract harness', () => {
     emu = await startEmulator({ port: 0, clock });
     const instanceArn = emu.seedInstance({ instanceId: INSTANCE });
     arn = emu.seedClaimedNumber({ phoneNumber: '+12065550100', targetArn: instanceArn });
-    connect = new ConnectClient({ region: 'us-east-1', endpoint: emu.endpoint, credentials: CREDENTIALS, maxAttempts: 1, requestHandler: { requestTimeout: 200, throwOnRequestTimeout: true } });
+    connect = new ConnectClient({
+      region: 'us-east-1',
+      endpoint: emu.endpoint,
+      credentials: CREDENTIALS,
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 200, throwOnRequestTimeout: true },
+    });
   });
   afterEach(async () => {
     connect.destroy();
@@ -43,7 +49,9 @@ describe('the emulator hooks of the contract harness', () => {
   it('hangs a call after applying it, moving the clock, and never answers', async () => {
     const start = clock.now();
     emu.injectFault({ kind: 'hang', operation: 'UpdatePhoneNumberMetadata', apply: true, advanceClockMs: 660_000 });
-    await expect(connect.send(new UpdatePhoneNumberMetadataCommand({ PhoneNumberId: arn, PhoneNumberDescription: 'changed' }))).rejects.toMatchObject({
+    await expect(
+      connect.send(new UpdatePhoneNumberMetadataCommand({ PhoneNumberId: arn, PhoneNumberDescription: 'changed' })),
+    ).rejects.toMatchObject({
       name: 'TimeoutError',
     });
     expect(clock.now() - start).toBe(660_000);
@@ -65,17 +73,30 @@ describe('the emulator hooks of the contract harness', () => {
 describe('the planned faults', () => {
   it('tries every fault at a change, only throttling at a read, and replays each invocation', () => {
     const at = (service: 'connect' | 'chime' | 'cloudformation', operation: string, input: Record<string, unknown> = {}) =>
-      faultsAt({ service, operation, occurrence: 2, input }).map((f) => f.name).sort();
+      faultsAt({ service, operation, occurrence: 2, input })
+        .map((f) => f.name)
+        .sort();
     expect(at('connect', 'ClaimPhoneNumber')).toEqual(['500', 'lambda-timeout', 'resource-in-use', 'response-lost', 'throttle']);
-    expect(at('chime', 'AssociatePhoneNumbersWithVoiceConnector', { E164PhoneNumbers: ['+12065550150'] })).toEqual(
-      ['500', 'lambda-timeout', 'partial-errors', 'response-lost', 'throttle'],
-    );
+    expect(at('chime', 'AssociatePhoneNumbersWithVoiceConnector', { E164PhoneNumbers: ['+12065550150'] })).toEqual([
+      '500',
+      'lambda-timeout',
+      'partial-errors',
+      'response-lost',
+      'throttle',
+    ]);
     expect(at('connect', 'DescribePhoneNumber')).toEqual(['throttle']);
     // A Lambda killed during a rollback request fails it whatever the handler does: not tried there.
-    expect(faultsAt({ service: 'connect', operation: 'ReleasePhoneNumber', occurrence: 1, input: {}, phase: 'rollback' }).map((f) => f.name)).not.toContain('lambda-timeout');
-    expect(faultsAt({ service: 'connect', operation: 'ClaimPhoneNumber', occurrence: 1, input: {}, phase: 'create' }).map((f) => f.name)).toContain('lambda-timeout');
+    expect(
+      faultsAt({ service: 'connect', operation: 'ReleasePhoneNumber', occurrence: 1, input: {}, phase: 'rollback' }).map((f) => f.name),
+    ).not.toContain('lambda-timeout');
+    expect(
+      faultsAt({ service: 'connect', operation: 'ClaimPhoneNumber', occurrence: 1, input: {}, phase: 'create' }).map((f) => f.name),
+    ).toContain('lambda-timeout');
     expect(at('cloudformation', 'GetTemplate')).toEqual(['500', 'throttle']);
-    expect(faultsAt({ service: 'connect', operation: 'ReleasePhoneNumber', occurrence: 3, input: {} })[0].inject).toMatchObject({ skip: 2, times: PAST_THROTTLED_RETRIES });
+    expect(faultsAt({ service: 'connect', operation: 'ReleasePhoneNumber', occurrence: 3, input: {} })[0].inject).toMatchObject({
+      skip: 2,
+      times: PAST_THROTTLED_RETRIES,
+    });
     expect(replays(2).map((r) => r.replayInvocation)).toEqual([1, 2]);
   });
 });
@@ -90,16 +111,19 @@ describe('the checks', () => {
   /** A copy of the real bundle (its own module state), except for Delete, which a broken handler answers as told. */
   function brokenBundle(name: string, onDelete: string): string {
     const file = path.join(dir, `${name}.js`);
-    fs.writeFileSync(file, [
-      fs.readFileSync(DEFAULT_BUNDLE, 'utf8'),
-      ';const realExports = module.exports;',
-      'module.exports = { handler: async (event, context) => {',
-      '  if (event.RequestType !== "Delete") return realExports.handler(event, context);',
-      '  if (event.Data && event.Data.BrokenDone) return { IsComplete: true };',
-      `  ${onDelete}`,
-      '  return { PhysicalResourceId: event.PhysicalResourceId, Data: { BrokenDone: "yes" } };',
-      '} };',
-    ].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        fs.readFileSync(DEFAULT_BUNDLE, 'utf8'),
+        ';const realExports = module.exports;',
+        'module.exports = { handler: async (event, context) => {',
+        '  if (event.RequestType !== "Delete") return realExports.handler(event, context);',
+        '  if (event.Data && event.Data.BrokenDone) return { IsComplete: true };',
+        `  ${onDelete}`,
+        '  return { PhysicalResourceId: event.PhysicalResourceId, Data: { BrokenDone: "yes" } };',
+        '} };',
+      ].join('\n'),
+    );
     return file;
   }
 
@@ -111,7 +135,9 @@ describe('the checks', () => {
       const result = await runScenario(breakerCase, undefined, harness);
       expect(result.outcome).toMatch(/^ROLLBACK_COMPLETE/);
       expect(result.violations.map((v) => v.problem)).toContainEqual(
-        expect.stringMatching(/^after rollback \(ROLLBACK_COMPLETE\): \+12065550110 is claimed \(CLAIMED, owner ContractStack\/Line[0-9A-F]{8}\) and was not$/),
+        expect.stringMatching(
+          /^after rollback \(ROLLBACK_COMPLETE\): \+12065550110 is claimed \(CLAIMED, owner ContractStack\/Line[0-9A-F]{8}\) and was not$/,
+        ),
       );
     } finally {
       await harness.stop();
@@ -122,7 +148,9 @@ describe('the checks', () => {
     const failing = await Harness.start(brokenBundle('failing', 'throw new Error("cannot delete");'));
     try {
       const result = await runScenario(breakerCase, undefined, failing);
-      expect(result.violations.map((v) => v.problem)).toContainEqual(expect.stringMatching(/^the stack ended ROLLBACK_FAILED; rollback request failed for Breaker: cannot delete; Line: cannot delete/));
+      expect(result.violations.map((v) => v.problem)).toContainEqual(
+        expect.stringMatching(/^the stack ended ROLLBACK_FAILED; rollback request failed for Breaker: cannot delete; Line: cannot delete/),
+      );
     } finally {
       await failing.stop();
     }

@@ -17,8 +17,7 @@ export interface KnownGap {
  * Empty: the last gap (a ClaimedPhoneNumber create whose onEvent died after its claim leaked the number)
  * closed when the create moved into isComplete under a pending physical id (lambda/resources/claimed-phone-number/).
  */
-export const KNOWN_GAPS: readonly KnownGap[] = [
-];
+export const KNOWN_GAPS: readonly KnownGap[] = [];
 
 /** The gap a violation belongs to, if any. */
 export function gapOf(v: { readonly scenario: string; readonly problem: string }): KnownGap | undefined {

@@ -5,16 +5,23 @@ function gate() {
   const waiting: Array<{ item: number; settled: boolean; resolve: (v: string) => void; reject: (e: Error) => void }> = [];
   let peak = 0;
   const pending = () => waiting.filter((w) => !w.settled);
-  const fn = (item: number) => new Promise<string>((resolve, reject) => {
-    const entry = {
-      item,
-      settled: false,
-      resolve: (v: string) => { entry.settled = true; resolve(v); },
-      reject: (e: Error) => { entry.settled = true; reject(e); },
-    };
-    waiting.push(entry);
-    peak = Math.max(peak, pending().length);
-  });
+  const fn = (item: number) =>
+    new Promise<string>((resolve, reject) => {
+      const entry = {
+        item,
+        settled: false,
+        resolve: (v: string) => {
+          entry.settled = true;
+          resolve(v);
+        },
+        reject: (e: Error) => {
+          entry.settled = true;
+          reject(e);
+        },
+      };
+      waiting.push(entry);
+      peak = Math.max(peak, pending().length);
+    });
   return { fn, waiting, pending, peak: () => peak };
 }
 
@@ -72,7 +79,10 @@ describe('mapLimit', () => {
 describe('chunks', () => {
   it('cuts the items into consecutive slices of the size, the last one shorter', () => {
     expect(chunks(['a', 'b', 'c', 'd', 'e'], 2)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
-    expect(chunks(['a', 'b', 'c', 'd'], 2)).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(chunks(['a', 'b', 'c', 'd'], 2)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
     expect(chunks(['a'], 10)).toEqual([['a']]);
     expect(chunks([], 10)).toEqual([]);
   });

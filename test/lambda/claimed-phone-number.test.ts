@@ -8,8 +8,21 @@ import { RELEASE_TAG_KEY } from '../../lambda/resources/claimed-phone-number';
 import { ownershipValue } from '../../lambda/identity';
 import { createManualClock, type Emulator, type ManualClock } from '../../local/emulator';
 import {
-  ALT_REGION, CLAIMED, REGION, STACK_ID, STACK_NAME, afterOnEvent, claimedProps, createEvent, deleteEvent, mutating,
-  operations, runToCompletion, startTestEmulator, updateEvent, usNumbers,
+  ALT_REGION,
+  CLAIMED,
+  REGION,
+  STACK_ID,
+  STACK_NAME,
+  afterOnEvent,
+  claimedProps,
+  createEvent,
+  deleteEvent,
+  mutating,
+  operations,
+  runToCompletion,
+  startTestEmulator,
+  updateEvent,
+  usNumbers,
 } from './fixtures';
 
 const UUID = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
@@ -38,12 +51,19 @@ describe('Custom::ClaimedPhoneNumber', () => {
    */
   const createPoll = async (event: ReturnType<typeof createEvent>) => isComplete(afterOnEvent(event, await onEvent(event)));
   const claimed = () => emulator.snapshot().claimed;
-  const claimedNumberOf = (arn: string): string | undefined => emulator.calls().find((c) => c.operation === 'ClaimPhoneNumber' && (c.output as { PhoneNumberArn?: string } | undefined)?.PhoneNumberArn === arn)?.input.PhoneNumber as string | undefined;
+  const claimedNumberOf = (arn: string): string | undefined =>
+    emulator
+      .calls()
+      .find((c) => c.operation === 'ClaimPhoneNumber' && (c.output as { PhoneNumberArn?: string } | undefined)?.PhoneNumberArn === arn)
+      ?.input.PhoneNumber as string | undefined;
 
   describe('create by search', () => {
     it('claims one available number, waits for CLAIMED and answers its ARN and attributes', async () => {
       // GIVEN a search declaration
-      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Type: 'DID', Description: 'Support line' }));
+      const event = createEvent(
+        CLAIMED,
+        claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Type: 'DID', Description: 'Support line' }),
+      );
       // WHEN the event runs to completion
       const { response: result, isComplete: done, polls } = await runToCompletion(event, settle);
       // THEN exactly one number is claimed, tagged as owned, with the ARN as physical id
@@ -54,7 +74,12 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(n.tags[OWNER_TAG_KEY]).toBe(ownershipValue(STACK_ID, 'Resource', event.RequestId, 'claim'));
       expect(n.tags[OWNER_TAG_KEY].startsWith(`${STACK_NAME}/Resource@`)).toBe(true);
       expect(result.PhysicalResourceId).toBe(n.phoneNumberArn);
-      expect(done.Data).toEqual({ PhoneNumberArn: n.phoneNumberArn, PhoneNumberId: n.phoneNumberId, PhoneNumber: n.phoneNumber, TargetArn: instanceArn });
+      expect(done.Data).toEqual({
+        PhoneNumberArn: n.phoneNumberArn,
+        PhoneNumberId: n.phoneNumberId,
+        PhoneNumber: n.phoneNumber,
+        TargetArn: instanceArn,
+      });
       expect(polls).toBeGreaterThanOrEqual(1);
     });
 
@@ -65,7 +90,10 @@ describe('Custom::ClaimedPhoneNumber', () => {
       await createPoll(event);
       await createPoll(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })));
       // THEN every claim carries a UUID-shaped token, the same for both deliveries, another for the other event
-      const tokens = emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber').map((c) => c.input.ClientToken as string);
+      const tokens = emulator
+        .calls()
+        .filter((c) => c.operation === 'ClaimPhoneNumber')
+        .map((c) => c.input.ClientToken as string);
       expect(tokens.length).toBeGreaterThanOrEqual(3);
       for (const t of tokens) expect(t).toMatch(UUID);
       expect(new Set(tokens.slice(0, -1)).size).toBe(1);
@@ -79,7 +107,11 @@ describe('Custom::ClaimedPhoneNumber', () => {
         const lowest = usNumbers(10).filter((n) => !claimed().some((c) => c.phoneNumber === n))[0];
         const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }), `N${i}`);
         await createPoll(event);
-        if (claimed().find((c) => c.tags[OWNER_TAG_KEY] === ownershipValue(STACK_ID, `N${i}`, event.RequestId, 'claim'))?.phoneNumber === lowest) tookFirst++;
+        if (
+          claimed().find((c) => c.tags[OWNER_TAG_KEY] === ownershipValue(STACK_ID, `N${i}`, event.RequestId, 'claim'))?.phoneNumber ===
+          lowest
+        )
+          tookFirst++;
       }
       // THEN not every create took the first (lowest) candidate of the list it saw (by chance: 1 in 1.8 million)
       expect(tookFirst).toBeLessThan(8);
@@ -94,18 +126,35 @@ describe('Custom::ClaimedPhoneNumber', () => {
       // THEN it took the one number nobody else declares
       expect(claimed().map((n) => n.phoneNumber)).toEqual([all[0]]);
       // AND a second search with the same exclusions finds nothing left, though nine numbers are available
-      const second = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', ExcludedPhoneNumbers: all.slice(1) }), 'Second');
+      const second = createEvent(
+        CLAIMED,
+        claimedProps({ TargetArn: instanceArn, CountryCode: 'US', ExcludedPhoneNumbers: all.slice(1) }),
+        'Second',
+      );
       await expect(createPoll(second)).rejects.toThrow(/no phone number is available for country US, type DID/);
       expect(claimed()).toHaveLength(1);
     });
 
     it('moves on to another candidate when it loses the race for one', async () => {
       // GIVEN the first claims of two candidates are lost to someone else
-      emulator.injectFault({ kind: 'error', operation: 'ClaimPhoneNumber', times: 2, errorName: 'InvalidParameterException', status: 400, message: 'Phone number not available: +12065550100' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'ClaimPhoneNumber',
+        times: 2,
+        errorName: 'InvalidParameterException',
+        status: 400,
+        message: 'Phone number not available: +12065550100',
+      });
       // WHEN a search create runs
       await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })), settle);
       // THEN it claimed exactly one number, on the third try (a later poll's claim with the same token is refused)
-      expect(emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber').slice(0, 3).map((c) => c.status)).toEqual([400, 400, 200]);
+      expect(
+        emulator
+          .calls()
+          .filter((c) => c.operation === 'ClaimPhoneNumber')
+          .slice(0, 3)
+          .map((c) => c.status),
+      ).toEqual([400, 400, 200]);
       expect(emulator.calls().filter((c) => c.operation === 'ClaimPhoneNumber' && c.status === 200)).toHaveLength(1);
       expect(claimed()).toHaveLength(1);
     });
@@ -117,8 +166,17 @@ describe('Custom::ClaimedPhoneNumber', () => {
     });
 
     it('fails after a bounded number of lost races', async () => {
-      emulator.injectFault({ kind: 'error', operation: 'ClaimPhoneNumber', times: 100, errorName: 'InvalidParameterException', status: 400, message: 'Phone number not available' });
-      await expect(createPoll(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(/after 20 attempt/);
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'ClaimPhoneNumber',
+        times: 100,
+        errorName: 'InvalidParameterException',
+        status: 400,
+        message: 'Phone number not available',
+      });
+      await expect(createPoll(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(
+        /after 20 attempt/,
+      );
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(20);
     });
 
@@ -161,7 +219,14 @@ describe('Custom::ClaimedPhoneNumber', () => {
       // GIVEN the claim response is lost on every SDK attempt, and the service is unreachable for the
       // lookup after it too, so the poll that claimed cannot tell which number it got
       emulator.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber', times: MAX_ATTEMPTS });
-      emulator.injectFault({ kind: 'error', operation: 'ListPhoneNumbersV2', times: MAX_ATTEMPTS * ON_EVENT_RUNS, errorName: 'InternalServiceException', status: 500, message: 'unavailable' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'ListPhoneNumbersV2',
+        times: MAX_ATTEMPTS * ON_EVENT_RUNS,
+        errorName: 'InternalServiceException',
+        status: 500,
+        message: 'unavailable',
+      });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       expect(await createPoll(event)).toEqual({ IsComplete: false });
       expect(claimed()).toHaveLength(1);
@@ -174,7 +239,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
     it('claims no second number when the same event is delivered again in an account with many matching numbers', async () => {
       // GIVEN more claimed numbers matching the declaration than one lookup used to read, listed before any candidate
-      for (let i = 0; i < 60; i++) emulator.seedClaimedNumber({ phoneNumber: `+1206555${String(i).padStart(4, '0')}`, targetArn: instanceArn });
+      for (let i = 0; i < 60; i++)
+        emulator.seedClaimedNumber({ phoneNumber: `+1206555${String(i).padStart(4, '0')}`, targetArn: instanceArn });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       await createPoll(event);
       // WHEN the framework delivers the same event again
@@ -187,7 +253,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
     it('releases the number it claimed when the claim ends FAILED, and fails with the service message', async () => {
       // GIVEN every candidate's claim ends FAILED
-      for (const n of usNumbers(10)) emulator.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: n, message: 'Carrier rejected the number' });
+      for (const n of usNumbers(10))
+        emulator.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: n, message: 'Carrier rejected the number' });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       await createPoll(event);
       settle();
@@ -209,7 +276,14 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       await createPoll(event);
       settle();
-      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: MAX_THROTTLED_ATTEMPTS, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'DescribePhoneNumber',
+        times: MAX_THROTTLED_ATTEMPTS,
+        errorName: 'ThrottlingException',
+        status: 429,
+        message: 'Rate exceeded',
+      });
       expect(await createPoll(event)).toEqual({ IsComplete: false });
       expect((await createPoll(event)).IsComplete).toBe(true);
     });
@@ -237,8 +311,15 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const done = await isComplete(afterOnEvent(event, pending));
 
       expect(claimed()).toHaveLength(1);
-      expect(done).toEqual({ IsComplete: true, PhysicalResourceId: claimed()[0].phoneNumberArn, Data: expect.objectContaining({ PhoneNumber: claimed()[0].phoneNumber }) });
-      expect(operations(emulator, (op) => op === 'SearchAvailablePhoneNumbers' || op === 'ClaimPhoneNumber')).toEqual(['SearchAvailablePhoneNumbers', 'ClaimPhoneNumber']);
+      expect(done).toEqual({
+        IsComplete: true,
+        PhysicalResourceId: claimed()[0].phoneNumberArn,
+        Data: expect.objectContaining({ PhoneNumber: claimed()[0].phoneNumber }),
+      });
+      expect(operations(emulator, (op) => op === 'SearchAvailablePhoneNumbers' || op === 'ClaimPhoneNumber')).toEqual([
+        'SearchAvailablePhoneNumbers',
+        'ClaimPhoneNumber',
+      ]);
       // 1000 ms of asynchronous claim, checked every 500 ms: three reads
       expect(operations(emulator, (op) => op === 'DescribePhoneNumber')).toHaveLength(3);
     });
@@ -265,16 +346,26 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const US = '+12065550105'; // 11 digits
 
       const listPrefixes = (): string[] =>
-        emulator.calls().filter((c) => c.operation === 'ListPhoneNumbersV2').map((c) => c.input.PhoneNumberPrefix as string);
+        emulator
+          .calls()
+          .filter((c) => c.operation === 'ListPhoneNumbersV2')
+          .map((c) => c.input.PhoneNumberPrefix as string);
 
       it('claims a free UK, German or US number, sending a prefix the service accepts', async () => {
         emulator.seedAvailableNumbers({ countryCode: 'GB', type: 'DID', phoneNumbers: [UK, UK_NEIGHBOUR] });
         emulator.seedAvailableNumbers({ countryCode: 'DE', type: 'DID', phoneNumbers: [DE] });
         for (const [i, phoneNumber] of [UK, DE, US].entries()) {
-          const { isComplete: done } = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: phoneNumber }), `N${i}`), settle);
+          const { isComplete: done } = await runToCompletion(
+            createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: phoneNumber }), `N${i}`),
+            settle,
+          );
           expect(done.Data?.PhoneNumber).toBe(phoneNumber);
         }
-        expect(claimed().map((n) => n.phoneNumber).sort()).toEqual([UK, DE, US].sort());
+        expect(
+          claimed()
+            .map((n) => n.phoneNumber)
+            .sort(),
+        ).toEqual([UK, DE, US].sort());
         expect([...new Set(listPrefixes())].sort()).toEqual(['+12065550105', '+44207946000', '+49301234567']);
         for (const prefix of listPrefixes()) expect(prefix).toMatch(/^\+[0-9]{1,11}$/);
         expect(emulator.calls().filter((c) => c.status === 400)).toEqual([]);
@@ -307,9 +398,16 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
     it('adopts the number when it is already claimed in the account: moves it, takes ownership, releases nothing', async () => {
       // GIVEN the number is claimed to another instance, owned by another stack
-      const arn = emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: otherInstanceArn, tags: { [OWNER_TAG_KEY]: 'OtherStack/Number@c0', team: 'a' } });
+      const arn = emulator.seedClaimedNumber({
+        phoneNumber: '+12065550900',
+        targetArn: otherInstanceArn,
+        tags: { [OWNER_TAG_KEY]: 'OtherStack/Number@c0', team: 'a' },
+      });
       // WHEN this resource declares it on this instance
-      const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900', Tags: [{ Key: 'team', Value: 'b' }] }));
+      const event = createEvent(
+        CLAIMED,
+        claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900', Tags: [{ Key: 'team', Value: 'b' }] }),
+      );
       const { response: result } = await runToCompletion(event, settle);
       // THEN it is the same number, moved in place and owned here; nothing claimed or released
       expect(result.PhysicalResourceId).toBe(arn);
@@ -375,8 +473,15 @@ describe('Custom::ClaimedPhoneNumber', () => {
 
   describe('traffic distribution groups', () => {
     it('claims to a TDG and answers the full ARN, which works from the alternate region', async () => {
-      const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: ALT_REGION, instanceArn });
-      const { response: result } = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: tdgArn, CountryCode: 'US' })), settle);
+      const tdgArn = emulator.seedTrafficDistributionGroup({
+        trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
+        alternateRegion: ALT_REGION,
+        instanceArn,
+      });
+      const { response: result } = await runToCompletion(
+        createEvent(CLAIMED, claimedProps({ TargetArn: tdgArn, CountryCode: 'US' })),
+        settle,
+      );
       expect(result.PhysicalResourceId).toMatch(new RegExp(`^arn:aws:connect:${REGION}:\\d{12}:phone-number/`));
       expect(claimed()[0].targetArn).toBe(tdgArn);
       const { ConnectClient, DescribePhoneNumberCommand } = await import('@aws-sdk/client-connect');
@@ -421,7 +526,10 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(result.PhysicalResourceId).toBe(arn);
       expect((await isComplete(afterOnEvent(event, result))).IsComplete).toBe(false);
       settle();
-      expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true, Data: expect.objectContaining({ TargetArn: otherInstanceArn }) });
+      expect(await isComplete(afterOnEvent(event, result))).toEqual({
+        IsComplete: true,
+        Data: expect.objectContaining({ TargetArn: otherInstanceArn }),
+      });
       expect(claimed()[0].targetArn).toBe(otherInstanceArn);
       expect(operations(emulator, mutating)).toEqual(['UpdatePhoneNumber']);
     });
@@ -461,10 +569,23 @@ describe('Custom::ClaimedPhoneNumber', () => {
     });
 
     it('tags and untags only the difference, keeping the ownership tag and tags set elsewhere', async () => {
-      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] });
+      const props = claimedProps({
+        TargetArn: instanceArn,
+        CountryCode: 'US',
+        Tags: [
+          { Key: 'a', Value: '1' },
+          { Key: 'b', Value: '2' },
+        ],
+      });
       const arn = await created(props);
       const owner = claimed()[0].tags[OWNER_TAG_KEY];
-      const next = { ...props, Tags: [{ Key: 'b', Value: '3' }, { Key: 'c', Value: '4' }] };
+      const next = {
+        ...props,
+        Tags: [
+          { Key: 'b', Value: '3' },
+          { Key: 'c', Value: '4' },
+        ],
+      };
       await runToCompletion(updateEvent(CLAIMED, arn, next, props), settle);
       expect(claimed()[0].tags).toEqual({ [OWNER_TAG_KEY]: owner, b: '3', c: '4' });
       const calls = emulator.calls().filter((c) => mutating(c.operation));
@@ -479,7 +600,11 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const next = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550102' });
       const { response: r } = await runToCompletion(updateEvent(CLAIMED, arn, next, old), settle);
       expect(r.PhysicalResourceId).not.toBe(arn);
-      expect(claimed().map((n) => n.phoneNumber).sort()).toEqual(['+12065550101', '+12065550102']);
+      expect(
+        claimed()
+          .map((n) => n.phoneNumber)
+          .sort(),
+      ).toEqual(['+12065550101', '+12065550102']);
       // WHEN CloudFormation cleans up the old resource
       await runToCompletion(deleteEvent(CLAIMED, arn, old));
       expect(claimed().map((n) => n.phoneNumber)).toEqual(['+12065550102']);
@@ -551,7 +676,10 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const mine = claimedProps({ TargetArn: instanceArn, CountryCode: 'US', Prefix: '+1206' });
       const theirs = await runToCompletion(createEvent(CLAIMED, mine, 'Other'), settle);
       // WHEN this resource switches from a specific number to a search that the other resource's number matches
-      const { response: r } = await runToCompletion(updateEvent(CLAIMED, arn, mine, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+14255550109' })), settle);
+      const { response: r } = await runToCompletion(
+        updateEvent(CLAIMED, arn, mine, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+14255550109' })),
+        settle,
+      );
       // THEN it claims a fresh number; the other resource keeps its own
       expect(r.PhysicalResourceId).not.toBe(theirs.onEvent.PhysicalResourceId);
       expect(r.PhysicalResourceId).not.toBe(arn);
@@ -567,7 +695,14 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(claimed()).toHaveLength(1);
       // WHEN the completion check fails with an error that is not throttling (the next poll's second read:
       // the first finds the number this event claimed, the second checks its status)
-      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'AccessDeniedException', status: 403, message: 'denied', skip: 1 });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'DescribePhoneNumber',
+        errorName: 'AccessDeniedException',
+        status: 403,
+        message: 'denied',
+        skip: 1,
+      });
       settle();
       await expect(createPoll(event)).rejects.toThrow(/denied/);
       // THEN the number is released (even with a retain policy: the stack never got it)
@@ -579,7 +714,13 @@ describe('Custom::ClaimedPhoneNumber', () => {
       const arn = emulator.seedClaimedNumber({ phoneNumber: '+12065550105', targetArn: instanceArn });
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550105' }));
       const result = await onEvent(event);
-      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'AccessDeniedException', status: 403, message: 'denied' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'DescribePhoneNumber',
+        errorName: 'AccessDeniedException',
+        status: 403,
+        message: 'denied',
+      });
       await expect(isComplete(afterOnEvent(event, result))).rejects.toThrow(/denied/);
       expect(claimed().map((n) => n.phoneNumberArn)).toEqual([arn]);
       expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(0);
@@ -588,7 +729,14 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('keeps the number and polls again when the check is throttled', async () => {
       const event = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }));
       const result = await onEvent(event);
-      emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: MAX_THROTTLED_ATTEMPTS, errorName: 'ThrottlingException', status: 429, message: 'slow down' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'DescribePhoneNumber',
+        times: MAX_THROTTLED_ATTEMPTS,
+        errorName: 'ThrottlingException',
+        status: 429,
+        message: 'slow down',
+      });
       settle();
       await expect(isComplete(afterOnEvent(event, result))).resolves.toEqual({ IsComplete: false });
       expect(claimed()).toHaveLength(1);
@@ -649,14 +797,27 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('treats ResourceNotFoundException on release as success', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
-      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', errorName: 'ResourceNotFoundException', status: 404, message: 'gone' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'ReleasePhoneNumber',
+        errorName: 'ResourceNotFoundException',
+        status: 404,
+        message: 'gone',
+      });
       await expect(onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props))).resolves.toBeDefined();
     });
 
     it('retries the release while the number is in use', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
-      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 3, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'ReleasePhoneNumber',
+        times: 3,
+        errorName: 'ResourceInUseException',
+        status: 409,
+        message: 'in progress',
+      });
       await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
       expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toHaveLength(4);
       expect(claimed()).toHaveLength(0);
@@ -665,11 +826,25 @@ describe('Custom::ClaimedPhoneNumber', () => {
     it('keeps asking while the number stays in use, one release per poll, without failing the Delete', async () => {
       const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
       const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
-      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 100, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'ReleasePhoneNumber',
+        times: 100,
+        errorName: 'ResourceInUseException',
+        status: 409,
+        message: 'in progress',
+      });
       emulator.clearCalls();
       // The Provider's waiter bounds the polls (45 minutes); here, five of them.
-      await expect(runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props), () => undefined, 5)).rejects.toThrow(/not complete after 5 polls/);
-      expect(emulator.calls().filter((c) => c.operation === 'ReleasePhoneNumber').map((c) => c.status)).toEqual([409, 409, 409, 409, 409]);
+      await expect(runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props), () => undefined, 5)).rejects.toThrow(
+        /not complete after 5 polls/,
+      );
+      expect(
+        emulator
+          .calls()
+          .filter((c) => c.operation === 'ReleasePhoneNumber')
+          .map((c) => c.status),
+      ).toEqual([409, 409, 409, 409, 409]);
       expect(claimed()).toHaveLength(1);
     });
 
@@ -707,7 +882,12 @@ describe('Custom::ClaimedPhoneNumber', () => {
       await expect(onEvent(retry)).resolves.toEqual({ PhysicalResourceId: r.PhysicalResourceId });
       expect(await isComplete(afterOnEvent(retry, result))).toEqual({ IsComplete: false });
       // THEN one release was asked for, and none refused
-      expect(emulator.calls().filter((c) => c.operation === 'ReleasePhoneNumber').map((c) => c.status)).toEqual([200]);
+      expect(
+        emulator
+          .calls()
+          .filter((c) => c.operation === 'ReleasePhoneNumber')
+          .map((c) => c.status),
+      ).toEqual([200]);
       // WHEN the release has run
       clock.advance(60_000);
       // THEN both deliveries complete; the number cools down; one release counted
@@ -770,7 +950,14 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(operations(emulator, (op) => op === 'ReleasePhoneNumber')).toEqual([]);
       // WHEN the claim has settled but the release is refused as in use, past the handler's retries
       settle();
-      emulator.injectFault({ kind: 'error', operation: 'ReleasePhoneNumber', times: 100, errorName: 'ResourceInUseException', status: 409, message: 'in progress' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'ReleasePhoneNumber',
+        times: 100,
+        errorName: 'ResourceInUseException',
+        status: 409,
+        message: 'in progress',
+      });
       expect(await isComplete(afterOnEvent(del, result))).toEqual({ IsComplete: false });
       emulator.clearFaults();
       // THEN the next polls release it, and complete when it is gone
@@ -784,25 +971,37 @@ describe('Custom::ClaimedPhoneNumber', () => {
   describe('errors that mean one thing each', () => {
     it('a claim that ends FAILED, a move that ends FAILED and a physical id that is no ARN fail with distinct types', async () => {
       // A claim of this event ending FAILED (the number is released)
-      emulator.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: '+12065550101', message: 'Carrier rejected the number' });
+      emulator.injectFault({
+        kind: 'asyncFail',
+        operation: 'ClaimPhoneNumber',
+        phoneNumber: '+12065550101',
+        message: 'Carrier rejected the number',
+      });
       const claim = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101' }), 'Claimed');
       await createPoll(claim);
       settle();
-      await expect(createPoll(claim)).rejects.toMatchObject({ name: 'PhoneNumberClaimFailedError', message: expect.stringMatching(/released/) });
+      await expect(createPoll(claim)).rejects.toMatchObject({
+        name: 'PhoneNumberClaimFailedError',
+        message: expect.stringMatching(/released/),
+      });
       // A move of an adopted number ending FAILED (nothing released)
       emulator.seedClaimedNumber({ phoneNumber: '+12065550900', targetArn: otherInstanceArn });
       emulator.injectFault({ kind: 'asyncFail', operation: 'UpdatePhoneNumber', phoneNumber: '+12065550900', message: 'Move refused' });
       const adopt = createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550900' }), 'Adopted');
       await createPoll(adopt);
       settle();
-      await expect(createPoll(adopt)).rejects.toMatchObject({ name: 'PhoneNumberUpdateFailedError', message: expect.stringMatching(/update of \+12065550900 failed: Move refused/) });
+      await expect(createPoll(adopt)).rejects.toMatchObject({
+        name: 'PhoneNumberUpdateFailedError',
+        message: expect.stringMatching(/update of \+12065550900 failed: Move refused/),
+      });
       // A completion check of an Update whose physical id is not a phone-number ARN: named, with the fix,
       // before any call (onEvent replaces such a resource; this is the check's own guard)
       emulator.clearCalls();
       const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550102' });
       const event = updateEvent(CLAIMED, 'edited-by-hand', { ...props, Description: 'x' }, props);
       await expect(isComplete(afterOnEvent(event, { PhysicalResourceId: 'edited-by-hand' }))).rejects.toMatchObject({
-        name: 'PhysicalIdInvalidError', message: expect.stringMatching(/'edited-by-hand' is not a phone number ARN.*declare the number again/),
+        name: 'PhysicalIdInvalidError',
+        message: expect.stringMatching(/'edited-by-hand' is not a phone number ARN.*declare the number again/),
       });
       expect(emulator.calls()).toEqual([]);
     });
@@ -827,10 +1026,16 @@ describe('Custom::ClaimedPhoneNumber', () => {
   describe('the claim lockout after churn', () => {
     it('a lockout is not read as a lost race even when its text says "not available": a search create stops at once', async () => {
       emulator.injectFault({
-        kind: 'error', operation: 'ClaimPhoneNumber', times: 100, errorName: 'InvalidParameterException', status: 400,
+        kind: 'error',
+        operation: 'ClaimPhoneNumber',
+        times: 100,
+        errorName: 'InvalidParameterException',
+        status: 400,
         message: 'Phone numbers are not available to claim: claims and releases exceeded 200% of the quota. Contact AWS Support.',
       });
-      await expect(createPoll(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(/exceeded 200% of the quota/);
+      await expect(createPoll(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })))).rejects.toThrow(
+        /exceeded 200% of the quota/,
+      );
       expect(operations(emulator, (op) => op === 'ClaimPhoneNumber')).toHaveLength(1);
     });
 

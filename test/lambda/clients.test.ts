@@ -1,8 +1,14 @@
 import { ConnectClient, DescribePhoneNumberCommand } from '@aws-sdk/client-connect';
 import type { RetryErrorInfo, RetryToken } from '@smithy/types';
 import {
-  MAX_ATTEMPTS, MAX_RETRY_DELAY_FACTOR, MAX_THROTTLE_DELAY_FACTOR, MAX_THROTTLED_ATTEMPTS, PhoneNumbersRetryStrategy, backoffDelayMs,
-  connect, throttleDelayMs,
+  MAX_ATTEMPTS,
+  MAX_RETRY_DELAY_FACTOR,
+  MAX_THROTTLE_DELAY_FACTOR,
+  MAX_THROTTLED_ATTEMPTS,
+  PhoneNumbersRetryStrategy,
+  backoffDelayMs,
+  connect,
+  throttleDelayMs,
 } from '../../lambda/clients';
 import type { Emulator } from '../../local/emulator';
 import { startTestEmulator } from './fixtures';
@@ -13,7 +19,10 @@ const CLIENT_ERROR: RetryErrorInfo = { errorType: 'CLIENT_ERROR' };
 const SERVER_ERROR: RetryErrorInfo = { errorType: 'SERVER_ERROR' };
 
 /** Refreshes the token once per error, in order; returns the tokens, or the index of the refusal. */
-async function retries(strategy: PhoneNumbersRetryStrategy, errors: RetryErrorInfo[]): Promise<{ tokens: RetryToken[]; refusedAt?: number }> {
+async function retries(
+  strategy: PhoneNumbersRetryStrategy,
+  errors: RetryErrorInfo[],
+): Promise<{ tokens: RetryToken[]; refusedAt?: number }> {
   let token = await strategy.acquireInitialRetryToken();
   const tokens: RetryToken[] = [];
   for (let i = 0; i < errors.length; i++) {
@@ -125,7 +134,14 @@ describe('the handler clients against a throttling service', () => {
 
   it('waits out a long run of throttling (more than the SDK default attempts, more than MAX_ATTEMPTS) and succeeds', async () => {
     // GIVEN DescribePhoneNumber throttled 30 times in a row
-    emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: 30, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded' });
+    emulator.injectFault({
+      kind: 'error',
+      operation: 'DescribePhoneNumber',
+      times: 30,
+      errorName: 'ThrottlingException',
+      status: 429,
+      message: 'Rate exceeded',
+    });
     // WHEN the handler's client calls it
     const out = await describeNumber(connect('us-east-1'));
     // THEN the 31st attempt answers
@@ -135,13 +151,27 @@ describe('the handler clients against a throttling service', () => {
   });
 
   it('gives up after MAX_THROTTLED_ATTEMPTS throttled attempts with the service error', async () => {
-    emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: MAX_THROTTLED_ATTEMPTS, errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded' });
+    emulator.injectFault({
+      kind: 'error',
+      operation: 'DescribePhoneNumber',
+      times: MAX_THROTTLED_ATTEMPTS,
+      errorName: 'ThrottlingException',
+      status: 429,
+      message: 'Rate exceeded',
+    });
     await expect(describeNumber(connect('us-east-1'))).rejects.toMatchObject({ name: 'ThrottlingException' });
     expect(attempts()).toBe(MAX_THROTTLED_ATTEMPTS);
   });
 
   it('gives up after MAX_ATTEMPTS attempts on a service that keeps failing with 500', async () => {
-    emulator.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', times: MAX_ATTEMPTS + 5, errorName: 'InternalServiceException', status: 500, message: 'unavailable' });
+    emulator.injectFault({
+      kind: 'error',
+      operation: 'DescribePhoneNumber',
+      times: MAX_ATTEMPTS + 5,
+      errorName: 'InternalServiceException',
+      status: 500,
+      message: 'unavailable',
+    });
     await expect(describeNumber(connect('us-east-1'))).rejects.toMatchObject({ name: 'InternalServiceException' });
     expect(attempts()).toBe(MAX_ATTEMPTS);
   });

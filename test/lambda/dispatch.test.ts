@@ -16,7 +16,12 @@ describe('the one Lambda entry point', () => {
   it('runs onEvent for a CloudFormation event and marks its result', async () => {
     // GIVEN an event as the Provider framework passes it to onEvent (an Update: a voice connector's
     // create is made by isComplete)
-    const event = updateEvent(VC, 'id', vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }), vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: [] }));
+    const event = updateEvent(
+      VC,
+      'id',
+      vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }),
+      vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: [] }),
+    );
     // WHEN the entry point handles it
     const result = (await handler(event)) as unknown as Record<string, unknown>;
     // THEN the change is applied and the result carries a physical id and the marker
@@ -27,7 +32,12 @@ describe('the one Lambda entry point', () => {
   });
 
   it('runs isComplete for the event the framework builds from the onEvent result, making no change', async () => {
-    const event = updateEvent(VC, 'id', vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }), vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: [] }));
+    const event = updateEvent(
+      VC,
+      'id',
+      vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }),
+      vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: [] }),
+    );
     const first = await handler(event);
     emulator.clearCalls();
     // The framework's waiter passes { ...event, ...onEventResult }.

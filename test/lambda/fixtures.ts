@@ -41,14 +41,28 @@ export function createEvent(resourceType: string, props: Props, logicalId = 'Res
   return { ...base(resourceType, logicalId), RequestType: 'Create', ResourceProperties: withToken(props) };
 }
 
-export function updateEvent(resourceType: string, physicalId: string, props: Props, oldProps: Props, logicalId = 'Resource'): CloudFormationCustomResourceEvent {
+export function updateEvent(
+  resourceType: string,
+  physicalId: string,
+  props: Props,
+  oldProps: Props,
+  logicalId = 'Resource',
+): CloudFormationCustomResourceEvent {
   return {
-    ...base(resourceType, logicalId), RequestType: 'Update', PhysicalResourceId: physicalId,
-    ResourceProperties: withToken(props), OldResourceProperties: withToken(oldProps),
+    ...base(resourceType, logicalId),
+    RequestType: 'Update',
+    PhysicalResourceId: physicalId,
+    ResourceProperties: withToken(props),
+    OldResourceProperties: withToken(oldProps),
   };
 }
 
-export function deleteEvent(resourceType: string, physicalId: string, props: Props, logicalId = 'Resource'): CloudFormationCustomResourceEvent {
+export function deleteEvent(
+  resourceType: string,
+  physicalId: string,
+  props: Props,
+  logicalId = 'Resource',
+): CloudFormationCustomResourceEvent {
   return { ...base(resourceType, logicalId), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: withToken(props) };
 }
 
@@ -63,7 +77,9 @@ export function afterOnEvent(event: CloudFormationCustomResourceEvent, result: O
  * (a claimed number's ARN as physical id, the attributes) into onEvent's.
  */
 export async function runToCompletion(
-  event: CloudFormationCustomResourceEvent, between: () => void = () => undefined, maxPolls = 20,
+  event: CloudFormationCustomResourceEvent,
+  between: () => void = () => undefined,
+  maxPolls = 20,
 ): Promise<{ onEvent: OnEventResponse; isComplete: IsCompleteResponse; response: OnEventResponse; polls: number }> {
   const result = await onEvent(event);
   const request = afterOnEvent(event, result);
@@ -84,7 +100,8 @@ export async function runToCompletion(
  * physical id and Data are the framework's merge of both answers.
  */
 export async function onEventCompletingCreates(
-  event: CloudFormationCustomResourceEvent, between: () => void = () => undefined,
+  event: CloudFormationCustomResourceEvent,
+  between: () => void = () => undefined,
 ): Promise<{ PhysicalResourceId: string; Data?: Record<string, string> }> {
   const result = await onEvent(event);
   if (event.RequestType !== 'Create') return result;
@@ -92,7 +109,8 @@ export async function onEventCompletingCreates(
     between();
     const done = await isComplete(afterOnEvent(event, result));
     // The framework merges the complete answer into its response: a claimed number's ARN comes from it.
-    if (done.IsComplete) return { PhysicalResourceId: done.PhysicalResourceId ?? result.PhysicalResourceId, Data: { ...result.Data, ...done.Data } };
+    if (done.IsComplete)
+      return { PhysicalResourceId: done.PhysicalResourceId ?? result.PhysicalResourceId, Data: { ...result.Data, ...done.Data } };
   }
   throw new Error('the create did not complete in 5 polls');
 }
@@ -145,7 +163,11 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
 
 /** The operations the handler called, in order (optionally only mutating ones). */
 export function operations(emulator: Emulator, filter?: (op: string) => boolean): string[] {
-  return emulator.calls().filter((c) => c.status !== 429).map((c) => c.operation).filter((op) => (filter ? filter(op) : true));
+  return emulator
+    .calls()
+    .filter((c) => c.status !== 429)
+    .map((c) => c.operation)
+    .filter((op) => (filter ? filter(op) : true));
 }
 
 const READS = /^(Describe|List|Search|Get|BatchGet)/;

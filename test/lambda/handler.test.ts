@@ -2,17 +2,37 @@ import { isComplete, onEvent } from '../../lambda/index';
 import { FORMAT_VERSION, OWNER_TAG_KEY } from '../../lambda/contract';
 import { createManualClock, type Emulator, type ManualClock } from '../../local/emulator';
 import {
-  BINDING, CLAIMED, VC, afterOnEvent, claimedProps, createEvent, deleteEvent, operations, runToCompletion, startTestEmulator,
-  updateEvent, usNumbers, vcProps,
+  BINDING,
+  CLAIMED,
+  VC,
+  afterOnEvent,
+  claimedProps,
+  createEvent,
+  deleteEvent,
+  operations,
+  runToCompletion,
+  startTestEmulator,
+  updateEvent,
+  usNumbers,
+  vcProps,
 } from './fixtures';
 
 /** What the Provider framework sends back when the user function throws: message plus stack, as a JSON body. */
 function frameworkFailureResponse(err: Error): string {
-  const reason = [err.message, '', 'Logs: /aws/lambda/PhoneNumbers-Handler-ABCDEFGHIJKL', '', ...(err.stack ?? '').split('\n').slice(1)].join('\n');
+  const reason = [
+    err.message,
+    '',
+    'Logs: /aws/lambda/PhoneNumbers-Handler-ABCDEFGHIJKL',
+    '',
+    ...(err.stack ?? '').split('\n').slice(1),
+  ].join('\n');
   return JSON.stringify({
-    Status: 'FAILED', Reason: reason, PhysicalResourceId: 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED',
+    Status: 'FAILED',
+    Reason: reason,
+    PhysicalResourceId: 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED',
     StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/PhoneStack/0a1b2c3d-0000-4000-8000-000000000000',
-    RequestId: '00000000-0000-4000-8000-000000000000', LogicalResourceId: 'Resource',
+    RequestId: '00000000-0000-4000-8000-000000000000',
+    LogicalResourceId: 'Resource',
   });
 }
 
@@ -37,53 +57,86 @@ describe('the handler', () => {
       await expect(isComplete(afterOnEvent(createEvent('Custom::Nope', {}), { PhysicalResourceId: 'x' }))).rejects.toThrow(/Custom::Nope/);
     });
 
-    it('answers complete at once for voice connector numbers and for a binding\'s delete (a binding\'s create waits for its number: see its own tests)', async () => {
+    it("answers complete at once for voice connector numbers and for a binding's delete (a binding's create waits for its number: see its own tests)", async () => {
       const e = createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'] }));
       expect(await isComplete(afterOnEvent(e, { PhysicalResourceId: 'x' }))).toEqual({ IsComplete: true });
-      const b = deleteEvent(BINDING, 'x', { FormatVersion: FORMAT_VERSION, PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/b0000000-0000-4000-8000-00000000000b', ContactFlowArn: 'arn:aws:connect:us-east-1:123456789012:instance/a0000000-0000-4000-8000-00000000000a/contact-flow/f0000000-0000-4000-8000-00000000000f' });
+      const b = deleteEvent(BINDING, 'x', {
+        FormatVersion: FORMAT_VERSION,
+        PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/b0000000-0000-4000-8000-00000000000b',
+        ContactFlowArn:
+          'arn:aws:connect:us-east-1:123456789012:instance/a0000000-0000-4000-8000-00000000000a/contact-flow/f0000000-0000-4000-8000-00000000000f',
+      });
       expect(await isComplete(afterOnEvent(b, { PhysicalResourceId: 'x' }))).toEqual({ IsComplete: true });
       expect(operations(emulator)).toEqual([]);
     });
 
     it('ignores ServiceToken among the properties', async () => {
-      const r = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })), () => clock.advance(1));
+      const r = await runToCompletion(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' })), () =>
+        clock.advance(1),
+      );
       expect(r.isComplete.IsComplete).toBe(true);
     });
   });
 
   describe('runtime validation', () => {
     it('fails when the connector region resolved at deploy time is not a region, before any AWS call', async () => {
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'], Region: 'Oregon' }), 'Trunk')))
-        .rejects.toThrow(/^Trunk: region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/);
+      await expect(
+        onEvent(
+          createEvent(
+            VC,
+            vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'], Region: 'Oregon' }),
+            'Trunk',
+          ),
+        ),
+      ).rejects.toThrow(/^Trunk: region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/);
       expect(operations(emulator)).toEqual([]);
     });
 
     it('fails when the target ARN is malformed, before any AWS call, naming the value', async () => {
-      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: 'arn:nope', CountryCode: 'US' }), 'Main')))
-        .rejects.toThrow(/^Main: targetArn 'arn:nope' is not a Connect instance/);
+      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: 'arn:nope', CountryCode: 'US' }), 'Main'))).rejects.toThrow(
+        /^Main: targetArn 'arn:nope' is not a Connect instance/,
+      );
       expect(operations(emulator)).toEqual([]);
     });
 
     it('fails when both phoneNumber and countryCode are set', async () => {
-      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', PhoneNumber: '+12065550100' }))))
-        .rejects.toThrow(/set exactly one/);
+      await expect(
+        onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', PhoneNumber: '+12065550100' }))),
+      ).rejects.toThrow(/set exactly one/);
       expect(operations(emulator)).toEqual([]);
     });
 
     it('fails when a voice connector number is not E.164', async () => {
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['12-34'] })))).rejects.toThrow(/'12-34' is not an E.164 number/);
+      await expect(
+        onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['12-34'] }))),
+      ).rejects.toThrow(/'12-34' is not an E.164 number/);
       expect(operations(emulator)).toEqual([]);
     });
 
     it('fails when the contact flow ARN is malformed', async () => {
-      await expect(onEvent(createEvent(BINDING, { FormatVersion: FORMAT_VERSION, PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/b0000000-0000-4000-8000-00000000000b', ContactFlowArn: 'flow' })))
-        .rejects.toThrow(/contactFlowArn 'flow' is not a contact flow ARN/);
+      await expect(
+        onEvent(
+          createEvent(BINDING, {
+            FormatVersion: FORMAT_VERSION,
+            PhoneNumberArn: 'arn:aws:connect:us-east-1:123456789012:phone-number/b0000000-0000-4000-8000-00000000000b',
+            ContactFlowArn: 'flow',
+          }),
+        ),
+      ).rejects.toThrow(/contactFlowArn 'flow' is not a contact flow ARN/);
     });
 
     it('fails an update with bad new properties before any AWS call', async () => {
       const old = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
-      await expect(onEvent(updateEvent(CLAIMED, 'arn:aws:connect:us-east-1:123456789012:phone-number/b0000000-0000-4000-8000-00000000000b', { ...old, Description: 'x'.repeat(501) }, old)))
-        .rejects.toThrow(/description has 501 characters/);
+      await expect(
+        onEvent(
+          updateEvent(
+            CLAIMED,
+            'arn:aws:connect:us-east-1:123456789012:phone-number/b0000000-0000-4000-8000-00000000000b',
+            { ...old, Description: 'x'.repeat(501) },
+            old,
+          ),
+        ),
+      ).rejects.toThrow(/description has 501 characters/);
       expect(operations(emulator)).toEqual([]);
     });
 
@@ -119,7 +172,9 @@ describe('the handler', () => {
     });
 
     it('does not fail a delete on properties a newer validator would reject', async () => {
-      await expect(onEvent(deleteEvent(VC, 'id', vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: [] })))).resolves.toEqual({ PhysicalResourceId: 'id' });
+      await expect(
+        onEvent(deleteEvent(VC, 'id', vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: [] }))),
+      ).resolves.toEqual({ PhysicalResourceId: 'id' });
     });
   });
 
@@ -161,12 +216,13 @@ describe('the handler', () => {
       const { response: r } = await runToCompletion(createEvent(VC, earliest));
       expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4).toEqual(['+12065550100']);
       await onEvent(deleteEvent(VC, r.PhysicalResourceId, earliest));
-      expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4?? []).toEqual([]);
+      expect(emulator.snapshot().voiceConnectors.abcdef1ghij2klmno3pqr4 ?? []).toEqual([]);
     });
 
     it('fails when the properties come from a newer FormatVersion than the handler reads', async () => {
-      await expect(onEvent(createEvent(CLAIMED, claimedProps({ FormatVersion: '99', TargetArn: instanceArn, CountryCode: 'US' }))))
-        .rejects.toThrow(/FormatVersion '99' is newer than this handler reads/);
+      await expect(
+        onEvent(createEvent(CLAIMED, claimedProps({ FormatVersion: '99', TargetArn: instanceArn, CountryCode: 'US' }))),
+      ).rejects.toThrow(/FormatVersion '99' is newer than this handler reads/);
     });
   });
 });
@@ -190,7 +246,9 @@ describe('under a throttling storm', () => {
   });
 
   it('claims 100 numbers in parallel, each exactly once, without failing from throttling', async () => {
-    const events = Array.from({ length: 100 }, (_, i) => createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }), `Number${i}`));
+    const events = Array.from({ length: 100 }, (_, i) =>
+      createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US' }), `Number${i}`),
+    );
     const results = await Promise.all(events.map((e) => onEvent(e)));
     const pending = events.map((e, i) => afterOnEvent(e, results[i]));
     for (let round = 0; round < 50 && pending.length > 0; round++) {

@@ -29,9 +29,19 @@ describe('structured logs', () => {
       // (a voice connector's create is made by isComplete, which runs with the same event keys)
       await isComplete(afterOnEvent(event, await onEvent(event)));
       // THEN each line is JSON with the event keys, and the AWS call is logged with its outcome
-      const records = lines.flatMap((l) => l.split('\n')).filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
+      const records = lines
+        .flatMap((l) => l.split('\n'))
+        .filter((l) => l.trim().startsWith('{'))
+        .map((l) => JSON.parse(l));
       const call = records.find((r) => r.operation === 'AssociatePhoneNumbersWithVoiceConnector');
-      expect(call).toMatchObject({ message: 'AWS call succeeded', requestId: event.RequestId, resourceType: VC, logicalResourceId: 'Numbers', awsService: 'chime', region: 'us-east-1' });
+      expect(call).toMatchObject({
+        message: 'AWS call succeeded',
+        requestId: event.RequestId,
+        resourceType: VC,
+        logicalResourceId: 'Numbers',
+        awsService: 'chime',
+        region: 'us-east-1',
+      });
       expect(lines.join('')).not.toContain(process.env.AWS_SECRET_ACCESS_KEY as string);
     } finally {
       spy.mockRestore();

@@ -1,5 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConnectClient, DescribePhoneNumberCommand, UntagResourceCommand, UpdatePhoneNumberCommand, type ClaimedPhoneNumberSummary } from '@aws-sdk/client-connect';
+import {
+  ConnectClient,
+  DescribePhoneNumberCommand,
+  UntagResourceCommand,
+  UpdatePhoneNumberCommand,
+  type ClaimedPhoneNumberSummary,
+} from '@aws-sdk/client-connect';
 import { BINDING_TAG, bindDeclaredFlow, FLOW_TAG, PRIOR_BINDING_TAG, PRIOR_FLOW_TAG } from '../../lambda/flow-intent';
 import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
 import { isComplete, onEvent as handlerOnEvent } from '../../lambda/index';
@@ -8,8 +14,22 @@ import { DEFAULT_COMPLETION_TIMEOUT_MS } from '../../lambda/deadline';
 import { bindingPhysicalId } from '../../lambda/resources/phone-number-flow-binding';
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { createManualClock, type Emulator } from '../../local/emulator';
-import { afterOnEvent, ALT_REGION, BINDING, bindingProps, createEvent, deleteEvent, mutating, operations, REGION, STACK_NAME, startTestEmulator, updateEvent, onEventCompletingCreates, stubStackState } from './fixtures';
-
+import {
+  afterOnEvent,
+  ALT_REGION,
+  BINDING,
+  bindingProps,
+  createEvent,
+  deleteEvent,
+  mutating,
+  operations,
+  REGION,
+  STACK_NAME,
+  startTestEmulator,
+  updateEvent,
+  onEventCompletingCreates,
+  stubStackState,
+} from './fixtures';
 
 const onEvent = onEventCompletingCreates;
 
@@ -30,21 +50,34 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     emulator = await startTestEmulator({ clock: createManualClock() });
     instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
     otherInstanceArn = emulator.seedInstance({ instanceId: '22222222-2222-4222-8222-222222222222' });
-    flowA = emulator.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
-    flowB = emulator.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
-    flowOther = emulator.seedContactFlow({ instanceId: '22222222-2222-4222-8222-222222222222', contactFlowId: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' });
+    flowA = emulator.seedContactFlow({
+      instanceId: '11111111-1111-4111-8111-111111111111',
+      contactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+    });
+    flowB = emulator.seedContactFlow({
+      instanceId: '11111111-1111-4111-8111-111111111111',
+      contactFlowId: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb',
+    });
+    flowOther = emulator.seedContactFlow({
+      instanceId: '22222222-2222-4222-8222-222222222222',
+      contactFlowId: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc',
+    });
     numberArn = emulator.seedClaimedNumber({ phoneNumber: '+12065550100', targetArn: instanceArn });
   });
   afterEach(async () => {
     await emulator.stop();
   });
 
-  it('binds the number by its full ARN in the flow\'s instance, with a physical id derived from the number', async () => {
+  it("binds the number by its full ARN in the flow's instance, with a physical id derived from the number", async () => {
     const r = await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA })));
     expect(r.PhysicalResourceId).toBe(bindingPhysicalId(numberArn));
     expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
     const call = emulator.calls().find((c) => c.operation === 'AssociatePhoneNumberContactFlow');
-    expect(call?.input).toMatchObject({ PhoneNumberId: numberArn, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+    expect(call?.input).toMatchObject({
+      PhoneNumberId: numberArn,
+      InstanceId: '11111111-1111-4111-8111-111111111111',
+      ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+    });
   });
 
   it('succeeds again with the same result when the same event is delivered twice', async () => {
@@ -68,7 +101,12 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     // WHEN a binding is created (onEvent, then isComplete)
     await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA })));
     // THEN one read of each kind: the intent's prior flow and "bound already?" share one BatchGetFlowAssociation
-    expect(operations(emulator).sort()).toEqual(['AssociatePhoneNumberContactFlow', 'BatchGetFlowAssociation', 'DescribePhoneNumber', 'TagResource']);
+    expect(operations(emulator).sort()).toEqual([
+      'AssociatePhoneNumberContactFlow',
+      'BatchGetFlowAssociation',
+      'DescribePhoneNumber',
+      'TagResource',
+    ]);
   });
 
   it('makes no call when nothing changed', async () => {
@@ -98,7 +136,9 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     await onEvent(deleteEvent(BINDING, id, old));
     const snap = emulator.snapshot().claimed;
     expect(snap.find((n) => n.phoneNumberArn === numberArn)?.flows).toEqual({});
-    expect(snap.find((n) => n.phoneNumberArn === second)?.flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+    expect(snap.find((n) => n.phoneNumberArn === second)?.flows).toEqual({
+      '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+    });
   });
 
   it('associates again in the new target after the number moved, in place', async () => {
@@ -107,7 +147,9 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old));
     // WHEN the number moved to instance 2 (its association did not follow) and the binding names a flow there
     const { ConnectClient, UpdatePhoneNumberCommand } = await import('@aws-sdk/client-connect');
-    await new ConnectClient({ region: 'us-east-1' }).send(new UpdatePhoneNumberCommand({ PhoneNumberId: numberArn, TargetArn: otherInstanceArn }));
+    await new ConnectClient({ region: 'us-east-1' }).send(
+      new UpdatePhoneNumberCommand({ PhoneNumberId: numberArn, TargetArn: otherInstanceArn }),
+    );
     const next = { ...old, ContactFlowArn: flowOther, PhoneNumberTargetArn: otherInstanceArn };
     const r = await onEvent(updateEvent(BINDING, id, next, old));
     // THEN the number is bound in instance 2, same physical id
@@ -117,7 +159,11 @@ describe('Custom::PhoneNumberFlowBinding', () => {
 
   it('associates again, in place, after the number moved to a traffic distribution group of the same instance', async () => {
     // GIVEN a binding while the number is claimed to instance 1
-    const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: ALT_REGION, instanceArn });
+    const tdgArn = emulator.seedTrafficDistributionGroup({
+      trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
+      alternateRegion: ALT_REGION,
+      instanceArn,
+    });
     const old = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA, PhoneNumberTargetArn: instanceArn });
     const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old));
     // WHEN the number moved to the TDG (its association did not follow) and the binding's target changes with it
@@ -134,12 +180,20 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     expect(operations(emulator, mutating)).toEqual(['AssociatePhoneNumberContactFlow']);
   });
 
-  it('binds from a traffic distribution group\'s alternate region using the full ARN', async () => {
+  it("binds from a traffic distribution group's alternate region using the full ARN", async () => {
     // GIVEN a number claimed to a TDG of instance 1, and the instance's replica (same id) in the alternate region
     emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111', region: ALT_REGION });
-    const tdgArn = emulator.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: ALT_REGION, instanceArn });
+    const tdgArn = emulator.seedTrafficDistributionGroup({
+      trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
+      alternateRegion: ALT_REGION,
+      instanceArn,
+    });
     const tdgNumber = emulator.seedClaimedNumber({ phoneNumber: '+12065550199', targetArn: tdgArn });
-    const westFlow = emulator.seedContactFlow({ instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee', region: ALT_REGION });
+    const westFlow = emulator.seedContactFlow({
+      instanceId: '11111111-1111-4111-8111-111111111111',
+      contactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee',
+      region: ALT_REGION,
+    });
     // WHEN it is bound to a flow of the alternate region THEN the call goes there, by full ARN, and succeeds
     await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: tdgNumber, ContactFlowArn: westFlow })));
     const call = emulator.calls().find((c) => c.operation === 'AssociatePhoneNumberContactFlow');
@@ -154,13 +208,18 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       expect(flows()).toEqual({});
     });
 
-    it('reads only the number\'s tags to know it owns the number, not its description (which the numbers\' own Deletes poll)', async () => {
+    it("reads only the number's tags to know it owns the number, not its description (which the numbers' own Deletes poll)", async () => {
       const props = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
       const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));
       emulator.clearCalls();
       await onEvent(deleteEvent(BINDING, id, props));
       expect(flows()).toEqual({});
-      expect(operations(emulator)).toEqual(['ListTagsForResource', 'BatchGetFlowAssociation', 'DisassociatePhoneNumberContactFlow', 'UntagResource']);
+      expect(operations(emulator)).toEqual([
+        'ListTagsForResource',
+        'BatchGetFlowAssociation',
+        'DisassociatePhoneNumberContactFlow',
+        'UntagResource',
+      ]);
     });
 
     it('leaves the number alone when it is bound to another flow now', async () => {
@@ -174,14 +233,23 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     });
 
     it('succeeds when the number is gone', async () => {
-      const props = bindingProps({ PhoneNumberArn: numberArn.replace(/phone-number\/.*/, 'phone-number/00000000-0000-4000-8000-000000000000'), ContactFlowArn: flowA });
+      const props = bindingProps({
+        PhoneNumberArn: numberArn.replace(/phone-number\/.*/, 'phone-number/00000000-0000-4000-8000-000000000000'),
+        ContactFlowArn: flowA,
+      });
       await expect(onEvent(deleteEvent(BINDING, 'x', props))).resolves.toEqual({ PhysicalResourceId: 'x' });
     });
 
     it('treats a not-found disassociation as success', async () => {
       const props = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
       const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));
-      emulator.injectFault({ kind: 'error', operation: 'DisassociatePhoneNumberContactFlow', errorName: 'ResourceNotFoundException', status: 404, message: 'gone' });
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'DisassociatePhoneNumberContactFlow',
+        errorName: 'ResourceNotFoundException',
+        status: 404,
+        message: 'gone',
+      });
       await expect(onEvent(deleteEvent(BINDING, id, props))).resolves.toBeDefined();
     });
   });
@@ -229,11 +297,14 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
         await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: b }), 'New'));
         expect(await intentTags()).toEqual({
-          [FLOW_TAG]: b, [BINDING_TAG]: `${STACK_NAME}/New`, [PRIOR_FLOW_TAG]: a, [PRIOR_BINDING_TAG]: `${STACK_NAME}/Old`,
+          [FLOW_TAG]: b,
+          [BINDING_TAG]: `${STACK_NAME}/New`,
+          [PRIOR_FLOW_TAG]: a,
+          [PRIOR_BINDING_TAG]: `${STACK_NAME}/Old`,
         });
       });
 
-      it('the old binding\'s cleanup Delete leaves the number bound to the new one\'s flow', async () => {
+      it("the old binding's cleanup Delete leaves the number bound to the new one's flow", async () => {
         const old = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old, 'Old'));
         await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'New'));
@@ -243,7 +314,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         expect(operations(emulator, mutating)).toEqual([]);
       });
 
-      it('the new binding\'s Delete in the update rollback puts back the old flow and owner', async () => {
+      it("the new binding's Delete in the update rollback puts back the old flow and owner", async () => {
         // GIVEN the old binding on flow A, and the renamed one that moved the number to flow B
         await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
         const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
@@ -251,7 +322,9 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_B });
         // WHEN the update rolls back: the new binding is deleted in the cleanup, the template is the previous one
         stackState.rollingBack.mockResolvedValue(true);
-        stackState.declarations.mockResolvedValue([{ logicalId: 'Old', properties: { PhoneNumberArn: number, ContactFlowArn: UNRESOLVED } }]);
+        stackState.declarations.mockResolvedValue([
+          { logicalId: 'Old', properties: { PhoneNumberArn: number, ContactFlowArn: UNRESOLVED } },
+        ]);
         await onEvent(deleteEvent(BINDING, id, next, 'New'));
         // THEN the number rings flow A again and the old binding owns it
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
@@ -278,7 +351,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         expect(stackState.declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), BINDING, 'Old');
       });
 
-      it('a Delete leaves the number bound, with a warning, when another binding\'s number cannot be resolved', async () => {
+      it("a Delete leaves the number bound, with a warning, when another binding's number cannot be resolved", async () => {
         const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
         stackState.declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: UNRESOLVED, ContactFlowArn: b } }]);
@@ -291,16 +364,20 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       it('a Delete unbinds when another binding of the stack declares another number', async () => {
         const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
-        stackState.declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: number.replace(/[0-9a-f]{4}$/, '0000'), ContactFlowArn: b } }]);
+        stackState.declarations.mockResolvedValue([
+          { logicalId: 'Other', properties: { PhoneNumberArn: number.replace(/[0-9a-f]{4}$/, '0000'), ContactFlowArn: b } },
+        ]);
         await onEvent(deleteEvent(BINDING, id, props, 'Old'));
         expect(flowsOf()).toEqual({});
       });
 
-      it('a create that fails puts the number\'s tags back, so the binding that owns it still unbinds it later', async () => {
+      it("a create that fails puts the number's tags back, so the binding that owns it still unbinds it later", async () => {
         const old = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
         await onEvent(createEvent(BINDING, old, 'Old'));
         const missingFlow = `${inst1}/contact-flow/dddddddd-dddd-4ddd-8ddd-dddddddddddd`;
-        await expect(onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: missingFlow }), 'New'))).rejects.toThrow(/Contact flow not found/);
+        await expect(
+          onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: missingFlow }), 'New')),
+        ).rejects.toThrow(/Contact flow not found/);
         expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
       });
@@ -311,7 +388,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       const forward = () => bindingProps({ PhoneNumberArn: number, ContactFlowArn: c });
       const backward = () => bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
 
-      it('going forward, waits until the number is CLAIMED in the flow\'s instance, then binds it there', async () => {
+      it("going forward, waits until the number is CLAIMED in the flow's instance, then binds it there", async () => {
         // GIVEN the number still in instance 1
         const event = createEvent(BINDING, forward());
         const request = afterOnEvent(event, await handlerOnEvent(event));
@@ -329,7 +406,10 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       it('fails naming the number, where it is and the fix when it never arrives in time', async () => {
         await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
         const event = createEvent(BINDING, forward(), 'New');
-        const request = { ...afterOnEvent(event, await handlerOnEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
+        const request = {
+          ...afterOnEvent(event, await handlerOnEvent(event)),
+          CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1,
+        };
         const failure = isComplete(request as never);
         await expect(failure).rejects.toThrow(
           `the number '${number}' did not arrive in the instance of the flow '${c}' within 30 minutes (it is CLAIMED in '${inst1}'). ` +
@@ -344,7 +424,10 @@ describe('Custom::PhoneNumberFlowBinding', () => {
 
       it('keeps waiting (no failure) within the limit', async () => {
         const event = createEvent(BINDING, forward());
-        const request = { ...afterOnEvent(event, await handlerOnEvent(event)), CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS + 60_000 };
+        const request = {
+          ...afterOnEvent(event, await handlerOnEvent(event)),
+          CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS + 60_000,
+        };
         await expect(isComplete(request as never)).resolves.toEqual({ IsComplete: false });
       });
 
@@ -361,7 +444,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
           return id;
         }
 
-        it('binding rolled back first: records the flow and completes at once; the number\'s completion binds it', async () => {
+        it("binding rolled back first: records the flow and completes at once; the number's completion binds it", async () => {
           const id = await movedForward();
           // WHEN the binding rolls back while the number is still in instance 2
           const event = updateEvent(BINDING, id, backward(), forward());
@@ -389,7 +472,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
           expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
         });
 
-        it('number still moving back to the flow\'s instance: the binding waits for it (no deadlock: the move needs nothing from it)', async () => {
+        it("number still moving back to the flow's instance: the binding waits for it (no deadlock: the move needs nothing from it)", async () => {
           const id = await movedForward();
           await moveTo(inst1);
           const event = updateEvent(BINDING, id, backward(), forward());
@@ -402,7 +485,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       });
     });
 
-    describe('bindDeclaredFlow (for the number\'s own completion)', () => {
+    describe("bindDeclaredFlow (for the number's own completion)", () => {
       /** A binding created while its number is elsewhere: its first poll records the flow and waits. */
       async function waitingBinding(props: Record<string, unknown>): Promise<void> {
         const event = createEvent(BINDING, props);
@@ -436,7 +519,14 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     });
     describe('a change that fails for a passing reason is run again by isComplete', () => {
       it('binds a create in isComplete: onEvent answers its physical id with no call; a throttled poll is polled again', async () => {
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
+        emulator.injectFault({
+          kind: 'error',
+          operation: 'AssociatePhoneNumberContactFlow',
+          errorName: 'ThrottlingException',
+          status: 429,
+          message: 'Rate exceeded',
+          times: MAX_THROTTLED_ATTEMPTS,
+        });
         const event = createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }));
         emulator.clearCalls();
         const result = await handlerOnEvent(event);
@@ -455,7 +545,14 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
         stackState.rollingBack.mockResolvedValue(true);
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'InternalServiceException', status: 500, message: 'Internal service error', times: MAX_ATTEMPTS });
+        emulator.injectFault({
+          kind: 'error',
+          operation: 'AssociatePhoneNumberContactFlow',
+          errorName: 'InternalServiceException',
+          status: 500,
+          message: 'Internal service error',
+          times: MAX_ATTEMPTS,
+        });
         const del = deleteEvent(BINDING, id, next, 'New');
         const result = await handlerOnEvent(del);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toMatch(/Internal service error/);
@@ -466,7 +563,9 @@ describe('Custom::PhoneNumberFlowBinding', () => {
 
       it('fails at once on what cannot pass (a flow that does not exist), putting the tags back', async () => {
         const missing = `${inst1}/contact-flow/dddddddd-dddd-4ddd-8ddd-dddddddddddd`;
-        await expect(onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: missing })))).rejects.toThrow(/Contact flow not found/);
+        await expect(onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: missing })))).rejects.toThrow(
+          /Contact flow not found/,
+        );
         expect(await intentTags()).toEqual({});
       });
     });
@@ -506,7 +605,14 @@ describe('Custom::PhoneNumberFlowBinding', () => {
 
       it('a forward replacement run again by isComplete (after a passing failure) still leaves the first number bound', async () => {
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, first()));
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumberContactFlow', errorName: 'ThrottlingException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
+        emulator.injectFault({
+          kind: 'error',
+          operation: 'AssociatePhoneNumberContactFlow',
+          errorName: 'ThrottlingException',
+          status: 429,
+          message: 'Rate exceeded',
+          times: MAX_THROTTLED_ATTEMPTS,
+        });
         const event = updateEvent(BINDING, id, other(), first());
         const result = await handlerOnEvent(event);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();

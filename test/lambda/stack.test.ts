@@ -21,11 +21,19 @@ describe('the stack module', () => {
 
   function publish(status: StackState['status'], physicalIds: Record<string, string> = {}): void {
     emulator.stacks.publish({
-      stackId: STACK_ID, stackName: STACK_NAME, region: REGION, accountId: ACCOUNT, status, creationTime: 0,
+      stackId: STACK_ID,
+      stackName: STACK_NAME,
+      region: REGION,
+      accountId: ACCOUNT,
+      status,
+      creationTime: 0,
       template: {
         Resources: {
           Number: { Type: ResourceTypes.CLAIMED_PHONE_NUMBER, Properties: { ServiceToken: 'x' } },
-          Old: { Type: ResourceTypes.PHONE_NUMBER_FLOW_BINDING, Properties: { ServiceToken: 'x', PhoneNumberArn: NUMBER, ContactFlowArn: FLOW } },
+          Old: {
+            Type: ResourceTypes.PHONE_NUMBER_FLOW_BINDING,
+            Properties: { ServiceToken: 'x', PhoneNumberArn: NUMBER, ContactFlowArn: FLOW },
+          },
           New: {
             Type: ResourceTypes.PHONE_NUMBER_FLOW_BINDING,
             Properties: { ServiceToken: 'x', PhoneNumberArn: { 'Fn::GetAtt': ['Number', 'PhoneNumberArn'] }, ContactFlowArn: FLOW },
@@ -33,13 +41,19 @@ describe('the stack module', () => {
         },
       },
       resources: Object.entries(physicalIds).map(([logicalResourceId, physicalResourceId]) => ({
-        logicalResourceId, physicalResourceId, resourceType: ResourceTypes.CLAIMED_PHONE_NUMBER, resourceStatus: 'CREATE_COMPLETE' as const, timestamp: 0,
+        logicalResourceId,
+        physicalResourceId,
+        resourceType: ResourceTypes.CLAIMED_PHONE_NUMBER,
+        resourceStatus: 'CREATE_COMPLETE' as const,
+        timestamp: 0,
       })),
     });
   }
 
   it('reads an unknown stack as undefined (the handler outside a stack operation)', async () => {
-    expect(await stackStatus('arn:aws:cloudformation:us-east-1:123456789012:stack/Nope/00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    expect(
+      await stackStatus('arn:aws:cloudformation:us-east-1:123456789012:stack/Nope/00000000-0000-4000-8000-000000000000'),
+    ).toBeUndefined();
   });
 
   it('tells a rollback from a forward operation', async () => {
@@ -49,7 +63,7 @@ describe('the stack module', () => {
     expect(await isRollingBack(STACK_ID)).toBe(false);
   });
 
-  it('resolves the other declarations of a type: literals, and a ClaimedPhoneNumber\'s ARN from its physical id', async () => {
+  it("resolves the other declarations of a type: literals, and a ClaimedPhoneNumber's ARN from its physical id", async () => {
     publish('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', { Number: NUMBER });
     const others = await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old');
     expect(others).toEqual([{ logicalId: 'New', properties: { PhoneNumberArn: NUMBER, ContactFlowArn: FLOW } }]);

@@ -7,8 +7,23 @@ import { BATCH_SIZE, TAKEN_TAG_PREFIX } from '../../lambda/resources/voice-conne
 import { UNRESOLVED } from '../../lambda/stack-template';
 import { ChimeSDKVoiceClient, ListTagsForResourceCommand } from '@aws-sdk/client-chime-sdk-voice';
 import type { Emulator } from '../../local/emulator';
-import { ACCOUNT, afterOnEvent, ALT_REGION, REGION, VC, createEvent, deleteEvent, mutating, operations, startTestEmulator, updateEvent, usNumbers, vcProps, onEventCompletingCreates, stubStackState } from './fixtures';
-
+import {
+  ACCOUNT,
+  afterOnEvent,
+  ALT_REGION,
+  REGION,
+  VC,
+  createEvent,
+  deleteEvent,
+  mutating,
+  operations,
+  startTestEmulator,
+  updateEvent,
+  usNumbers,
+  vcProps,
+  onEventCompletingCreates,
+  stubStackState,
+} from './fixtures';
 
 const onEvent = onEventCompletingCreates;
 
@@ -23,7 +38,8 @@ describe('Custom::VoiceConnectorNumbers', () => {
 
   beforeEach(async () => {
     emulator = await startTestEmulator();
-    for (const id of ['av0iceconnector0000001', 'bv0iceconnector0000002', 'otherv0iceconnector001']) emulator.seedVoiceConnector({ voiceConnectorId: id });
+    for (const id of ['av0iceconnector0000001', 'bv0iceconnector0000002', 'otherv0iceconnector001'])
+      emulator.seedVoiceConnector({ voiceConnectorId: id });
     for (const n of numbers) emulator.seedChimeNumber({ phoneNumber: n });
   });
   afterEach(async () => {
@@ -59,11 +75,19 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('fails naming each failed number and code, after undoing what it associated', async () => {
       // GIVEN one number is on another connector and one gets an injected error
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[0]] }), 'Other'));
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'ServiceFailure', message: 'boom' });
+      emulator.injectFault({
+        kind: 'phoneNumberError',
+        operation: 'AssociatePhoneNumbersWithVoiceConnector',
+        phoneNumber: numbers[1],
+        errorCode: 'ServiceFailure',
+        message: 'boom',
+      });
       // WHEN this resource declares them without ForceAssociate
       const event = createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 4) }));
       // THEN the event fails naming both, and av0iceconnector0000001 carries nothing; otherv0iceconnector001 keeps its number
-      await expect(onEvent(event)).rejects.toThrow(/association of 2 number\(s\) with voice connector 'av0iceconnector0000001' failed: .*\+12065550100 \(PhoneNumberAssociationsExist.*\+12065550101 \(ServiceFailure: boom\)/);
+      await expect(onEvent(event)).rejects.toThrow(
+        /association of 2 number\(s\) with voice connector 'av0iceconnector0000001' failed: .*\+12065550100 \(PhoneNumberAssociationsExist.*\+12065550101 \(ServiceFailure: boom\)/,
+      );
       expect(connectors()['av0iceconnector0000001'] ?? []).toEqual([]);
       expect(connectors()['otherv0iceconnector001']).toEqual([numbers[0]]);
     });
@@ -71,9 +95,16 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('does not undo a number that was on the connector before the event when another number fails', async () => {
       // GIVEN a number already on av0iceconnector0000001 (put there outside this resource)
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: [numbers[0]] }), 'ByHand'));
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[2], errorCode: 'Forbidden' });
+      emulator.injectFault({
+        kind: 'phoneNumberError',
+        operation: 'AssociatePhoneNumbersWithVoiceConnector',
+        phoneNumber: numbers[2],
+        errorCode: 'Forbidden',
+      });
       // WHEN this resource declares it with two more, one of which fails
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) })))).rejects.toThrow(/\+12065550102 \(Forbidden/);
+      await expect(
+        onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) }))),
+      ).rejects.toThrow(/\+12065550102 \(Forbidden/);
       // THEN only what this event associated is undone: the earlier number stays on av0iceconnector0000001
       expect(connectors()['av0iceconnector0000001']).toEqual([numbers[0]]);
     });
@@ -81,10 +112,21 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('gives a number it took with ForceAssociate back to its earlier connector when another number fails', async () => {
       // GIVEN a number on another connector, and a second number whose association will fail
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[0]] }), 'Other'));
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Forbidden' });
+      emulator.injectFault({
+        kind: 'phoneNumberError',
+        operation: 'AssociatePhoneNumbersWithVoiceConnector',
+        phoneNumber: numbers[1],
+        errorCode: 'Forbidden',
+      });
       // WHEN this resource declares both with ForceAssociate
-      await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2), ForceAssociate: 'true' }))))
-        .rejects.toThrow(/\+12065550101 \(Forbidden/);
+      await expect(
+        onEvent(
+          createEvent(
+            VC,
+            vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2), ForceAssociate: 'true' }),
+          ),
+        ),
+      ).rejects.toThrow(/\+12065550101 \(Forbidden/);
       // THEN the undo puts the taken number back where it was, instead of leaving it on no connector
       expect(connectors()['av0iceconnector0000001'] ?? []).toEqual([]);
       expect(connectors()['otherv0iceconnector001']).toEqual([numbers[0]]);
@@ -109,7 +151,9 @@ describe('Custom::VoiceConnectorNumbers', () => {
 
     it('takes numbers from other connectors when ForceAssociate is true', async () => {
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[0]] }), 'Other'));
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: [numbers[0]], ForceAssociate: 'true' })));
+      await onEvent(
+        createEvent(VC, vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: [numbers[0]], ForceAssociate: 'true' })),
+      );
       expect(connectors()['av0iceconnector0000001']).toEqual([numbers[0]]);
     });
 
@@ -126,7 +170,9 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('uses the Region property for the Chime SDK Voice client', async () => {
       emulator.seedVoiceConnector({ voiceConnectorId: 'westv0iceconnector0001', region: ALT_REGION });
       emulator.seedChimeNumber({ phoneNumber: '+12065559999', region: ALT_REGION });
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'westv0iceconnector0001', PhoneNumbers: ['+12065559999'], Region: ALT_REGION })));
+      await onEvent(
+        createEvent(VC, vcProps({ VoiceConnectorId: 'westv0iceconnector0001', PhoneNumbers: ['+12065559999'], Region: ALT_REGION })),
+      );
       expect(connectors(ALT_REGION)['westv0iceconnector0001']).toEqual(['+12065559999']);
     });
   });
@@ -168,8 +214,16 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('does not take a kept number that someone moved to a third connector when moving without ForceAssociate', async () => {
       const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(old);
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[1]], ForceAssociate: 'true' }), 'Other'));
-      await expect(onEvent(updateEvent(VC, id, { ...old, VoiceConnectorId: 'bv0iceconnector0000002' }, old))).rejects.toThrow(/\+12065550101 \(PhoneNumberAssociationsExist/);
+      await onEvent(
+        createEvent(
+          VC,
+          vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[1]], ForceAssociate: 'true' }),
+          'Other',
+        ),
+      );
+      await expect(onEvent(updateEvent(VC, id, { ...old, VoiceConnectorId: 'bv0iceconnector0000002' }, old))).rejects.toThrow(
+        /\+12065550101 \(PhoneNumberAssociationsExist/,
+      );
       // the number moved by this event went back to av0iceconnector0000001
       expect(connectors()['av0iceconnector0000001']).toEqual([numbers[0]]);
       expect(connectors()['otherv0iceconnector001']).toEqual([numbers[1]]);
@@ -188,8 +242,15 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('undoes only the numbers this update added when some fail', async () => {
       const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(old);
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[3], errorCode: 'Forbidden' });
-      await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: numbers.slice(0, 4) }, old))).rejects.toThrow(/\+12065550103 \(Forbidden/);
+      emulator.injectFault({
+        kind: 'phoneNumberError',
+        operation: 'AssociatePhoneNumbersWithVoiceConnector',
+        phoneNumber: numbers[3],
+        errorCode: 'Forbidden',
+      });
+      await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: numbers.slice(0, 4) }, old))).rejects.toThrow(
+        /\+12065550103 \(Forbidden/,
+      );
       expect(sorted(connectors()['av0iceconnector0000001'])).toEqual(numbers.slice(0, 2));
     });
 
@@ -197,8 +258,15 @@ describe('Custom::VoiceConnectorNumbers', () => {
       const old = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: [numbers[2]], ForceAssociate: 'true' });
       const id = await created(old);
       await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[0]] }), 'Other'));
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Forbidden' });
-      await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: [numbers[2], numbers[0], numbers[1]] }, old))).rejects.toThrow(/\+12065550101 \(Forbidden/);
+      emulator.injectFault({
+        kind: 'phoneNumberError',
+        operation: 'AssociatePhoneNumbersWithVoiceConnector',
+        phoneNumber: numbers[1],
+        errorCode: 'Forbidden',
+      });
+      await expect(onEvent(updateEvent(VC, id, { ...old, PhoneNumbers: [numbers[2], numbers[0], numbers[1]] }, old))).rejects.toThrow(
+        /\+12065550101 \(Forbidden/,
+      );
       expect(connectors()['av0iceconnector0000001']).toEqual([numbers[2]]);
       expect(connectors()['otherv0iceconnector001']).toEqual([numbers[0]]);
     });
@@ -230,7 +298,13 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('leaves alone a number moved to another connector before the delete', async () => {
       const props = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 3) });
       const id = await created(props);
-      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[2]], ForceAssociate: 'true' }), 'Other'));
+      await onEvent(
+        createEvent(
+          VC,
+          vcProps({ VoiceConnectorId: 'otherv0iceconnector001', PhoneNumbers: [numbers[2]], ForceAssociate: 'true' }),
+          'Other',
+        ),
+      );
       emulator.clearCalls();
       await onEvent(deleteEvent(VC, id, props));
       expect(connectors()['otherv0iceconnector001']).toEqual([numbers[2]]);
@@ -241,15 +315,27 @@ describe('Custom::VoiceConnectorNumbers', () => {
     it('treats NotFound entries as success', async () => {
       const props = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(props);
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'DisassociatePhoneNumbersFromVoiceConnector', phoneNumber: numbers[0], errorCode: 'NotFound' });
+      emulator.injectFault({
+        kind: 'phoneNumberError',
+        operation: 'DisassociatePhoneNumbersFromVoiceConnector',
+        phoneNumber: numbers[0],
+        errorCode: 'NotFound',
+      });
       await expect(onEvent(deleteEvent(VC, id, props))).resolves.toEqual({ PhysicalResourceId: id });
     });
 
     it('fails listing the numbers with other errors', async () => {
       const props = vcProps({ VoiceConnectorId: 'av0iceconnector0000001', PhoneNumbers: numbers.slice(0, 2) });
       const id = await created(props);
-      emulator.injectFault({ kind: 'phoneNumberError', operation: 'DisassociatePhoneNumbersFromVoiceConnector', phoneNumber: numbers[1], errorCode: 'Forbidden' });
-      await expect(onEvent(deleteEvent(VC, id, props))).rejects.toThrow(/disassociation of 1 number\(s\) with voice connector 'av0iceconnector0000001' failed: \+12065550101 \(Forbidden/);
+      emulator.injectFault({
+        kind: 'phoneNumberError',
+        operation: 'DisassociatePhoneNumbersFromVoiceConnector',
+        phoneNumber: numbers[1],
+        errorCode: 'Forbidden',
+      });
+      await expect(onEvent(deleteEvent(VC, id, props))).rejects.toThrow(
+        /disassociation of 1 number\(s\) with voice connector 'av0iceconnector0000001' failed: \+12065550101 \(Forbidden/,
+      );
     });
 
     it('succeeds when the numbers are gone from the inventory', async () => {
@@ -364,9 +450,15 @@ describe('Custom::VoiceConnectorNumbers', () => {
 
       it('drops the records it wrote when the association fails', async () => {
         await onTheirs(numbers[0]);
-        emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Forbidden' });
-        await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0], numbers[1]], ForceAssociate: 'true' }))))
-          .rejects.toThrow(/\+12065550101 \(Forbidden/);
+        emulator.injectFault({
+          kind: 'phoneNumberError',
+          operation: 'AssociatePhoneNumbersWithVoiceConnector',
+          phoneNumber: numbers[1],
+          errorCode: 'Forbidden',
+        });
+        await expect(
+          onEvent(createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0], numbers[1]], ForceAssociate: 'true' }))),
+        ).rejects.toThrow(/\+12065550101 \(Forbidden/);
         expect(connectors()[theirs]).toEqual([numbers[0]]);
         expect(await takenRecords(ours)).toEqual([]);
       });
@@ -386,7 +478,12 @@ describe('Custom::VoiceConnectorNumbers', () => {
         await onTheirs(numbers[0]);
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]], ForceAssociate: 'true' });
         const id = await created(props);
-        emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[0], errorCode: 'ServiceFailure' });
+        emulator.injectFault({
+          kind: 'phoneNumberError',
+          operation: 'AssociatePhoneNumbersWithVoiceConnector',
+          phoneNumber: numbers[0],
+          errorCode: 'ServiceFailure',
+        });
         stackState.rollingBack.mockResolvedValue(true);
         await onEvent(deleteEvent(VC, id, props));
         // a line left on our connector is recoverable; a number on no connector is not
@@ -397,12 +494,14 @@ describe('Custom::VoiceConnectorNumbers', () => {
     describe('a number another VoiceConnectorNumbers of the stack declares is never taken off its connector', () => {
       const declaring = (logicalId: string, properties: Record<string, unknown>) => [{ logicalId, properties }];
 
-      it('keeps, on the old resource\'s cleanup Delete after a rename, the numbers the new one declares on the same connector', async () => {
+      it("keeps, on the old resource's cleanup Delete after a rename, the numbers the new one declares on the same connector", async () => {
         // GIVEN the old resource and its renamed successor, which declares the same numbers on the same connector
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) });
         const id = await created(props);
         await onEvent(createEvent(VC, props, 'Renamed'));
-        stackState.declarations.mockResolvedValue(declaring('Renamed', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }));
+        stackState.declarations.mockResolvedValue(
+          declaring('Renamed', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }),
+        );
         emulator.clearCalls();
         // WHEN the old one is deleted in the cleanup phase
         await onEvent(deleteEvent(VC, id, props));
@@ -412,13 +511,15 @@ describe('Custom::VoiceConnectorNumbers', () => {
         expect(stackState.declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), VC, 'Resource');
       });
 
-      it('keeps, on the new resource\'s Delete in a rollback, the numbers the old one still declares', async () => {
+      it("keeps, on the new resource's Delete in a rollback, the numbers the old one still declares", async () => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) });
         await created(props);
         const { PhysicalResourceId: renamedId } = await onEvent(createEvent(VC, props, 'Renamed'));
         // the template is the previous one: it declares 'Resource'
         stackState.rollingBack.mockResolvedValue(true);
-        stackState.declarations.mockResolvedValue(declaring('Resource', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }));
+        stackState.declarations.mockResolvedValue(
+          declaring('Resource', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: numbers.slice(0, 2) }),
+        );
         await onEvent(deleteEvent(VC, renamedId, props, 'Renamed'));
         expect(sorted(connectors()[ours])).toEqual(numbers.slice(0, 2));
       });
@@ -426,7 +527,9 @@ describe('Custom::VoiceConnectorNumbers', () => {
       it('keeps a number an update drops when another resource now declares it on the same connector', async () => {
         const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 3) });
         const id = await created(before);
-        stackState.declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: [numbers[2], numbers[5]] }));
+        stackState.declarations.mockResolvedValue(
+          declaring('Other', { VoiceConnectorId: ours, Region: REGION, PhoneNumbers: [numbers[2], numbers[5]] }),
+        );
         await onEvent(updateEvent(VC, id, { ...before, PhoneNumbers: numbers.slice(0, 1) }, before));
         // numbers[1] is no one's: off; numbers[2] is the other resource's now: kept
         expect(sorted(connectors()[ours])).toEqual([numbers[0], numbers[2]]);
@@ -435,7 +538,9 @@ describe('Custom::VoiceConnectorNumbers', () => {
       it('takes a number off when the other resource declares it on another connector', async () => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
         const id = await created(props);
-        stackState.declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: third, Region: REGION, PhoneNumbers: [numbers[0]] }));
+        stackState.declarations.mockResolvedValue(
+          declaring('Other', { VoiceConnectorId: third, Region: REGION, PhoneNumbers: [numbers[0]] }),
+        );
         await onEvent(deleteEvent(VC, id, props));
         expect(connectors()[ours] ?? []).toEqual([]);
       });
@@ -443,7 +548,9 @@ describe('Custom::VoiceConnectorNumbers', () => {
       it('takes a number off when the other resource declares it in another region', async () => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
         const id = await created(props);
-        stackState.declarations.mockResolvedValue(declaring('Other', { VoiceConnectorId: ours, Region: ALT_REGION, PhoneNumbers: [numbers[0]] }));
+        stackState.declarations.mockResolvedValue(
+          declaring('Other', { VoiceConnectorId: ours, Region: ALT_REGION, PhoneNumbers: [numbers[0]] }),
+        );
         await onEvent(deleteEvent(VC, id, props));
         expect(connectors()[ours] ?? []).toEqual([]);
       });
@@ -452,7 +559,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         ['connector', { VoiceConnectorId: UNRESOLVED, Region: REGION, PhoneNumbers: ['+12065550100'] }],
         ['number', { VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', Region: REGION, PhoneNumbers: [UNRESOLVED] }],
         ['number list', { VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', Region: REGION, PhoneNumbers: UNRESOLVED }],
-      ])('keeps the numbers when another declaration\'s %s cannot be resolved (and warns)', async (_what, properties) => {
+      ])("keeps the numbers when another declaration's %s cannot be resolved (and warns)", async (_what, properties) => {
         const props = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
         const id = await created(props);
         stackState.declarations.mockResolvedValue(declaring('Other', properties));
@@ -471,10 +578,20 @@ describe('Custom::VoiceConnectorNumbers', () => {
     });
     describe('a change that fails for a passing reason is run again by isComplete, never failing a rollback for it', () => {
       it('makes a create in isComplete: onEvent answers its physical id with no call; a throttled poll is polled again', async () => {
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
+        emulator.injectFault({
+          kind: 'error',
+          operation: 'AssociatePhoneNumbersWithVoiceConnector',
+          errorName: 'ThrottledClientException',
+          status: 429,
+          message: 'Rate exceeded',
+          times: MAX_THROTTLED_ATTEMPTS,
+        });
         const event = createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) }));
         const result = await handlerOnEvent(event);
-        expect(result).toMatchObject({ PhysicalResourceId: expect.stringMatching(/^voice-connector-numbers\/us-east-1\//), [RETRY_LATER_KEY]: expect.any(String) });
+        expect(result).toMatchObject({
+          PhysicalResourceId: expect.stringMatching(/^voice-connector-numbers\/us-east-1\//),
+          [RETRY_LATER_KEY]: expect.any(String),
+        });
         expect(operations(emulator)).toEqual([]);
         expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: false });
         expect(connectors()[ours] ?? []).toEqual([]);
@@ -482,10 +599,17 @@ describe('Custom::VoiceConnectorNumbers', () => {
         expect(connectors()[ours]).toEqual(numbers.slice(0, 2));
       });
 
-      it('answers an update\'s onEvent with its physical id when throttled past the retries, and completes once isComplete runs the change again', async () => {
+      it("answers an update's onEvent with its physical id when throttled past the retries, and completes once isComplete runs the change again", async () => {
         const before = vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] });
         const id = await created(before);
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
+        emulator.injectFault({
+          kind: 'error',
+          operation: 'AssociatePhoneNumbersWithVoiceConnector',
+          errorName: 'ThrottledClientException',
+          status: 429,
+          message: 'Rate exceeded',
+          times: MAX_THROTTLED_ATTEMPTS,
+        });
         const event = updateEvent(VC, id, { ...before, PhoneNumbers: numbers.slice(0, 2) }, before);
         const result = await handlerOnEvent(event);
         expect(result).toMatchObject({ PhysicalResourceId: id, [RETRY_LATER_KEY]: expect.stringMatching(/Rate exceeded/) });
@@ -500,7 +624,12 @@ describe('Custom::VoiceConnectorNumbers', () => {
         const after = { ...before, PhoneNumbers: [numbers[0], numbers[1]] };
         await onEvent(updateEvent(VC, id, after, before));
         stackState.rollingBack.mockResolvedValue(true);
-        emulator.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: numbers[1], errorCode: 'Conflict' });
+        emulator.injectFault({
+          kind: 'phoneNumberError',
+          operation: 'AssociatePhoneNumbersWithVoiceConnector',
+          phoneNumber: numbers[1],
+          errorCode: 'Conflict',
+        });
         const rollback = updateEvent(VC, id, before, after);
         const result = await handlerOnEvent(rollback);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toMatch(/Conflict/);
@@ -510,7 +639,14 @@ describe('Custom::VoiceConnectorNumbers', () => {
       });
 
       it('keeps polling while the failure lasts, and fails with it at the completion deadline', async () => {
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ServiceFailureException', status: 500, message: 'Service failure', times: 3 * MAX_ATTEMPTS });
+        emulator.injectFault({
+          kind: 'error',
+          operation: 'AssociatePhoneNumbersWithVoiceConnector',
+          errorName: 'ServiceFailureException',
+          status: 500,
+          message: 'Service failure',
+          times: 3 * MAX_ATTEMPTS,
+        });
         const event = createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] }));
         const request = afterOnEvent(event, await handlerOnEvent(event));
         expect(await isComplete(request)).toEqual({ IsComplete: false });
@@ -521,7 +657,9 @@ describe('Custom::VoiceConnectorNumbers', () => {
 
       it('does not retry what cannot pass: a number on another connector without forceAssociate fails at once', async () => {
         await onTheirs(numbers[0]);
-        await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] })))).rejects.toThrow(/PhoneNumberAssociationsExist/);
+        await expect(onEvent(createEvent(VC, vcProps({ VoiceConnectorId: ours, PhoneNumbers: [numbers[0]] })))).rejects.toThrow(
+          /PhoneNumberAssociationsExist/,
+        );
       });
     });
 
@@ -533,7 +671,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
       const east = () => vcProps({ VoiceConnectorId: ours, PhoneNumbers: numbers.slice(0, 2) });
       const west = () => ({ ...east(), Region: ALT_REGION });
 
-      it('the rollback Update of a failed replacement (on the original physical id) takes the new Region\'s numbers off', async () => {
+      it("the rollback Update of a failed replacement (on the original physical id) takes the new Region's numbers off", async () => {
         const id = await created(east());
         // the forward replacement associated in the new Region, then failed (its Update did not complete)
         const { PhysicalResourceId: westId } = await onEvent(updateEvent(VC, id, west(), east()));
@@ -545,7 +683,7 @@ describe('Custom::VoiceConnectorNumbers', () => {
         expect(connectors(ALT_REGION)[ours] ?? []).toEqual([]);
       });
 
-      it('update-then-delete: the Update of the new physical id takes the new Region\'s numbers off; the Delete with the old properties changes nothing', async () => {
+      it("update-then-delete: the Update of the new physical id takes the new Region's numbers off; the Delete with the old properties changes nothing", async () => {
         const id = await created(east());
         const { PhysicalResourceId: westId } = await onEvent(updateEvent(VC, id, west(), east()));
         stackState.rollingBack.mockResolvedValue(true);
@@ -558,7 +696,14 @@ describe('Custom::VoiceConnectorNumbers', () => {
 
       it('a forward replacement run again by isComplete (after a passing failure) still leaves the old Region alone', async () => {
         const id = await created(east());
-        emulator.injectFault({ kind: 'error', operation: 'AssociatePhoneNumbersWithVoiceConnector', errorName: 'ThrottledClientException', status: 429, message: 'Rate exceeded', times: MAX_THROTTLED_ATTEMPTS });
+        emulator.injectFault({
+          kind: 'error',
+          operation: 'AssociatePhoneNumbersWithVoiceConnector',
+          errorName: 'ThrottledClientException',
+          status: 429,
+          message: 'Rate exceeded',
+          times: MAX_THROTTLED_ATTEMPTS,
+        });
         const event = updateEvent(VC, id, west(), east());
         const result = await handlerOnEvent(event);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();

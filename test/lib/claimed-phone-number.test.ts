@@ -58,8 +58,10 @@ describe('ClaimedPhoneNumber', () => {
 
     it('fails when the removal policy is SNAPSHOT, naming the supported ones', () => {
       const stack = newStack();
-      expect(() => new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US', removalPolicy: RemovalPolicy.SNAPSHOT }))
-        .toThrow(/RETAIN_ON_UPDATE_OR_DELETE.*RETAIN.*DESTROY/);
+      expect(
+        () =>
+          new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US', removalPolicy: RemovalPolicy.SNAPSHOT }),
+      ).toThrow(/RETAIN_ON_UPDATE_OR_DELETE.*RETAIN.*DESTROY/);
     });
 
     it('releases the number on deletion and replacement only with RemovalPolicy.DESTROY', () => {
@@ -115,7 +117,10 @@ describe('ClaimedPhoneNumber', () => {
         CountryCode: 'US',
         ExcludedPhoneNumbers: ['+12065550042', '+12065550100'],
       });
-      template(stack).hasResourceProperties('Custom::ClaimedPhoneNumber', { PhoneNumber: '+12065550100', ExcludedPhoneNumbers: Match.absent() });
+      template(stack).hasResourceProperties('Custom::ClaimedPhoneNumber', {
+        PhoneNumber: '+12065550100',
+        ExcludedPhoneNumbers: Match.absent(),
+      });
     });
 
     it('sends no exclusions when the stack declares no specific number', () => {
@@ -161,11 +166,15 @@ describe('ClaimedPhoneNumber', () => {
     });
 
     it('fails when phoneNumber is not E.164', () => {
-      expect(build({ phoneNumber: '206-555-0100' })).toThrow(/phoneNumber '206-555-0100' is not an E.164 number; expected '\+' then 2-15 digits/);
+      expect(build({ phoneNumber: '206-555-0100' })).toThrow(
+        /phoneNumber '206-555-0100' is not an E.164 number; expected '\+' then 2-15 digits/,
+      );
     });
 
     it('fails when type is set with phoneNumber', () => {
-      expect(build({ phoneNumber: '+12065550100', type: PhoneNumberType.DID })).toThrow(/type 'DID' is set with phoneNumber; type only applies with countryCode/);
+      expect(build({ phoneNumber: '+12065550100', type: PhoneNumberType.DID })).toThrow(
+        /type 'DID' is set with phoneNumber; type only applies with countryCode/,
+      );
     });
 
     it('fails when prefix is set with phoneNumber', () => {
@@ -173,12 +182,16 @@ describe('ClaimedPhoneNumber', () => {
     });
 
     it('fails when countryCode is not a country Amazon Connect accepts', () => {
-      expect(build({ countryCode: 'us' })).toThrow(/countryCode 'us' is not a country code Amazon Connect accepts; expected an upper-case ISO 3166-1 alpha-2 code/);
+      expect(build({ countryCode: 'us' })).toThrow(
+        /countryCode 'us' is not a country code Amazon Connect accepts; expected an upper-case ISO 3166-1 alpha-2 code/,
+      );
       expect(build({ countryCode: 'XX' })).toThrow(/countryCode 'XX'/);
     });
 
     it('fails when type is not a phone number type', () => {
-      expect(build({ countryCode: 'US', type: 'MOBILE' })).toThrow(/type 'MOBILE' is not a phone number type; expected one of TOLL_FREE, DID/);
+      expect(build({ countryCode: 'US', type: 'MOBILE' })).toThrow(
+        /type 'MOBILE' is not a phone number type; expected one of TOLL_FREE, DID/,
+      );
     });
 
     it('fails when prefix does not match +digits', () => {
@@ -198,7 +211,9 @@ describe('ClaimedPhoneNumber', () => {
 
     it('fails when more than 49 tags are declared', () => {
       const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
-      expect(build({ countryCode: 'US', tags })).toThrow(/tags has 50 entries; at most 49 are allowed \(the service allows 50 and one is the ownership tag\)/);
+      expect(build({ countryCode: 'US', tags })).toThrow(
+        /tags has 50 entries; at most 49 are allowed \(the service allows 50 and one is the ownership tag\)/,
+      );
     });
 
     it('fails when a tag key starts with aws:', () => {
@@ -210,7 +225,9 @@ describe('ClaimedPhoneNumber', () => {
     });
 
     it('fails when a tag value is longer than 256 characters', () => {
-      expect(build({ countryCode: 'US', tags: { team: 'v'.repeat(257) } })).toThrow(/tag 'team' has a value of 257 characters; at most 256/);
+      expect(build({ countryCode: 'US', tags: { team: 'v'.repeat(257) } })).toThrow(
+        /tag 'team' has a value of 257 characters; at most 256/,
+      );
     });
 
     it('fails at synth when Tags.of() pushes the tags over 49', () => {

@@ -13,10 +13,16 @@ import * as library from '../../lib';
 const ROOT = path.join(__dirname, '..', '..');
 const LIB = path.join(ROOT, 'lib');
 /** The public files: lib/*.ts (lib/private holds no public API). */
-const PUBLIC_FILES = fs.readdirSync(LIB).filter((f) => f.endsWith('.ts')).map((f) => path.join(LIB, f));
+const PUBLIC_FILES = fs
+  .readdirSync(LIB)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => path.join(LIB, f));
 const CONSTRUCTS = ['ClaimedPhoneNumber', 'PhoneNumberFlowBinding', 'VoiceConnectorNumbers'];
 
-interface Example { readonly owner: string; readonly code: string }
+interface Example {
+  readonly owner: string;
+  readonly code: string;
+}
 
 function sourceOf(file: string): ts.SourceFile {
   return ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
@@ -30,7 +36,9 @@ const jsDocsOf = (node: ts.Node): readonly ts.JSDoc[] => (node as { jsDoc?: ts.J
 
 /** The text of each `@example` block of a doc comment, with the ` * ` margin taken off. */
 function examplesIn(doc: ts.JSDoc, sf: ts.SourceFile): string[] {
-  const lines = sf.text.slice(doc.getStart(sf), doc.getEnd()).split('\n')
+  const lines = sf.text
+    .slice(doc.getStart(sf), doc.getEnd())
+    .split('\n')
     .map((l) => l.replace(/^\s*\*\/?\s?/, '').replace(/^\/\*\*\s?/, ''));
   const out: string[] = [];
   let current: string[] | undefined;
@@ -100,7 +108,8 @@ function typeErrors(sources: ReadonlyMap<string, string>): string[] {
     sources.has(name) ? ts.createSourceFile(name, sources.get(name)!, language) : getSourceFile(name, language, ...rest);
   host.fileExists = (name) => sources.has(name) || fileExists(name);
   const program = ts.createProgram([...sources.keys()], options, host);
-  return ts.getPreEmitDiagnostics(program)
+  return ts
+    .getPreEmitDiagnostics(program)
     .filter((d) => d.file !== undefined && sources.has(d.file.fileName))
     .map((d) => `${path.basename(d.file!.fileName)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
 }
@@ -132,10 +141,13 @@ describe('the library documentation', () => {
     // One program for all (type-checking against aws-cdk-lib's declarations takes most of the time).
     const broken = path.join(ROOT, 'test', 'lib', 'example-broken.ts');
     const sources = new Map(examples.map((e, i) => [path.join(ROOT, 'test', 'lib', `example-${i}-${e.owner}.ts`), e.code]));
-    sources.set(broken, [
-      "import { VoiceConnectorNumbers } from 'cdk-phone-numbers';",
-      "new VoiceConnectorNumbers(undefined, 'Trunk', { voiceConnectorId: 1 });",
-    ].join('\n'));
+    sources.set(
+      broken,
+      [
+        "import { VoiceConnectorNumbers } from 'cdk-phone-numbers';",
+        "new VoiceConnectorNumbers(undefined, 'Trunk', { voiceConnectorId: 1 });",
+      ].join('\n'),
+    );
     const errors = typeErrors(sources);
     expect(errors.filter((e) => !e.startsWith('example-broken.ts:'))).toEqual([]);
     expect(errors.filter((e) => e.startsWith('example-broken.ts:')).length).toBeGreaterThan(0);

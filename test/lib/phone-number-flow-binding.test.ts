@@ -77,15 +77,24 @@ describe('PhoneNumberFlowBinding', () => {
     const a = ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'A', NUMBER_ARN);
     const b = ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'B', NUMBER_ARN);
     new PhoneNumberFlowBinding(stack, 'First', { phoneNumber: a, contactFlowArn: FLOW_ARN });
-    expect(() => new PhoneNumberFlowBinding(stack, 'Second', { phoneNumber: b, contactFlowArn: FLOW_ARN })).toThrow(/already bound by TestStack\/First/);
+    expect(() => new PhoneNumberFlowBinding(stack, 'Second', { phoneNumber: b, contactFlowArn: FLOW_ARN })).toThrow(
+      /already bound by TestStack\/First/,
+    );
   });
 
   it('allows the same number to be bound once in each of two stacks', () => {
     const first = newStack('One');
     const second = newStack('Two');
-    new PhoneNumberFlowBinding(first, 'B', { phoneNumber: ClaimedPhoneNumber.fromPhoneNumberArn(first, 'N', NUMBER_ARN), contactFlowArn: FLOW_ARN });
+    new PhoneNumberFlowBinding(first, 'B', {
+      phoneNumber: ClaimedPhoneNumber.fromPhoneNumberArn(first, 'N', NUMBER_ARN),
+      contactFlowArn: FLOW_ARN,
+    });
     expect(
-      () => new PhoneNumberFlowBinding(second, 'B', { phoneNumber: ClaimedPhoneNumber.fromPhoneNumberArn(second, 'N', NUMBER_ARN), contactFlowArn: FLOW_ARN }),
+      () =>
+        new PhoneNumberFlowBinding(second, 'B', {
+          phoneNumber: ClaimedPhoneNumber.fromPhoneNumberArn(second, 'N', NUMBER_ARN),
+          contactFlowArn: FLOW_ARN,
+        }),
     ).not.toThrow();
   });
 });

@@ -3,13 +3,7 @@ import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../../lib';
-import {
-  HANDLER_ACTIONS,
-  HANDLER_POLICY,
-  HANDLER_TIMEOUT,
-  QUERY_INTERVAL,
-  TOTAL_TIMEOUT,
-} from '../../lib/private/provider';
+import { HANDLER_ACTIONS, HANDLER_POLICY, HANDLER_TIMEOUT, QUERY_INTERVAL, TOTAL_TIMEOUT } from '../../lib/private/provider';
 import { FLOW_ARN, INSTANCE_ARN, newStack } from './fixtures';
 
 /** Our handler functions: the Provider framework adds functions of its own, which run 'framework.*'. */
@@ -21,7 +15,10 @@ function stackWithEveryConstruct(count: number): Stack {
   for (let i = 0; i < count; i++) {
     const number = new ClaimedPhoneNumber(stack, `Number${i}`, { targetArn: INSTANCE_ARN, countryCode: 'US' });
     new PhoneNumberFlowBinding(stack, `Binding${i}`, { phoneNumber: number, contactFlowArn: FLOW_ARN });
-    new VoiceConnectorNumbers(stack, `Trunk${i}`, { voiceConnectorId: `vc${String(i).padStart(19, '0')}`, phoneNumbers: [`+1206555${String(i).padStart(4, '0')}`] });
+    new VoiceConnectorNumbers(stack, `Trunk${i}`, {
+      voiceConnectorId: `vc${String(i).padStart(19, '0')}`,
+      phoneNumbers: [`+1206555${String(i).padStart(4, '0')}`],
+    });
   }
   return stack;
 }
@@ -61,7 +58,9 @@ describe('the stack-wide provider', () => {
   it('keeps the handler and the waiter within CloudFormation one hour', () => {
     expect(HANDLER_TIMEOUT.toSeconds() + TOTAL_TIMEOUT.toSeconds()).toBeLessThan(3600);
     const template = Template.fromStack(stackWithEveryConstruct(1));
-    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Array<{ Properties: { DefinitionString: unknown } }>;
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Array<{
+      Properties: { DefinitionString: unknown };
+    }>;
     const definition = JSON.stringify(machine.Properties.DefinitionString);
     const interval = QUERY_INTERVAL.toSeconds();
     expect(definition).toContain(`\\"IntervalSeconds\\":${interval}`);
@@ -84,16 +83,25 @@ describe('the stack-wide provider', () => {
     const one = <T>(items: T[]): T | T[] => (items.length === 1 ? items[0] : items);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: Match.arrayWith(HANDLER_POLICY.map((st) => ({
-          Sid: st.sid,
-          Effect: 'Allow',
-          Action: one([...st.actions]),
-          Resource: one(st.resources.map((r) => (r === '*' ? '*' : r === 'own-stack' ? { Ref: 'AWS::StackId' } : inAccount(r.service, r.pattern)))),
-        }))),
+        Statement: Match.arrayWith(
+          HANDLER_POLICY.map((st) => ({
+            Sid: st.sid,
+            Effect: 'Allow',
+            Action: one([...st.actions]),
+            Resource: one(
+              st.resources.map((r) => (r === '*' ? '*' : r === 'own-stack' ? { Ref: 'AWS::StackId' } : inAccount(r.service, r.pattern))),
+            ),
+          })),
+        ),
       },
     });
     expect(HANDLER_POLICY.map((st) => st.sid)).toEqual([
-      'PhoneNumbersInThisAccount', 'ClaimAndMoveNumbers', 'BindFlowsToNumbers', 'VoiceConnectorsInThisAccount', 'ReadChimeNumbers', 'ReadOwnStack',
+      'PhoneNumbersInThisAccount',
+      'ClaimAndMoveNumbers',
+      'BindFlowsToNumbers',
+      'VoiceConnectorsInThisAccount',
+      'ReadChimeNumbers',
+      'ReadOwnStack',
     ]);
   });
 
@@ -107,21 +115,35 @@ describe('the stack-wide provider', () => {
       const rows: string[][] = [];
       for (const line of lines.slice(start + 1)) {
         if (!line.startsWith('|')) break;
-        rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
+        rows.push(
+          line
+            .split('|')
+            .slice(1, -1)
+            .map((c) => c.trim()),
+        );
       }
       return rows;
     };
     /** Resource type -> an example ARN (partition aws, account 123456789012, another region than the stack's). */
-    const exampleArns = new Map(tableAfter('## ARN formats').map(([type, arn]) => [
-      type.replace(/`/g, ''),
-      arn.replace(/`/g, '').replace('${Partition}', 'aws').replace('${Region}', 'eu-west-2').replace('${Account}', '123456789012')
-        .replace(/\$\{VoiceConnectorId\}/, 'abcdef1ghij2klmno3pqr4').replace(/\$\{\w+\}/g, '0a1b2c3d-0000-4000-8000-00000000000a'),
-    ]));
+    const exampleArns = new Map(
+      tableAfter('## ARN formats').map(([type, arn]) => [
+        type.replace(/`/g, ''),
+        arn
+          .replace(/`/g, '')
+          .replace('${Partition}', 'aws')
+          .replace('${Region}', 'eu-west-2')
+          .replace('${Account}', '123456789012')
+          .replace(/\$\{VoiceConnectorId\}/, 'abcdef1ghij2klmno3pqr4')
+          .replace(/\$\{\w+\}/g, '0a1b2c3d-0000-4000-8000-00000000000a'),
+      ]),
+    );
     /** Action -> documented resource types (required ones marked with `*` in the table; the mark is dropped). */
-    const documented = new Map(tableAfter('## IAM: the Service Authorization Reference rows').map(([action, types]) => [
-      action.replace(/`/g, ''),
-      [...types.matchAll(/`([a-z-]+)\*?`/g)].map((m) => m[1]),
-    ]));
+    const documented = new Map(
+      tableAfter('## IAM: the Service Authorization Reference rows').map(([action, types]) => [
+        action.replace(/`/g, ''),
+        [...types.matchAll(/`([a-z-]+)\*?`/g)].map((m) => m[1]),
+      ]),
+    );
 
     /** Every (action, resource) the synthesized policy grants, with the partition and account resolved. */
     function granted(): Map<string, string[]> {
@@ -135,10 +157,17 @@ describe('the stack-wide provider', () => {
         return parts.map((p) => (typeof p === 'string' ? p : 'aws')).join('');
       };
       const handlerRole = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.includes('HandlerRole')) as string;
-      for (const policy of Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }>) {
+      for (const policy of Object.values(template.findResources('AWS::IAM::Policy')) as Array<{
+        Properties: {
+          Roles: Array<{ Ref: string }>;
+          PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+        };
+      }>) {
         if (!policy.Properties.Roles.some((r) => r.Ref === handlerRole)) continue;
         for (const st of policy.Properties.PolicyDocument.Statement) {
-          const actions = (Array.isArray(st.Action) ? st.Action : [st.Action]).filter((action) => /^(connect|chime|cloudformation):/.test(action));
+          const actions = (Array.isArray(st.Action) ? st.Action : [st.Action]).filter((action) =>
+            /^(connect|chime|cloudformation):/.test(action),
+          );
           if (actions.length === 0) continue; // the log group's statement
           const resources = (Array.isArray(st.Resource) ? st.Resource : [st.Resource]).map(resolve);
           for (const action of actions) out.set(action, [...(out.get(action) ?? []), ...resources]);
@@ -148,7 +177,12 @@ describe('the stack-wide provider', () => {
     }
     /** IAM's ARN matching: `*` any run of characters (slashes included), `?` one character. */
     const matches = (pattern: string, arn: string): boolean =>
-      new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`).test(arn);
+      new RegExp(
+        `^${pattern
+          .split('')
+          .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+          .join('')}$`,
+      ).test(arn);
 
     it('has a row for every action the handler is granted, and an ARN for every resource type it names', () => {
       expect([...documented.keys()].sort()).toEqual([...HANDLER_ACTIONS].sort());
@@ -167,7 +201,10 @@ describe('the stack-wide provider', () => {
         expect({ type, granted: patterns.some((p) => matches(p, exampleArns.get(type) as string)) }).toEqual({ type, granted: true });
       }
       for (const pattern of patterns) {
-        expect({ pattern, documented: types.some((t) => matches(pattern, exampleArns.get(t) as string)) }).toEqual({ pattern, documented: true });
+        expect({ pattern, documented: types.some((t) => matches(pattern, exampleArns.get(t) as string)) }).toEqual({
+          pattern,
+          documented: true,
+        });
       }
     });
 
@@ -185,9 +222,13 @@ describe('the stack-wide provider', () => {
     const called = new Set<string>();
     for (const file of files) {
       const source = fs.readFileSync(path.join(root, file), 'utf8');
-      const service = source.includes("from '@aws-sdk/client-connect'") ? 'connect'
-        : source.includes("from '@aws-sdk/client-chime-sdk-voice'") ? 'chime'
-          : source.includes('cloudFormationSdk()') ? 'cloudformation' : undefined;
+      const service = source.includes("from '@aws-sdk/client-connect'")
+        ? 'connect'
+        : source.includes("from '@aws-sdk/client-chime-sdk-voice'")
+          ? 'chime'
+          : source.includes('cloudFormationSdk()')
+            ? 'cloudformation'
+            : undefined;
       for (const m of source.matchAll(/new (\w+)Command\(/g)) called.add(`${service}:${m[1]}`);
     }
     expect([...HANDLER_ACTIONS].sort()).toEqual([...called].sort());
@@ -196,9 +237,9 @@ describe('the stack-wide provider', () => {
   it('grants no wildcard action anywhere in the stack', () => {
     const template = Template.fromStack(stackWithEveryConstruct(1));
     const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
-      (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } }).Properties.PolicyDocument.Statement.flatMap(
-        (s) => (Array.isArray(s.Action) ? s.Action : [s.Action]),
-      ),
+      (
+        p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } }
+      ).Properties.PolicyDocument.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])),
     );
     expect(actions.length).toBeGreaterThan(0);
     for (const action of actions) expect(action).not.toMatch(/\*/);

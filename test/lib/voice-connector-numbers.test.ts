@@ -23,7 +23,12 @@ describe('VoiceConnectorNumbers', () => {
 
   it('passes forceAssociate and an explicit region', () => {
     const stack = newStack();
-    new VoiceConnectorNumbers(stack, 'Trunk', { voiceConnectorId: VC, phoneNumbers: ['+12065550150'], forceAssociate: true, region: 'eu-west-2' });
+    new VoiceConnectorNumbers(stack, 'Trunk', {
+      voiceConnectorId: VC,
+      phoneNumbers: ['+12065550150'],
+      forceAssociate: true,
+      region: 'eu-west-2',
+    });
     Template.fromStack(stack).hasResourceProperties('Custom::VoiceConnectorNumbers', { ForceAssociate: 'true', Region: 'eu-west-2' });
   });
 
@@ -53,9 +58,9 @@ describe('VoiceConnectorNumbers', () => {
   });
 
   it('fails when a number is listed twice, with and without the leading +', () => {
-    expect(() => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: VC, phoneNumbers: ['+12065550150', '12065550150'] })).toThrow(
-      /phoneNumbers lists '12065550150' twice \(as '\+12065550150' and '12065550150'\); list each number once/,
-    );
+    expect(
+      () => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: VC, phoneNumbers: ['+12065550150', '12065550150'] }),
+    ).toThrow(/phoneNumbers lists '12065550150' twice \(as '\+12065550150' and '12065550150'\); list each number once/);
   });
 
   it('fails when voiceConnectorId is empty or has white space', () => {
@@ -68,15 +73,21 @@ describe('VoiceConnectorNumbers', () => {
   });
 
   it('fails when region is not a region', () => {
-    expect(() => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: VC, phoneNumbers: ['+12065550150'], region: 'Oregon' })).toThrow(
-      /region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/,
-    );
+    expect(
+      () => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: VC, phoneNumbers: ['+12065550150'], region: 'Oregon' }),
+    ).toThrow(/region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/);
   });
 
   it('fails when one number is declared in two VoiceConnectorNumbers of a stack', () => {
     const stack = newStack();
     new VoiceConnectorNumbers(stack, 'A', { voiceConnectorId: VC, phoneNumbers: ['+12065550150'] });
-    expect(() => new VoiceConnectorNumbers(stack, 'B', { voiceConnectorId: 'zotherv0iceconnector01', phoneNumbers: ['12065550150', '+12065550199'] })).toThrow(
+    expect(
+      () =>
+        new VoiceConnectorNumbers(stack, 'B', {
+          voiceConnectorId: 'zotherv0iceconnector01',
+          phoneNumbers: ['12065550150', '+12065550199'],
+        }),
+    ).toThrow(
       /TestStack\/B: phoneNumbers '12065550150' \(already in TestStack\/A\) is declared twice in this stack; a number sits on one voice connector at a time/,
     );
   });

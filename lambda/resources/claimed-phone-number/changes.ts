@@ -14,11 +14,13 @@ import { RELEASE_TAG_KEY } from './lookups';
 export const MAX_RELEASE_ATTEMPTS = 8;
 
 export async function moveTo(client: ConnectClient, e: Event, arn: string, targetArn: string): Promise<void> {
-  await client.send(new UpdatePhoneNumberCommand({
-    PhoneNumberId: arn,
-    TargetArn: targetArn,
-    ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'target', targetArn),
-  }));
+  await client.send(
+    new UpdatePhoneNumberCommand({
+      PhoneNumberId: arn,
+      TargetArn: targetArn,
+      ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'target', targetArn),
+    }),
+  );
   log().info('Moving phone number', { phoneNumberArn: arn, targetArn });
 }
 
@@ -46,7 +48,9 @@ export async function release(client: ConnectClient, e: Event, arn: string, maxA
       if (isNotFound(err)) return;
       if (!isResourceInUse(err) || maxAttempts === 1) throw err;
       if (attempt >= maxAttempts) {
-        throw new PhoneNumberReleaseFailedError(`release of ${arn} still refused after ${attempt} attempts: ${errorMessage(err)}`, { cause: err });
+        throw new PhoneNumberReleaseFailedError(`release of ${arn} still refused after ${attempt} attempts: ${errorMessage(err)}`, {
+          cause: err,
+        });
       }
       await sleep(backoffDelayMs(attempt));
     }

@@ -5,8 +5,13 @@
  * create can run it again (see ./index).
  */
 import {
-  ClaimPhoneNumberCommand, SearchAvailablePhoneNumbersCommand, TagResourceCommand, UntagResourceCommand,
-  type ClaimedPhoneNumberSummary, type ConnectClient, type PhoneNumberCountryCode,
+  ClaimPhoneNumberCommand,
+  SearchAvailablePhoneNumbersCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type ClaimedPhoneNumberSummary,
+  type ConnectClient,
+  type PhoneNumberCountryCode,
 } from '@aws-sdk/client-connect';
 import { randomInt } from 'node:crypto';
 import { OWNER_TAG_KEY } from '../../contract';
@@ -17,9 +22,7 @@ import type { OnEventResponse } from '../../events';
 import { clientToken } from '../../identity';
 import { log } from '../../logger';
 import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior } from '../../prior-state';
-import {
-  answer, claimedHere, describe, numberTypeOf, ownership, regionOfTarget, userTags, type Event, type Props,
-} from './common';
+import { answer, claimedHere, describe, numberTypeOf, ownership, regionOfTarget, userTags, type Event, type Props } from './common';
 import { moveTo } from './changes';
 import { findClaimed, findEarlierClaim, findOwnedMatch } from './lookups';
 
@@ -41,16 +44,22 @@ export const CLAIMS_PER_SEARCH = 4;
  * the lookup fails too, the original error stands.
  */
 async function recoverClaim(
-  err: unknown, find: () => Promise<ClaimedPhoneNumberSummary | undefined>,
+  err: unknown,
+  find: () => Promise<ClaimedPhoneNumberSummary | undefined>,
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
   if (!outcomeUnknown(err)) return undefined;
   try {
     const found = await find();
-    if (found) log().warn('The claim call failed but the claim was applied: answering the claimed number', { phoneNumberArn: found.PhoneNumberArn, error: errorMessage(err) });
+    if (found)
+      log().warn('The claim call failed but the claim was applied: answering the claimed number', {
+        phoneNumberArn: found.PhoneNumberArn,
+        error: errorMessage(err),
+      });
     return found;
   } catch (lookup) {
     log().error('The claim call failed and the lookup for the claimed number failed too; the number may be left claimed', {
-      error: errorMessage(err), lookupError: errorMessage(lookup),
+      error: errorMessage(err),
+      lookupError: errorMessage(lookup),
     });
     return undefined;
   }
@@ -65,13 +74,15 @@ function shuffle<T>(items: T[]): T[] {
 }
 
 async function claim(client: ConnectClient, e: Event, p: Props, phoneNumber: string, token: string): Promise<OnEventResponse> {
-  const out = await client.send(new ClaimPhoneNumberCommand({
-    TargetArn: p.TargetArn,
-    PhoneNumber: phoneNumber,
-    PhoneNumberDescription: p.Description,
-    Tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'claim') },
-    ClientToken: token,
-  }));
+  const out = await client.send(
+    new ClaimPhoneNumberCommand({
+      TargetArn: p.TargetArn,
+      PhoneNumber: phoneNumber,
+      PhoneNumberDescription: p.Description,
+      Tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'claim') },
+      ClientToken: token,
+    }),
+  );
   log().info('Claimed phone number', { phoneNumber, phoneNumberArn: out.PhoneNumberArn, targetArn: p.TargetArn });
   return answer({ ...out, PhoneNumber: phoneNumber }, p.TargetArn);
 }
@@ -126,12 +137,13 @@ async function createSpecific(client: ConnectClient, e: Event, p: Props): Promis
   if (summary && summary.PhoneNumberStatus?.Status !== 'FAILED' && claimedHere(e, summary.Tags)) {
     // This resource's own claim (a replayed event, or a create retried after one that died): it stays
     // a claim, not an adoption, so that a rollback releases it like any number the deploy claimed.
-    log().info('The number is this resource\'s own claim: keeping it', { phoneNumber, phoneNumberArn: summary.PhoneNumberArn });
+    log().info("The number is this resource's own claim: keeping it", { phoneNumber, phoneNumberArn: summary.PhoneNumberArn });
     return answer(summary, p.TargetArn);
   }
   // A number whose claim ended FAILED is not claimed: claim it (the service allows a retry).
   if (summary && summary.PhoneNumberStatus?.Status !== 'FAILED') return adopt(client, e, p, summary);
-  if (summary) log().info('The number is listed with a FAILED claim: claiming it', { phoneNumber, reason: summary.PhoneNumberStatus?.Message });
+  if (summary)
+    log().info('The number is listed with a FAILED claim: claiming it', { phoneNumber, reason: summary.PhoneNumberStatus?.Message });
   try {
     return await claim(client, e, p, phoneNumber, clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'claim', phoneNumber));
   } catch (err) {
@@ -157,14 +169,16 @@ async function searchCandidates(client: ConnectClient, p: Props): Promise<string
   const found: string[] = [];
   let NextToken: string | undefined;
   for (let page = 0; page < SEARCH_PAGES; page++) {
-    const out = await client.send(new SearchAvailablePhoneNumbersCommand({
-      TargetArn: p.TargetArn,
-      PhoneNumberCountryCode: p.CountryCode as PhoneNumberCountryCode,
-      PhoneNumberType: numberTypeOf(p),
-      PhoneNumberPrefix: p.Prefix,
-      MaxResults: 10,
-      NextToken,
-    }));
+    const out = await client.send(
+      new SearchAvailablePhoneNumbersCommand({
+        TargetArn: p.TargetArn,
+        PhoneNumberCountryCode: p.CountryCode as PhoneNumberCountryCode,
+        PhoneNumberType: numberTypeOf(p),
+        PhoneNumberPrefix: p.Prefix,
+        MaxResults: 10,
+        NextToken,
+      }),
+    );
     found.push(...(out.AvailableNumbersList ?? []).map((n) => n.PhoneNumber as string).filter((n) => !excluded.has(n)));
     NextToken = out.NextToken;
     if (!NextToken) break;
@@ -183,11 +197,16 @@ interface SearchState {
  * IdempotencyException, which sends it looking for the number the first claim took. Failed claims do
  * not record the token.
  */
-const searchToken = (e: Event, variant: number): string => clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'search', String(variant));
+const searchToken = (e: Event, variant: number): string =>
+  clientToken(e.StackId, e.LogicalResourceId, e.RequestId, 'search', String(variant));
 
 /** Claims one candidate: the answer, or the error of the race it lost (the number is not available any more). */
 async function claimCandidate(
-  client: ConnectClient, e: Event, p: Props, candidate: string, state: SearchState,
+  client: ConnectClient,
+  e: Event,
+  p: Props,
+  candidate: string,
+  state: SearchState,
 ): Promise<{ readonly answer: OnEventResponse } | { readonly lost: unknown }> {
   for (;;) {
     state.attempts++;

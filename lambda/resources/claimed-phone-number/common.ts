@@ -3,9 +3,19 @@
  * markers (../../identity) as this resource reads them, its physical ids (the number's ARN, or a create's
  * pending id), and the answer built from a number.
  */
-import { DescribePhoneNumberCommand, type ClaimedPhoneNumberSummary, type ConnectClient, type PhoneNumberType } from '@aws-sdk/client-connect';
 import {
-  DEFAULT_PHONE_NUMBER_TYPE, OWNER_TAG_KEY, parsePhoneNumberArn, parseTargetArn, type ClaimedPhoneNumberAttributes, type ClaimedPhoneNumberProperties,
+  DescribePhoneNumberCommand,
+  type ClaimedPhoneNumberSummary,
+  type ConnectClient,
+  type PhoneNumberType,
+} from '@aws-sdk/client-connect';
+import {
+  DEFAULT_PHONE_NUMBER_TYPE,
+  OWNER_TAG_KEY,
+  parsePhoneNumberArn,
+  parseTargetArn,
+  type ClaimedPhoneNumberAttributes,
+  type ClaimedPhoneNumberProperties,
 } from '../../contract';
 import { PhysicalIdInvalidError } from '../../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, OnEventResponse, UpdateRequest } from '../../events';
@@ -22,7 +32,9 @@ export const pendingId = (requestId: string): string => `${PENDING_ID_PREFIX}${r
 
 /** The request id of the create that answered a pending physical id, or undefined for any other id. */
 export const pendingRequestOf = (physicalId: string): string | undefined =>
-  physicalId.startsWith(PENDING_ID_PREFIX) && physicalId.length > PENDING_ID_PREFIX.length ? physicalId.slice(PENDING_ID_PREFIX.length) : undefined;
+  physicalId.startsWith(PENDING_ID_PREFIX) && physicalId.length > PENDING_ID_PREFIX.length
+    ? physicalId.slice(PENDING_ID_PREFIX.length)
+    : undefined;
 
 export const regionOfTarget = (targetArn: string): string => (parseTargetArn(targetArn) as { region: string }).region;
 
@@ -37,7 +49,12 @@ export const numberTypeOf = (p: Props): PhoneNumberType => (p.Type ?? DEFAULT_PH
 
 /** What selects the number: a change of any of these is a replacement. */
 export function numberIdentity(p: Props): string {
-  return JSON.stringify([p.PhoneNumber ?? null, p.CountryCode ?? null, p.PhoneNumber === undefined ? numberTypeOf(p) : null, p.Prefix ?? null]);
+  return JSON.stringify([
+    p.PhoneNumber ?? null,
+    p.CountryCode ?? null,
+    p.PhoneNumber === undefined ? numberTypeOf(p) : null,
+    p.Prefix ?? null,
+  ]);
 }
 
 export const userTags = (p: Props | undefined): Record<string, string> =>
@@ -45,19 +62,26 @@ export const userTags = (p: Props | undefined): Record<string, string> =>
 
 export const ownership = (e: Event, kind: 'claim' | 'adopt'): string => ownershipValue(e.StackId, e.LogicalResourceId, e.RequestId, kind);
 
-export const ownedByUs = (e: Event, tags: Record<string, string> | undefined): boolean => isOwnedBy(tags?.[OWNER_TAG_KEY], e.StackId, e.LogicalResourceId);
+export const ownedByUs = (e: Event, tags: Record<string, string> | undefined): boolean =>
+  isOwnedBy(tags?.[OWNER_TAG_KEY], e.StackId, e.LogicalResourceId);
 
 export const ownedByAnother = (e: Event, tags: Record<string, string> | undefined): boolean =>
   tags?.[OWNER_TAG_KEY] !== undefined && !ownedByUs(e, tags);
 
 /** The prior record was written by an adoption of this resource (any event of it). */
-export const adoptingHere = (e: Event, prior: PriorState | undefined): boolean => prior !== undefined && isOwnedBy(prior.by, e.StackId, e.LogicalResourceId);
+export const adoptingHere = (e: Event, prior: PriorState | undefined): boolean =>
+  prior !== undefined && isOwnedBy(prior.by, e.StackId, e.LogicalResourceId);
 
 /** The ownership tag value says the number was claimed (not adopted) by this resource. */
 export const claimedHere = (e: Event, tags: Record<string, string> | undefined): boolean =>
   ownedByUs(e, tags) && /@c[0-9a-f]+$/.test(tags?.[OWNER_TAG_KEY] ?? '');
 
-export function attributes(arn: string, id: string, phoneNumber: string, targetArn: string): ClaimedPhoneNumberAttributes & Record<string, string> {
+export function attributes(
+  arn: string,
+  id: string,
+  phoneNumber: string,
+  targetArn: string,
+): ClaimedPhoneNumberAttributes & Record<string, string> {
   return { PhoneNumberArn: arn, PhoneNumberId: id, PhoneNumber: phoneNumber, TargetArn: targetArn };
 }
 

@@ -3,7 +3,11 @@
  * number (restore an adoption, release, or nothing) and does it one step at a time.
  */
 import {
-  TagResourceCommand, UntagResourceCommand, UpdatePhoneNumberMetadataCommand, type ClaimedPhoneNumberSummary, type ConnectClient,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdatePhoneNumberMetadataCommand,
+  type ClaimedPhoneNumberSummary,
+  type ConnectClient,
 } from '@aws-sdk/client-connect';
 import { OWNER_TAG_KEY, parsePhoneNumberArn } from '../../contract';
 import { isNotFound } from '../../aws-errors';
@@ -13,9 +17,7 @@ import { clientToken } from '../../identity';
 import { log } from '../../logger';
 import { PRIOR_TAG_KEYS, readPrior, type PriorState } from '../../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
-import {
-  adoptingHere, claimedHere, describe, ownedByUs, ownership, pendingRequestOf, regionOfTarget, type Props,
-} from './common';
+import { adoptingHere, claimedHere, describe, ownedByUs, ownership, pendingRequestOf, regionOfTarget, type Props } from './common';
 import { moveTo, release } from './changes';
 import { findClaimed, findTagged } from './lookups';
 
@@ -73,14 +75,20 @@ export async function completeDelete(e: IsCompleteRequest, p: Props, failedCreat
     return restoreStep(client, e, current);
   }
   if (!owned) {
-    log().warn('Number is not owned by this resource (anymore): left claimed', { phoneNumberArn: arn, owner: current.Tags?.[OWNER_TAG_KEY] });
+    log().warn('Number is not owned by this resource (anymore): left claimed', {
+      phoneNumberArn: arn,
+      owner: current.Tags?.[OWNER_TAG_KEY],
+    });
     return { IsComplete: true };
   }
-  const release = rollingBack || failedCreate
-    ? claimedHere(e, current.Tags) && p.RemovalPolicy !== 'retain' // what the failed deploy claimed; an adopted number existed before
-    : p.RemovalPolicy === 'destroy';
+  const release =
+    rollingBack || failedCreate
+      ? claimedHere(e, current.Tags) && p.RemovalPolicy !== 'retain' // what the failed deploy claimed; an adopted number existed before
+      : p.RemovalPolicy === 'destroy';
   log().info(release ? 'Releasing the number' : 'Removal policy retains the number', {
-    phoneNumberArn: arn, removalPolicy: p.RemovalPolicy, stackStatus: status,
+    phoneNumberArn: arn,
+    removalPolicy: p.RemovalPolicy,
+    stackStatus: status,
   });
   return release ? releaseStep(client, e) : { IsComplete: true };
 }
@@ -97,9 +105,10 @@ async function completePendingDelete(e: IsCompleteRequest, p: Props, createReque
   const mine = (n: ClaimedPhoneNumberSummary): boolean =>
     n.Tags?.[OWNER_TAG_KEY] === claimMark || n.Tags?.[OWNER_TAG_KEY] === adoptMark || readPrior(n.Tags)?.by === adoptMark;
   const client = connect(regionOfTarget(p.TargetArn));
-  const found = p.PhoneNumber !== undefined
-    ? await findClaimed(client, p.PhoneNumber, { includeReleasing: true })
-    : await findTagged(client, p, mine, { targetArn: p.TargetArn });
+  const found =
+    p.PhoneNumber !== undefined
+      ? await findClaimed(client, p.PhoneNumber, { includeReleasing: true })
+      : await findTagged(client, p, mine, { targetArn: p.TargetArn });
   if (!found || !mine(found)) {
     log().info('The failed create left no number: nothing to undo', { physicalResourceId: e.PhysicalResourceId });
     return { IsComplete: true };
@@ -127,11 +136,13 @@ async function restoreStep(client: ConnectClient, e: IsCompleteRequest, current:
   }
   const description = was.description ?? '';
   if ((current.PhoneNumberDescription ?? '') !== description) {
-    await client.send(new UpdatePhoneNumberMetadataCommand({
-      PhoneNumberId: arn,
-      PhoneNumberDescription: description,
-      ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'restore-description', description),
-    }));
+    await client.send(
+      new UpdatePhoneNumberMetadataCommand({
+        PhoneNumberId: arn,
+        PhoneNumberDescription: description,
+        ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'restore-description', description),
+      }),
+    );
     return { IsComplete: false };
   }
   const tags = current.Tags ?? {};

@@ -3,7 +3,12 @@
  * an event claimed or this resource owns. The service lists without tags, so every candidate is read
  * (DescribePhoneNumber) before it is judged.
  */
-import { ListPhoneNumbersV2Command, type ClaimedPhoneNumberSummary, type ConnectClient, type PhoneNumberCountryCode } from '@aws-sdk/client-connect';
+import {
+  ListPhoneNumbersV2Command,
+  type ClaimedPhoneNumberSummary,
+  type ConnectClient,
+  type PhoneNumberCountryCode,
+} from '@aws-sdk/client-connect';
 import { OWNER_TAG_KEY } from '../../contract';
 import { isNotFound } from '../../aws-errors';
 import { log } from '../../logger';
@@ -28,7 +33,8 @@ export function listPrefixOf(e164: string): string {
 export const RELEASE_TAG_KEY = 'cdk-phone-numbers:release';
 
 /** Tells whether this handler has started releasing the number (it is going away: no longer held). */
-export const releaseStarted = (n: { readonly Tags?: Record<string, string> } | undefined): boolean => n?.Tags?.[RELEASE_TAG_KEY] !== undefined;
+export const releaseStarted = (n: { readonly Tags?: Record<string, string> } | undefined): boolean =>
+  n?.Tags?.[RELEASE_TAG_KEY] !== undefined;
 
 /**
  * The number if it is claimed in this account and region (any target) and not being released by
@@ -36,11 +42,15 @@ export const releaseStarted = (n: { readonly Tags?: Record<string, string> } | u
  * most MAX_PREFIX_DIGITS digits, which may match other numbers.
  */
 export async function findClaimed(
-  client: ConnectClient, phoneNumber: string, options: { includeReleasing?: boolean } = {},
+  client: ConnectClient,
+  phoneNumber: string,
+  options: { includeReleasing?: boolean } = {},
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
   let NextToken: string | undefined;
   do {
-    const out = await client.send(new ListPhoneNumbersV2Command({ PhoneNumberPrefix: listPrefixOf(phoneNumber), MaxResults: 1000, NextToken }));
+    const out = await client.send(
+      new ListPhoneNumbersV2Command({ PhoneNumberPrefix: listPrefixOf(phoneNumber), MaxResults: 1000, NextToken }),
+    );
     const hit = (out.ListPhoneNumbersSummaryList ?? []).find((n) => n.PhoneNumber === phoneNumber);
     if (hit) {
       let current: ClaimedPhoneNumberSummary;
@@ -68,19 +78,23 @@ export async function findClaimed(
  * replays, replacements and creates with RemovalPolicy RETAIN, never on a plain create.
  */
 export async function findTagged(
-  client: ConnectClient, p: Props, wanted: (n: ClaimedPhoneNumberSummary) => boolean,
+  client: ConnectClient,
+  p: Props,
+  wanted: (n: ClaimedPhoneNumberSummary) => boolean,
   options: { targetArn?: string; except?: string } = {},
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
   let NextToken: string | undefined;
   do {
-    const out = await client.send(new ListPhoneNumbersV2Command({
-      TargetArn: options.targetArn,
-      PhoneNumberCountryCodes: [p.CountryCode as PhoneNumberCountryCode],
-      PhoneNumberTypes: [numberTypeOf(p)],
-      PhoneNumberPrefix: p.Prefix,
-      MaxResults: 1000,
-      NextToken,
-    }));
+    const out = await client.send(
+      new ListPhoneNumbersV2Command({
+        TargetArn: options.targetArn,
+        PhoneNumberCountryCodes: [p.CountryCode as PhoneNumberCountryCode],
+        PhoneNumberTypes: [numberTypeOf(p)],
+        PhoneNumberPrefix: p.Prefix,
+        MaxResults: 1000,
+        NextToken,
+      }),
+    );
     for (const n of out.ListPhoneNumbersSummaryList ?? []) {
       if (n.PhoneNumberArn === options.except) continue;
       let summary: ClaimedPhoneNumberSummary;
@@ -115,7 +129,11 @@ export function findEarlierClaim(client: ConnectClient, e: Event, p: Props): Pro
  * it, instead of claiming yet another number; so does a declaration changed back to an earlier one.
  */
 export function findOwnedMatch(
-  client: ConnectClient, e: Event, p: Props, except: string | undefined, targetArn?: string,
+  client: ConnectClient,
+  e: Event,
+  p: Props,
+  except: string | undefined,
+  targetArn?: string,
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
   return findTagged(client, p, (n) => ownedByUs(e, n.Tags) && satisfies(n, p) && !releaseStarted(n), { except, targetArn });
 }
@@ -127,8 +145,10 @@ export function findOwnedMatch(
 export function satisfies(n: ClaimedPhoneNumberSummary, p: Props): boolean {
   if (n.PhoneNumberStatus?.Status === 'FAILED') return false;
   if (p.PhoneNumber !== undefined) return n.PhoneNumber === p.PhoneNumber;
-  return n.PhoneNumberCountryCode === p.CountryCode
-    && n.PhoneNumberType === numberTypeOf(p)
-    && (p.Prefix === undefined || (n.PhoneNumber ?? '').startsWith(p.Prefix))
-    && !(p.ExcludedPhoneNumbers ?? []).includes(n.PhoneNumber ?? '');
+  return (
+    n.PhoneNumberCountryCode === p.CountryCode &&
+    n.PhoneNumberType === numberTypeOf(p) &&
+    (p.Prefix === undefined || (n.PhoneNumber ?? '').startsWith(p.Prefix)) &&
+    !(p.ExcludedPhoneNumbers ?? []).includes(n.PhoneNumber ?? '')
+  );
 }

@@ -4,7 +4,11 @@
  * FAILED, enforces the completion deadline, and, in a rollback, releases what a failed change claimed.
  */
 import {
-  TagResourceCommand, UntagResourceCommand, UpdatePhoneNumberMetadataCommand, type ClaimedPhoneNumberSummary, type ConnectClient,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdatePhoneNumberMetadataCommand,
+  type ClaimedPhoneNumberSummary,
+  type ConnectClient,
 } from '@aws-sdk/client-connect';
 import { OWNER_TAG_KEY } from '../../contract';
 import { errorMessage, isThrottling, isTransient } from '../../aws-errors';
@@ -18,7 +22,16 @@ import { readPrior } from '../../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
 import { bindDeclaredFlow } from '../../flow-intent';
 import {
-  attributes, claimedHere, describe, desiredDescription, numberIdentity, ownedByAnother, ownership, regionOfNumber, regionOfTarget, userTags,
+  attributes,
+  claimedHere,
+  describe,
+  desiredDescription,
+  numberIdentity,
+  ownedByAnother,
+  ownership,
+  regionOfNumber,
+  regionOfTarget,
+  userTags,
   type Props,
 } from './common';
 import { moveTo, release } from './changes';
@@ -48,7 +61,8 @@ async function releaseIfThisEventClaimed(e: IsCompleteRequest, failure: unknown)
   } catch (cleanup) {
     // The original failure is what CloudFormation must see; the log says the number may be left.
     log().error('Could not release the number this event claimed; release it by hand if it is not wanted', {
-      phoneNumberArn: arn, error: errorMessage(cleanup),
+      phoneNumberArn: arn,
+      error: errorMessage(cleanup),
     });
   }
 }
@@ -117,7 +131,11 @@ function declarationMet(e: IsCompleteRequest, p: Props, old: Props | undefined, 
  * per poll (the service refuses another while one is IN_PROGRESS). Tells whether it made one.
  */
 async function changeTowardDeclaration(
-  client: ConnectClient, e: IsCompleteRequest, p: Props, old: Props | undefined, current: ClaimedPhoneNumberSummary,
+  client: ConnectClient,
+  e: IsCompleteRequest,
+  p: Props,
+  old: Props | undefined,
+  current: ClaimedPhoneNumberSummary,
 ): Promise<boolean> {
   const arn = e.PhysicalResourceId;
   const met = declarationMet(e, p, old, current);
@@ -127,11 +145,13 @@ async function changeTowardDeclaration(
   }
   if (!met.describedAs) {
     const description = met.description as string;
-    await client.send(new UpdatePhoneNumberMetadataCommand({
-      PhoneNumberId: arn,
-      PhoneNumberDescription: description,
-      ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'description', description),
-    }));
+    await client.send(
+      new UpdatePhoneNumberMetadataCommand({
+        PhoneNumberId: arn,
+        PhoneNumberDescription: description,
+        ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'description', description),
+      }),
+    );
     return true;
   }
   return false;
@@ -143,7 +163,12 @@ async function changeTowardDeclaration(
  * earlier operation on a number that meets the declaration is no failure of this event.
  */
 async function failed(
-  client: ConnectClient, e: IsCompleteRequest, p: Props, old: Props | undefined, current: ClaimedPhoneNumberSummary, data: IsCompleteResponse['Data'],
+  client: ConnectClient,
+  e: IsCompleteRequest,
+  p: Props,
+  old: Props | undefined,
+  current: ClaimedPhoneNumberSummary,
+  data: IsCompleteResponse['Data'],
 ): Promise<IsCompleteResponse> {
   const reason = current.PhoneNumberStatus?.Message ?? 'no message';
   if (current.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim')) {
@@ -158,7 +183,13 @@ async function failed(
 }
 
 /** Brings the number's user tags to the declaration (and marks an unowned number as adopted). */
-async function syncTags(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary, p: Props, old: Props | undefined): Promise<boolean> {
+async function syncTags(
+  client: ConnectClient,
+  e: IsCompleteRequest,
+  current: ClaimedPhoneNumberSummary,
+  p: Props,
+  old: Props | undefined,
+): Promise<boolean> {
   const arn = e.PhysicalResourceId;
   const tags = current.Tags ?? {};
   const desired = userTags(p);
@@ -184,9 +215,10 @@ async function releaseAbandonedClaims(e: IsCompleteRequest, p: Props, failed: Pr
   const abandoned = (n: ClaimedPhoneNumberSummary): boolean =>
     n.PhoneNumberArn !== e.PhysicalResourceId && claimedHere(e, n.Tags) && !releaseStarted(n) && n.PhoneNumberStatus?.Status === 'CLAIMED';
   const where = connect(regionOfTarget(failed.TargetArn));
-  const found = failed.PhoneNumber !== undefined
-    ? await findClaimed(where, failed.PhoneNumber)
-    : await findTagged(where, failed, abandoned, { except: e.PhysicalResourceId });
+  const found =
+    failed.PhoneNumber !== undefined
+      ? await findClaimed(where, failed.PhoneNumber)
+      : await findTagged(where, failed, abandoned, { except: e.PhysicalResourceId });
   if (found && abandoned(found)) {
     log().warn('Releasing a number the failed change claimed and the stack never held', { phoneNumberArn: found.PhoneNumberArn });
     await release(where, e, found.PhoneNumberArn as string, 1);

@@ -22,7 +22,15 @@ async function updateInPlace(e: UpdateRequest, p: Props, known?: ClaimedPhoneNum
   // UPDATE_ROLLBACK_FAILED. The number's attributes are completed there too.
   const arn = e.PhysicalResourceId;
   const id = known?.PhoneNumberId ?? parsePhoneNumberArn(arn)?.phoneNumberId ?? '';
-  return { PhysicalResourceId: arn, Data: { PhoneNumberArn: arn, PhoneNumberId: id, TargetArn: p.TargetArn, ...(known?.PhoneNumber ? { PhoneNumber: known.PhoneNumber } : {}) } };
+  return {
+    PhysicalResourceId: arn,
+    Data: {
+      PhoneNumberArn: arn,
+      PhoneNumberId: id,
+      TargetArn: p.TargetArn,
+      ...(known?.PhoneNumber ? { PhoneNumber: known.PhoneNumber } : {}),
+    },
+  };
 }
 
 /**
@@ -48,12 +56,15 @@ async function heldNumberKept(e: UpdateRequest, p: Props): Promise<ClaimedPhoneN
 export async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
   const parsed = parsePhoneNumberArn(e.PhysicalResourceId);
   if (parsed && numberIdentity(p) === numberIdentity(old)) {
-    if (parsed.region !== regionOfTarget(p.TargetArn)) throw new TargetRegionChangeError(e.LogicalResourceId, e.PhysicalResourceId, p.TargetArn);
+    if (parsed.region !== regionOfTarget(p.TargetArn))
+      throw new TargetRegionChangeError(e.LogicalResourceId, e.PhysicalResourceId, p.TargetArn);
     return updateInPlace(e, p);
   }
   const kept = await heldNumberKept(e, p);
   if (kept) {
-    log().info('The number this resource holds satisfies the new declaration: keeping it in place', { phoneNumberArn: e.PhysicalResourceId });
+    log().info('The number this resource holds satisfies the new declaration: keeping it in place', {
+      phoneNumberArn: e.PhysicalResourceId,
+    });
     return updateInPlace(e, p, kept);
   }
   log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });

@@ -31,9 +31,10 @@ const member = (ops: Record<string, Json>, op: string, side: 'input' | 'output')
 
 export const MODEL_UPDATES: readonly ModelUpdate[] = [
   {
-    source: 'Chime SDK Voice model: VoiceConnectorId path labels carry a pattern (21-22 lowercase alphanumerics, or a UUID), '
-      + 'as reported in issue 8 from the current official model; the older copies reachable offline (aws-sdk-js-v3 '
-      + 'codegen at 0b329018, API reference page) still show NonEmptyString. Recorded as unverified in docs/service-facts.md.',
+    source:
+      'Chime SDK Voice model: VoiceConnectorId path labels carry a pattern (21-22 lowercase alphanumerics, or a UUID), ' +
+      'as reported in issue 8 from the current official model; the older copies reachable offline (aws-sdk-js-v3 ' +
+      'codegen at 0b329018, API reference page) still show NonEmptyString. Recorded as unverified in docs/service-facts.md.',
     apply: (s) => {
       for (const op of ['AssociatePhoneNumbersWithVoiceConnector', 'DisassociatePhoneNumbersFromVoiceConnector', 'GetVoiceConnector']) {
         const input = member(s['chime-sdk-voice'].operations, op, 'input');
@@ -42,8 +43,9 @@ export const MODEL_UPDATES: readonly ModelUpdate[] = [
     },
   },
   {
-    source: 'Chime SDK Voice model: PhoneNumber gains PhoneNumberArn and VoiceConnector gains NetworkType (DUAL_STACK | IPV4_ONLY), '
-      + 'as in the types generated from the current model by @aws-sdk/client-chime-sdk-voice 3.1142.0 (models_0.d.ts, enums.d.ts).',
+    source:
+      'Chime SDK Voice model: PhoneNumber gains PhoneNumberArn and VoiceConnector gains NetworkType (DUAL_STACK | IPV4_ONLY), ' +
+      'as in the types generated from the current model by @aws-sdk/client-chime-sdk-voice 3.1142.0 (models_0.d.ts, enums.d.ts).',
     apply: (s) => {
       const ops = s['chime-sdk-voice'].operations;
       const phoneNumberShapes = [
@@ -80,7 +82,9 @@ function main(): void {
   const source = process.argv[2];
   if (!source) throw new Error('usage: generate.ts path/to/base-extract.json (the phone-number-api.json extract of the official models)');
   const target = path.join(__dirname, 'phone-number-api.json');
-  const raw = strip(JSON.parse(fs.readFileSync(source, 'utf8'))) as Json & { services: Record<string, { operations: Record<string, Json> }> };
+  const raw = strip(JSON.parse(fs.readFileSync(source, 'utf8'))) as Json & {
+    services: Record<string, { operations: Record<string, Json> }>;
+  };
   for (const update of MODEL_UPDATES) update.apply(raw.services);
   const out = {
     vendoredFrom: 'the project extract of the official models (doc strings removed), with the MODEL_UPDATES of model/generate.ts applied',

@@ -1,5 +1,11 @@
 import { createManualClock } from '../../../local/emulator';
-import { CREATE_FAILED_PHYSICAL_ID_MARKER, DeployFailedError, DestroyFailedError, LocalDeployer, TemplateError } from '../../../local/deploy';
+import {
+  CREATE_FAILED_PHYSICAL_ID_MARKER,
+  DeployFailedError,
+  DestroyFailedError,
+  LocalDeployer,
+  TemplateError,
+} from '../../../local/deploy';
 import type { CfnTemplate, LocalDeployerOptions } from '../../../local/deploy';
 import { custom, FakeHandler, requestIds, template } from './fixtures';
 
@@ -39,7 +45,10 @@ describe('LocalDeployer', () => {
       expect(b.ResourceProperties).toEqual({ ServiceToken: SERVICE_TOKEN, Value: 'b', ARef: 'A-1' });
       expect(c.ResourceProperties).toEqual({ ServiceToken: SERVICE_TOKEN, Value: 'c', FromB: 'b' });
       expect(c).toMatchObject({
-        RequestType: 'Create', ServiceToken: SERVICE_TOKEN, ResourceType: 'Custom::Thing', LogicalResourceId: 'C',
+        RequestType: 'Create',
+        ServiceToken: SERVICE_TOKEN,
+        ResourceType: 'Custom::Thing',
+        LogicalResourceId: 'C',
         StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/00000000-0000-4000-8000-000000000000',
         RequestId: 'req-3',
       });
@@ -50,12 +59,14 @@ describe('LocalDeployer', () => {
 
     it('honours DependsOn, and dependencies through resources it does not run', async () => {
       const deployer = deployerWith(fake);
-      await deployer.deploy(template({
-        First: custom({}, { DependsOn: 'Second' }),
-        Role: { Type: 'AWS::IAM::Role', Properties: { Name: { Ref: 'Third' } } },
-        Second: custom({ RoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] } }),
-        Third: custom(),
-      }));
+      await deployer.deploy(
+        template({
+          First: custom({}, { DependsOn: 'Second' }),
+          Role: { Type: 'AWS::IAM::Role', Properties: { Name: { Ref: 'Third' } } },
+          Second: custom({ RoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] } }),
+          Third: custom(),
+        }),
+      );
       expect(fake.sent()).toEqual(['Create Third', 'Create Second', 'Create First']);
       expect(fake.events[1].ResourceProperties.RoleArn).toBe('arn:aws:local-placeholder:us-east-1:123456789012:Role');
     });
@@ -69,7 +80,9 @@ describe('LocalDeployer', () => {
 
     it('fails when a GetAtt names an attribute the response did not carry, and rolls back', async () => {
       const deployer = deployerWith(fake);
-      const error = await deployer.deploy(template({ A: custom(), B: custom({ X: { 'Fn::GetAtt': ['A', 'Missing'] } }) })).catch((e: unknown) => e);
+      const error = await deployer
+        .deploy(template({ A: custom(), B: custom({ X: { 'Fn::GetAtt': ['A', 'Missing'] } }) }))
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DeployFailedError);
       expect((error as Error).message).toMatch(/^B failed to create: CustomResource attribute error: .*Missing/);
       expect(fake.sent()).toEqual(['Create A', 'Delete A A-1']);
@@ -77,7 +90,9 @@ describe('LocalDeployer', () => {
 
     it('fails before any request when the template has a dependency cycle', async () => {
       const deployer = deployerWith(fake);
-      await expect(deployer.deploy(template({ A: custom({ X: { Ref: 'B' } }), B: custom({ X: { Ref: 'A' } }) }))).rejects.toThrow(TemplateError);
+      await expect(deployer.deploy(template({ A: custom({ X: { Ref: 'B' } }), B: custom({ X: { Ref: 'A' } }) }))).rejects.toThrow(
+        TemplateError,
+      );
       expect(fake.events).toHaveLength(0);
     });
   });
@@ -173,7 +188,12 @@ describe('LocalDeployer', () => {
       expect(fake.events[2].ResourceProperties).toEqual({ ServiceToken: SERVICE_TOKEN, Value: 'c', FromB: 'b' });
       expect(deployer.retained).toEqual([{ phase: 'cleanup', logicalId: 'Kept', physicalResourceId: 'Kept-4', policy: 'DeletionPolicy' }]);
       expect(result).toMatchObject({ created: ['D'], updated: ['A'], deleted: ['B', 'C', 'Kept'] });
-      expect(deployer.resources().map((r) => r.logicalId).sort()).toEqual(['A', 'D']);
+      expect(
+        deployer
+          .resources()
+          .map((r) => r.logicalId)
+          .sort(),
+      ).toEqual(['A', 'D']);
     });
 
     it('records a failed cleanup delete without failing the update', async () => {
@@ -183,7 +203,9 @@ describe('LocalDeployer', () => {
 
       const result = await deployer.deploy(template({ A: custom() }));
 
-      expect(result.cleanupFailures).toEqual([{ logicalId: 'B', physicalResourceId: 'B-2', reason: expect.stringMatching(/^still in use\n/) }]);
+      expect(result.cleanupFailures).toEqual([
+        { logicalId: 'B', physicalResourceId: 'B-2', reason: expect.stringMatching(/^still in use\n/) },
+      ]);
       expect(deployer.resources().map((r) => r.logicalId)).toEqual(['A']);
     });
 
@@ -191,14 +213,18 @@ describe('LocalDeployer', () => {
       const deployer = deployerWith(fake);
       await deployer.deploy(template({ A: custom() }));
       fake.clear();
-      await expect(deployer.deploy(template({ A: custom({}, {}, 'Custom::Other') }))).rejects.toThrow(/Update of resource type is not permitted/);
+      await expect(deployer.deploy(template({ A: custom({}, {}, 'Custom::Other') }))).rejects.toThrow(
+        /Update of resource type is not permitted/,
+      );
       expect(fake.events).toHaveLength(0);
     });
 
     it('fails when the ServiceToken changes', async () => {
       const deployer = deployerWith(fake);
       await deployer.deploy(template({ A: custom() }));
-      const moved = template({ A: { Type: 'Custom::Thing', Properties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:other' } } });
+      const moved = template({
+        A: { Type: 'Custom::Thing', Properties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:other' } },
+      });
       await expect(deployer.deploy(moved)).rejects.toThrow('A failed to update: Modifying service token is not allowed.');
     });
   });
@@ -210,7 +236,8 @@ describe('LocalDeployer', () => {
       await deployer.deploy(chain());
       const before = deployer.resources();
       fake.clear();
-      fake.failWhen = (e) => (e.LogicalResourceId === 'B' && e.RequestType === 'Update' && e.ResourceProperties.Value === 'b2' ? 'B says no' : undefined);
+      fake.failWhen = (e) =>
+        e.LogicalResourceId === 'B' && e.RequestType === 'Update' && e.ResourceProperties.Value === 'b2' ? 'B says no' : undefined;
 
       // WHEN A and B change, B fails; a new resource E (no dependencies) was created first
       const next = template({ E: custom(), ...chain({ a: 'a2', b: 'b2', c: 'c2' }).Resources });
@@ -221,8 +248,11 @@ describe('LocalDeployer', () => {
       expect(error).toMatchObject({ logicalId: 'B', requestType: 'Update', rollbackFailures: [] });
       expect((error as Error).message).toBe('B failed to update: B says no; the stack was rolled back');
       expect(fake.sent()).toEqual([
-        'Create E', 'Update A A-1', 'Update B B-2', // C never starts
-        'Update B B-2', 'Update A A-1', // rollback updates, newest first
+        'Create E',
+        'Update A A-1',
+        'Update B B-2', // C never starts
+        'Update B B-2',
+        'Update A A-1', // rollback updates, newest first
         'Delete E E-4', // then what this update created
       ]);
       expect(fake.events[3]).toMatchObject({ ResourceProperties: { Value: 'b' }, OldResourceProperties: { Value: 'b2' } });
@@ -234,7 +264,11 @@ describe('LocalDeployer', () => {
       fake.clear();
       fake.failWhen = () => undefined;
       await deployer.deploy(chain({ c: 'c3' }));
-      expect(fake.events[0]).toMatchObject({ RequestType: 'Update', OldResourceProperties: { Value: 'c' }, ResourceProperties: { Value: 'c3' } });
+      expect(fake.events[0]).toMatchObject({
+        RequestType: 'Update',
+        OldResourceProperties: { Value: 'c' },
+        ResourceProperties: { Value: 'c3' },
+      });
     });
 
     it('rolls back a replacement by deleting the new physical id, keeping the old one', async () => {
@@ -254,7 +288,7 @@ describe('LocalDeployer', () => {
       expect(deployer.outputs('A').physicalResourceId).toBe('A-1');
     });
 
-    it('rolls back a failed stack create: the framework answers the failed resource\'s Delete, the others are deleted by the handler', async () => {
+    it("rolls back a failed stack create: the framework answers the failed resource's Delete, the others are deleted by the handler", async () => {
       // GIVEN
       const deployer = deployerWith(fake);
       fake.failWhen = (e) => (e.LogicalResourceId === 'C' ? 'C cannot be created' : undefined);
@@ -266,7 +300,13 @@ describe('LocalDeployer', () => {
       expect(error).toMatchObject({ name: 'DeployFailedError', logicalId: 'C', requestType: 'Create' });
       expect(fake.sent()).toEqual(['Create A', 'Create B', 'Create C', 'Delete B B-2', 'Delete A A-1']);
       expect(deployer.requests.filter((r) => r.phase === 'rollback')).toEqual([
-        expect.objectContaining({ logicalId: 'C', requestType: 'Delete', physicalResourceId: CREATE_FAILED_PHYSICAL_ID_MARKER, answeredBy: 'framework', status: 'SUCCESS' }),
+        expect.objectContaining({
+          logicalId: 'C',
+          requestType: 'Delete',
+          physicalResourceId: CREATE_FAILED_PHYSICAL_ID_MARKER,
+          answeredBy: 'framework',
+          status: 'SUCCESS',
+        }),
         expect.objectContaining({ logicalId: 'B', requestType: 'Delete', physicalResourceId: 'B-2', answeredBy: 'handler' }),
         expect.objectContaining({ logicalId: 'A', requestType: 'Delete', physicalResourceId: 'A-1', answeredBy: 'handler' }),
       ]);
@@ -294,7 +334,9 @@ describe('LocalDeployer', () => {
       fake.clear();
       fake.failWhen = (e) => (e.LogicalResourceId === 'N' ? 'N fails' : undefined);
 
-      await expect(deployer.deploy(template({ A: custom({ Value: 'a2' }), N: custom({ X: { Ref: 'A' } }) }))).rejects.toThrow('N failed to create');
+      await expect(deployer.deploy(template({ A: custom({ Value: 'a2' }), N: custom({ X: { Ref: 'A' } }) }))).rejects.toThrow(
+        'N failed to create',
+      );
 
       expect(fake.sent()).toEqual(['Update A A-1', 'Create N', 'Update A A-1']);
       expect(deployer.requests.at(-1)).toMatchObject({ logicalId: 'N', answeredBy: 'framework' });
@@ -335,7 +377,13 @@ describe('LocalDeployer', () => {
       const seen: unknown[] = [];
       const handler = { onEvent: fake.onEvent, isComplete: async (e: unknown) => (seen.push(e), { IsComplete: true }) };
       await new LocalDeployer({ handler, newRequestId: requestIds() }).deploy(template({ A: custom({ Value: 'a' }) }));
-      expect(seen[0]).toMatchObject({ RequestType: 'Create', RequestId: 'req-1', PhysicalResourceId: 'A-1', Data: { Value: 'a', Id: 'A-1' }, ResourceProperties: { Value: 'a' } });
+      expect(seen[0]).toMatchObject({
+        RequestType: 'Create',
+        RequestId: 'req-1',
+        PhysicalResourceId: 'A-1',
+        Data: { Value: 'a', Id: 'A-1' },
+        ResourceProperties: { Value: 'a' },
+      });
     });
 
     it('fails with "Operation timed out" after maxPolls, and rolls back', async () => {
@@ -350,7 +398,9 @@ describe('LocalDeployer', () => {
     });
 
     it('fails when isComplete returns Data before it is complete', async () => {
-      const deployer = new LocalDeployer({ handler: { onEvent: fake.onEvent, isComplete: async () => ({ IsComplete: false, Data: { X: '1' } }) } });
+      const deployer = new LocalDeployer({
+        handler: { onEvent: fake.onEvent, isComplete: async () => ({ IsComplete: false, Data: { X: '1' } }) },
+      });
       await expect(deployer.deploy(template({ A: custom() }))).rejects.toThrow('"Data" is not allowed if "IsComplete" is "False"');
     });
   });
@@ -381,7 +431,12 @@ describe('LocalDeployer', () => {
       expect(error).toBeInstanceOf(DestroyFailedError);
       expect((error as Error).message).toBe('delete failed for B (B is busy)');
       expect(fake.sent()).toEqual(['Delete Other Other-4', 'Delete C C-3', 'Delete B B-2']);
-      expect(deployer.resources().map((r) => r.logicalId).sort()).toEqual(['A', 'B']);
+      expect(
+        deployer
+          .resources()
+          .map((r) => r.logicalId)
+          .sort(),
+      ).toEqual(['A', 'B']);
     });
   });
 

@@ -48,7 +48,12 @@ describe('the example app, deployed locally with the real handler bundle', () =>
     emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: [...SEARCH_NUMBERS, EXAMPLE_DEFAULTS.adoptedNumber] });
     emu.seedVoiceConnector({ voiceConnectorId: EXAMPLE_DEFAULTS.voiceConnectorId });
     for (const phoneNumber of TRUNK_NUMBERS) emu.seedChimeNumber({ phoneNumber });
-    setEnv({ ...ENV, AWS_ENDPOINT_URL_CONNECT: emu.endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint });
+    setEnv({
+      ...ENV,
+      AWS_ENDPOINT_URL_CONNECT: emu.endpoint,
+      AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
+    });
   });
 
   afterAll(async () => {
@@ -75,8 +80,14 @@ describe('the example app, deployed locally with the real handler bundle', () =>
     expect(fs.existsSync(BUNDLE)).toBe(true);
     const template: CfnTemplate = loadTemplate(buildExampleApp(new App()));
     const deployer = new LocalDeployer({
-      handler: handler(template), stackName: 'PhoneNumbersExample', region: EXAMPLE_DEFAULTS.region, accountId: EXAMPLE_DEFAULTS.account,
-      clock, pollIntervalMs: 10_000, maxPolls: 271, stacks: emu.stacks,
+      handler: handler(template),
+      stackName: 'PhoneNumbersExample',
+      region: EXAMPLE_DEFAULTS.region,
+      accountId: EXAMPLE_DEFAULTS.account,
+      clock,
+      pollIntervalMs: 10_000,
+      maxPolls: 271,
+      stacks: emu.stacks,
     });
 
     // WHEN

@@ -2,7 +2,15 @@
  * A fake Provider handler that records every call and answers deterministically, and builders of
  * hand-written templates.
  */
-import type { CfnTemplate, CustomResourceEvent, IsCompleteEvent, IsCompleteResult, Json, OnEventResult, TemplateResource } from '../../../local/deploy';
+import type {
+  CfnTemplate,
+  CustomResourceEvent,
+  IsCompleteEvent,
+  IsCompleteResult,
+  Json,
+  OnEventResult,
+  TemplateResource,
+} from '../../../local/deploy';
 
 export const PROVIDER = 'ProviderOnEventFn';
 export const TYPE = 'Custom::Thing';
@@ -76,7 +84,12 @@ export class FakeHandler {
   };
 
   readonly isComplete = async (event: IsCompleteEvent): Promise<IsCompleteResult> => {
-    this.calls.push({ fn: 'isComplete', type: event.RequestType, logicalId: event.LogicalResourceId, physicalId: event.PhysicalResourceId });
+    this.calls.push({
+      fn: 'isComplete',
+      type: event.RequestType,
+      logicalId: event.LogicalResourceId,
+      physicalId: event.PhysicalResourceId,
+    });
     const failure = this.failCompleteWhen(event);
     if (failure) throw new Error(failure);
     if (this.completeWhen && !this.completeWhen(event)) return { IsComplete: false };

@@ -57,7 +57,9 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
     const stack = new Stack(new App(), 'Phones', { env: { account: ACCOUNT, region: REGION } });
     const number = new ClaimedPhoneNumber(stack, 'Main', { targetArn: d.target, phoneNumber: NUMBER, description: d.description });
     const bound = d.numberArn ? ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'Imported', d.numberArn) : number;
-    const bindings = Object.entries(d.bindings).map(([id, flow]) => new PhoneNumberFlowBinding(stack, id, { phoneNumber: bound, contactFlowArn: flow }));
+    const bindings = Object.entries(d.bindings).map(
+      ([id, flow]) => new PhoneNumberFlowBinding(stack, id, { phoneNumber: bound, contactFlowArn: flow }),
+    );
     if (d.failAfterBindings) {
       const breaker = new VoiceConnectorNumbers(stack, 'Breaker', { voiceConnectorId: CONNECTOR, phoneNumbers: [NOT_IN_INVENTORY] });
       for (const b of [...bindings, number]) breaker.node.addDependency(b);
@@ -69,10 +71,12 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
   const main = () => emu.snapshot().claimed.find((n) => n.phoneNumber === NUMBER)!;
   /** The handler's requests as `phase RequestType LogicalIdPrefix`, the CDK hash cut off. */
   const sent = (d: LocalDeployer) =>
-    d.requests.filter((r) => r.answeredBy === 'handler').map((r) => `${r.phase} ${r.requestType} ${r.logicalId.replace(/[0-9A-F]{8}$/, '')}`);
+    d.requests
+      .filter((r) => r.answeredBy === 'handler')
+      .map((r) => `${r.phase} ${r.requestType} ${r.logicalId.replace(/[0-9A-F]{8}$/, '')}`);
 
   describe('item 3: a renamed binding', () => {
-    it('keeps ringing after the rename: the old binding\'s cleanup Delete leaves the number bound', async () => {
+    it("keeps ringing after the rename: the old binding's cleanup Delete leaves the number bound", async () => {
       // GIVEN a number bound to flow A by 'MainFlow'
       const d = deployer();
       await d.deploy(template({ target: instance1, bindings: { MainFlow: flowA } }));
@@ -95,17 +99,21 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
       expect(main().flows).toEqual({ [INST_1]: FLOW_B });
     });
 
-    it('rolls a failed rename back to the old flow and owner: the new binding\'s Delete in the rollback cleanup puts them back', async () => {
+    it("rolls a failed rename back to the old flow and owner: the new binding's Delete in the rollback cleanup puts them back", async () => {
       // GIVEN a number bound to flow A by 'MainFlow'
       const d = deployer();
       await d.deploy(template({ target: instance1, bindings: { MainFlow: flowA } }));
       d.clearRequests();
       // WHEN a rename to flow B fails after the new binding is created
-      await expect(d.deploy(template({ target: instance1, bindings: { Renamed: flowB }, failAfterBindings: true }))).rejects.toThrow(DeployFailedError);
+      await expect(d.deploy(template({ target: instance1, bindings: { Renamed: flowB }, failAfterBindings: true }))).rejects.toThrow(
+        DeployFailedError,
+      );
       // THEN the stack rolled back cleanly, the new binding was deleted in the rollback's cleanup, and flow A rings again
       expect(d.status).toBe('UPDATE_ROLLBACK_COMPLETE');
       expect(sent(d)).toEqual(expect.arrayContaining(['update Create Renamed', 'rollback Delete Renamed']));
-      expect(d.requests.find((r) => r.phase === 'rollback' && r.logicalId.startsWith('Renamed'))?.stackStatus).toBe('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+      expect(d.requests.find((r) => r.phase === 'rollback' && r.logicalId.startsWith('Renamed'))?.stackStatus).toBe(
+        'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+      );
       expect(main().flows).toEqual({ [INST_1]: FLOW_A });
       // AND 'MainFlow' owns the number again: removing it unbinds the number
       await d.deploy(template({ target: instance1, bindings: {} }));
@@ -114,14 +122,16 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
   });
 
   describe('item 6: a binding rolled back while its number is in another instance', () => {
-    it('binding rolled back before its number: records the flow, completes, and the number\'s completion binds it back home', async () => {
+    it("binding rolled back before its number: records the flow, completes, and the number's completion binds it back home", async () => {
       // GIVEN the number in instance 1 on flow A
       const d = deployer();
       await d.deploy(template({ target: instance1, bindings: { MainFlow: flowA } }));
       const arn = main().phoneNumberArn;
       d.clearRequests();
       // WHEN an update moves it to instance 2 on flow C, and fails after the binding
-      await expect(d.deploy(template({ target: instance2, bindings: { MainFlow: flowC }, failAfterBindings: true }))).rejects.toThrow(DeployFailedError);
+      await expect(d.deploy(template({ target: instance2, bindings: { MainFlow: flowC }, failAfterBindings: true }))).rejects.toThrow(
+        DeployFailedError,
+      );
       // THEN CloudFormation rolled the binding back first (its number still in instance 2), then the number
       const rollback = sent(d).filter((s) => s.startsWith('rollback Update'));
       expect(rollback).toEqual(['rollback Update MainFlow', 'rollback Update Main']);
@@ -139,15 +149,24 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
       d.clearRequests();
       // WHEN an update moves it to instance 2 on flow C (the binding waits for it there, and finishes first: the
       // number still changes its description after the move), then fails
-      await expect(d.deploy(template({ target: instance2, bindings: { MainFlow: flowC }, description: 'sales', numberArn: arn, failAfterBindings: true })))
-        .rejects.toThrow(DeployFailedError);
+      await expect(
+        d.deploy(
+          template({ target: instance2, bindings: { MainFlow: flowC }, description: 'sales', numberArn: arn, failAfterBindings: true }),
+        ),
+      ).rejects.toThrow(DeployFailedError);
       // THEN CloudFormation rolled the number back first, then the binding
       const rollback = sent(d).filter((s) => s.startsWith('rollback Update'));
       expect(rollback).toEqual(['rollback Update Main', 'rollback Update MainFlow']);
       // AND the binding bound flow A at once (no wait), the stack rolled back cleanly
       expect(d.requests.find((r) => r.phase === 'rollback' && r.logicalId.startsWith('MainFlow'))?.polls).toBe(1);
       expect(d.status).toBe('UPDATE_ROLLBACK_COMPLETE');
-      expect(main()).toMatchObject({ phoneNumberArn: arn, targetArn: instance1, status: 'CLAIMED', description: 'support', flows: { [INST_1]: FLOW_A } });
+      expect(main()).toMatchObject({
+        phoneNumberArn: arn,
+        targetArn: instance1,
+        status: 'CLAIMED',
+        description: 'support',
+        flows: { [INST_1]: FLOW_A },
+      });
     });
   });
 });

@@ -42,11 +42,18 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
     it('puts an adopted DESTROY number back (target, description, tags, owner) when a later resource fails', async () => {
       await start();
       w.emu.seedClaimedNumber({
-        phoneNumber: ADOPTED, targetArn: instance2, description: 'Legacy main line', tags: { [OWNER_TAG]: 'Legacy/Main@c0', team: 'a' },
+        phoneNumber: ADOPTED,
+        targetArn: instance2,
+        description: 'Legacy main line',
+        tags: { [OWNER_TAG]: 'Legacy/Main@c0', team: 'a' },
       });
       const stack = newStack();
       const main = new ClaimedPhoneNumber(stack, 'Main', {
-        targetArn: instance1, phoneNumber: ADOPTED, description: 'Main line', tags: { team: 'b' }, removalPolicy: RemovalPolicy.DESTROY,
+        targetArn: instance1,
+        phoneNumber: ADOPTED,
+        description: 'Main line',
+        tags: { team: 'b' },
+        removalPolicy: RemovalPolicy.DESTROY,
       });
       breakAfter(stack, main);
       const d = w.deployer();
@@ -83,7 +90,11 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
       const declare = (prefix: string) => {
         const stack = newStack();
         new ClaimedPhoneNumber(stack, 'Support', {
-          targetArn: instance1, countryCode: 'US', type: PhoneNumberType.DID, prefix, removalPolicy: RemovalPolicy.DESTROY,
+          targetArn: instance1,
+          countryCode: 'US',
+          type: PhoneNumberType.DID,
+          prefix,
+          removalPolicy: RemovalPolicy.DESTROY,
         });
         return stack;
       };
@@ -169,7 +180,11 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
       await start();
       const declare = (withBreaker: boolean) => {
         const stack = newStack();
-        const support = new ClaimedPhoneNumber(stack, 'Support', { targetArn: instance1, countryCode: 'US', removalPolicy: RemovalPolicy.RETAIN });
+        const support = new ClaimedPhoneNumber(stack, 'Support', {
+          targetArn: instance1,
+          countryCode: 'US',
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
         if (withBreaker) breakAfter(stack, support);
         return stack;
       };
@@ -191,7 +206,13 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
     it('does not tag the number when its move is refused', async () => {
       await start();
       w.emu.seedClaimedNumber({ phoneNumber: ADOPTED, targetArn: instance2, tags: { [OWNER_TAG]: 'Legacy/Main@c0' } });
-      w.emu.injectFault({ kind: 'error', operation: 'UpdatePhoneNumber', errorName: 'AccessDeniedException', status: 403, message: 'not allowed' });
+      w.emu.injectFault({
+        kind: 'error',
+        operation: 'UpdatePhoneNumber',
+        errorName: 'AccessDeniedException',
+        status: 403,
+        message: 'not allowed',
+      });
       const stack = newStack();
       new ClaimedPhoneNumber(stack, 'Main', { targetArn: instance1, phoneNumber: ADOPTED });
 
@@ -206,7 +227,11 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
       await start();
       // Someone's claim of the number ended FAILED: it is listed, but not claimed.
       w.emu.injectFault({ kind: 'asyncFail', operation: 'ClaimPhoneNumber', phoneNumber: FREE[1], message: 'carrier timeout' });
-      const connect = new ConnectClient({ region: 'us-east-1', endpoint: w.emu.endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } });
+      const connect = new ConnectClient({
+        region: 'us-east-1',
+        endpoint: w.emu.endpoint,
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
+      });
       await connect.send(new ClaimPhoneNumberCommand({ TargetArn: instance1, PhoneNumber: FREE[1] }));
       connect.destroy();
       w.clock.advance(60_000);
@@ -219,7 +244,10 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
       await d.deploy(stack);
 
       expect(calls('ClaimPhoneNumber')).toHaveLength(1);
-      expect(byNumber(FREE[1])).toMatchObject({ status: 'CLAIMED', tags: { [OWNER_TAG]: expect.stringMatching(/^Phones\/Main[0-9A-F]+@c/) } });
+      expect(byNumber(FREE[1])).toMatchObject({
+        status: 'CLAIMED',
+        tags: { [OWNER_TAG]: expect.stringMatching(/^Phones\/Main[0-9A-F]+@c/) },
+      });
     });
   });
 
@@ -227,16 +255,29 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
     it('rolls a replacement back to the original number found after 60 others (rollback as Update then Delete)', async () => {
       await start();
       for (let i = 0; i < 60; i++) {
-        w.emu.seedClaimedNumber({ phoneNumber: `+1206555${String(2000 + i)}`, targetArn: instance1, tags: { [OWNER_TAG]: `Other/N${i}@c0` } });
+        w.emu.seedClaimedNumber({
+          phoneNumber: `+1206555${String(2000 + i)}`,
+          targetArn: instance1,
+          tags: { [OWNER_TAG]: `Other/N${i}@c0` },
+        });
       }
       w.emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: ['+13125550100'] });
       const d = w.deployer({ replacementRollback: 'update-then-delete' });
       const search = newStack();
-      new ClaimedPhoneNumber(search, 'Support', { targetArn: instance1, countryCode: 'US', prefix: '+1206', removalPolicy: RemovalPolicy.DESTROY });
+      new ClaimedPhoneNumber(search, 'Support', {
+        targetArn: instance1,
+        countryCode: 'US',
+        prefix: '+1206',
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
       await d.deploy(search);
       const original = d.resources()[0].physicalResourceId;
       const pinned = newStack();
-      const support = new ClaimedPhoneNumber(pinned, 'Support', { targetArn: instance1, phoneNumber: '+13125550100', removalPolicy: RemovalPolicy.DESTROY });
+      const support = new ClaimedPhoneNumber(pinned, 'Support', {
+        targetArn: instance1,
+        phoneNumber: '+13125550100',
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
       breakAfter(pinned, support);
       w.emu.clearCalls();
 

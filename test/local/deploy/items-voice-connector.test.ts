@@ -4,7 +4,11 @@
  * through the local deployer with the real handler bundle (`npm run bundle`) against the emulator,
  * which also serves the stack's status and template over CloudFormation's API.
  */
-import { AssociatePhoneNumbersWithVoiceConnectorCommand, ChimeSDKVoiceClient, ListTagsForResourceCommand } from '@aws-sdk/client-chime-sdk-voice';
+import {
+  AssociatePhoneNumbersWithVoiceConnectorCommand,
+  ChimeSDKVoiceClient,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-chime-sdk-voice';
 import { App, Stack } from 'aws-cdk-lib';
 import { VoiceConnectorNumbers } from '../../../lib';
 import { DeployFailedError, loadTemplate, type LocalDeployer, type LocalDeployerOptions } from '../../../local/deploy';
@@ -39,8 +43,10 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
 
   function template(trunks: Trunks, options: { failAfter?: boolean } = {}) {
     const stack = new Stack(new App(), 'Phones', { env: { account: ACCOUNT, region: REGION } });
-    const all = Object.entries(trunks).map(([id, t]) =>
-      new VoiceConnectorNumbers(stack, id, { voiceConnectorId: t.connector, phoneNumbers: t.numbers, forceAssociate: t.force }));
+    const all = Object.entries(trunks).map(
+      ([id, t]) =>
+        new VoiceConnectorNumbers(stack, id, { voiceConnectorId: t.connector, phoneNumbers: t.numbers, forceAssociate: t.force }),
+    );
     if (options.failAfter) {
       const breaker = new VoiceConnectorNumbers(stack, 'Breaker', { voiceConnectorId: THEIRS, phoneNumbers: [NOT_IN_INVENTORY] });
       for (const t of all) breaker.node.addDependency(t);
@@ -51,9 +57,12 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
   const deployer = (options: Partial<LocalDeployerOptions> = {}) => w.deployer({ pollIntervalMs: 0, ...options });
   const on = (connector: string) => [...(emu.snapshot().voiceConnectors[connector] ?? [])].sort();
   const sent = (d: LocalDeployer) =>
-    d.requests.filter((r) => r.answeredBy === 'handler').map((r) => `${r.phase} ${r.requestType} ${r.logicalId.replace(/[0-9A-F]{8}$/, '')}`);
+    d.requests
+      .filter((r) => r.answeredBy === 'handler')
+      .map((r) => `${r.phase} ${r.requestType} ${r.logicalId.replace(/[0-9A-F]{8}$/, '')}`);
   /** A number put on THEIRS outside this stack. */
-  const putOnTheirs = (n: string) => chime.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: THEIRS, E164PhoneNumbers: [n] }));
+  const putOnTheirs = (n: string) =>
+    chime.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: THEIRS, E164PhoneNumbers: [n] }));
   const tagsOf = async (connector: string) =>
     (await chime.send(new ListTagsForResourceCommand({ ResourceARN: `arn:aws:chime:${REGION}:${ACCOUNT}:vc/${connector}` }))).Tags ?? [];
 
@@ -70,10 +79,12 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
       expect(on(OURS)).toEqual([]);
     });
 
-    it('keeps the numbers on the connector when a rename rolls back (the new resource\'s Delete in the rollback cleanup)', async () => {
+    it("keeps the numbers on the connector when a rename rolls back (the new resource's Delete in the rollback cleanup)", async () => {
       const d = deployer();
       await d.deploy(template({ Trunk: { connector: OURS, numbers: NUMBERS.slice(0, 2) } }));
-      await expect(d.deploy(template({ Renamed: { connector: OURS, numbers: NUMBERS.slice(0, 2) } }, { failAfter: true }))).rejects.toThrow(DeployFailedError);
+      await expect(d.deploy(template({ Renamed: { connector: OURS, numbers: NUMBERS.slice(0, 2) } }, { failAfter: true }))).rejects.toThrow(
+        DeployFailedError,
+      );
       expect(sent(d)).toEqual(expect.arrayContaining(['rollback Delete Renamed']));
       expect(d.status).toBe('UPDATE_ROLLBACK_COMPLETE');
       expect(on(OURS)).toEqual(NUMBERS.slice(0, 2));
@@ -81,9 +92,13 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
 
     it.each([1, 2])('keeps a number moved from one resource to another on the same connector (concurrency %i)', async (concurrency) => {
       const d = deployer({ concurrency });
-      await d.deploy(template({ TrunkA: { connector: OURS, numbers: NUMBERS.slice(0, 2) }, TrunkB: { connector: OURS, numbers: [NUMBERS[2]] } }));
+      await d.deploy(
+        template({ TrunkA: { connector: OURS, numbers: NUMBERS.slice(0, 2) }, TrunkB: { connector: OURS, numbers: [NUMBERS[2]] } }),
+      );
       emu.clearCalls();
-      await d.deploy(template({ TrunkA: { connector: OURS, numbers: [NUMBERS[0]] }, TrunkB: { connector: OURS, numbers: NUMBERS.slice(1, 3) } }));
+      await d.deploy(
+        template({ TrunkA: { connector: OURS, numbers: [NUMBERS[0]] }, TrunkB: { connector: OURS, numbers: NUMBERS.slice(1, 3) } }),
+      );
       expect(d.status).toBe('UPDATE_COMPLETE');
       expect(on(OURS)).toEqual(NUMBERS.slice(0, 3));
       expect(emu.calls().filter((c) => c.operation === 'DisassociatePhoneNumbersFromVoiceConnector')).toEqual([]);
@@ -91,8 +106,12 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
 
     it('keeps a number moved between resources in the other direction too (template order reversed)', async () => {
       const d = deployer();
-      await d.deploy(template({ TrunkB: { connector: OURS, numbers: [NUMBERS[2]] }, TrunkA: { connector: OURS, numbers: NUMBERS.slice(0, 2) } }));
-      await d.deploy(template({ TrunkB: { connector: OURS, numbers: NUMBERS.slice(1, 3) }, TrunkA: { connector: OURS, numbers: [NUMBERS[0]] } }));
+      await d.deploy(
+        template({ TrunkB: { connector: OURS, numbers: [NUMBERS[2]] }, TrunkA: { connector: OURS, numbers: NUMBERS.slice(0, 2) } }),
+      );
+      await d.deploy(
+        template({ TrunkB: { connector: OURS, numbers: NUMBERS.slice(1, 3) }, TrunkA: { connector: OURS, numbers: [NUMBERS[0]] } }),
+      );
       expect(on(OURS)).toEqual(NUMBERS.slice(0, 3));
     });
   });
@@ -104,7 +123,9 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
       const d = deployer();
       await d.deploy(template({ Trunk: { connector: OURS, numbers: [NUMBERS[0]], force: true } }));
       // WHEN an update takes the number with forceAssociate, then fails
-      await expect(d.deploy(template({ Trunk: { connector: OURS, numbers: NUMBERS.slice(0, 2), force: true } }, { failAfter: true }))).rejects.toThrow(DeployFailedError);
+      await expect(
+        d.deploy(template({ Trunk: { connector: OURS, numbers: NUMBERS.slice(0, 2), force: true } }, { failAfter: true })),
+      ).rejects.toThrow(DeployFailedError);
       // THEN the rollback Update put it back on theirs (not on no connector)
       expect(sent(d)).toEqual(expect.arrayContaining(['update Update Trunk', 'rollback Update Trunk']));
       expect(d.status).toBe('UPDATE_ROLLBACK_COMPLETE');
@@ -117,10 +138,17 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
       await putOnTheirs(NUMBERS[1]);
       const d = deployer();
       await d.deploy(template({ Trunk: { connector: OURS, numbers: [NUMBERS[0]] } }));
-      await expect(d.deploy(template({
-        Trunk: { connector: OURS, numbers: [NUMBERS[0]] },
-        Extra: { connector: OURS, numbers: [NUMBERS[1]], force: true },
-      }, { failAfter: true }))).rejects.toThrow(DeployFailedError);
+      await expect(
+        d.deploy(
+          template(
+            {
+              Trunk: { connector: OURS, numbers: [NUMBERS[0]] },
+              Extra: { connector: OURS, numbers: [NUMBERS[1]], force: true },
+            },
+            { failAfter: true },
+          ),
+        ),
+      ).rejects.toThrow(DeployFailedError);
       expect(sent(d)).toEqual(expect.arrayContaining(['update Create Extra', 'rollback Delete Extra']));
       expect(d.status).toBe('UPDATE_ROLLBACK_COMPLETE');
       expect(on(THEIRS)).toEqual([NUMBERS[1]]);
@@ -131,7 +159,9 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
     it('a failed first deploy that took it rolls back: the number goes back', async () => {
       await putOnTheirs(NUMBERS[1]);
       const d = deployer();
-      await expect(d.deploy(template({ Trunk: { connector: OURS, numbers: NUMBERS.slice(0, 2), force: true } }, { failAfter: true }))).rejects.toThrow(DeployFailedError);
+      await expect(
+        d.deploy(template({ Trunk: { connector: OURS, numbers: NUMBERS.slice(0, 2), force: true } }, { failAfter: true })),
+      ).rejects.toThrow(DeployFailedError);
       expect(d.status).toBe('ROLLBACK_COMPLETE');
       expect(on(THEIRS)).toEqual([NUMBERS[1]]);
       expect(on(OURS)).toEqual([]);

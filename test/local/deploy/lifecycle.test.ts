@@ -5,7 +5,12 @@
  */
 import { HANDLER_TIMEOUT, QUERY_INTERVAL, TOTAL_TIMEOUT } from '../../../lib/private/provider';
 import {
-  DEFAULT_FUNCTION_TIMEOUT_MS, DEFAULT_TOTAL_TIMEOUT_MS, DeployFailedError, LocalDeployer, PROVIDER_QUERY_INTERVAL_MS, StackStatusError,
+  DEFAULT_FUNCTION_TIMEOUT_MS,
+  DEFAULT_TOTAL_TIMEOUT_MS,
+  DeployFailedError,
+  LocalDeployer,
+  PROVIDER_QUERY_INTERVAL_MS,
+  StackStatusError,
 } from '../../../local/deploy';
 import type { LambdaContext, LocalDeployerOptions, RequestProgress, StackState, StackStatus } from '../../../local/deploy';
 import { createManualClock } from '../../../local/emulator';
@@ -47,12 +52,16 @@ describe('deletion policies', () => {
     fake.failWhen = failing('Z');
 
     // WHEN
-    await expect(deployer.deploy(template({
-      D: custom({}, { DeletionPolicy: 'Delete' }),
-      R: custom({}, { DeletionPolicy: 'Retain' }),
-      E: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }),
-      Z: custom({}, { DependsOn: ['D', 'R', 'E'] }),
-    }))).rejects.toThrow(DeployFailedError);
+    await expect(
+      deployer.deploy(
+        template({
+          D: custom({}, { DeletionPolicy: 'Delete' }),
+          R: custom({}, { DeletionPolicy: 'Retain' }),
+          E: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }),
+          Z: custom({}, { DependsOn: ['D', 'R', 'E'] }),
+        }),
+      ),
+    ).rejects.toThrow(DeployFailedError);
 
     // THEN
     expect(fake.sent()).toEqual(['Create D', 'Create R', 'Create E', 'Create Z', 'Delete E E-3', 'Delete D D-1']);
@@ -64,7 +73,9 @@ describe('deletion policies', () => {
   it('deletes Retain resources too on rollback when the stack option retainExceptOnCreate is set', async () => {
     const deployer = deployerWith(fake, { retainExceptOnCreate: true });
     fake.failWhen = failing('Z');
-    await expect(deployer.deploy(template({ R: custom({}, { DeletionPolicy: 'Retain' }), Z: custom({}, { DependsOn: 'R' }) }))).rejects.toThrow();
+    await expect(
+      deployer.deploy(template({ R: custom({}, { DeletionPolicy: 'Retain' }), Z: custom({}, { DependsOn: 'R' }) })),
+    ).rejects.toThrow();
     expect(fake.sent()).toEqual(['Create R', 'Create Z', 'Delete R R-1']);
     expect(deployer.retained).toEqual([]);
   });
@@ -75,12 +86,16 @@ describe('deletion policies', () => {
     fake.clear();
     fake.failWhen = failing('Z');
 
-    await expect(deployer.deploy(template({
-      A: custom(),
-      R: custom({}, { DeletionPolicy: 'Retain' }),
-      E: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }),
-      Z: custom({}, { DependsOn: ['R', 'E'] }),
-    }))).rejects.toThrow('Z failed to create');
+    await expect(
+      deployer.deploy(
+        template({
+          A: custom(),
+          R: custom({}, { DeletionPolicy: 'Retain' }),
+          E: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }),
+          Z: custom({}, { DependsOn: ['R', 'E'] }),
+        }),
+      ),
+    ).rejects.toThrow('Z failed to create');
 
     expect(fake.sent()).toEqual(['Create R', 'Create E', 'Create Z', 'Delete E E-3']);
     expect(deployer.retained).toEqual([{ phase: 'rollback', logicalId: 'R', physicalResourceId: 'R-2', policy: 'DeletionPolicy' }]);
@@ -90,13 +105,19 @@ describe('deletion policies', () => {
 
   it('keeps RetainExceptOnCreate and Retain resources on stack delete and on removal from the template', async () => {
     const deployer = deployerWith(fake);
-    await deployer.deploy(template({
-      D: custom(), R: custom({}, { DeletionPolicy: 'Retain' }), E: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }),
-      E2: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }),
-    }));
+    await deployer.deploy(
+      template({
+        D: custom(),
+        R: custom({}, { DeletionPolicy: 'Retain' }),
+        E: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }),
+        E2: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }),
+      }),
+    );
     fake.clear();
 
-    await deployer.deploy(template({ D: custom(), R: custom({}, { DeletionPolicy: 'Retain' }), E: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }) }));
+    await deployer.deploy(
+      template({ D: custom(), R: custom({}, { DeletionPolicy: 'Retain' }), E: custom({}, { DeletionPolicy: 'RetainExceptOnCreate' }) }),
+    );
     expect(fake.sent()).toEqual([]);
     expect(deployer.retained).toEqual([{ phase: 'cleanup', logicalId: 'E2', physicalResourceId: 'E2-4', policy: 'DeletionPolicy' }]);
 
@@ -139,7 +160,10 @@ describe('rollback shapes', () => {
 
     expect(fake.sent()).toEqual(['Update A A-1', 'Update B B-2', 'Update B B-2', 'Delete A A-3']);
     expect(fake.events[3].ResourceProperties.Value).toBe('a2');
-    expect(deployer.requests.filter((r) => r.phase === 'rollback').map((r) => r.stackStatus)).toEqual(['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS']);
+    expect(deployer.requests.filter((r) => r.phase === 'rollback').map((r) => r.stackStatus)).toEqual([
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+    ]);
     expect(deployer.outputs('A').physicalResourceId).toBe('A-1');
   });
 
@@ -155,7 +179,9 @@ describe('rollback shapes', () => {
     expect(fake.events[3]).toMatchObject({ ResourceProperties: { Value: 'a' }, OldResourceProperties: { Value: 'a2' } });
     expect(fake.events[4].ResourceProperties.Value).toBe('a');
     expect(deployer.requests.filter((r) => r.phase === 'rollback').map((r) => r.stackStatus)).toEqual([
-      'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
     ]);
     expect(deployer.status).toBe('UPDATE_ROLLBACK_COMPLETE');
   });
@@ -215,9 +241,14 @@ describe('stack status', () => {
     await deployer.deploy(template({ A: custom({ Value: 'a' }) }));
     stacks.clear();
     fake.failWhen = (e) => (e.ResourceProperties.Value === 'a2' ? 'no' : undefined);
-    await expect(deployer.deploy(template({ A: custom({ Value: 'a2' }) }))).rejects.toMatchObject({ stackStatus: 'UPDATE_ROLLBACK_COMPLETE' });
+    await expect(deployer.deploy(template({ A: custom({ Value: 'a2' }) }))).rejects.toMatchObject({
+      stackStatus: 'UPDATE_ROLLBACK_COMPLETE',
+    });
     expect(stacks.statuses()).toEqual([
-      'UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE',
+      'UPDATE_IN_PROGRESS',
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+      'UPDATE_ROLLBACK_COMPLETE',
     ]);
   });
 
@@ -225,7 +256,9 @@ describe('stack status', () => {
     const deployer = deployerWith(fake, { stacks });
     await deployer.deploy(template({ A: custom({ Value: 'a' }) }));
     fake.failWhen = (e) => (e.RequestType === 'Update' ? 'broken' : undefined);
-    await expect(deployer.deploy(template({ A: custom({ Value: 'a2' }) }))).rejects.toMatchObject({ stackStatus: 'UPDATE_ROLLBACK_FAILED' });
+    await expect(deployer.deploy(template({ A: custom({ Value: 'a2' }) }))).rejects.toMatchObject({
+      stackStatus: 'UPDATE_ROLLBACK_FAILED',
+    });
     expect(deployer.status).toBe('UPDATE_ROLLBACK_FAILED');
 
     const error = await deployer.deploy(template({ A: custom({ Value: 'a3' }) })).catch((e: unknown) => e);
@@ -241,12 +274,16 @@ describe('stack status', () => {
   it('ends ROLLBACK_FAILED when a rollback Delete fails, keeping that resource for the stack delete', async () => {
     const deployer = deployerWith(fake, { stacks });
     let deletesRefused = 1;
-    fake.failWhen = (e) => (e.LogicalResourceId === 'B' ? 'B fails' : e.RequestType === 'Delete' && deletesRefused-- > 0 ? 'busy' : undefined);
+    fake.failWhen = (e) =>
+      e.LogicalResourceId === 'B' ? 'B fails' : e.RequestType === 'Delete' && deletesRefused-- > 0 ? 'busy' : undefined;
     await expect(deployer.deploy(template({ A: custom(), B: custom({}, { DependsOn: 'A' }) }))).rejects.toMatchObject({
-      stackStatus: 'ROLLBACK_FAILED', rollbackFailures: [expect.objectContaining({ logicalId: 'A' })],
+      stackStatus: 'ROLLBACK_FAILED',
+      rollbackFailures: [expect.objectContaining({ logicalId: 'A' })],
     });
     expect(deployer.resources().map((r) => r.logicalId)).toEqual(['A']);
-    expect(customResources(stacks.states.at(-1)!)).toEqual([expect.objectContaining({ logicalResourceId: 'A', resourceStatus: 'DELETE_FAILED' })]);
+    expect(customResources(stacks.states.at(-1)!)).toEqual([
+      expect.objectContaining({ logicalResourceId: 'A', resourceStatus: 'DELETE_FAILED' }),
+    ]);
     await expect(deployer.deploy(template({ A: custom() }))).rejects.toThrow(StackStatusError);
 
     await deployer.destroy();
@@ -260,7 +297,9 @@ describe('stack status', () => {
     fake.failWhen = () => 'busy';
     await expect(deployer.destroy()).rejects.toThrow('delete failed for A (busy)');
     expect(deployer.status).toBe('DELETE_FAILED');
-    expect(customResources(stacks.states.at(-1)!)).toEqual([expect.objectContaining({ logicalResourceId: 'A', resourceStatus: 'DELETE_FAILED', physicalResourceId: 'A-1' })]);
+    expect(customResources(stacks.states.at(-1)!)).toEqual([
+      expect.objectContaining({ logicalResourceId: 'A', resourceStatus: 'DELETE_FAILED', physicalResourceId: 'A-1' }),
+    ]);
   });
 });
 
@@ -286,7 +325,9 @@ describe('what the stack shows the handler', () => {
     fake.failWhen = (e) => (e.LogicalResourceId === 'N' ? 'N fails' : undefined);
 
     // WHEN A changes, Old is removed and N is added and fails
-    await expect(deployer.deploy(template({ A: custom({ Value: 'a2' }), N: custom({ Value: 'n' }, { DependsOn: 'A' }) }))).rejects.toThrow();
+    await expect(
+      deployer.deploy(template({ A: custom({ Value: 'a2' }), N: custom({ Value: 'n' }, { DependsOn: 'A' }) })),
+    ).rejects.toThrow();
 
     // THEN
     expect(seen).toEqual([
@@ -296,13 +337,20 @@ describe('what the stack shows the handler', () => {
     ]);
     const state = deployer.stackState()!;
     expect(state.status).toBe('UPDATE_ROLLBACK_COMPLETE');
-    expect(state.resources.map((r) => `${r.logicalResourceId} ${r.physicalResourceId}`).sort()).toEqual(['A A-1', 'Old Old-2', 'ProviderOnEventFn local-placeholder-ProviderOnEventFn']);
+    expect(state.resources.map((r) => `${r.logicalResourceId} ${r.physicalResourceId}`).sort()).toEqual([
+      'A A-1',
+      'Old Old-2',
+      'ProviderOnEventFn local-placeholder-ProviderOnEventFn',
+    ]);
 
     // AND after a successful update, the removed resource's cleanup Delete sees the new template, where it is no longer declared
     seen.length = 0;
     fake.failWhen = () => undefined;
     await deployer.deploy(template({ A: custom({ Value: 'a2' }) }));
-    expect(seen).toEqual(['Update A UPDATE_IN_PROGRESS template:a2 UPDATE_IN_PROGRESS', 'Delete Old UPDATE_COMPLETE_CLEANUP_IN_PROGRESS template:- DELETE_IN_PROGRESS']);
+    expect(seen).toEqual([
+      'Update A UPDATE_IN_PROGRESS template:a2 UPDATE_IN_PROGRESS',
+      'Delete Old UPDATE_COMPLETE_CLEANUP_IN_PROGRESS template:- DELETE_IN_PROGRESS',
+    ]);
   });
 
   it('reports each request to onRequest before it is sent and once its outcome is known', async () => {
@@ -311,11 +359,17 @@ describe('what the stack shows the handler', () => {
     const progress: RequestProgress[] = [];
     const deployer = deployerWith(fake, { onRequest: (p) => progress.push(p) });
     await expect(deployer.deploy(template({ A: custom(), B: custom({}, { DependsOn: 'A' }) }))).rejects.toThrow();
-    expect(progress.map((p) => `${p.stage} ${p.phase} ${p.requestType} ${p.logicalId} ${p.physicalResourceId ?? '-'} ${p.status ?? ''}`.trim())).toEqual([
-      'start create Create A -', 'end create Create A - SUCCESS',
-      'start create Create B -', 'end create Create B - FAILED',
-      'start rollback Delete B AWSCDK::CustomResourceProviderFramework::CREATE_FAILED', 'end rollback Delete B AWSCDK::CustomResourceProviderFramework::CREATE_FAILED SUCCESS',
-      'start rollback Delete A A-1', 'end rollback Delete A A-1 SUCCESS',
+    expect(
+      progress.map((p) => `${p.stage} ${p.phase} ${p.requestType} ${p.logicalId} ${p.physicalResourceId ?? '-'} ${p.status ?? ''}`.trim()),
+    ).toEqual([
+      'start create Create A -',
+      'end create Create A - SUCCESS',
+      'start create Create B -',
+      'end create Create B - FAILED',
+      'start rollback Delete B AWSCDK::CustomResourceProviderFramework::CREATE_FAILED',
+      'end rollback Delete B AWSCDK::CustomResourceProviderFramework::CREATE_FAILED SUCCESS',
+      'start rollback Delete A A-1',
+      'end rollback Delete A A-1 SUCCESS',
     ]);
     expect(progress[3]).toMatchObject({ resourceType: 'Custom::Thing', reason: expect.stringMatching(/^B fails\n/) });
   });
@@ -328,7 +382,7 @@ describe('timeouts', () => {
     expect(PROVIDER_QUERY_INTERVAL_MS).toBe(QUERY_INTERVAL.toMilliseconds());
   });
 
-  it("ends the waiter after totalTimeoutMs on the clock: onTimeout answers FAILED without calling the handler", async () => {
+  it('ends the waiter after totalTimeoutMs on the clock: onTimeout answers FAILED without calling the handler', async () => {
     // GIVEN a claim that never completes, polled every 20 s for 45 minutes
     const clock = createManualClock();
     const start = clock.now();

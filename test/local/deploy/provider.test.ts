@@ -21,9 +21,13 @@ describe('the Provider framework in process', () => {
 
   it('fails a Delete that returns another physical id', async () => {
     const fake = new FakeHandler();
-    const deployer = new LocalDeployer({ handler: { onEvent: async (e) => (e.RequestType === 'Delete' ? { PhysicalResourceId: 'other' } : fake.onEvent(e)) } });
+    const deployer = new LocalDeployer({
+      handler: { onEvent: async (e) => (e.RequestType === 'Delete' ? { PhysicalResourceId: 'other' } : fake.onEvent(e)) },
+    });
     await deployer.deploy(template({ A: custom() }));
-    await expect(deployer.destroy()).rejects.toThrow('delete failed for A (Error: DELETE: cannot change the physical resource ID from "A-1" to "other" during deletion)');
+    await expect(deployer.destroy()).rejects.toThrow(
+      'delete failed for A (Error: DELETE: cannot change the physical resource ID from "A-1" to "other" during deletion)',
+    );
   });
 
   it('answers a failure with the error message, the log group and the stack, as the framework does', async () => {
@@ -35,13 +39,20 @@ describe('the Provider framework in process', () => {
   });
 
   it('fails a response over 4096 bytes', async () => {
-    const deployer = new LocalDeployer({ handler: { onEvent: async () => ({ PhysicalResourceId: 'big', Data: { Blob: 'x'.repeat(5000) } }) } });
+    const deployer = new LocalDeployer({
+      handler: { onEvent: async () => ({ PhysicalResourceId: 'big', Data: { Blob: 'x'.repeat(5000) } }) },
+    });
     await expect(deployer.deploy(template({ A: custom() }))).rejects.toThrow(`A failed to create: ${RESPONSE_TOO_LONG_REASON}`);
   });
 
   it('hands the handler JSON copies, so it cannot change what the deployer holds', async () => {
     const deployer = new LocalDeployer({
-      handler: { onEvent: async (e) => { (e.ResourceProperties as Record<string, unknown>).Value = 'mutated'; return { PhysicalResourceId: 'p' }; } },
+      handler: {
+        onEvent: async (e) => {
+          (e.ResourceProperties as Record<string, unknown>).Value = 'mutated';
+          return { PhysicalResourceId: 'p' };
+        },
+      },
     });
     await deployer.deploy(template({ A: custom({ Value: 'v' }) }));
     expect(deployer.resources()[0].properties.Value).toBe('v');
@@ -57,7 +68,10 @@ describe('loadHandlerBundle', () => {
 
   it('prefers named onEvent and isComplete exports over handler, and loads the file afresh', async () => {
     const file = path.join(dir, 'both.js');
-    fs.writeFileSync(file, 'exports.onEvent = async () => ({ PhysicalResourceId: "v1" }); exports.isComplete = async () => ({ IsComplete: true }); exports.handler = async () => { throw new Error("not me"); };');
+    fs.writeFileSync(
+      file,
+      'exports.onEvent = async () => ({ PhysicalResourceId: "v1" }); exports.isComplete = async () => ({ IsComplete: true }); exports.handler = async () => { throw new Error("not me"); };',
+    );
     const first = loadHandlerBundle(file);
     expect(typeof first).toBe('object');
     await expect(new LocalDeployer({ handler: first }).deploy(template({ A: custom() }))).resolves.toMatchObject({ created: ['A'] });

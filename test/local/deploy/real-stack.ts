@@ -33,20 +33,33 @@ export async function startWorld(options: EmulatorOptions = {}, env: Record<stri
   const base = clock.now();
   Date.now = () => realNow() + (clock.now() - base);
   Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: REGION,
-    AWS_ENDPOINT_URL_CONNECT: emu.endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL_CONNECT: emu.endpoint,
+    AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
     // Time passes only between the waiter's polls (the manual clock): no waiting inside an invocation.
-    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1', PHONE_NUMBERS_SETTLE_WAIT_MS: '0', POWERTOOLS_LOG_LEVEL: 'SILENT',
+    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1',
+    PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
     ...env,
   });
   return {
     emu,
     clock,
     // The bundle is loaded afresh per deployer, after the environment is set: its clients read it.
-    deployer: (o = {}) => new LocalDeployer({
-      handler: loadHandlerBundle(BUNDLE, 'handler'), stackName: STACK_NAME, region: REGION, accountId: ACCOUNT,
-      clock, pollIntervalMs: 20_000, stacks: emu.stacks, ...o,
-    }),
+    deployer: (o = {}) =>
+      new LocalDeployer({
+        handler: loadHandlerBundle(BUNDLE, 'handler'),
+        stackName: STACK_NAME,
+        region: REGION,
+        accountId: ACCOUNT,
+        clock,
+        pollIntervalMs: 20_000,
+        stacks: emu.stacks,
+        ...o,
+      }),
     stop: async () => {
       await emu.stop();
       process.env = saved;

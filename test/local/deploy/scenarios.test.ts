@@ -31,16 +31,31 @@ describe('a deployed stack, changed the way users change it', () => {
     emu = await startEmulator({ port: 0, clock, asyncDelayMs: 20_000, rateScale: 1000 });
     instance1 = emu.seedInstance({ instanceId: '11111111-0000-4000-8000-000000000001' });
     instance2 = emu.seedInstance({ instanceId: '22222222-0000-4000-8000-000000000002' });
-    flow1 = emu.seedContactFlow({ instanceId: '11111111-0000-4000-8000-000000000001', contactFlowId: 'f1000000-0000-4000-8000-000000000011' });
-    flow1b = emu.seedContactFlow({ instanceId: '11111111-0000-4000-8000-000000000001', contactFlowId: 'f1b00000-0000-4000-8000-000000000002' });
-    flow2 = emu.seedContactFlow({ instanceId: '22222222-0000-4000-8000-000000000002', contactFlowId: 'f2000000-0000-4000-8000-000000000021' });
+    flow1 = emu.seedContactFlow({
+      instanceId: '11111111-0000-4000-8000-000000000001',
+      contactFlowId: 'f1000000-0000-4000-8000-000000000011',
+    });
+    flow1b = emu.seedContactFlow({
+      instanceId: '11111111-0000-4000-8000-000000000001',
+      contactFlowId: 'f1b00000-0000-4000-8000-000000000002',
+    });
+    flow2 = emu.seedContactFlow({
+      instanceId: '22222222-0000-4000-8000-000000000002',
+      contactFlowId: 'f2000000-0000-4000-8000-000000000021',
+    });
     emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: [NUMBER] });
     for (const id of ['av0iceconnector0000001', 'bv0iceconnector0000002']) emu.seedVoiceConnector({ voiceConnectorId: id });
     for (const phoneNumber of TRUNK) emu.seedChimeNumber({ phoneNumber });
     Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_CONNECT: emu.endpoint, AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint, AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
-      PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1', PHONE_NUMBERS_SETTLE_WAIT_MS: '0', POWERTOOLS_LOG_LEVEL: 'SILENT',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_REGION: REGION,
+      AWS_ENDPOINT_URL_CONNECT: emu.endpoint,
+      AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
+      PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1',
+      PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
   });
   afterEach(async () => {
@@ -65,8 +80,14 @@ describe('a deployed stack, changed the way users change it', () => {
 
   const deployer = () =>
     new LocalDeployer({
-      handler: loadHandlerBundle(BUNDLE, 'handler'), stackName: 'Phones', region: REGION, accountId: ACCOUNT,
-      clock, pollIntervalMs: 10_000, maxPolls: 20, stacks: emu.stacks,
+      handler: loadHandlerBundle(BUNDLE, 'handler'),
+      stackName: 'Phones',
+      region: REGION,
+      accountId: ACCOUNT,
+      clock,
+      pollIntervalMs: 10_000,
+      maxPolls: 20,
+      stacks: emu.stacks,
     });
   const main = () => emu.snapshot().claimed.find((n) => n.phoneNumber === NUMBER)!;
   const sentFor = (d: LocalDeployer, logicalId: string) =>
@@ -97,7 +118,12 @@ describe('a deployed stack, changed the way users change it', () => {
     const result = await d.deploy(template({ target: instance2, flow: flow2, connector: 'av0iceconnector0000001' }));
     // THEN the same number moved (no replacement, nothing released) and was bound in instance 2, after the move
     expect(result.replaced).toEqual([]);
-    expect(main()).toMatchObject({ phoneNumberArn: arn, targetArn: instance2, status: 'CLAIMED', flows: { '22222222-0000-4000-8000-000000000002': 'f2000000-0000-4000-8000-000000000021' } });
+    expect(main()).toMatchObject({
+      phoneNumberArn: arn,
+      targetArn: instance2,
+      status: 'CLAIMED',
+      flows: { '22222222-0000-4000-8000-000000000002': 'f2000000-0000-4000-8000-000000000021' },
+    });
     const order = d.requests.map((r) => r.logicalId.replace(/[0-9A-F]{8}$/, ''));
     expect(order.indexOf('MainFlow')).toBeGreaterThan(order.indexOf('Main'));
     expect(emu.calls().filter((c) => c.operation === 'ReleasePhoneNumber')).toEqual([]);
@@ -125,7 +151,9 @@ describe('a deployed stack, changed the way users change it', () => {
     expect(main().flows).toEqual({});
 
     const destroyed = deployer();
-    await destroyed.deploy(template({ target: instance1, flow: flow1, connector: 'av0iceconnector0000001', removalPolicy: RemovalPolicy.DESTROY }));
+    await destroyed.deploy(
+      template({ target: instance1, flow: flow1, connector: 'av0iceconnector0000001', removalPolicy: RemovalPolicy.DESTROY }),
+    );
     await destroyed.destroy();
     expect(emu.snapshot().claimed).toEqual([]);
     expect(emu.snapshot().coolingDown).toEqual([NUMBER]);

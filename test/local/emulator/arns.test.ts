@@ -1,6 +1,15 @@
 import {
-  flowArn, instanceArn, parseArn, parseFlowArn, parseInstanceArn, parsePhoneNumberArn, parseTdgArn, parseVoiceConnectorArn,
-  phoneNumberArn, tdgArn, voiceConnectorArn,
+  flowArn,
+  instanceArn,
+  parseArn,
+  parseFlowArn,
+  parseInstanceArn,
+  parsePhoneNumberArn,
+  parseTdgArn,
+  parseVoiceConnectorArn,
+  phoneNumberArn,
+  tdgArn,
+  voiceConnectorArn,
 } from '../../../local/emulator/arns';
 import { chimeNumberType, countryOf, normalizeE164, sameNumber } from '../../../local/emulator/phone-numbers';
 
@@ -13,11 +22,14 @@ const CONNECTOR = 'abcdef1ghij2klmno3pqr4';
 
 describe('emulator ARNs', () => {
   it('read back every Connect ARN the emulator writes, with the ids it was built from', () => {
-    expect(parseInstanceArn(instanceArn('us-west-2', ACCOUNT, INSTANCE)))
-      .toEqual({
-        partition: 'aws', service: 'connect', region: 'us-west-2', accountId: ACCOUNT,
-        resource: `instance/${INSTANCE}`, instanceId: INSTANCE,
-      });
+    expect(parseInstanceArn(instanceArn('us-west-2', ACCOUNT, INSTANCE))).toEqual({
+      partition: 'aws',
+      service: 'connect',
+      region: 'us-west-2',
+      accountId: ACCOUNT,
+      resource: `instance/${INSTANCE}`,
+      instanceId: INSTANCE,
+    });
     expect(parseTdgArn(tdgArn('us-west-2', ACCOUNT, TDG))).toMatchObject({ region: 'us-west-2', accountId: ACCOUNT, tdgId: TDG });
     expect(parseFlowArn(flowArn('us-east-1', ACCOUNT, INSTANCE, FLOW))).toMatchObject({ instanceId: INSTANCE, flowId: FLOW });
     expect(parsePhoneNumberArn(phoneNumberArn('us-east-1', ACCOUNT, NUMBER))).toMatchObject({ region: 'us-east-1', phoneNumberId: NUMBER });
@@ -25,8 +37,9 @@ describe('emulator ARNs', () => {
 
   it('write the ARN formats of the Service Authorization Reference', () => {
     expect(instanceArn('us-east-1', ACCOUNT, INSTANCE)).toBe(`arn:aws:connect:us-east-1:${ACCOUNT}:instance/${INSTANCE}`);
-    expect(flowArn('us-east-1', ACCOUNT, INSTANCE, FLOW))
-      .toBe(`arn:aws:connect:us-east-1:${ACCOUNT}:instance/${INSTANCE}/contact-flow/${FLOW}`);
+    expect(flowArn('us-east-1', ACCOUNT, INSTANCE, FLOW)).toBe(
+      `arn:aws:connect:us-east-1:${ACCOUNT}:instance/${INSTANCE}/contact-flow/${FLOW}`,
+    );
     expect(tdgArn('us-east-1', ACCOUNT, TDG)).toBe(`arn:aws:connect:us-east-1:${ACCOUNT}:traffic-distribution-group/${TDG}`);
     expect(phoneNumberArn('us-east-1', ACCOUNT, NUMBER)).toBe(`arn:aws:connect:us-east-1:${ACCOUNT}:phone-number/${NUMBER}`);
     expect(voiceConnectorArn('us-east-1', ACCOUNT, CONNECTOR)).toBe(`arn:aws:chime:us-east-1:${ACCOUNT}:vc/${CONNECTOR}`);
@@ -48,8 +61,11 @@ describe('emulator ARNs', () => {
   });
 
   it('read a voice connector ARN only with a region and a 12-digit account', () => {
-    expect(parseVoiceConnectorArn(voiceConnectorArn('us-west-2', ACCOUNT, CONNECTOR)))
-      .toMatchObject({ region: 'us-west-2', accountId: ACCOUNT, voiceConnectorId: CONNECTOR });
+    expect(parseVoiceConnectorArn(voiceConnectorArn('us-west-2', ACCOUNT, CONNECTOR))).toMatchObject({
+      region: 'us-west-2',
+      accountId: ACCOUNT,
+      voiceConnectorId: CONNECTOR,
+    });
     expect(parseVoiceConnectorArn(`arn:aws:chime::${ACCOUNT}:vc/${CONNECTOR}`)).toBeUndefined();
     expect(parseVoiceConnectorArn(`arn:aws:chime:us-east-1:1234:vc/${CONNECTOR}`)).toBeUndefined();
     expect(parseVoiceConnectorArn(`arn:aws:chime:us-east-1:${ACCOUNT}:meeting/${CONNECTOR}`)).toBeUndefined();

@@ -31,17 +31,32 @@ describe('Chime SDK Voice tags of voice connectors through the real SDK', () => 
 
   it('tags, lists and untags a voice connector by its ARN', async () => {
     expect(await list()).toEqual([]);
-    await chime.send(new TagResourceCommand({ ResourceARN: ARN, Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
+    await chime.send(
+      new TagResourceCommand({
+        ResourceARN: ARN,
+        Tags: [
+          { Key: 'a', Value: '1' },
+          { Key: 'b', Value: '2' },
+        ],
+      }),
+    );
     await chime.send(new TagResourceCommand({ ResourceARN: ARN, Tags: [{ Key: 'a', Value: '3' }] }));
-    expect(await list()).toEqual([{ Key: 'a', Value: '3' }, { Key: 'b', Value: '2' }]);
+    expect(await list()).toEqual([
+      { Key: 'a', Value: '3' },
+      { Key: 'b', Value: '2' },
+    ]);
     await chime.send(new UntagResourceCommand({ ResourceARN: ARN, TagKeys: ['a', 'missing'] }));
     expect(await list()).toEqual([{ Key: 'b', Value: '2' }]);
   });
 
   it('answers on the routes of the official model: POST /tags?operation=tag-resource 204, GET /tags?arn= 200', async () => {
     const tagged = await rawRequest(emu, {
-      method: 'POST', path: '/tags', query: { operation: 'tag-resource' }, sign: { service: 'chime' },
-      headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ResourceARN: ARN, Tags: [{ Key: 'k', Value: 'v' }] }),
+      method: 'POST',
+      path: '/tags',
+      query: { operation: 'tag-resource' },
+      sign: { service: 'chime' },
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ResourceARN: ARN, Tags: [{ Key: 'k', Value: 'v' }] }),
     });
     expect(tagged.status).toBe(204);
     const listed = await rawRequest(emu, { method: 'GET', path: '/tags', query: { arn: ARN }, sign: { service: 'chime' } });
@@ -49,7 +64,7 @@ describe('Chime SDK Voice tags of voice connectors through the real SDK', () => 
     expect(JSON.parse(listed.body)).toEqual({ Tags: [{ Key: 'k', Value: 'v' }] });
   });
 
-  it('fails with NotFoundException for an unknown connector, another service\'s ARN, or another region', async () => {
+  it("fails with NotFoundException for an unknown connector, another service's ARN, or another region", async () => {
     for (const arn of [
       `arn:aws:chime:${REGION}:${ACCOUNT}:vc/zyxwvu9tsrq8ponml7kji6`,
       `arn:aws:connect:${REGION}:${ACCOUNT}:instance/11111111-1111-4111-8111-111111111111`,

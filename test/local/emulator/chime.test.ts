@@ -36,12 +36,16 @@ describe('Chime SDK Voice operations through the real SDK', () => {
   });
 
   const associate = (vc: string, numbers: string[], force?: boolean) =>
-    chime.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: vc, E164PhoneNumbers: numbers, ForceAssociate: force }));
+    chime.send(
+      new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: vc, E164PhoneNumbers: numbers, ForceAssociate: force }),
+    );
 
   it('GetVoiceConnector returns the connector; unknown -> NotFoundException 404 with Code NotFound', async () => {
     const r = await chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: 'vc1abcdefghij2klmnopq1' }));
     expect(r.VoiceConnector).toMatchObject({
-      VoiceConnectorId: 'vc1abcdefghij2klmnopq1', Name: 'first', AwsRegion: REGION,
+      VoiceConnectorId: 'vc1abcdefghij2klmnopq1',
+      Name: 'first',
+      AwsRegion: REGION,
       VoiceConnectorArn: `arn:aws:chime:${REGION}:${ACCOUNT}:vc/vc1abcdefghij2klmnopq1`,
     });
     expect(r.VoiceConnector?.CreatedTimestamp).toEqual(new Date(Date.UTC(2024, 5, 1, 12, 0, 0)));
@@ -55,9 +59,7 @@ describe('Chime SDK Voice operations through the real SDK', () => {
   it('associates numbers; reports unknown numbers as NotFound entries with HTTP 200', async () => {
     const r = await associate('vc1abcdefghij2klmnopq1', [N1, '+19995550100']);
     expect(r.$metadata.httpStatusCode).toBe(200);
-    expect(r.PhoneNumberErrors).toEqual([
-      { PhoneNumberId: '+19995550100', ErrorCode: 'NotFound', ErrorMessage: expect.any(String) },
-    ]);
+    expect(r.PhoneNumberErrors).toEqual([{ PhoneNumberId: '+19995550100', ErrorCode: 'NotFound', ErrorMessage: expect.any(String) }]);
     expect(emu.snapshot().voiceConnectors).toEqual({ vc1abcdefghij2klmnopq1: [N1], vc2abcdefghij2klmnopq2: [] });
     // already on the same connector: success, no error
     const again = await associate('vc1abcdefghij2klmnopq1', [N1], false);
@@ -82,7 +84,11 @@ describe('Chime SDK Voice operations through the real SDK', () => {
     const err = await caught(() => associate('missingv0iceconnector1', [N1]));
     expect(err).toBeInstanceOf(NotFoundException);
     expect(err.$metadata.httpStatusCode).toBe(404);
-    const err2 = await caught(() => chime.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: 'missingv0iceconnector1', E164PhoneNumbers: [N1] })));
+    const err2 = await caught(() =>
+      chime.send(
+        new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: 'missingv0iceconnector1', E164PhoneNumbers: [N1] }),
+      ),
+    );
     expect(err2).toBeInstanceOf(NotFoundException);
     expect(emu.snapshot()).toEqual(before);
   });
@@ -107,7 +113,12 @@ describe('Chime SDK Voice operations through the real SDK', () => {
   it('disassociates; numbers not on that connector are NotFound entries', async () => {
     await associate('vc1abcdefghij2klmnopq1', [N1, N2]);
     await associate('vc2abcdefghij2klmnopq2', [N3]);
-    const r = await chime.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: 'vc1abcdefghij2klmnopq1', E164PhoneNumbers: [N1, N3, '+19995550100'] }));
+    const r = await chime.send(
+      new DisassociatePhoneNumbersFromVoiceConnectorCommand({
+        VoiceConnectorId: 'vc1abcdefghij2klmnopq1',
+        E164PhoneNumbers: [N1, N3, '+19995550100'],
+      }),
+    );
     expect(r.PhoneNumberErrors).toEqual([
       { PhoneNumberId: N3, ErrorCode: 'NotFound', ErrorMessage: expect.stringContaining('not associated') },
       { PhoneNumberId: '+19995550100', ErrorCode: 'NotFound', ErrorMessage: expect.any(String) },
@@ -120,8 +131,15 @@ describe('Chime SDK Voice operations through the real SDK', () => {
     await associate('vc1abcdefghij2klmnopq1', [N1]);
     const r = await chime.send(new GetPhoneNumberCommand({ PhoneNumberId: N1 }));
     expect(r.PhoneNumber).toMatchObject({
-      PhoneNumberId: N1, E164PhoneNumber: N1, Country: 'US', Type: 'Local', ProductType: 'VoiceConnector', Status: 'Assigned',
-      Associations: [{ Name: 'VoiceConnectorId', Value: 'vc1abcdefghij2klmnopq1', AssociatedTimestamp: new Date(Date.UTC(2024, 5, 1, 12, 0, 5)) }],
+      PhoneNumberId: N1,
+      E164PhoneNumber: N1,
+      Country: 'US',
+      Type: 'Local',
+      ProductType: 'VoiceConnector',
+      Status: 'Assigned',
+      Associations: [
+        { Name: 'VoiceConnectorId', Value: 'vc1abcdefghij2klmnopq1', AssociatedTimestamp: new Date(Date.UTC(2024, 5, 1, 12, 0, 5)) },
+      ],
     });
     const tollFree = await chime.send(new GetPhoneNumberCommand({ PhoneNumberId: N3 }));
     expect(tollFree.PhoneNumber).toMatchObject({ Type: 'TollFree', Status: 'Unassigned', Associations: [] });
@@ -133,7 +151,9 @@ describe('Chime SDK Voice operations through the real SDK', () => {
 
   it('ListPhoneNumbers filters by VoiceConnectorId and pages', async () => {
     await associate('vc1abcdefghij2klmnopq1', [N1, N3]);
-    const filtered = await chime.send(new ListPhoneNumbersCommand({ FilterName: 'VoiceConnectorId', FilterValue: 'vc1abcdefghij2klmnopq1' }));
+    const filtered = await chime.send(
+      new ListPhoneNumbersCommand({ FilterName: 'VoiceConnectorId', FilterValue: 'vc1abcdefghij2klmnopq1' }),
+    );
     expect(filtered.PhoneNumbers?.map((p) => p.E164PhoneNumber)).toEqual([N1, N3]);
     const p1 = await chime.send(new ListPhoneNumbersCommand({ MaxResults: 2 }));
     expect(p1.PhoneNumbers).toHaveLength(2);
@@ -180,8 +200,12 @@ describe('Chime SDK Voice operations through the real SDK', () => {
     it('as a raw signed request: byte-identical response body, same status and headers', async () => {
       expect(Buffer.byteLength(SAMPLE_BODY)).toBe(38);
       const res = await rawRequest(emu, {
-        method: 'POST', path: `/voice-connectors/${SAMPLE_VC}`, query: { operation: 'disassociate-phone-numbers' },
-        body: SAMPLE_BODY, headers: { 'content-type': 'application/json', 'accept-encoding': 'identity' }, sign: { service: 'chime' },
+        method: 'POST',
+        path: `/voice-connectors/${SAMPLE_VC}`,
+        query: { operation: 'disassociate-phone-numbers' },
+        body: SAMPLE_BODY,
+        headers: { 'content-type': 'application/json', 'accept-encoding': 'identity' },
+        sign: { service: 'chime' },
       });
       expect(res.status).toBe(200);
       expect(res.body).toBe('{"PhoneNumberErrors":[]}');
@@ -192,13 +216,18 @@ describe('Chime SDK Voice operations through the real SDK', () => {
     });
 
     it('through the SDK: PhoneNumberErrors is an empty list and the number is free', async () => {
-      const r = await chime.send(new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: SAMPLE_VC, E164PhoneNumbers: ['+12065550100'] }));
+      const r = await chime.send(
+        new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: SAMPLE_VC, E164PhoneNumbers: ['+12065550100'] }),
+      );
       expect(r.$metadata.httpStatusCode).toBe(200);
       expect(r.PhoneNumberErrors).toEqual([]);
       const last = emu.calls().at(-1);
       expect(last).toMatchObject({
-        service: 'chime', operation: 'DisassociatePhoneNumbersFromVoiceConnector', status: 200,
-        input: { VoiceConnectorId: SAMPLE_VC, E164PhoneNumbers: ['+12065550100'] }, output: { PhoneNumberErrors: [] },
+        service: 'chime',
+        operation: 'DisassociatePhoneNumbersFromVoiceConnector',
+        status: 200,
+        input: { VoiceConnectorId: SAMPLE_VC, E164PhoneNumbers: ['+12065550100'] },
+        output: { PhoneNumberErrors: [] },
       });
       const n = await chime.send(new GetPhoneNumberCommand({ PhoneNumberId: '+12065550100' }));
       expect(n.PhoneNumber?.Associations).toEqual([]);

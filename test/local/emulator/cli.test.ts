@@ -16,7 +16,9 @@ function waitForEndpoint(child: ChildProcess, output: { text: string }): Promise
       if (m && /seeded chime inventory numbers/.test(output.text)) resolve(m[0]);
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (c: Buffer) => { output.text += c.toString('utf8'); });
+    child.stderr?.on('data', (c: Buffer) => {
+      output.text += c.toString('utf8');
+    });
     child.once('exit', (code) => reject(new Error(`emulator exited early (${code}):\n${output.text}`)));
   });
 }
@@ -37,12 +39,18 @@ describe('npm run emulator', () => {
     child = spawn('npm', ['run', 'emulator', '--', '--port', '0'], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const output = { text: '' };
     const endpoint = await waitForEndpoint(child, output);
-    expect(output.text).toContain('seeded connect instance: arn:aws:connect:us-east-1:123456789012:instance/10ca1000-0000-4000-8000-000000000001');
+    expect(output.text).toContain(
+      'seeded connect instance: arn:aws:connect:us-east-1:123456789012:instance/10ca1000-0000-4000-8000-000000000001',
+    );
 
     const connect = new ConnectClient({ region: 'us-east-1', endpoint, credentials: CREDENTIALS });
-    const r = await connect.send(new SearchAvailablePhoneNumbersCommand({
-      InstanceId: '10ca1000-0000-4000-8000-000000000001', PhoneNumberCountryCode: 'US', PhoneNumberType: 'TOLL_FREE',
-    }));
+    const r = await connect.send(
+      new SearchAvailablePhoneNumbersCommand({
+        InstanceId: '10ca1000-0000-4000-8000-000000000001',
+        PhoneNumberCountryCode: 'US',
+        PhoneNumberType: 'TOLL_FREE',
+      }),
+    );
     expect(r.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(['+18885550100', '+18885550101', '+18885550102']);
     const chime = new ChimeSDKVoiceClient({ region: 'us-east-1', endpoint, credentials: CREDENTIALS });
     const vc = await chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: 'localv0iceconnector001' }));

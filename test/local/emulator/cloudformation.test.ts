@@ -3,7 +3,10 @@
  * LocalDeployer publishes to `emulator.stacks`, as a handler sees it while each request runs.
  */
 import {
-  CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand, GetTemplateCommand,
+  CloudFormationClient,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { LocalDeployer } from '../../../local/deploy';
@@ -21,7 +24,12 @@ describe('the CloudFormation API of the emulator', () => {
 
   beforeEach(async () => {
     emu = await startEmulator({ port: 0, clock: createManualClock() });
-    cfn = new CloudFormationClient({ region: REGION, endpoint: emu.endpoint, credentials: CREDENTIALS, retryStrategy: new ConfiguredRetryStrategy(1, () => 5) });
+    cfn = new CloudFormationClient({
+      region: REGION,
+      endpoint: emu.endpoint,
+      credentials: CREDENTIALS,
+      retryStrategy: new ConfiguredRetryStrategy(1, () => 5),
+    });
   });
   afterEach(async () => {
     cfn.destroy();
@@ -34,7 +42,9 @@ describe('the CloudFormation API of the emulator', () => {
     expect(error.message).toBe(`Stack with id ${STACK_ID} does not exist`);
     expect(error.$metadata.httpStatusCode).toBe(400);
     await expect(cfn.send(new GetTemplateCommand({ StackName: 'Nope' }))).rejects.toThrow('Stack with id Nope does not exist');
-    await expect(cfn.send(new DescribeStackResourcesCommand({ StackName: STACK_ID }))).rejects.toThrow(`Stack with id ${STACK_ID} does not exist`);
+    await expect(cfn.send(new DescribeStackResourcesCommand({ StackName: STACK_ID }))).rejects.toThrow(
+      `Stack with id ${STACK_ID} does not exist`,
+    );
   });
 
   it("serves the stack's status, template and resources as the deployer publishes them, while each request runs", async () => {
@@ -51,14 +61,18 @@ describe('the CloudFormation API of the emulator', () => {
       expect(stack).toMatchObject({ StackId: STACK_ID, StackName: 'Phones', CreationTime: expect.any(Date) });
       const declared = JSON.parse(tpl.TemplateBody!) as { Resources: Record<string, { Properties?: { Value?: string } }> };
       const own = resources.StackResources!.find((r) => r.LogicalResourceId === event.LogicalResourceId);
-      seen.push(`${event.RequestType} ${event.LogicalResourceId}: ${stack.StackStatus} declares ${declared.Resources[event.LogicalResourceId]?.Properties?.Value ?? 'nothing'}; `
-        + `${own?.ResourceStatus} ${own?.PhysicalResourceId ?? '-'}`);
+      seen.push(
+        `${event.RequestType} ${event.LogicalResourceId}: ${stack.StackStatus} declares ${declared.Resources[event.LogicalResourceId]?.Properties?.Value ?? 'nothing'}; ` +
+          `${own?.ResourceStatus} ${own?.PhysicalResourceId ?? '-'}`,
+      );
     };
     const handler = { onEvent: async (e: CustomResourceEvent) => (await read(e), fake.onEvent(e)) };
     const deployer = new LocalDeployer({ handler, stackName: 'Phones', stackId: STACK_ID, stacks: emu.stacks });
 
     // WHEN the stack is created, then updated (A changes, B is removed), then an update fails and rolls back
-    await deployer.deploy(template({ A: custom({ Value: 'a' }), B: custom({ Value: 'b' }) }, { Parameters: { Env: { Type: 'String', Default: 'dev' } } }));
+    await deployer.deploy(
+      template({ A: custom({ Value: 'a' }), B: custom({ Value: 'b' }) }, { Parameters: { Env: { Type: 'String', Default: 'dev' } } }),
+    );
     await deployer.deploy(template({ A: custom({ Value: 'a2' }) }));
     fake.failWhen = (e) => (e.ResourceProperties.Value === 'a3' ? 'A fails' : undefined);
     await expect(deployer.deploy(template({ A: custom({ Value: 'a3' }) }))).rejects.toThrow('A failed to update');
@@ -74,15 +88,31 @@ describe('the CloudFormation API of the emulator', () => {
     ]);
     const final = await cfn.send(new DescribeStacksCommand({ StackName: 'Phones' }));
     expect(final.Stacks).toEqual([expect.objectContaining({ StackStatus: 'UPDATE_ROLLBACK_COMPLETE', LastUpdatedTime: expect.any(Date) })]);
-    expect(emu.stacks.calls().filter((c) => c.operation === 'DescribeStacks').map((c) => c.stackStatus)).toContain('UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(
+      emu.stacks
+        .calls()
+        .filter((c) => c.operation === 'DescribeStacks')
+        .map((c) => c.stackStatus),
+    ).toContain('UPDATE_ROLLBACK_IN_PROGRESS');
   });
 
   it('reads the parameters and lists the resources CloudFormation holds, placeholders included', async () => {
-    const deployer = new LocalDeployer({ handler: new FakeHandler(), stackName: 'Phones', stackId: STACK_ID, stacks: emu.stacks, parameters: { Env: 'prod' } });
-    await deployer.deploy(template({ A: custom() }, { Parameters: { Env: { Type: 'String', Default: 'dev' }, Team: { Type: 'String', Default: 'ops' } } }));
+    const deployer = new LocalDeployer({
+      handler: new FakeHandler(),
+      stackName: 'Phones',
+      stackId: STACK_ID,
+      stacks: emu.stacks,
+      parameters: { Env: 'prod' },
+    });
+    await deployer.deploy(
+      template({ A: custom() }, { Parameters: { Env: { Type: 'String', Default: 'dev' }, Team: { Type: 'String', Default: 'ops' } } }),
+    );
 
     const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: STACK_ID }));
-    expect(Stacks![0].Parameters).toEqual([{ ParameterKey: 'Env', ParameterValue: 'prod' }, { ParameterKey: 'Team', ParameterValue: 'ops' }]);
+    expect(Stacks![0].Parameters).toEqual([
+      { ParameterKey: 'Env', ParameterValue: 'prod' },
+      { ParameterKey: 'Team', ParameterValue: 'ops' },
+    ]);
     const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: 'Phones' }));
     expect(StackResources!.map((r) => [r.LogicalResourceId, r.PhysicalResourceId, r.ResourceType, r.ResourceStatus])).toEqual([
       ['ProviderOnEventFn', 'local-placeholder-ProviderOnEventFn', 'AWS::Lambda::Function', 'CREATE_COMPLETE'],
@@ -102,12 +132,14 @@ describe('the CloudFormation API of the emulator', () => {
     expect(StackResources ?? []).toEqual([]);
   });
 
-  it('answers only in the stack\'s own region', async () => {
+  it("answers only in the stack's own region", async () => {
     const deployer = new LocalDeployer({ handler: new FakeHandler(), stackName: 'Phones', stackId: STACK_ID, stacks: emu.stacks });
     await deployer.deploy(template({ A: custom() }));
     const west = new CloudFormationClient({ region: 'us-west-2', endpoint: emu.endpoint, credentials: CREDENTIALS });
     try {
-      await expect(west.send(new DescribeStacksCommand({ StackName: STACK_ID }))).rejects.toThrow(`Stack with id ${STACK_ID} does not exist`);
+      await expect(west.send(new DescribeStacksCommand({ StackName: STACK_ID }))).rejects.toThrow(
+        `Stack with id ${STACK_ID} does not exist`,
+      );
     } finally {
       west.destroy();
     }

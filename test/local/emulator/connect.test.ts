@@ -56,18 +56,33 @@ describe('Connect phone-number operations through the real SDK', () => {
 
   describe('SearchAvailablePhoneNumbers', () => {
     it('filters by country, type and prefix (with or without +)', async () => {
-      const tf = await connect.send(new SearchAvailablePhoneNumbersCommand({
-        TargetArn: instanceArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'TOLL_FREE',
-      }));
+      const tf = await connect.send(
+        new SearchAvailablePhoneNumbersCommand({
+          TargetArn: instanceArn,
+          PhoneNumberCountryCode: 'US',
+          PhoneNumberType: 'TOLL_FREE',
+        }),
+      );
       expect(tf.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(TOLL_FREE);
-      expect(tf.AvailableNumbersList?.[0]).toEqual({ PhoneNumber: '+18885550100', PhoneNumberCountryCode: 'US', PhoneNumberType: 'TOLL_FREE' });
+      expect(tf.AvailableNumbersList?.[0]).toEqual({
+        PhoneNumber: '+18885550100',
+        PhoneNumberCountryCode: 'US',
+        PhoneNumberType: 'TOLL_FREE',
+      });
       for (const prefix of ['+1312', '1312']) {
-        const r = await connect.send(new SearchAvailablePhoneNumbersCommand({
-          InstanceId: '11111111-1111-4111-8111-111111111111', PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID', PhoneNumberPrefix: prefix,
-        }));
+        const r = await connect.send(
+          new SearchAvailablePhoneNumbersCommand({
+            InstanceId: '11111111-1111-4111-8111-111111111111',
+            PhoneNumberCountryCode: 'US',
+            PhoneNumberType: 'DID',
+            PhoneNumberPrefix: prefix,
+          }),
+        );
         expect(r.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(['+13125550100']);
       }
-      const gb = await connect.send(new SearchAvailablePhoneNumbersCommand({ TargetArn: instanceArn, PhoneNumberCountryCode: 'GB', PhoneNumberType: 'DID' }));
+      const gb = await connect.send(
+        new SearchAvailablePhoneNumbersCommand({ TargetArn: instanceArn, PhoneNumberCountryCode: 'GB', PhoneNumberType: 'DID' }),
+      );
       expect(gb.AvailableNumbersList).toEqual([]);
     });
 
@@ -77,9 +92,15 @@ describe('Connect phone-number operations through the real SDK', () => {
       let token: string | undefined;
       let pages = 0;
       do {
-        const r = await connect.send(new SearchAvailablePhoneNumbersCommand({
-          TargetArn: instanceArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID', MaxResults: 2, NextToken: token,
-        }));
+        const r = await connect.send(
+          new SearchAvailablePhoneNumbersCommand({
+            TargetArn: instanceArn,
+            PhoneNumberCountryCode: 'US',
+            PhoneNumberType: 'DID',
+            MaxResults: 2,
+            NextToken: token,
+          }),
+        );
         pages += 1;
         expect(r.AvailableNumbersList!.length).toBeLessThanOrEqual(2);
         seen.push(...r.AvailableNumbersList!.map((n) => n.PhoneNumber!));
@@ -91,8 +112,17 @@ describe('Connect phone-number operations through the real SDK', () => {
 
     it('rejects MaxResults out of range and an unknown target with InvalidParameterException', async () => {
       for (const cmd of [
-        new SearchAvailablePhoneNumbersCommand({ TargetArn: instanceArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID', MaxResults: 11 }),
-        new SearchAvailablePhoneNumbersCommand({ InstanceId: '00000000-0000-4000-8000-00000000dead', PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }),
+        new SearchAvailablePhoneNumbersCommand({
+          TargetArn: instanceArn,
+          PhoneNumberCountryCode: 'US',
+          PhoneNumberType: 'DID',
+          MaxResults: 11,
+        }),
+        new SearchAvailablePhoneNumbersCommand({
+          InstanceId: '00000000-0000-4000-8000-00000000dead',
+          PhoneNumberCountryCode: 'US',
+          PhoneNumberType: 'DID',
+        }),
         new SearchAvailablePhoneNumbersCommand({ TargetArn: instanceArn, PhoneNumberCountryCode: 'XX' as never, PhoneNumberType: 'DID' }),
       ]) {
         const err = await caught(() => connect.send(cmd));
@@ -125,12 +155,20 @@ describe('Connect phone-number operations through the real SDK', () => {
       }
       const snap = emu.snapshot();
       expect(snap.claimed).toHaveLength(1);
-      expect(snap.claimed[0]).toMatchObject({ phoneNumber: '+12065550100', status: 'CLAIMED', description: 'main line', tags: { team: 'ops' }, flows: {} });
+      expect(snap.claimed[0]).toMatchObject({
+        phoneNumber: '+12065550100',
+        status: 'CLAIMED',
+        description: 'main line',
+        tags: { team: 'ops' },
+        flows: {},
+      });
       expect(snap.available.map((a) => a.phoneNumber)).not.toContain('+12065550100');
     });
 
     it('claims by InstanceId too', async () => {
-      const r = await connect.send(new ClaimPhoneNumberCommand({ InstanceId: '22222222-2222-4222-8222-222222222222', PhoneNumber: '+12065550102' }));
+      const r = await connect.send(
+        new ClaimPhoneNumberCommand({ InstanceId: '22222222-2222-4222-8222-222222222222', PhoneNumber: '+12065550102' }),
+      );
       const d = await connect.send(new DescribePhoneNumberCommand({ PhoneNumberId: r.PhoneNumberId }));
       expect(d.ClaimedPhoneNumberSummary?.TargetArn).toBe(otherInstanceArn);
     });
@@ -147,7 +185,9 @@ describe('Connect phone-number operations through the real SDK', () => {
     });
 
     it('answers ResourceNotFoundException for an unknown target or phone number', async () => {
-      const err = await caught(() => claim('+12065550100', { TargetArn: `arn:aws:connect:${REGION}:${ACCOUNT}:instance/0ff00000-0000-4000-8000-000000000404` }));
+      const err = await caught(() =>
+        claim('+12065550100', { TargetArn: `arn:aws:connect:${REGION}:${ACCOUNT}:instance/0ff00000-0000-4000-8000-000000000404` }),
+      );
       expect(err).toBeInstanceOf(ResourceNotFoundException);
       expect(err.name).toBe('ResourceNotFoundException');
       expect(err.$metadata.httpStatusCode).toBe(404);
@@ -217,7 +257,9 @@ describe('Connect phone-number operations through the real SDK', () => {
       const { PhoneNumberId } = await claim('+12065550100', { ClientToken: token });
       await connect.send(new UpdatePhoneNumberMetadataCommand({ PhoneNumberId, PhoneNumberDescription: 'd1', ClientToken: token }));
       await connect.send(new UpdatePhoneNumberMetadataCommand({ PhoneNumberId, PhoneNumberDescription: 'd1', ClientToken: token }));
-      const err = await caught(() => connect.send(new UpdatePhoneNumberMetadataCommand({ PhoneNumberId, PhoneNumberDescription: 'd2', ClientToken: token })));
+      const err = await caught(() =>
+        connect.send(new UpdatePhoneNumberMetadataCommand({ PhoneNumberId, PhoneNumberDescription: 'd2', ClientToken: token })),
+      );
       expect(err).toBeInstanceOf(IdempotencyException);
       await connect.send(new UpdatePhoneNumberCommand({ PhoneNumberId, TargetArn: otherInstanceArn, ClientToken: token }));
       const upd = await connect.send(new UpdatePhoneNumberCommand({ PhoneNumberId, TargetArn: otherInstanceArn, ClientToken: token }));
@@ -238,20 +280,34 @@ describe('Connect phone-number operations through the real SDK', () => {
   describe('UpdatePhoneNumber, UpdatePhoneNumberMetadata, ReleasePhoneNumber', () => {
     it('moves the number to another instance and drops its flow association', async () => {
       const { PhoneNumberId, PhoneNumberArn } = await claim('+12065550100');
-      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
+      await connect.send(
+        new AssociatePhoneNumberContactFlowCommand({
+          PhoneNumberId,
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+          ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+        }),
+      );
       expect(emu.snapshot().claimed[0].flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
       const r = await connect.send(new UpdatePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, TargetArn: otherInstanceArn }));
       expect(r).toMatchObject({ PhoneNumberId, PhoneNumberArn });
       const d = await connect.send(new DescribePhoneNumberCommand({ PhoneNumberId }));
-      expect(d.ClaimedPhoneNumberSummary).toMatchObject({ TargetArn: otherInstanceArn, InstanceId: '22222222-2222-4222-8222-222222222222', PhoneNumberStatus: { Status: 'CLAIMED' } });
+      expect(d.ClaimedPhoneNumberSummary).toMatchObject({
+        TargetArn: otherInstanceArn,
+        InstanceId: '22222222-2222-4222-8222-222222222222',
+        PhoneNumberStatus: { Status: 'CLAIMED' },
+      });
       expect(emu.snapshot().claimed[0].flows).toEqual({});
-      const list = await connect.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }));
+      const list = await connect.send(
+        new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }),
+      );
       expect(list.FlowAssociationSummaryList).toEqual([]);
     });
 
     it('answers ResourceNotFoundException for an unknown new target', async () => {
       const { PhoneNumberId } = await claim('+12065550100');
-      const err = await caught(() => connect.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: '0ff00000-0000-4000-8000-000000000404' })));
+      const err = await caught(() =>
+        connect.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: '0ff00000-0000-4000-8000-000000000404' })),
+      );
       expect(err).toBeInstanceOf(ResourceNotFoundException);
       expect(emu.snapshot().claimed[0].targetArn).toBe(instanceArn);
     });
@@ -304,39 +360,83 @@ describe('Connect phone-number operations through the real SDK', () => {
     it('associates, lists, batch-gets and disassociates', async () => {
       const a = await claim('+12065550100');
       const b = await claim('+12065550101');
-      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
-      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: b.PhoneNumberArn, InstanceId: instanceArn, ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
+      await connect.send(
+        new AssociatePhoneNumberContactFlowCommand({
+          PhoneNumberId: a.PhoneNumberId,
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+          ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+        }),
+      );
+      await connect.send(
+        new AssociatePhoneNumberContactFlowCommand({
+          PhoneNumberId: b.PhoneNumberArn,
+          InstanceId: instanceArn,
+          ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+        }),
+      );
       // one association per number and instance: re-associating replaces it
-      await connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' }));
+      await connect.send(
+        new AssociatePhoneNumberContactFlowCommand({
+          PhoneNumberId: b.PhoneNumberId,
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+          ContactFlowId: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb',
+        }),
+      );
       const flowArn = (f: string) => `arn:aws:connect:${REGION}:${ACCOUNT}:instance/11111111-1111-4111-8111-111111111111/contact-flow/${f}`;
-      const list = await connect.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }));
-      expect(list.FlowAssociationSummaryList).toEqual(expect.arrayContaining([
-        { ResourceId: a.PhoneNumberArn, FlowId: flowArn('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'), ResourceType: 'VOICE_PHONE_NUMBER' },
-        { ResourceId: b.PhoneNumberArn, FlowId: flowArn('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'), ResourceType: 'VOICE_PHONE_NUMBER' },
-      ]));
+      const list = await connect.send(
+        new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }),
+      );
+      expect(list.FlowAssociationSummaryList).toEqual(
+        expect.arrayContaining([
+          { ResourceId: a.PhoneNumberArn, FlowId: flowArn('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'), ResourceType: 'VOICE_PHONE_NUMBER' },
+          { ResourceId: b.PhoneNumberArn, FlowId: flowArn('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'), ResourceType: 'VOICE_PHONE_NUMBER' },
+        ]),
+      );
       expect(list.FlowAssociationSummaryList).toHaveLength(2);
-      const page1 = await connect.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', MaxResults: 1 }));
+      const page1 = await connect.send(
+        new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', MaxResults: 1 }),
+      );
       expect(page1.FlowAssociationSummaryList).toHaveLength(1);
-      const page2 = await connect.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', MaxResults: 1, NextToken: page1.NextToken }));
+      const page2 = await connect.send(
+        new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', MaxResults: 1, NextToken: page1.NextToken }),
+      );
       expect(page2.FlowAssociationSummaryList).toHaveLength(1);
       expect(page2.NextToken).toBeUndefined();
       expect(page2.FlowAssociationSummaryList![0].ResourceId).not.toBe(page1.FlowAssociationSummaryList![0].ResourceId);
 
-      const batch = await connect.send(new BatchGetFlowAssociationCommand({
-        InstanceId: '11111111-1111-4111-8111-111111111111', ResourceIds: [a.PhoneNumberId!, b.PhoneNumberArn!, 'unknown-id'], ResourceType: 'VOICE_PHONE_NUMBER',
-      }));
+      const batch = await connect.send(
+        new BatchGetFlowAssociationCommand({
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+          ResourceIds: [a.PhoneNumberId!, b.PhoneNumberArn!, 'unknown-id'],
+          ResourceType: 'VOICE_PHONE_NUMBER',
+        }),
+      );
       expect(batch.FlowAssociationSummaryList).toEqual([
         { ResourceId: a.PhoneNumberArn, FlowId: flowArn('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'), ResourceType: 'VOICE_PHONE_NUMBER' },
         { ResourceId: b.PhoneNumberArn, FlowId: flowArn('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'), ResourceType: 'VOICE_PHONE_NUMBER' },
       ]);
 
-      await connect.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' }));
-      const err = await caught(() => connect.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111' })));
+      await connect.send(
+        new DisassociatePhoneNumberContactFlowCommand({
+          PhoneNumberId: a.PhoneNumberArn,
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+        }),
+      );
+      const err = await caught(() =>
+        connect.send(
+          new DisassociatePhoneNumberContactFlowCommand({
+            PhoneNumberId: a.PhoneNumberId,
+            InstanceId: '11111111-1111-4111-8111-111111111111',
+          }),
+        ),
+      );
       expect(err).toBeInstanceOf(ResourceNotFoundException);
       expect(err.$metadata.httpStatusCode).toBe(404);
       const call = emu.calls().filter((c) => c.operation === 'DisassociatePhoneNumberContactFlow')[0];
       expect(call.input).toEqual({ PhoneNumberId: a.PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' });
-      expect(emu.snapshot().claimed.find((n) => n.phoneNumberId === b.PhoneNumberId)?.flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
+      expect(emu.snapshot().claimed.find((n) => n.phoneNumberId === b.PhoneNumberId)?.flows).toEqual({
+        '11111111-1111-4111-8111-111111111111': 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb',
+      });
     });
 
     it('requires the flow in that instance and the number claimed to it', async () => {
@@ -350,9 +450,13 @@ describe('Connect phone-number operations through the real SDK', () => {
         const err = await caught(() => connect.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: a.PhoneNumberId, ...c })));
         expect(err).toBeInstanceOf(ResourceNotFoundException);
       }
-      const list = await caught(() => connect.send(new ListFlowAssociationsCommand({ InstanceId: '99999999-9999-4999-8999-999999999999' })));
+      const list = await caught(() =>
+        connect.send(new ListFlowAssociationsCommand({ InstanceId: '99999999-9999-4999-8999-999999999999' })),
+      );
       expect(list).toBeInstanceOf(ResourceNotFoundException);
-      const batch = await caught(() => connect.send(new BatchGetFlowAssociationCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceIds: [] })));
+      const batch = await caught(() =>
+        connect.send(new BatchGetFlowAssociationCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceIds: [] })),
+      );
       expect(batch).toBeInstanceOf(InvalidParameterException);
       expect(emu.snapshot().claimed[0].flows).toEqual({});
     });
@@ -366,21 +470,39 @@ describe('Connect phone-number operations through the real SDK', () => {
       const all = await connect.send(new ListPhoneNumbersV2Command({}));
       expect(all.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumber)).toEqual(['+12065550100', '+13125550100', '+18885550100']);
       expect(all.ListPhoneNumbersSummaryList?.[0]).toEqual({
-        PhoneNumberId: a.PhoneNumberId, PhoneNumberArn: a.PhoneNumberArn, PhoneNumber: '+12065550100', PhoneNumberCountryCode: 'US',
-        PhoneNumberType: 'DID', TargetArn: instanceArn, InstanceId: '11111111-1111-4111-8111-111111111111', PhoneNumberDescription: 'a',
+        PhoneNumberId: a.PhoneNumberId,
+        PhoneNumberArn: a.PhoneNumberArn,
+        PhoneNumber: '+12065550100',
+        PhoneNumberCountryCode: 'US',
+        PhoneNumberType: 'DID',
+        TargetArn: instanceArn,
+        InstanceId: '11111111-1111-4111-8111-111111111111',
+        PhoneNumberDescription: 'a',
       });
       const byTarget = await connect.send(new ListPhoneNumbersV2Command({ TargetArn: otherInstanceArn }));
       expect(byTarget.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumber)).toEqual(['+18885550100']);
-      const byType = await connect.send(new ListPhoneNumbersV2Command({ InstanceId: '11111111-1111-4111-8111-111111111111', PhoneNumberTypes: ['DID'], PhoneNumberCountryCodes: ['US'], PhoneNumberPrefix: '1312' }));
+      const byType = await connect.send(
+        new ListPhoneNumbersV2Command({
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+          PhoneNumberTypes: ['DID'],
+          PhoneNumberCountryCodes: ['US'],
+          PhoneNumberPrefix: '1312',
+        }),
+      );
       expect(byType.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumber)).toEqual(['+13125550100']);
       const p1 = await connect.send(new ListPhoneNumbersV2Command({ MaxResults: 2 }));
       const p2 = await connect.send(new ListPhoneNumbersV2Command({ MaxResults: 2, NextToken: p1.NextToken }));
-      expect([...p1.ListPhoneNumbersSummaryList!, ...p2.ListPhoneNumbersSummaryList!].map((n) => n.PhoneNumber))
-        .toEqual(['+12065550100', '+13125550100', '+18885550100']);
+      expect([...p1.ListPhoneNumbersSummaryList!, ...p2.ListPhoneNumbersSummaryList!].map((n) => n.PhoneNumber)).toEqual([
+        '+12065550100',
+        '+13125550100',
+        '+18885550100',
+      ]);
       expect(p2.NextToken).toBeUndefined();
       const bad = await caught(() => connect.send(new ListPhoneNumbersV2Command({ NextToken: 'garbage' })));
       expect(bad).toBeInstanceOf(InvalidParameterException);
-      const missing = await caught(() => connect.send(new ListPhoneNumbersV2Command({ InstanceId: '99999999-9999-4999-8999-999999999999' })));
+      const missing = await caught(() =>
+        connect.send(new ListPhoneNumbersV2Command({ InstanceId: '99999999-9999-4999-8999-999999999999' })),
+      );
       expect(missing).toBeInstanceOf(ResourceNotFoundException);
     });
   });
@@ -407,9 +529,13 @@ describe('Connect phone-number operations through the real SDK', () => {
       const reserved = await caught(() => connect.send(new TagResourceCommand({ resourceArn: PhoneNumberArn, tags: { 'aws:x': 'v' } })));
       expect(reserved).toBeInstanceOf(InvalidParameterException);
       expect(Object.keys(emu.snapshot().claimed[0].tags)).toHaveLength(30);
-      const unknown = await caught(() => connect.send(new ListTagsForResourceCommand({
-        resourceArn: `arn:aws:connect:${REGION}:${ACCOUNT}:phone-number/00000000-0000-0000-0000-000000000000`,
-      })));
+      const unknown = await caught(() =>
+        connect.send(
+          new ListTagsForResourceCommand({
+            resourceArn: `arn:aws:connect:${REGION}:${ACCOUNT}:phone-number/00000000-0000-0000-0000-000000000000`,
+          }),
+        ),
+      );
       expect(unknown).toBeInstanceOf(ResourceNotFoundException);
       expect(unknown.$metadata.httpStatusCode).toBe(404);
     });

@@ -60,26 +60,51 @@ export interface RawResponse {
 /** A plain HTTP request (no SDK), optionally SigV4-signed for `service` (signing name). */
 export async function rawRequest(
   emu: Emulator,
-  req: { method: string; path: string; query?: Record<string, string>; body?: string; headers?: Record<string, string>; sign?: { service: string; region?: string } },
+  req: {
+    method: string;
+    path: string;
+    query?: Record<string, string>;
+    body?: string;
+    headers?: Record<string, string>;
+    sign?: { service: string; region?: string };
+  },
 ): Promise<RawResponse> {
   const url = new URL(emu.endpoint);
   let headers: Record<string, string> = { host: url.host, ...(req.headers ?? {}) };
   if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
   if (req.sign) {
-    const signer = new SignatureV4({ service: req.sign.service, region: req.sign.region ?? REGION, credentials: CREDENTIALS, sha256: Sha256 });
+    const signer = new SignatureV4({
+      service: req.sign.service,
+      region: req.sign.region ?? REGION,
+      credentials: CREDENTIALS,
+      sha256: Sha256,
+    });
     const signed = await signer.sign({
-      method: req.method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: req.path,
-      query: req.query ?? {}, headers, body: req.body,
+      method: req.method,
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: req.path,
+      query: req.query ?? {},
+      headers,
+      body: req.body,
     });
     headers = signed.headers as Record<string, string>;
   }
-  const qs = req.query ? `?${Object.entries(req.query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : '';
+  const qs = req.query
+    ? `?${Object.entries(req.query)
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+        .join('&')}`
+    : '';
   return new Promise<RawResponse>((resolve, reject) => {
-    const r = http.request({ host: url.hostname, port: url.port, method: req.method, path: `${req.path}${qs}`, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const r = http.request(
+      { host: url.hostname, port: url.port, method: req.method, path: `${req.path}${qs}`, headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     r.on('error', reject);
     if (req.body !== undefined) r.write(req.body);
     r.end();

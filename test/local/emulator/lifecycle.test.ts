@@ -63,13 +63,27 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       clock.advance(1);
       expect(await status(c, PhoneNumberId!)).toEqual({ Status: 'CLAIMED' });
       // a flow can be associated only once CLAIMED
-      await c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
+      await c.send(
+        new AssociatePhoneNumberContactFlowCommand({
+          PhoneNumberId,
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+          ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+        }),
+      );
     });
 
     it('a flow cannot be associated while IN_PROGRESS (InvalidParameterException)', async () => {
       const c = await start({ asyncDelayMs: 1000 });
       const { PhoneNumberId } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
-      const err = await caught(() => c.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' })));
+      const err = await caught(() =>
+        c.send(
+          new AssociatePhoneNumberContactFlowCommand({
+            PhoneNumberId,
+            InstanceId: '11111111-1111-4111-8111-111111111111',
+            ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+          }),
+        ),
+      );
       expect(err).toBeInstanceOf(InvalidParameterException);
     });
 
@@ -119,16 +133,26 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       emu.injectFault({ kind: 'asyncFail', operation: 'UpdatePhoneNumber', phoneNumber: NUMBERS[0], message: 'nope' });
       await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId, InstanceId: '22222222-2222-4222-8222-222222222222' }));
       const d = await c.send(new DescribePhoneNumberCommand({ PhoneNumberId }));
-      expect(d.ClaimedPhoneNumberSummary).toMatchObject({ TargetArn: instanceArn, PhoneNumberStatus: { Status: 'FAILED', Message: 'nope' } });
+      expect(d.ClaimedPhoneNumberSummary).toMatchObject({
+        TargetArn: instanceArn,
+        PhoneNumberStatus: { Status: 'FAILED', Message: 'nope' },
+      });
     });
   });
 
   describe('cooldown', () => {
     it('a released number is neither searchable nor claimable until cooldownMs has passed', async () => {
       const c = await start({ cooldownMs: 30 * DAY });
-      const search = async () => (await c.send(new SearchAvailablePhoneNumbersCommand({
-        TargetArn: instanceArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID',
-      }))).AvailableNumbersList!.map((n) => n.PhoneNumber);
+      const search = async () =>
+        (
+          await c.send(
+            new SearchAvailablePhoneNumbersCommand({
+              TargetArn: instanceArn,
+              PhoneNumberCountryCode: 'US',
+              PhoneNumberType: 'DID',
+            }),
+          )
+        ).AvailableNumbersList!.map((n) => n.PhoneNumber);
       const { PhoneNumberId } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
       await c.send(new ReleasePhoneNumberCommand({ PhoneNumberId }));
       expect(await search()).not.toContain(NUMBERS[0]);
@@ -175,13 +199,23 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
     beforeEach(async () => {
       east = await start();
       west = client('us-west-2');
-      tdgArn = emu.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: 'us-west-2', instanceArn });
+      tdgArn = emu.seedTrafficDistributionGroup({
+        trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
+        alternateRegion: 'us-west-2',
+        instanceArn,
+      });
       emu.seedInstance({ region: 'us-west-2', instanceId: '11111111-1111-4111-8111-111111111111' });
-      emu.seedContactFlow({ region: 'us-west-2', instanceId: '11111111-1111-4111-8111-111111111111', contactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' });
+      emu.seedContactFlow({
+        region: 'us-west-2',
+        instanceId: '11111111-1111-4111-8111-111111111111',
+        contactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee',
+      });
     });
 
     it('a TDG number is visible in the alternate region by full ARN only', async () => {
-      const { PhoneNumberId, PhoneNumberArn } = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
+      const { PhoneNumberId, PhoneNumberArn } = await east.send(
+        new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }),
+      );
       expect(PhoneNumberArn).toMatch(/^arn:aws:connect:us-east-1:/);
       const byArn = await west.send(new DescribePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn }));
       expect(byArn.ClaimedPhoneNumberSummary).toMatchObject({ PhoneNumberId, TargetArn: tdgArn, PhoneNumberStatus: { Status: 'CLAIMED' } });
@@ -201,25 +235,73 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
     });
 
     it('flows can be associated in either region with the ARN; the UUID fails in the alternate region', async () => {
-      const { PhoneNumberId, PhoneNumberArn } = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
-      await east.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' }));
-      const err = await caught(() => west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' })));
+      const { PhoneNumberId, PhoneNumberArn } = await east.send(
+        new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }),
+      );
+      await east.send(
+        new AssociatePhoneNumberContactFlowCommand({
+          PhoneNumberId,
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+          ContactFlowId: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
+        }),
+      );
+      const err = await caught(() =>
+        west.send(
+          new AssociatePhoneNumberContactFlowCommand({
+            PhoneNumberId,
+            InstanceId: '11111111-1111-4111-8111-111111111111',
+            ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee',
+          }),
+        ),
+      );
       expect(err).toBeInstanceOf(ResourceNotFoundException);
-      await west.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111', ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' }));
+      await west.send(
+        new AssociatePhoneNumberContactFlowCommand({
+          PhoneNumberId: PhoneNumberArn,
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+          ContactFlowId: 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee',
+        }),
+      );
       // one binding per region: the replica instance keeps the instance id, and binding in us-west-2 leaves us-east-1's alone
       expect(emu.snapshot().claimed[0].flows).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
       expect(emu.snapshot().claimed[0].flowsByRegion).toEqual({
         'us-east-1': { '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' },
         'us-west-2': { '11111111-1111-4111-8111-111111111111': 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee' },
       });
-      const inEast = await east.send(new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }));
-      expect(inEast.FlowAssociationSummaryList?.map((f) => f.FlowId)).toEqual([expect.stringMatching(/:us-east-1:.*contact-flow\/aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa$/)]);
-      const inWest = await west.send(new BatchGetFlowAssociationCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceIds: [PhoneNumberArn as string], ResourceType: 'VOICE_PHONE_NUMBER' }));
-      expect(inWest.FlowAssociationSummaryList?.map((f) => f.FlowId)).toEqual([expect.stringMatching(/:us-west-2:.*contact-flow\/eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee$/)]);
+      const inEast = await east.send(
+        new ListFlowAssociationsCommand({ InstanceId: '11111111-1111-4111-8111-111111111111', ResourceType: 'VOICE_PHONE_NUMBER' }),
+      );
+      expect(inEast.FlowAssociationSummaryList?.map((f) => f.FlowId)).toEqual([
+        expect.stringMatching(/:us-east-1:.*contact-flow\/aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa$/),
+      ]);
+      const inWest = await west.send(
+        new BatchGetFlowAssociationCommand({
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+          ResourceIds: [PhoneNumberArn as string],
+          ResourceType: 'VOICE_PHONE_NUMBER',
+        }),
+      );
+      expect(inWest.FlowAssociationSummaryList?.map((f) => f.FlowId)).toEqual([
+        expect.stringMatching(/:us-west-2:.*contact-flow\/eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee$/),
+      ]);
       // unbinding in one region leaves the other region's binding
-      await west.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' }));
-      expect(emu.snapshot().claimed[0].flowsByRegion).toEqual({ 'us-east-1': { '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' } });
-      const again = await caught(() => west.send(new DisassociatePhoneNumberContactFlowCommand({ PhoneNumberId: PhoneNumberArn, InstanceId: '11111111-1111-4111-8111-111111111111' })));
+      await west.send(
+        new DisassociatePhoneNumberContactFlowCommand({
+          PhoneNumberId: PhoneNumberArn,
+          InstanceId: '11111111-1111-4111-8111-111111111111',
+        }),
+      );
+      expect(emu.snapshot().claimed[0].flowsByRegion).toEqual({
+        'us-east-1': { '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' },
+      });
+      const again = await caught(() =>
+        west.send(
+          new DisassociatePhoneNumberContactFlowCommand({
+            PhoneNumberId: PhoneNumberArn,
+            InstanceId: '11111111-1111-4111-8111-111111111111',
+          }),
+        ),
+      );
       expect(again).toBeInstanceOf(ResourceNotFoundException);
     });
 
@@ -227,22 +309,32 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       await emu.stop();
       east = await start({ phoneNumbersPerTarget: 1, asyncDelayMs: 1000 });
       west = client('us-west-2');
-      tdgArn = emu.seedTrafficDistributionGroup({ trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd', alternateRegion: 'us-west-2', instanceArn });
+      tdgArn = emu.seedTrafficDistributionGroup({
+        trafficDistributionGroupId: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
+        alternateRegion: 'us-west-2',
+        instanceArn,
+      });
       const first = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
       const onInstance = await east.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[1] }));
       const second = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[2] }));
       clock.advance(1000);
       expect(await status(east, first.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
       expect(await status(east, onInstance.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
-      expect((await status(east, second.PhoneNumberId as string))?.Message).toContain(`${tdgArn} has reached its limit of total claimed numbers (1)`);
+      expect((await status(east, second.PhoneNumberId as string))?.Message).toContain(
+        `${tdgArn} has reached its limit of total claimed numbers (1)`,
+      );
     });
 
     it('SearchAvailablePhoneNumbers and ListPhoneNumbersV2 accept the TDG ARN from its alternate region', async () => {
       const { PhoneNumberArn } = await east.send(new ClaimPhoneNumberCommand({ TargetArn: tdgArn, PhoneNumber: NUMBERS[0] }));
       const listed = await west.send(new ListPhoneNumbersV2Command({ TargetArn: tdgArn }));
       expect(listed.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumberArn)).toEqual([PhoneNumberArn]);
-      const found = await west.send(new SearchAvailablePhoneNumbersCommand({ TargetArn: tdgArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }));
-      const fromEast = await east.send(new SearchAvailablePhoneNumbersCommand({ TargetArn: tdgArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }));
+      const found = await west.send(
+        new SearchAvailablePhoneNumbersCommand({ TargetArn: tdgArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }),
+      );
+      const fromEast = await east.send(
+        new SearchAvailablePhoneNumbersCommand({ TargetArn: tdgArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }),
+      );
       expect(found.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(fromEast.AvailableNumbersList?.map((n) => n.PhoneNumber));
       expect(found.AvailableNumbersList?.map((n) => n.PhoneNumber)).toEqual(NUMBERS.slice(1));
       // an instance ARN of the other region is still refused
@@ -267,11 +359,15 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
   describe('asynchronous release (releaseDelayMs)', () => {
     it('a released number stays IN_PROGRESS, listed and refusing changes, until releaseDelayMs has passed; then it is gone and cools down', async () => {
       const c = await start({ releaseDelayMs: 60_000 });
-      const { PhoneNumberId, PhoneNumberArn } = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }));
+      const { PhoneNumberId, PhoneNumberArn } = await c.send(
+        new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] }),
+      );
       const token = '5e1ea5e0-0000-4000-8000-000000000001';
       await c.send(new ReleasePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn, ClientToken: token }));
       expect(await status(c, PhoneNumberId as string)).toEqual({ Status: 'IN_PROGRESS' });
-      expect(emu.snapshot().claimed).toEqual([expect.objectContaining({ phoneNumberArn: PhoneNumberArn, status: 'IN_PROGRESS', releasing: true })]);
+      expect(emu.snapshot().claimed).toEqual([
+        expect.objectContaining({ phoneNumberArn: PhoneNumberArn, status: 'IN_PROGRESS', releasing: true }),
+      ]);
       const listed = await c.send(new ListPhoneNumbersV2Command({ TargetArn: instanceArn }));
       expect(listed.ListPhoneNumbersSummaryList?.map((n) => n.PhoneNumberArn)).toEqual([PhoneNumberArn]);
       // the same release replayed (same token) is answered again without a second release
@@ -287,11 +383,15 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
         expect(err).toBeInstanceOf(ResourceInUseException);
       }
       // nor can anyone claim it meanwhile
-      expect(await caught(() => c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] })))).toBeInstanceOf(InvalidParameterException);
+      expect(await caught(() => c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[0] })))).toBeInstanceOf(
+        InvalidParameterException,
+      );
       clock.advance(59_999);
       expect(await status(c, PhoneNumberId as string)).toEqual({ Status: 'IN_PROGRESS' });
       clock.advance(1);
-      expect(await caught(() => c.send(new DescribePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn })))).toBeInstanceOf(ResourceNotFoundException);
+      expect(await caught(() => c.send(new DescribePhoneNumberCommand({ PhoneNumberId: PhoneNumberArn })))).toBeInstanceOf(
+        ResourceNotFoundException,
+      );
       expect(emu.snapshot()).toMatchObject({ claimed: [], coolingDown: [NUMBERS[0]], churn: 2 });
     });
 
@@ -316,14 +416,18 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       expect(failed?.Status).toBe('FAILED');
       expect(failed?.Message).toContain(`${instanceArn} has reached its limit of total claimed numbers (2)`);
       // another target has its own quota; a move into the full one ends FAILED and stays where it was
-      const moved = await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '22222222-2222-4222-8222-222222222222' }));
+      const moved = await c.send(
+        new UpdatePhoneNumberCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '22222222-2222-4222-8222-222222222222' }),
+      );
       clock.advance(1000);
       expect(await status(c, moved.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
       // the FAILED claim is retried once there is room: NUMBERS[2] is still reserved for this account
       const retried = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[2] }));
       clock.advance(1000);
       expect(await status(c, retried.PhoneNumberId as string)).toEqual({ Status: 'CLAIMED' });
-      const back = await c.send(new UpdatePhoneNumberCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111' }));
+      const back = await c.send(
+        new UpdatePhoneNumberCommand({ PhoneNumberId: b.PhoneNumberId, InstanceId: '11111111-1111-4111-8111-111111111111' }),
+      );
       clock.advance(1000);
       const refused = await c.send(new DescribePhoneNumberCommand({ PhoneNumberId: back.PhoneNumberId }));
       expect(refused.ClaimedPhoneNumberSummary).toMatchObject({
@@ -337,7 +441,8 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       const six = ['+12065550110', '+12065550111', '+12065550112', '+12065550113', '+12065550114', '+12065550115'];
       emu.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: six });
       const ids: string[] = [];
-      for (const n of six) ids.push((await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: n }))).PhoneNumberId as string);
+      for (const n of six)
+        ids.push((await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: n }))).PhoneNumberId as string);
       const statuses = await Promise.all(ids.map(async (id) => (await status(c, id))?.Status));
       expect(statuses).toEqual(['CLAIMED', 'CLAIMED', 'CLAIMED', 'CLAIMED', 'CLAIMED', 'FAILED']);
     });
@@ -349,7 +454,11 @@ describe('asynchronous statuses, cooldown, churn and traffic distribution groups
       const arn = emu.seedClaimedNumber({ phoneNumber: NUMBERS[2], targetArn: instanceArn, description: 'legacy', tags: { owner: 'x' } });
       const d = await c.send(new DescribePhoneNumberCommand({ PhoneNumberId: arn }));
       expect(d.ClaimedPhoneNumberSummary).toMatchObject({
-        PhoneNumberArn: arn, PhoneNumber: NUMBERS[2], PhoneNumberDescription: 'legacy', Tags: { owner: 'x' }, PhoneNumberStatus: { Status: 'CLAIMED' },
+        PhoneNumberArn: arn,
+        PhoneNumber: NUMBERS[2],
+        PhoneNumberDescription: 'legacy',
+        Tags: { owner: 'x' },
+        PhoneNumberStatus: { Status: 'CLAIMED' },
       });
       expect(emu.snapshot().available.map((a) => a.phoneNumber)).not.toContain(NUMBERS[2]);
       const err = await caught(() => c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: NUMBERS[2] })));

@@ -3,10 +3,13 @@ import { validateInput } from '../../../local/emulator/validation';
 
 /** An operation whose input has exactly these members. */
 const op = (input: Record<string, MemberShape>): OperationModel => ({
-  http: { method: 'POST', uri: '/test', code: 200 }, input, output: {}, errors: [],
+  http: { method: 'POST', uri: '/test', code: 200 },
+  input,
+  output: {},
+  errors: [],
 });
 
-const CONSTRAINT = "failed to satisfy constraint";
+const CONSTRAINT = 'failed to satisfy constraint';
 
 describe('emulator input validation', () => {
   it('accepts input that meets every constraint of the model', () => {
@@ -19,14 +22,23 @@ describe('emulator input validation', () => {
       Tags: { type: 'map', length: { max: 2 }, key: { type: 'string', length: { max: 3 } }, value: { type: 'string' } },
       Filter: { type: 'structure', members: { Prefix: { type: 'string', required: true } } },
     });
-    expect(validateInput(model, {
-      Name: 'abc', Kind: 'DID', Max: 10, Force: false, Ids: ['ab', 'cd'], Tags: { k: 'v' }, Filter: { Prefix: '+1' },
-    })).toBeUndefined();
+    expect(
+      validateInput(model, {
+        Name: 'abc',
+        Kind: 'DID',
+        Max: 10,
+        Force: false,
+        Ids: ['ab', 'cd'],
+        Tags: { k: 'v' },
+        Filter: { Prefix: '+1' },
+      }),
+    ).toBeUndefined();
   });
 
   it('names a missing required member, in the lower-camel path of the wire', () => {
-    expect(validateInput(op({ PhoneNumber: { type: 'string', required: true } }), {}))
-      .toBe(`1 validation error detected: Value null at 'phoneNumber' ${CONSTRAINT}: Member must not be null`);
+    expect(validateInput(op({ PhoneNumber: { type: 'string', required: true } }), {})).toBe(
+      `1 validation error detected: Value null at 'phoneNumber' ${CONSTRAINT}: Member must not be null`,
+    );
   });
 
   it('counts string lengths in code points, and names both bounds', () => {
@@ -36,20 +48,21 @@ describe('emulator input validation', () => {
     expect(validateInput(model, { Name: 'abcd' })).toContain('Member must have length less than or equal to 3');
   });
 
-  it('shows a broken pattern with the model\'s doubled backslashes folded, and the value it refused', () => {
+  it("shows a broken pattern with the model's doubled backslashes folded, and the value it refused", () => {
     const model = op({ PhoneNumber: { type: 'string', pattern: '\\\\+[1-9]\\\\d{1,14}$' } });
     expect(validateInput(model, { PhoneNumber: '+12065550100' })).toBeUndefined();
-    expect(validateInput(model, { PhoneNumber: '2065550100x' }))
-      .toBe(`1 validation error detected: Value '2065550100x' at 'phoneNumber' ${CONSTRAINT}: `
-        + 'Member must satisfy regular expression pattern: \\+[1-9]\\d{1,14}$');
+    expect(validateInput(model, { PhoneNumber: '2065550100x' })).toBe(
+      `1 validation error detected: Value '2065550100x' at 'phoneNumber' ${CONSTRAINT}: ` +
+        'Member must satisfy regular expression pattern: \\+[1-9]\\d{1,14}$',
+    );
   });
 
   it('lists the allowed values of an enum, the first 12 of a long one', () => {
-    expect(validateInput(op({ Kind: { type: 'enum', values: ['DID', 'TOLL_FREE'] } }), { Kind: 'MOBILE' }))
-      .toContain('Member must satisfy enum value set: [DID, TOLL_FREE]');
+    expect(validateInput(op({ Kind: { type: 'enum', values: ['DID', 'TOLL_FREE'] } }), { Kind: 'MOBILE' })).toContain(
+      'Member must satisfy enum value set: [DID, TOLL_FREE]',
+    );
     const many = Array.from({ length: 14 }, (_, i) => `V${i}`);
-    expect(validateInput(op({ Kind: { type: 'enum', values: many } }), { Kind: 'X' }))
-      .toContain(`[${many.slice(0, 12).join(', ')}, ...]`);
+    expect(validateInput(op({ Kind: { type: 'enum', values: many } }), { Kind: 'X' })).toContain(`[${many.slice(0, 12).join(', ')}, ...]`);
   });
 
   it('checks integers and their range', () => {
@@ -61,8 +74,12 @@ describe('emulator input validation', () => {
 
   it('checks the type of every kind of member', () => {
     const model = op({
-      S: { type: 'string' }, B: { type: 'boolean' }, L: { type: 'list' },
-      M: { type: 'map' }, T: { type: 'structure' }, At: { type: 'timestamp' },
+      S: { type: 'string' },
+      B: { type: 'boolean' },
+      L: { type: 'list' },
+      M: { type: 'map' },
+      T: { type: 'structure' },
+      At: { type: 'timestamp' },
     });
     const message = validateInput(model, { S: 1, B: 'true', L: 'x', M: [], T: null, At: 'anything' });
     expect(message).toMatch(/^4 validation errors detected: /);

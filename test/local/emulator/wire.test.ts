@@ -25,7 +25,8 @@ import { createManualClock, startEmulator } from '../../../local/emulator';
 import type { Emulator, EmulatorOptions, ManualClock } from '../../../local/emulator';
 import { ACCOUNT, caught, chimeClient, connectClient, rawRequest } from './helpers';
 
-const CLAIM_BODY = (instanceArn: string) => JSON.stringify({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a1' });
+const CLAIM_BODY = (instanceArn: string) =>
+  JSON.stringify({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a1' });
 
 describe('wire behaviour', () => {
   let emu: Emulator;
@@ -62,18 +63,30 @@ describe('wire behaviour', () => {
 
     it('refuses an unsigned Connect request with 403 AccessDeniedException and changes nothing', async () => {
       const before = emu.snapshot();
-      const res = await rawRequest(emu, { method: 'POST', path: '/phone-number/claim', body: CLAIM_BODY(instanceArn), headers: { 'content-type': 'application/json' } });
+      const res = await rawRequest(emu, {
+        method: 'POST',
+        path: '/phone-number/claim',
+        body: CLAIM_BODY(instanceArn),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status).toBe(403);
       expect(res.headers['x-amzn-errortype']).toBe('AccessDeniedException');
       expect(JSON.parse(res.body)).toEqual({ Message: 'Missing Authentication Token' });
       expect(emu.snapshot()).toEqual(before);
-      expect(emu.calls().at(-1)).toMatchObject({ service: 'connect', operation: 'ClaimPhoneNumber', status: 403, errorName: 'AccessDeniedException' });
+      expect(emu.calls().at(-1)).toMatchObject({
+        service: 'connect',
+        operation: 'ClaimPhoneNumber',
+        status: 403,
+        errorName: 'AccessDeniedException',
+      });
     });
 
     it('refuses an unsigned Chime request with 403 ForbiddenException (Code Forbidden)', async () => {
       const before = emu.snapshot();
       const res = await rawRequest(emu, {
-        method: 'POST', path: '/voice-connectors/vc1abcdefghij2klmnopq1', query: { operation: 'associate-phone-numbers' },
+        method: 'POST',
+        path: '/voice-connectors/vc1abcdefghij2klmnopq1',
+        query: { operation: 'associate-phone-numbers' },
         body: JSON.stringify({ E164PhoneNumbers: ['+13125550100'] }),
       });
       expect(res.status).toBe(403);
@@ -85,35 +98,56 @@ describe('wire behaviour', () => {
     it('refuses malformed Authorization headers and foreign signing names', async () => {
       const before = emu.snapshot();
       const malformed = await rawRequest(emu, {
-        method: 'POST', path: '/phone-number/claim', body: CLAIM_BODY(instanceArn),
-        headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/connect/aws4_request, SignedHeaders=host, Signature=zz', 'x-amz-date': '20240101T000000Z' },
+        method: 'POST',
+        path: '/phone-number/claim',
+        body: CLAIM_BODY(instanceArn),
+        headers: {
+          authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/connect/aws4_request, SignedHeaders=host, Signature=zz',
+          'x-amz-date': '20240101T000000Z',
+        },
       });
       expect(malformed.status).toBe(403);
       expect(malformed.headers['x-amzn-errortype']).toBe('AccessDeniedException');
-      const foreign = await rawRequest(emu, { method: 'POST', path: '/phone-number/claim', body: CLAIM_BODY(instanceArn), sign: { service: 's3' } });
+      const foreign = await rawRequest(emu, {
+        method: 'POST',
+        path: '/phone-number/claim',
+        body: CLAIM_BODY(instanceArn),
+        sign: { service: 's3' },
+      });
       expect(foreign.status).toBe(403);
       expect(emu.snapshot()).toEqual(before);
       // the same request, properly signed, works
-      const ok = await rawRequest(emu, { method: 'POST', path: '/phone-number/claim', body: CLAIM_BODY(instanceArn), sign: { service: 'connect' } });
+      const ok = await rawRequest(emu, {
+        method: 'POST',
+        path: '/phone-number/claim',
+        body: CLAIM_BODY(instanceArn),
+        sign: { service: 'connect' },
+      });
       expect(ok.status).toBe(200);
       expect(emu.snapshot().claimed).toHaveLength(1);
     });
 
     it('the SDK surfaces the refusal as a typed exception (forged bad signature header via middleware)', async () => {
       const c = connect();
-      c.middlewareStack.add((next) => async (args) => {
-        const req = args.request as { headers: Record<string, string> };
-        req.headers.authorization = 'Bearer nope';
-        return next(args);
-      }, { step: 'finalizeRequest', priority: 'low', name: 'breakAuth' });
+      c.middlewareStack.add(
+        (next) => async (args) => {
+          const req = args.request as { headers: Record<string, string> };
+          req.headers.authorization = 'Bearer nope';
+          return next(args);
+        },
+        { step: 'finalizeRequest', priority: 'low', name: 'breakAuth' },
+      );
       const err = await caught(() => c.send(new ListPhoneNumbersV2Command({})));
       expect(err).toBeInstanceOf(AccessDeniedException);
       expect(err.$metadata.httpStatusCode).toBe(403);
       const ch = chime();
-      ch.middlewareStack.add((next) => async (args) => {
-        (args.request as { headers: Record<string, string> }).headers.authorization = 'Bearer nope';
-        return next(args);
-      }, { step: 'finalizeRequest', priority: 'low', name: 'breakAuth' });
+      ch.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers.authorization = 'Bearer nope';
+          return next(args);
+        },
+        { step: 'finalizeRequest', priority: 'low', name: 'breakAuth' },
+      );
       const err2 = await caught(() => ch.send(new GetPhoneNumberCommand({ PhoneNumberId: '+13125550100' })));
       expect(err2).toBeInstanceOf(ForbiddenException);
       expect(err2.$metadata.httpStatusCode).toBe(403);
@@ -123,14 +157,28 @@ describe('wire behaviour', () => {
       await emu.stop();
       emu = await startEmulator({ accounts: { AKIDOTHER: '210987654321' }, rateScale: 1000 });
       const other = { accessKeyId: 'AKIDOTHER', secretAccessKey: 'y' };
-      const westArn = emu.seedInstance({ accountId: '210987654321', region: 'us-west-2', instanceId: '77777777-7777-4777-8777-777777777777' });
-      emu.seedAvailableNumbers({ accountId: '210987654321', region: 'us-west-2', countryCode: 'US', type: 'DID', phoneNumbers: ['+15035550100'] });
-      const r = await connect({ region: 'us-west-2', credentials: other }).send(new ClaimPhoneNumberCommand({ TargetArn: westArn, PhoneNumber: '+15035550100' }));
+      const westArn = emu.seedInstance({
+        accountId: '210987654321',
+        region: 'us-west-2',
+        instanceId: '77777777-7777-4777-8777-777777777777',
+      });
+      emu.seedAvailableNumbers({
+        accountId: '210987654321',
+        region: 'us-west-2',
+        countryCode: 'US',
+        type: 'DID',
+        phoneNumbers: ['+15035550100'],
+      });
+      const r = await connect({ region: 'us-west-2', credentials: other }).send(
+        new ClaimPhoneNumberCommand({ TargetArn: westArn, PhoneNumber: '+15035550100' }),
+      );
       expect(r.PhoneNumberArn).toMatch(/^arn:aws:connect:us-west-2:210987654321:phone-number\//);
       expect(emu.snapshot({ accountId: '210987654321', region: 'us-west-2' }).claimed).toHaveLength(1);
       expect(emu.snapshot().claimed).toHaveLength(0);
       // the default account cannot see it
-      const err = await caught(() => connect({ region: 'us-west-2' }).send(new DescribePhoneNumberCommand({ PhoneNumberId: r.PhoneNumberArn })));
+      const err = await caught(() =>
+        connect({ region: 'us-west-2' }).send(new DescribePhoneNumberCommand({ PhoneNumberId: r.PhoneNumberArn })),
+      );
       expect(err.name).toBe('ResourceNotFoundException');
       expect(emu.calls().at(-1)).toMatchObject({ accountId: ACCOUNT, region: 'us-west-2' });
     });
@@ -146,7 +194,10 @@ describe('wire behaviour', () => {
       const err2 = await caught(() => chime().send(new ListVoiceConnectorsCommand({})));
       expect(err2.name).toBe('UnknownOperationException');
       expect(err2.$metadata.httpStatusCode).toBe(404);
-      expect(emu.calls().map((c) => [c.service, c.operation, c.status])).toEqual([['connect', 'Unknown', 404], ['chime', 'Unknown', 404]]);
+      expect(emu.calls().map((c) => [c.service, c.operation, c.status])).toEqual([
+        ['connect', 'Unknown', 404],
+        ['chime', 'Unknown', 404],
+      ]);
     });
 
     it('unmodified clients reach it through AWS_ENDPOINT_URL_CONNECT / AWS_ENDPOINT_URL_CHIME_SDK_VOICE', async () => {
@@ -161,9 +212,15 @@ describe('wire behaviour', () => {
         expect(listed.ListPhoneNumbersSummaryList).toEqual([]);
         const n = await v.send(new GetPhoneNumberCommand({ PhoneNumberId: '+13125550100' }));
         expect(n.PhoneNumber?.E164PhoneNumber).toBe('+13125550100');
-        expect(emu.calls().map((x) => [x.service, x.operation])).toEqual([['connect', 'ListPhoneNumbersV2'], ['chime', 'GetPhoneNumber']]);
+        expect(emu.calls().map((x) => [x.service, x.operation])).toEqual([
+          ['connect', 'ListPhoneNumbersV2'],
+          ['chime', 'GetPhoneNumber'],
+        ]);
       } finally {
-        for (const [k, val] of [['AWS_ENDPOINT_URL_CONNECT', saved.c], ['AWS_ENDPOINT_URL_CHIME_SDK_VOICE', saved.v]] as const) {
+        for (const [k, val] of [
+          ['AWS_ENDPOINT_URL_CONNECT', saved.c],
+          ['AWS_ENDPOINT_URL_CHIME_SDK_VOICE', saved.v],
+        ] as const) {
           if (val === undefined) delete process.env[k];
           else process.env[k] = val;
         }
@@ -172,12 +229,27 @@ describe('wire behaviour', () => {
 
     it('answers undecodable input (bad JSON, non-integer query values) with the validation error of the service', async () => {
       const before = emu.snapshot();
-      const badJson = await rawRequest(emu, { method: 'POST', path: '/phone-number/claim', body: '{"PhoneNumber":', sign: { service: 'connect' } });
+      const badJson = await rawRequest(emu, {
+        method: 'POST',
+        path: '/phone-number/claim',
+        body: '{"PhoneNumber":',
+        sign: { service: 'connect' },
+      });
       expect(badJson.status).toBe(400);
       expect(badJson.headers['x-amzn-errortype']).toBe('InvalidParameterException');
-      const badInt = await rawRequest(emu, { method: 'GET', path: '/flow-associations-summary/11111111-1111-4111-8111-111111111111', query: { maxResults: 'ten' }, sign: { service: 'connect' } });
+      const badInt = await rawRequest(emu, {
+        method: 'GET',
+        path: '/flow-associations-summary/11111111-1111-4111-8111-111111111111',
+        query: { maxResults: 'ten' },
+        sign: { service: 'connect' },
+      });
       expect(badInt.status).toBe(400);
-      const chimeBad = await rawRequest(emu, { method: 'GET', path: '/phone-numbers', query: { 'max-results': '1.5' }, sign: { service: 'chime' } });
+      const chimeBad = await rawRequest(emu, {
+        method: 'GET',
+        path: '/phone-numbers',
+        query: { 'max-results': '1.5' },
+        sign: { service: 'chime' },
+      });
       expect(chimeBad.status).toBe(400);
       expect(JSON.parse(chimeBad.body)).toMatchObject({ Code: 'BadRequest' });
       expect(emu.snapshot()).toEqual(before);
@@ -188,26 +260,54 @@ describe('wire behaviour', () => {
         services: Record<string, { operations: Record<string, unknown> }>;
       };
       expect(Object.keys(model.services.connect.operations).sort()).toEqual([
-        'AssociatePhoneNumberContactFlow', 'BatchGetFlowAssociation', 'ClaimPhoneNumber', 'DescribePhoneNumber',
-        'DisassociatePhoneNumberContactFlow', 'ListFlowAssociations', 'ListPhoneNumbersV2', 'ListTagsForResource',
-        'ReleasePhoneNumber', 'SearchAvailablePhoneNumbers', 'TagResource', 'UntagResource', 'UpdatePhoneNumber', 'UpdatePhoneNumberMetadata',
+        'AssociatePhoneNumberContactFlow',
+        'BatchGetFlowAssociation',
+        'ClaimPhoneNumber',
+        'DescribePhoneNumber',
+        'DisassociatePhoneNumberContactFlow',
+        'ListFlowAssociations',
+        'ListPhoneNumbersV2',
+        'ListTagsForResource',
+        'ReleasePhoneNumber',
+        'SearchAvailablePhoneNumbers',
+        'TagResource',
+        'UntagResource',
+        'UpdatePhoneNumber',
+        'UpdatePhoneNumberMetadata',
       ]);
       expect(Object.keys(model.services['chime-sdk-voice'].operations).sort()).toEqual([
-        'AssociatePhoneNumbersWithVoiceConnector', 'DisassociatePhoneNumbersFromVoiceConnector', 'GetPhoneNumber', 'GetVoiceConnector', 'ListPhoneNumbers',
-        'ListTagsForResource', 'TagResource', 'UntagResource',
+        'AssociatePhoneNumbersWithVoiceConnector',
+        'DisassociatePhoneNumbersFromVoiceConnector',
+        'GetPhoneNumber',
+        'GetVoiceConnector',
+        'ListPhoneNumbers',
+        'ListTagsForResource',
+        'TagResource',
+        'UntagResource',
       ]);
       // Every routed operation reaches its handler: none answers UnknownOperationException.
       const probes: Array<[string, string, string, Record<string, string>?]> = [
-        ['connect', 'POST', '/phone-number/claim'], ['connect', 'POST', '/phone-number/search-available'],
-        ['connect', 'GET', '/phone-number/x'], ['connect', 'PUT', '/phone-number/x'], ['connect', 'PUT', '/phone-number/x/metadata'],
-        ['connect', 'DELETE', '/phone-number/x'], ['connect', 'PUT', '/phone-number/x/contact-flow'],
-        ['connect', 'DELETE', '/phone-number/x/contact-flow'], ['connect', 'POST', '/phone-number/list'],
-        ['connect', 'GET', '/flow-associations-summary/x'], ['connect', 'POST', '/flow-associations-batch/x'],
-        ['connect', 'POST', '/tags/x'], ['connect', 'DELETE', '/tags/x'], ['connect', 'GET', '/tags/x'],
+        ['connect', 'POST', '/phone-number/claim'],
+        ['connect', 'POST', '/phone-number/search-available'],
+        ['connect', 'GET', '/phone-number/x'],
+        ['connect', 'PUT', '/phone-number/x'],
+        ['connect', 'PUT', '/phone-number/x/metadata'],
+        ['connect', 'DELETE', '/phone-number/x'],
+        ['connect', 'PUT', '/phone-number/x/contact-flow'],
+        ['connect', 'DELETE', '/phone-number/x/contact-flow'],
+        ['connect', 'POST', '/phone-number/list'],
+        ['connect', 'GET', '/flow-associations-summary/x'],
+        ['connect', 'POST', '/flow-associations-batch/x'],
+        ['connect', 'POST', '/tags/x'],
+        ['connect', 'DELETE', '/tags/x'],
+        ['connect', 'GET', '/tags/x'],
         ['chime', 'POST', '/voice-connectors/x', { operation: 'associate-phone-numbers' }],
         ['chime', 'POST', '/voice-connectors/x', { operation: 'disassociate-phone-numbers' }],
-        ['chime', 'GET', '/voice-connectors/x'], ['chime', 'GET', '/phone-numbers/x'], ['chime', 'GET', '/phone-numbers'],
-        ['chime', 'POST', '/tags', { operation: 'tag-resource' }], ['chime', 'POST', '/tags', { operation: 'untag-resource' }],
+        ['chime', 'GET', '/voice-connectors/x'],
+        ['chime', 'GET', '/phone-numbers/x'],
+        ['chime', 'GET', '/phone-numbers'],
+        ['chime', 'POST', '/tags', { operation: 'tag-resource' }],
+        ['chime', 'POST', '/tags', { operation: 'untag-resource' }],
         ['chime', 'GET', '/tags', { arn: 'arn:aws:chime:us-east-1:123456789012:vc/x' }],
       ];
       for (const [service, method, p, query] of probes) {
@@ -238,22 +338,34 @@ describe('wire behaviour', () => {
       await start({ rateScale: 1, ratesUseClock: true, rateOverrides: { SearchAvailablePhoneNumbers: { ratePerSecond: 1, burst: 1 } } });
       const c = connect({ maxAttempts: 10 });
       // every attempt (retries included) moves the emulator's clock by 400 ms
-      c.middlewareStack.add((next) => async (args) => {
-        clock.advance(400);
-        return next(args);
-      }, { step: 'deserialize', name: 'tick' });
-      const search = () => c.send(new SearchAvailablePhoneNumbersCommand({ TargetArn: instanceArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }));
+      c.middlewareStack.add(
+        (next) => async (args) => {
+          clock.advance(400);
+          return next(args);
+        },
+        { step: 'deserialize', name: 'tick' },
+      );
+      const search = () =>
+        c.send(new SearchAvailablePhoneNumbersCommand({ TargetArn: instanceArn, PhoneNumberCountryCode: 'US', PhoneNumberType: 'DID' }));
       await search();
       const r = await search();
       expect(r.AvailableNumbersList).toHaveLength(2);
       expect(r.$metadata.attempts).toBe(3);
       expect(emu.calls().map((x) => [x.status, x.errorName])).toEqual([
-        [200, undefined], [429, 'ThrottlingException'], [429, 'ThrottlingException'], [200, undefined],
+        [200, undefined],
+        [429, 'ThrottlingException'],
+        [429, 'ThrottlingException'],
+        [200, undefined],
       ]);
     });
 
     it('a throttled call changes nothing and arrives as the typed exception (Connect and Chime)', async () => {
-      await start({ rateScale: 1, ratesUseClock: true, connectRate: { ratePerSecond: 1, burst: 1 }, chimeRate: { ratePerSecond: 1, burst: 1 } });
+      await start({
+        rateScale: 1,
+        ratesUseClock: true,
+        connectRate: { ratePerSecond: 1, burst: 1 },
+        chimeRate: { ratePerSecond: 1, burst: 1 },
+      });
       const c = connect();
       await c.send(new ListPhoneNumbersV2Command({}));
       // ClaimPhoneNumber has its own bucket: the first claim passes
@@ -290,7 +402,14 @@ describe('wire behaviour', () => {
     beforeEach(() => start());
 
     it('error: the next `times` calls answer the typed error, logged with fault', async () => {
-      emu.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'InternalServiceException', status: 500, message: 'boom', times: 2 });
+      emu.injectFault({
+        kind: 'error',
+        operation: 'DescribePhoneNumber',
+        errorName: 'InternalServiceException',
+        status: 500,
+        message: 'boom',
+        times: 2,
+      });
       const c = connect();
       const arn = (await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100' }))).PhoneNumberArn!;
       for (let i = 0; i < 2; i++) {
@@ -300,7 +419,12 @@ describe('wire behaviour', () => {
         expect(err.$metadata.httpStatusCode).toBe(500);
       }
       await c.send(new DescribePhoneNumberCommand({ PhoneNumberId: arn }));
-      expect(emu.calls().filter((x) => x.operation === 'DescribePhoneNumber').map((x) => x.fault)).toEqual(['error', 'error', undefined]);
+      expect(
+        emu
+          .calls()
+          .filter((x) => x.operation === 'DescribePhoneNumber')
+          .map((x) => x.fault),
+      ).toEqual(['error', 'error', undefined]);
     });
 
     it('error: Chime errors get their Code; Connect ResourceInUseException gets ResourceType/ResourceId', async () => {
@@ -309,7 +433,9 @@ describe('wire behaviour', () => {
       expect(err).toBeInstanceOf(ServiceUnavailableException);
       expect(err.Code).toBe('ServiceUnavailable');
       emu.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'ResourceInUseException', status: 409 });
-      const err2 = await caught(() => connect().send(new DescribePhoneNumberCommand({ PhoneNumberId: 'b0000000-0000-4000-8000-0000000000ab' })));
+      const err2 = await caught(() =>
+        connect().send(new DescribePhoneNumberCommand({ PhoneNumberId: 'b0000000-0000-4000-8000-0000000000ab' })),
+      );
       expect(err2).toBeInstanceOf(ResourceInUseException);
       expect(err2.ResourceId).toBe('b0000000-0000-4000-8000-0000000000ab');
     });
@@ -340,21 +466,43 @@ describe('wire behaviour', () => {
 
     it('dropAfterApply + SDK retry with a fixed ClientToken: one number, the retry gets the same answer', async () => {
       emu.injectFault({ kind: 'dropAfterApply', operation: 'ClaimPhoneNumber' });
-      const r = await connect({ maxAttempts: 3 }).send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000f1' }));
+      const r = await connect({ maxAttempts: 3 }).send(
+        new ClaimPhoneNumberCommand({
+          TargetArn: instanceArn,
+          PhoneNumber: '+12065550100',
+          ClientToken: '00000000-0000-4000-8000-0000000000f1',
+        }),
+      );
       expect(r.$metadata.attempts).toBe(2);
       expect(emu.snapshot().claimed.map((n) => n.phoneNumberId)).toEqual([r.PhoneNumberId]);
     });
 
     it('phoneNumberError: reported in PhoneNumberErrors (HTTP 200) and not applied for that number', async () => {
       emu.seedChimeNumber({ phoneNumber: '+13125550101' });
-      emu.injectFault({ kind: 'phoneNumberError', operation: 'AssociatePhoneNumbersWithVoiceConnector', phoneNumber: '+13125550100', errorCode: 'ServiceFailure', message: 'try later' });
+      emu.injectFault({
+        kind: 'phoneNumberError',
+        operation: 'AssociatePhoneNumbersWithVoiceConnector',
+        phoneNumber: '+13125550100',
+        errorCode: 'ServiceFailure',
+        message: 'try later',
+      });
       const ch = chime();
       const { AssociatePhoneNumbersWithVoiceConnectorCommand } = await import('@aws-sdk/client-chime-sdk-voice');
-      const r = await ch.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: 'vc1abcdefghij2klmnopq1', E164PhoneNumbers: ['+13125550100', '+13125550101'] }));
+      const r = await ch.send(
+        new AssociatePhoneNumbersWithVoiceConnectorCommand({
+          VoiceConnectorId: 'vc1abcdefghij2klmnopq1',
+          E164PhoneNumbers: ['+13125550100', '+13125550101'],
+        }),
+      );
       expect(r.PhoneNumberErrors).toEqual([{ PhoneNumberId: '+13125550100', ErrorCode: 'ServiceFailure', ErrorMessage: 'try later' }]);
       expect(emu.snapshot().voiceConnectors.vc1abcdefghij2klmnopq1).toEqual(['+13125550101']);
       expect(emu.calls().at(-1)?.fault).toBe('phoneNumberError');
-      const again = await ch.send(new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: 'vc1abcdefghij2klmnopq1', E164PhoneNumbers: ['+13125550100'] }));
+      const again = await ch.send(
+        new AssociatePhoneNumbersWithVoiceConnectorCommand({
+          VoiceConnectorId: 'vc1abcdefghij2klmnopq1',
+          E164PhoneNumbers: ['+13125550100'],
+        }),
+      );
       expect(again.PhoneNumberErrors).toEqual([]);
       expect(emu.snapshot().voiceConnectors.vc1abcdefghij2klmnopq1).toEqual(['+13125550100', '+13125550101']);
     });
@@ -371,18 +519,36 @@ describe('wire behaviour', () => {
 
     it('logs every request in order with decoded input, status, output and errorName; clearCalls empties it', async () => {
       const c = connect();
-      const r = await c.send(new ClaimPhoneNumberCommand({ TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a2' }));
+      const r = await c.send(
+        new ClaimPhoneNumberCommand({
+          TargetArn: instanceArn,
+          PhoneNumber: '+12065550100',
+          ClientToken: '00000000-0000-4000-8000-0000000000a2',
+        }),
+      );
       await caught(() => c.send(new DescribePhoneNumberCommand({ PhoneNumberId: '0ff00000-0000-4000-8000-0000000000ff' })));
       const log = emu.calls();
       expect(log).toEqual([
         {
-          seq: 1, service: 'connect', operation: 'ClaimPhoneNumber', accountId: ACCOUNT, region: 'us-east-1',
-          input: { TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a2' }, status: 200,
+          seq: 1,
+          service: 'connect',
+          operation: 'ClaimPhoneNumber',
+          accountId: ACCOUNT,
+          region: 'us-east-1',
+          input: { TargetArn: instanceArn, PhoneNumber: '+12065550100', ClientToken: '00000000-0000-4000-8000-0000000000a2' },
+          status: 200,
           output: { PhoneNumberId: r.PhoneNumberId, PhoneNumberArn: r.PhoneNumberArn },
         },
         {
-          seq: 2, service: 'connect', operation: 'DescribePhoneNumber', accountId: ACCOUNT, region: 'us-east-1',
-          input: { PhoneNumberId: '0ff00000-0000-4000-8000-0000000000ff' }, status: 404, output: { Message: 'Phone number not found: 0ff00000-0000-4000-8000-0000000000ff' }, errorName: 'ResourceNotFoundException',
+          seq: 2,
+          service: 'connect',
+          operation: 'DescribePhoneNumber',
+          accountId: ACCOUNT,
+          region: 'us-east-1',
+          input: { PhoneNumberId: '0ff00000-0000-4000-8000-0000000000ff' },
+          status: 404,
+          output: { Message: 'Phone number not found: 0ff00000-0000-4000-8000-0000000000ff' },
+          errorName: 'ResourceNotFoundException',
         },
       ]);
       emu.clearCalls();
@@ -393,10 +559,12 @@ describe('wire behaviour', () => {
       const agent = new http.Agent({ keepAlive: true });
       const { port } = emu;
       await new Promise<void>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-          res.resume();
-          res.on('end', () => resolve());
-        }).on('error', reject);
+        http
+          .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve());
+          })
+          .on('error', reject);
       });
       const t0 = Date.now();
       await emu.stop();

@@ -16,11 +16,19 @@ interface Run {
 
 function npmStart(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['start', '--silent', '--', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn('npm', ['start', '--silent', '--', ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -48,15 +56,25 @@ describe('npm start', () => {
     const out = run.stdout;
     expect(out).not.toContain('\u001b['); // --no-color
     // progress, one line per resource event, as cdk deploy prints them
-    expect(lineMatching(out, /CREATE_COMPLETE .*Custom::ClaimedPhoneNumber .*MainLine/)).toMatch(/^PhoneNumbersExample \| [1-5]\/5 \| +\+\d+:\d\d \| CREATE_COMPLETE +\| Custom::ClaimedPhoneNumber +\| MainLine[0-9A-F]{8}$/);
-    expect(out).toMatch(/^PhoneNumbersExample \| 5\/5 \| +\+\d+:\d\d \| CREATE_COMPLETE +\| AWS::CloudFormation::Stack +\| PhoneNumbersExample$/m);
+    expect(lineMatching(out, /CREATE_COMPLETE .*Custom::ClaimedPhoneNumber .*MainLine/)).toMatch(
+      /^PhoneNumbersExample \| [1-5]\/5 \| +\+\d+:\d\d \| CREATE_COMPLETE +\| Custom::ClaimedPhoneNumber +\| MainLine[0-9A-F]{8}$/,
+    );
+    expect(out).toMatch(
+      /^PhoneNumbersExample \| 5\/5 \| +\+\d+:\d\d \| CREATE_COMPLETE +\| AWS::CloudFormation::Stack +\| PhoneNumbersExample$/m,
+    );
     // the table after the deploy: the adopted number bound to the flow, the bystander untouched
     const afterDeploy = out.slice(out.indexOf('After the deploy:'), out.indexOf('== 2.'));
-    expect(lineMatching(afterDeploy, /\+12065550100/)).toMatch(/MainLine\w+ +\+12065550100 +instance 11111111… +flow aaaaaaaa… +- +CLAIMED +PhoneNumbersExample\/MainLine\w+ \(adopted\)/);
-    expect(lineMatching(afterDeploy, /\+12065550199/)).toMatch(/^ +- +\+12065550199 +instance 11111111… +- +- +CLAIMED +- \(no owner tag\)$/);
+    expect(lineMatching(afterDeploy, /\+12065550100/)).toMatch(
+      /MainLine\w+ +\+12065550100 +instance 11111111… +flow aaaaaaaa… +- +CLAIMED +PhoneNumbersExample\/MainLine\w+ \(adopted\)/,
+    );
+    expect(lineMatching(afterDeploy, /\+12065550199/)).toMatch(
+      /^ +- +\+12065550199 +instance 11111111… +- +- +CLAIMED +- \(no owner tag\)$/,
+    );
     expect(lineMatching(afterDeploy, /\+12065550150/)).toMatch(/TrunkNumbers\w+ +\+12065550150 .*abcdef1ghij2klmno3pqr4 +ASSOCIATED/);
     // the preview of the change, then the change as previewed
-    expect(lineMatching(out, /MainLine\w+ +Custom::ClaimedPhoneNumber +UPDATE in place/)).toContain('+12065550100: moves instance 11111111… -> instance 7d3f5c2a…');
+    expect(lineMatching(out, /MainLine\w+ +Custom::ClaimedPhoneNumber +UPDATE in place/)).toContain(
+      '+12065550100: moves instance 11111111… -> instance 7d3f5c2a…',
+    );
     expect(out).toContain('disassociate +12065550150');
     expect(out).toContain('numbers released by this change: none');
     expect(out).toContain('the deploy did what the preview said');
@@ -68,13 +86,17 @@ describe('npm start', () => {
     expect(out).toMatch(/DELETE_SKIPPED +\| Custom::ClaimedPhoneNumber +\| MainLine\w+ \(kept by its DeletionPolicy/);
     expect(out).toContain('kept under RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: +12065550100');
     const afterDestroy = out.slice(out.indexOf('After destroy:'));
-    expect(lineMatching(afterDestroy, /\+12065550100/)).toMatch(/^ +- +\+12065550100 +instance 7d3f5c2a… +- +- +CLAIMED +PhoneNumbersExample\/MainLine\w+ \(adopted\)$/);
+    expect(lineMatching(afterDestroy, /\+12065550100/)).toMatch(
+      /^ +- +\+12065550100 +instance 7d3f5c2a… +- +- +CLAIMED +PhoneNumbersExample\/MainLine\w+ \(adopted\)$/,
+    );
     // one summary line, last
     const lines = out.trimEnd().split('\n');
-    expect(lines[lines.length - 1]).toMatch(/^OK: deployed 5 resources, changed 5, destroyed 3; 2 numbers kept claimed by their removal policy \(.*\+12065550100.*\); 0 numbers released; [\d.]+ s real time for \d+:\d\d of simulated service time\.$/);
+    expect(lines[lines.length - 1]).toMatch(
+      /^OK: deployed 5 resources, changed 5, destroyed 3; 2 numbers kept claimed by their removal policy \(.*\+12065550100.*\); 0 numbers released; [\d.]+ s real time for \d+:\d\d of simulated service time\.$/,
+    );
   }, 60_000);
 
-  it('exits 1 with the usage for a bad flag, and 1 for an assembly without this library\'s resources', async () => {
+  it("exits 1 with the usage for a bad flag, and 1 for an assembly without this library's resources", async () => {
     const dir = writeAssembly(NO_LIBRARY_RESOURCES, 'Other');
     dirs.push(dir);
 
@@ -95,7 +117,10 @@ describe('npm start', () => {
     // The program itself, as the start script runs it (without npm, which would die of the signal itself
     // and hide the program's exit code).
     const tsNode = path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node');
-    const child = spawn(tsNode, ['--transpile-only', 'local/start/cli.ts', '--app', dir, '--deploy-only', '--keep', '--no-color'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tsNode, ['--transpile-only', 'local/start/cli.ts', '--app', dir, '--deploy-only', '--keep', '--no-color'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let out = '';
     try {
@@ -104,7 +129,9 @@ describe('npm start', () => {
           out += c.toString('utf8');
           if (/export AWS_REGION=\S+\n/.test(out)) resolve();
         });
-        child.stderr.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+        child.stderr.on('data', (c: Buffer) => {
+          out += c.toString('utf8');
+        });
         child.once('exit', (code) => reject(new Error(`npm start exited early (${code}):\n${out}`)));
       });
       const seen = await numbersSeenFromPrintedEnvironment(out, INSTANCE_ARN);

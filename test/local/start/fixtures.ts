@@ -16,15 +16,21 @@ const token = { 'Fn::GetAtt': ['ProviderFn', 'Arn'] };
 /** An assembly of one stack (environment aws://123456789012/us-east-1) with these resources. */
 export function writeAssembly(resources: Resources, stackName = 'Phones', environment = 'aws://123456789012/us-east-1'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-test-assembly-'));
-  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({
-    version: '55.0.0',
-    artifacts: {
-      [stackName]: { type: 'aws:cloudformation:stack', environment, properties: { templateFile: `${stackName}.template.json` } },
-    },
-  }));
-  fs.writeFileSync(path.join(dir, `${stackName}.template.json`), JSON.stringify({
-    Resources: { ProviderFn: { Type: 'AWS::Lambda::Function', Properties: { Handler: 'framework.onEvent' } }, ...resources },
-  }));
+  fs.writeFileSync(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify({
+      version: '55.0.0',
+      artifacts: {
+        [stackName]: { type: 'aws:cloudformation:stack', environment, properties: { templateFile: `${stackName}.template.json` } },
+      },
+    }),
+  );
+  fs.writeFileSync(
+    path.join(dir, `${stackName}.template.json`),
+    JSON.stringify({
+      Resources: { ProviderFn: { Type: 'AWS::Lambda::Function', Properties: { Handler: 'framework.onEvent' } }, ...resources },
+    }),
+  );
   return dir;
 }
 
@@ -36,24 +42,53 @@ export const FAILING_CLAIM: Resources = {
   Instance: { Type: 'AWS::Connect::Instance', Properties: {} },
   Trunk: {
     Type: 'Custom::VoiceConnectorNumbers',
-    Properties: { ServiceToken: token, FormatVersion: '1', VoiceConnectorId: VOICE_CONNECTOR_ID, PhoneNumbers: ['+12065550150'], ForceAssociate: 'false', Region: 'us-east-1' },
+    Properties: {
+      ServiceToken: token,
+      FormatVersion: '1',
+      VoiceConnectorId: VOICE_CONNECTOR_ID,
+      PhoneNumbers: ['+12065550150'],
+      ForceAssociate: 'false',
+      Region: 'us-east-1',
+    },
   },
   Main: {
-    Type: 'Custom::ClaimedPhoneNumber', DependsOn: 'Trunk', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
-    Properties: { ServiceToken: token, FormatVersion: '1', TargetArn: { 'Fn::GetAtt': ['Instance', 'Arn'] }, PhoneNumber: '+12065550100', RemovalPolicy: 'retain' },
+    Type: 'Custom::ClaimedPhoneNumber',
+    DependsOn: 'Trunk',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      ServiceToken: token,
+      FormatVersion: '1',
+      TargetArn: { 'Fn::GetAtt': ['Instance', 'Arn'] },
+      PhoneNumber: '+12065550100',
+      RemovalPolicy: 'retain',
+    },
   },
 };
 
 /** A search claim bound to a flow, with literal ARNs: the stand-in is seeded from them. */
 export const SEARCH_AND_BIND: Resources = {
   Support: {
-    Type: 'Custom::ClaimedPhoneNumber', DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete',
-    Properties: { ServiceToken: token, FormatVersion: '1', TargetArn: INSTANCE_ARN, CountryCode: 'US', Type: 'DID', Prefix: '+1425', RemovalPolicy: 'destroy' },
+    Type: 'Custom::ClaimedPhoneNumber',
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+    Properties: {
+      ServiceToken: token,
+      FormatVersion: '1',
+      TargetArn: INSTANCE_ARN,
+      CountryCode: 'US',
+      Type: 'DID',
+      Prefix: '+1425',
+      RemovalPolicy: 'destroy',
+    },
   },
   SupportFlow: {
     Type: 'Custom::PhoneNumberFlowBinding',
     Properties: {
-      ServiceToken: token, FormatVersion: '1', PhoneNumberArn: { 'Fn::GetAtt': ['Support', 'PhoneNumberArn'] }, ContactFlowArn: FLOW_ARN,
+      ServiceToken: token,
+      FormatVersion: '1',
+      PhoneNumberArn: { 'Fn::GetAtt': ['Support', 'PhoneNumberArn'] },
+      ContactFlowArn: FLOW_ARN,
       PhoneNumberTargetArn: { 'Fn::GetAtt': ['Support', 'TargetArn'] },
     },
   },
@@ -66,7 +101,8 @@ export const SEARCH_AND_BIND: Resources = {
 export async function numbersSeenFromPrintedEnvironment(out: string, targetArn: string): Promise<string[]> {
   const vars = Object.fromEntries([...out.matchAll(/export (\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
   const connect = new ConnectClient({
-    region: vars.AWS_REGION, endpoint: vars.AWS_ENDPOINT_URL_CONNECT,
+    region: vars.AWS_REGION,
+    endpoint: vars.AWS_ENDPOINT_URL_CONNECT,
     credentials: { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY },
   });
   try {

@@ -53,7 +53,9 @@ describe('npm start on an assembly (runStart --app)', () => {
     expect(out).toMatch(/Phones \| 2\/2 \| +\+\d:\d\d \| DELETE_COMPLETE +\| Custom::ClaimedPhoneNumber +\| Support\n/);
     const released = /Support +(\+1425555551[012])/.exec(afterDeploy)![1];
     expect(out).toContain(`released (RemovalPolicy.DESTROY): ${released}: back to AWS`);
-    expect(out).toMatch(/OK: deployed 2 resources, destroyed 2; 0 numbers kept claimed by their removal policy \(none\); 1 number released; /);
+    expect(out).toMatch(
+      /OK: deployed 2 resources, destroyed 2; 0 numbers kept claimed by their removal policy \(none\); 1 number released; /,
+    );
     expect(out.slice(out.indexOf('After destroy:'))).toContain('(no numbers claimed in Connect, no Chime inventory numbers)');
   });
 
@@ -65,7 +67,9 @@ describe('npm start on an assembly (runStart --app)', () => {
 
     expect(code).toBe(0);
     const out = c.stdout();
-    expect(out).toMatch(/Phones \| 1\/1 \| +\+0:00 \| DELETE_SKIPPED +\| Custom::VoiceConnectorNumbers +\| Trunk \(kept by its DeletionPolicy: /);
+    expect(out).toMatch(
+      /Phones \| 1\/1 \| +\+0:00 \| DELETE_SKIPPED +\| Custom::VoiceConnectorNumbers +\| Trunk \(kept by its DeletionPolicy: /,
+    );
     expect(out).toContain('kept under RemovalPolicy.RETAIN: Trunk (Custom::VoiceConnectorNumbers): left as it is, now in no stack');
     expect(out.slice(out.indexOf('After destroy:'))).toMatch(/- +\+12065550150 +- +- +abcdef1ghij2klmno3pqr4 +ASSOCIATED +-\n/);
     expect(out).toMatch(/OK: deployed 1 resource, destroyed 0; 0 numbers kept claimed by their removal policy \(none\);/);
@@ -74,18 +78,32 @@ describe('npm start on an assembly (runStart --app)', () => {
   it('takes the account and region of an environment-agnostic stack from the ARNs its resources name', async () => {
     const c = capture();
     const instanceArn = 'arn:aws:connect:eu-west-2:111122223333:instance/0c4b8e2f-6a1d-4f3e-9b7c-5d2a1e0f8c93';
-    const dir = writeAssembly({
-      Main: {
-        Type: 'Custom::ClaimedPhoneNumber', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
-        Properties: { ServiceToken: { 'Fn::GetAtt': ['ProviderFn', 'Arn'] }, FormatVersion: '1', TargetArn: instanceArn, PhoneNumber: '+12065550123', RemovalPolicy: 'retain' },
+    const dir = writeAssembly(
+      {
+        Main: {
+          Type: 'Custom::ClaimedPhoneNumber',
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
+          Properties: {
+            ServiceToken: { 'Fn::GetAtt': ['ProviderFn', 'Arn'] },
+            FormatVersion: '1',
+            TargetArn: instanceArn,
+            PhoneNumber: '+12065550123',
+            RemovalPolicy: 'retain',
+          },
+        },
       },
-    }, 'Agnostic', 'aws://unknown-account/unknown-region');
+      'Agnostic',
+      'aws://unknown-account/unknown-region',
+    );
     dirs.push(dir);
 
     const { code } = await runStart(['--app', dir, '--deploy-only'], c.io);
 
     expect({ code, stderr: c.stderr() }).toEqual({ code: 0, stderr: '' });
-    expect(c.stdout()).toContain('(environment-agnostic stack: account 111122223333, region eu-west-2 taken from its ARNs or the defaults)');
+    expect(c.stdout()).toContain(
+      '(environment-agnostic stack: account 111122223333, region eu-west-2 taken from its ARNs or the defaults)',
+    );
     expect(c.stdout()).toMatch(/Main +\+12065550123 +instance 0c4b8e2f… +- +- +CLAIMED +Agnostic\/Main \(claimed\)/);
   });
 
@@ -95,9 +113,13 @@ describe('npm start on an assembly (runStart --app)', () => {
     const { code } = await runStart(['--app', assembly(FAILING_CLAIM)], c.io);
 
     expect(code).toBe(1);
-    expect(c.stderr()).toMatch(/^npm start: the deploy of Phones failed: Main failed to create: Main: targetArn 'arn:aws:local-placeholder:us-east-1:123456789012:Instance' is not a Connect instance or traffic distribution group ARN.*the stack was rolled back\n$/);
+    expect(c.stderr()).toMatch(
+      /^npm start: the deploy of Phones failed: Main failed to create: Main: targetArn 'arn:aws:local-placeholder:us-east-1:123456789012:Instance' is not a Connect instance or traffic distribution group ARN.*the stack was rolled back\n$/,
+    );
     const out = c.stdout();
-    expect(out).toContain('note: Phones/Main: TargetArn is Fn::GetAtt Instance.Arn (AWS::Connect::Instance, which a local run does not create)');
+    expect(out).toContain(
+      'note: Phones/Main: TargetArn is Fn::GetAtt Instance.Arn (AWS::Connect::Instance, which a local run does not create)',
+    );
     expect(out).toMatch(/CREATE_FAILED +\| Custom::ClaimedPhoneNumber +\| Main Main: targetArn/);
     expect(out).toMatch(/DELETE_COMPLETE +\| Custom::VoiceConnectorNumbers +\| Trunk \(rollback\)/);
     expect(out).toMatch(/ROLLBACK_COMPLETE +\| AWS::CloudFormation::Stack/);

@@ -9,13 +9,19 @@ import { QUERY_INTERVAL, TOTAL_TIMEOUT } from '../../../lib/private/provider';
 describe('npm start flags', () => {
   it('reads every flag, and --app in both forms', () => {
     expect(parseArgs([])).toEqual({ deployOnly: false, keep: false, appDir: undefined, noColor: false, help: false });
-    expect(parseArgs(['--deploy-only', '--keep', '--no-color', '--app', 'cdk.out'])).toEqual({ deployOnly: true, keep: true, appDir: 'cdk.out', noColor: true, help: false });
+    expect(parseArgs(['--deploy-only', '--keep', '--no-color', '--app', 'cdk.out'])).toEqual({
+      deployOnly: true,
+      keep: true,
+      appDir: 'cdk.out',
+      noColor: true,
+      help: false,
+    });
     expect(parseArgs(['--app=out/asm', '-h'])).toMatchObject({ appDir: 'out/asm', help: true });
   });
 
   it('fails on an unknown flag, naming it, and on --app without a directory', () => {
     expect(() => parseArgs(['--deploy'])).toThrow(/^unknown flag '--deploy'\nusage: npm start -- /);
-    expect(() => parseArgs(['--app'])).toThrow("--app needs a directory (a cloud assembly such as cdk.out), got nothing");
+    expect(() => parseArgs(['--app'])).toThrow('--app needs a directory (a cloud assembly such as cdk.out), got nothing');
     expect(() => parseArgs(['--app', '--keep'])).toThrow("got '--keep'");
   });
 });
@@ -34,7 +40,14 @@ describe('colour', () => {
 describe('tables', () => {
   it('aligns columns by their visible width, colour codes aside', () => {
     const style = makeStyle(true);
-    const lines = formatTable(['a', 'status'], [[style.green('CLAIMED'), 'x'], ['bb', 'yy']], makeStyle(false));
+    const lines = formatTable(
+      ['a', 'status'],
+      [
+        [style.green('CLAIMED'), 'x'],
+        ['bb', 'yy'],
+      ],
+      makeStyle(false),
+    );
     expect(lines).toEqual(['a        status', `${style.green('CLAIMED')}  x`, 'bb       yy']);
   });
 
@@ -56,8 +69,13 @@ describe('numbers seeded from a template', () => {
     expect(numbersForSearch('ZZ', undefined)).toBeUndefined();
   });
 
-  it('tells a number\'s country by its longest matching calling code', () => {
-    expect([countryOf('+12065550100'), countryOf('+442079460000'), countryOf('+353123456789'), countryOf('+999123')]).toEqual(['US', 'GB', 'IE', undefined]);
+  it("tells a number's country by its longest matching calling code", () => {
+    expect([countryOf('+12065550100'), countryOf('+442079460000'), countryOf('+353123456789'), countryOf('+999123')]).toEqual([
+      'US',
+      'GB',
+      'IE',
+      undefined,
+    ]);
   });
 });
 
