@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ConnectClient, DescribePhoneNumberCommand, UpdatePhoneNumberMetadataCommand } from '@aws-sdk/client-connect';
 import { casesOf } from '../../local/contract/cases';
 import { faultsAt, PAST_THROTTLED_RETRIES, replays } from '../../local/contract/faults';
-import { DEFAULT_BUNDLE, Harness, runScenario } from '../../local/contract/runner';
+import { DEFAULT_BUNDLE, Harness, plan, runScenario } from '../../local/contract/runner';
 import { createManualClock, startEmulator } from '../../local/emulator';
 import type { Emulator } from '../../local/emulator';
 
@@ -143,6 +143,28 @@ describe('the checks', () => {
       await harness.stop();
     }
   }, 120_000);
+
+  it.each(['create-specific', 'create-search'])(
+    'a ClaimedPhoneNumber %s whose Lambda times out right after its claim: the rollback releases the number (once a known gap)',
+    async (step) => {
+      // The claim is made in isComplete, so the create is answered FAILED under its pending id and the
+      // rollback's Delete reaches the handler (claimed in onEvent, the framework's CREATE_FAILED marker
+      // would answer that Delete itself and the number would be left claimed).
+      const harness = await Harness.start(DEFAULT_BUNDLE);
+      try {
+        const c = casesOf('ClaimedPhoneNumber').find((x) => x.name === `ClaimedPhoneNumber/${step}`)!;
+        const clean = await runScenario(c, undefined, harness);
+        const fault = plan(clean).find((f) => f.name === 'lambda-timeout' && f.at === 'Line ClaimPhoneNumber#1')!;
+        expect(fault).toBeDefined();
+        const result = await runScenario(c, fault, harness);
+        expect(result.outcome).toMatch(/^ROLLBACK_COMPLETE/);
+        expect(result.violations).toEqual([]);
+      } finally {
+        await harness.stop();
+      }
+    },
+    120_000,
+  );
 
   it('reports a stack that ends ROLLBACK_FAILED, and passes the real handler on the same case', async () => {
     const failing = await Harness.start(brokenBundle('failing', 'throw new Error("cannot delete");'));

@@ -65,32 +65,45 @@ export async function completeDelete(e: IsCompleteRequest, p: Props, failedCreat
   }
   // Neither a release nor a move is accepted while an operation is in progress: wait for it.
   if (current.PhoneNumberStatus?.Status === 'IN_PROGRESS') return { IsComplete: false };
-  const prior = readPrior(current.Tags);
+  const decided = await deleteAction(e, p, current, failedCreate);
+  const about = { phoneNumberArn: arn, removalPolicy: p.RemovalPolicy, stackStatus: decided.stackStatus };
+  switch (decided.action) {
+    case 'restore':
+      log().info('Undoing the adoption of the number: putting its earlier state back', about);
+      return restoreStep(client, e, current);
+    case 'release':
+      log().info('Releasing the number', about);
+      return releaseStep(client, e);
+    case 'not-owned':
+      log().warn('Number is not owned by this resource (anymore): left claimed', { ...about, owner: current.Tags?.[OWNER_TAG_KEY] });
+      return { IsComplete: true };
+    case 'retain':
+      log().info('Removal policy retains the number', about);
+      return { IsComplete: true };
+  }
+}
+
+/**
+ * What deleting the resource does to the number it holds (see completeDelete). Undoing a failed deploy
+ * (the stack rolls back, or the create failed) restores what this resource was adopting and releases
+ * what it claimed, unless the policy is RETAIN; otherwise the policy decides. The stack's status is read
+ * only when it matters.
+ */
+async function deleteAction(
+  e: IsCompleteRequest,
+  p: Props,
+  current: ClaimedPhoneNumberSummary,
+  failedCreate: boolean,
+): Promise<{ action: 'restore' | 'release' | 'not-owned' | 'retain'; stackStatus?: string }> {
+  const adopting = adoptingHere(e, readPrior(current.Tags));
   const owned = ownedByUs(e, current.Tags);
-  const needsStatus = adoptingHere(e, prior) || (owned && p.RemovalPolicy !== 'retain');
-  const status = needsStatus ? await stackStatus(e.StackId) : undefined;
-  const rollingBack = status !== undefined && ROLLBACK_STATUSES.has(status);
-  if (adoptingHere(e, prior) && (rollingBack || !owned || failedCreate)) {
-    log().info('Undoing the adoption of the number: putting its earlier state back', { phoneNumberArn: arn, stackStatus: status });
-    return restoreStep(client, e, current);
-  }
-  if (!owned) {
-    log().warn('Number is not owned by this resource (anymore): left claimed', {
-      phoneNumberArn: arn,
-      owner: current.Tags?.[OWNER_TAG_KEY],
-    });
-    return { IsComplete: true };
-  }
-  const release =
-    rollingBack || failedCreate
-      ? claimedHere(e, current.Tags) && p.RemovalPolicy !== 'retain' // what the failed deploy claimed; an adopted number existed before
-      : p.RemovalPolicy === 'destroy';
-  log().info(release ? 'Releasing the number' : 'Removal policy retains the number', {
-    phoneNumberArn: arn,
-    removalPolicy: p.RemovalPolicy,
-    stackStatus: status,
-  });
-  return release ? releaseStep(client, e) : { IsComplete: true };
+  const status = adopting || (owned && p.RemovalPolicy !== 'retain') ? await stackStatus(e.StackId) : undefined;
+  const undoing = failedCreate || (status !== undefined && ROLLBACK_STATUSES.has(status));
+  if (adopting && (undoing || !owned)) return { action: 'restore', stackStatus: status };
+  if (!owned) return { action: 'not-owned', stackStatus: status };
+  // An adopted number existed before the deploy: undoing never releases it.
+  const release = undoing ? claimedHere(e, current.Tags) && p.RemovalPolicy !== 'retain' : p.RemovalPolicy === 'destroy';
+  return { action: release ? 'release' : 'retain', stackStatus: status };
 }
 
 /**

@@ -96,13 +96,7 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
   if (ownedByAnother(e, current.Tags) && !adopting) return { IsComplete: true, Data: data };
   try {
     if (await changeTowardDeclaration(client, e, p, old, current)) return NOT_YET;
-    if (adopting && current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'adopt')) {
-      // The adoption's changes have succeeded: only now does the number change owner.
-      await client.send(new TagResourceCommand({ resourceArn: arn, tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'adopt') } }));
-      log().info('Adopted phone number', { phoneNumberArn: arn, previousOwner: current.Tags?.[OWNER_TAG_KEY] });
-    } else if (e.RequestType === 'Update' && !adopting) {
-      await syncTags(client, e, current, p, old);
-    }
+    await settleTags(client, e, p, old, current, adopting);
     // CLAIMED at its target: bind the flow a binding recorded on it while it was elsewhere (a binding
     // rolled back before its number does not wait for it; see ../../flow-intent).
     await bindDeclaredFlow(client, current);
@@ -114,6 +108,28 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
     throw err;
   }
   return { IsComplete: true, Data: data };
+}
+
+/**
+ * With the number where it is declared: an adoption now takes ownership (its changes have succeeded, so
+ * only now does the number change owner), and an update brings the user tags to the declaration.
+ */
+async function settleTags(
+  client: ConnectClient,
+  e: IsCompleteRequest,
+  p: Props,
+  old: Props | undefined,
+  current: ClaimedPhoneNumberSummary,
+  adopting: boolean,
+): Promise<void> {
+  const arn = e.PhysicalResourceId;
+  if (adopting && current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'adopt')) {
+    // The adoption's changes have succeeded: only now does the number change owner.
+    await client.send(new TagResourceCommand({ resourceArn: arn, tags: { ...userTags(p), [OWNER_TAG_KEY]: ownership(e, 'adopt') } }));
+    log().info('Adopted phone number', { phoneNumberArn: arn, previousOwner: current.Tags?.[OWNER_TAG_KEY] });
+  } else if (e.RequestType === 'Update' && !adopting) {
+    await syncTags(client, e, current, p, old);
+  }
 }
 
 /** The description the event declares (undefined: left alone) and whether the number has it and its target. */
