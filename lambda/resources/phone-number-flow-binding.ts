@@ -28,6 +28,7 @@ import {
 import {
   parseContactFlowArn,
   parsePhoneNumberArn,
+  parseTargetArn,
   ResourceTypes,
   validatePhoneNumberFlowBinding,
   type ContactFlowArn,
@@ -59,7 +60,7 @@ import {
 } from '../flow-intent';
 import { ownerOf } from '../identity';
 import { log } from '../logger';
-import { asRequested, orRetryLater, retryRequested, untilDone } from '../retry-later';
+import { asRequested, isPassingFailure, orRetryLater, retryRequested, untilDone } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradePhoneNumberFlowBinding } from '../upgrade';
@@ -243,6 +244,46 @@ async function bind(e: Event, p: Props, current: ClaimedPhoneNumberSummary): Pro
     status: current.PhoneNumberStatus?.Status,
   });
   return 'waiting';
+}
+
+/**
+ * A Create's view of its number without DescribePhoneNumber, when the binding carries the number's target
+ * (`PhoneNumberTargetArn`: the `TargetArn` attribute of a ClaimedPhoneNumber of the stack) and it is the
+ * flow's instance. CloudFormation creates the binding only once that number's resource is complete (it
+ * depends on it), which the number's handler answers only once the number is CLAIMED at that target; and a
+ * Create is never part of a rollback (rollbacks update and delete). Only the tags are read, with
+ * ListTagsForResource (a quota of its own): a fleet's bindings then do not queue behind the numbers' own
+ * reads of DescribePhoneNumber. Undefined otherwise (an imported number, a traffic distribution group,
+ * another instance, an untaggable ARN): the number is read.
+ */
+async function numberAsDeclared(e: IsCompleteRequest, p: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
+  if (e.RequestType !== 'Create' || p.PhoneNumberTargetArn === undefined || !isTaggableNumberArn(p.PhoneNumberArn)) return undefined;
+  const target = parseTargetArn(p.PhoneNumberTargetArn);
+  const flow = flowOf(p);
+  if (target?.kind !== 'instance' || target.instanceId !== flow.instanceId || target.region !== flow.region) return undefined;
+  const tags = await readTags(p.PhoneNumberArn);
+  if (tags === undefined) return undefined;
+  return { PhoneNumberArn: p.PhoneNumberArn, TargetArn: p.PhoneNumberTargetArn, PhoneNumberStatus: { Status: 'CLAIMED' }, Tags: tags };
+}
+
+/**
+ * Binds a Create's number as its declaration says it is (numberAsDeclared), without reading it. False
+ * when that does not apply, or when the service refuses the binding (the number is not where its
+ * resource left it: changed since by hand): the caller then reads the number and goes the usual way.
+ */
+async function boundAsDeclared(e: IsCompleteRequest, p: Props): Promise<boolean> {
+  const declared = await numberAsDeclared(e, p);
+  if (!declared) return false;
+  try {
+    return (await bind(e, p, declared)) === 'bound';
+  } catch (err) {
+    if (isPassingFailure(err)) throw err;
+    log().warn('The binding was refused where the number was declared: reading where the number is', {
+      phoneNumberArn: p.PhoneNumberArn,
+      error: (err as Error).message,
+    });
+    return false;
+  }
 }
 
 async function describeClaimed(p: Props): Promise<ClaimedPhoneNumberSummary> {
@@ -450,6 +491,7 @@ async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined
       if (retryRequested(e)) await change(e, p, old);
       if (e.RequestType === 'Delete') return true;
       if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return true;
+      if (await boundAsDeclared(e, p)) return true;
       const current = await describeClaimed(p);
       const outcome = await bind(e, p, current);
       if (outcome === 'bound') await unbindOldInstance(p, old);

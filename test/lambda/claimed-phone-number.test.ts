@@ -324,6 +324,30 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(operations(emulator, (op) => op === 'DescribePhoneNumber')).toHaveLength(3);
     });
 
+    it('a Delete releases, then waits in the same invocation until the number has left the list, reading it once', async () => {
+      // GIVEN a release that takes 1200 ms
+      await emulator.stop();
+      emulator = await startTestEmulator({ clock, asyncDelayMs: 1000, releaseDelayMs: 1200 });
+      instanceArn = emulator.seedInstance({ instanceId: '11111111-1111-4111-8111-111111111111' });
+      emulator.seedAvailableNumbers({ countryCode: 'US', type: 'DID', phoneNumbers: usNumbers(10) });
+      const props = claimedProps({ TargetArn: instanceArn, PhoneNumber: '+12065550101', RemovalPolicy: 'destroy' });
+      process.env.PHONE_NUMBERS_SETTLE_WAIT_MS = '60000'; // startTestEmulator turns the wait off
+      const { response } = await runToCompletion(createEvent(CLAIMED, props));
+      emulator.clearCalls();
+      // WHEN its Delete is checked once
+      const del = deleteEvent(CLAIMED, response.PhysicalResourceId, props);
+      const done = await isComplete(afterOnEvent(del, await onEvent(del)));
+      // THEN it is complete: one DescribePhoneNumber for the decision, then ListPhoneNumbersV2 until it is gone
+      expect(done).toEqual({ IsComplete: true });
+      expect(claimed()).toEqual([]);
+      expect(operations(emulator, (op) => op === 'DescribePhoneNumber' || op === 'ReleasePhoneNumber')).toEqual([
+        'DescribePhoneNumber',
+        'ReleasePhoneNumber',
+      ]);
+      // listed at 0, 500 and 1000 ms; gone at 1500
+      expect(operations(emulator, (op) => op === 'ListPhoneNumbersV2')).toHaveLength(4);
+    });
+
     it('stops waiting at its budget and answers not complete; the next poll finds the same number', async () => {
       // GIVEN a budget of one pause (600 ms), shorter than the claim takes (1000 ms)
       process.env.PHONE_NUMBERS_SETTLE_WAIT_MS = '600';

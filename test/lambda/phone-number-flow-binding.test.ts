@@ -109,6 +109,41 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     ]);
   });
 
+  it("binds without reading the number when it carries its ClaimedPhoneNumber's target, the flow's instance (CloudFormation created it first)", async () => {
+    emulator.clearCalls();
+    // WHEN a binding of a number whose resource answered this instance as its target is created
+    await onEvent(
+      createEvent(BINDING, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA, PhoneNumberTargetArn: instanceArn })),
+    );
+    // THEN it reads the tags only (ListTagsForResource, a quota of its own), not DescribePhoneNumber
+    expect(operations(emulator).sort()).toEqual([
+      'AssociatePhoneNumberContactFlow',
+      'BatchGetFlowAssociation',
+      'ListTagsForResource',
+      'TagResource',
+    ]);
+    expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+  });
+
+  it('reads the number after all when the service refuses the binding where the number was declared', async () => {
+    // GIVEN the binding is refused once (the number was moved by hand since its resource completed)
+    emulator.injectFault({
+      kind: 'error',
+      operation: 'AssociatePhoneNumberContactFlow',
+      errorName: 'ResourceNotFoundException',
+      status: 404,
+      message: 'The phone number is not in this instance',
+      times: 1,
+    });
+    emulator.clearCalls();
+    await onEvent(
+      createEvent(BINDING, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA, PhoneNumberTargetArn: instanceArn })),
+    );
+    // THEN it read where the number is, and bound it there
+    expect(operations(emulator, (op) => op === 'DescribePhoneNumber')).toHaveLength(1);
+    expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+  });
+
   it('makes no call when nothing changed', async () => {
     const props = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
     const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));

@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-connect';
 import { OWNER_TAG_KEY, parsePhoneNumberArn } from '../../contract';
 import { isNotFound } from '../../aws-errors';
-import { connect } from '../../clients';
+import { connect, sleep } from '../../clients';
+import { settlePollMs, settleWaitMs } from '../../deadline';
 import type { DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse } from '../../events';
 import { clientToken } from '../../identity';
 import { log } from '../../logger';
@@ -19,7 +20,7 @@ import { PRIOR_TAG_KEYS, readPrior, type PriorState } from '../../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
 import { adoptingHere, claimedHere, describe, ownedByUs, ownership, pendingRequestOf, regionOfTarget, type Props } from './common';
 import { moveTo, release } from './changes';
-import { findClaimed, findTagged } from './lookups';
+import { findClaimed, findTagged, isListed } from './lookups';
 
 /**
  * Delete: nothing is called here. The decision and the work are isComplete's (`completeDelete`), one
@@ -73,7 +74,7 @@ export async function completeDelete(e: IsCompleteRequest, p: Props, failedCreat
       return restoreStep(client, e, current);
     case 'release':
       log().info('Releasing the number', about);
-      return releaseStep(client, e);
+      return releaseStep(client, e, current);
     case 'not-owned':
       log().warn('Number is not owned by this resource (anymore): left claimed', { ...about, owner: current.Tags?.[OWNER_TAG_KEY] });
       return { IsComplete: true };
@@ -130,11 +131,32 @@ async function completePendingDelete(e: IsCompleteRequest, p: Props, createReque
   return completeDelete({ ...e, PhysicalResourceId: found.PhoneNumberArn as string }, p, true);
 }
 
-async function releaseStep(client: ConnectClient, e: IsCompleteRequest): Promise<IsCompleteResponse> {
+async function releaseStep(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<IsCompleteResponse> {
   // One attempt: a number still busy is tried again at the next poll (see ../index).
   await release(client, e, e.PhysicalResourceId, 1);
-  // The release is asynchronous: the next polls wait while it is IN_PROGRESS, until the number is gone.
-  return { IsComplete: false };
+  // The release is asynchronous: it is waited for here, then (past this wait) by the next polls, which
+  // read the number while it is IN_PROGRESS, until it is gone.
+  return { IsComplete: await unlistedWithin(client, current.PhoneNumber as string, e.PhysicalResourceId) };
+}
+
+/**
+ * Waits in this invocation (the settle wait of ../../deadline, off in local runs) for a released number
+ * to leave ListPhoneNumbersV2: that API has a quota of its own, while this Delete's decision read, and a
+ * fleet's other Deletes, queue on DescribePhoneNumber. Tells whether it left in time.
+ */
+async function unlistedWithin(client: ConnectClient, phoneNumber: string, arn: string): Promise<boolean> {
+  const wait = settleWaitMs();
+  const pause = Math.max(settlePollMs(), 1);
+  if (wait <= 0) return false;
+  const waitUntil = Date.now() + wait;
+  for (let checks = Math.floor(wait / pause); ; checks--) {
+    if (!(await isListed(client, phoneNumber, arn))) {
+      log().info('The released number is gone', { phoneNumberArn: arn });
+      return true;
+    }
+    if (checks <= 0 || Date.now() + pause > waitUntil) return false;
+    await sleep(pause);
+  }
 }
 
 /** Puts back, one change per poll, what `readPrior` recorded: target, then description, then tags. */

@@ -71,6 +71,19 @@ export async function findClaimed(
   return undefined;
 }
 
+/** Tells whether ListPhoneNumbersV2 still lists the number `arn` (a released one is listed until it is gone). */
+export async function isListed(client: ConnectClient, phoneNumber: string, arn: string): Promise<boolean> {
+  let NextToken: string | undefined;
+  do {
+    const out = await client.send(
+      new ListPhoneNumbersV2Command({ PhoneNumberPrefix: listPrefixOf(phoneNumber), MaxResults: 1000, NextToken }),
+    );
+    if ((out.ListPhoneNumbersSummaryList ?? []).some((n) => n.PhoneNumberArn === arn)) return true;
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return false;
+}
+
 /**
  * The first claimed number that matches a search declaration (in `targetArn` when given; any target
  * otherwise), is not `except`, and satisfies `wanted`. Reads every matching number, one Describe each
