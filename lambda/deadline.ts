@@ -41,11 +41,10 @@ export function remainingWorkMs(): number {
 }
 
 /**
- * A ClaimedPhoneNumber create claims in isComplete and, in the same invocation, waits for its number to
- * settle (IN_PROGRESS to CLAIMED), checking every SETTLE_POLL_ENV ms for at most SETTLE_WAIT_ENV ms (and
- * never past the invocation deadline): the Provider framework keeps nothing of an isComplete answer
- * that is not complete, so a later poll must find the number again, which in search mode means reading
- * every matching number of the target. 0 turns the wait off (each poll then checks once).
+ * How long one invocation waits for an asynchronous change it made to settle (./settle-wait): a
+ * ClaimedPhoneNumber create's claim (IN_PROGRESS to CLAIMED) and a Delete's release (until the number is
+ * gone). Checks every SETTLE_POLL_ENV ms for at most SETTLE_WAIT_ENV ms, never past the invocation
+ * deadline; 0 turns the wait off (a create's poll then checks once, a release is left to later polls).
  */
 export const SETTLE_WAIT_ENV = 'PHONE_NUMBERS_SETTLE_WAIT_MS';
 export const SETTLE_POLL_ENV = 'PHONE_NUMBERS_SETTLE_POLL_MS';

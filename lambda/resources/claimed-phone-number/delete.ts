@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/client-connect';
 import { OWNER_TAG_KEY, parsePhoneNumberArn } from '../../contract';
 import { isNotFound } from '../../aws-errors';
-import { connect, sleep } from '../../clients';
-import { settlePollMs, settleWaitMs } from '../../deadline';
+import { connect } from '../../clients';
+import { settledWithin } from '../../settle-wait';
 import type { DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse } from '../../events';
 import { clientToken } from '../../identity';
 import { log } from '../../logger';
@@ -145,18 +145,9 @@ async function releaseStep(client: ConnectClient, e: IsCompleteRequest, current:
  * fleet's other Deletes, queue on DescribePhoneNumber. Tells whether it left in time.
  */
 async function unlistedWithin(client: ConnectClient, phoneNumber: string, arn: string): Promise<boolean> {
-  const wait = settleWaitMs();
-  const pause = Math.max(settlePollMs(), 1);
-  if (wait <= 0) return false;
-  const waitUntil = Date.now() + wait;
-  for (let checks = Math.floor(wait / pause); ; checks--) {
-    if (!(await isListed(client, phoneNumber, arn))) {
-      log().info('The released number is gone', { phoneNumberArn: arn });
-      return true;
-    }
-    if (checks <= 0 || Date.now() + pause > waitUntil) return false;
-    await sleep(pause);
-  }
+  const gone = await settledWithin(async () => !(await isListed(client, phoneNumber, arn)), false);
+  if (gone) log().info('The released number is gone', { phoneNumberArn: arn });
+  return gone;
 }
 
 /** Puts back, one change per poll, what `readPrior` recorded: target, then description, then tags. */

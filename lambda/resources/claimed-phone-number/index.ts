@@ -17,10 +17,9 @@
  * ./settle (isComplete of a create or update), ./delete, ./lookups (finding numbers), ./changes (a move,
  * a release), ./common (types, ownership markers, physical ids, the answer built from a number).
  */
-import { sleep } from '../../clients';
-import { settlePollMs, settleWaitMs } from '../../deadline';
 import type { CreateRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler } from '../../events';
 import { validateClaimedPhoneNumber } from '../../contract';
+import { settledWithin } from '../../settle-wait';
 import { upgradeClaimedPhoneNumber } from '../../upgrade';
 import { claimOrAdopt } from './claim';
 import { pendingId, pendingRequestOf, regionOfTarget, type Props } from './common';
@@ -50,16 +49,9 @@ async function create(e: CreateRequest, p: Props): Promise<OnEventResponse> {
 async function completeCreate(e: IsCompleteRequest, p: Props): Promise<IsCompleteResponse> {
   const arn = (await claimOrAdopt(e, p)).PhysicalResourceId;
   const at: IsCompleteRequest = { ...e, PhysicalResourceId: arn };
-  const wait = settleWaitMs();
-  const pause = Math.max(settlePollMs(), 1);
-  const waitUntil = Date.now() + wait;
-  // Bounded by count as well as by time: the clock may be one that stands still (a local run's).
-  for (let checks = Math.floor(wait / pause); ; checks--) {
-    const result = await settleOrUndo(at, p, undefined);
-    if (result.IsComplete) return { ...result, PhysicalResourceId: arn };
-    if (checks <= 0 || Date.now() + pause > waitUntil) return { IsComplete: false };
-    await sleep(pause);
-  }
+  let result: IsCompleteResponse = { IsComplete: false };
+  await settledWithin(async () => (result = await settleOrUndo(at, p, undefined)).IsComplete, true);
+  return result.IsComplete ? { ...result, PhysicalResourceId: arn } : { IsComplete: false };
 }
 
 /**
