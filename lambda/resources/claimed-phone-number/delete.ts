@@ -132,7 +132,7 @@ async function completePendingDelete(e: IsCompleteRequest, p: Props, createReque
 }
 
 async function releaseStep(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<IsCompleteResponse> {
-  // One attempt: a number still busy is tried again at the next poll (see ../index).
+  // One attempt: a number still busy is tried again at the next poll (see ../../index).
   await release(client, e, e.PhysicalResourceId, 1);
   // The release is asynchronous: it is waited for here, then (past this wait) by the next polls, which
   // read the number while it is IN_PROGRESS, until it is gone.

@@ -55,9 +55,8 @@ async function completeCreate(e: IsCompleteRequest, p: Props): Promise<IsComplet
 }
 
 /**
- * isComplete of a Create or Update. When it fails for any reason but a FAILED claim (which releases
- * on its own) or throttling, a number this very event claimed is released before the failure is reported: the
- * stack never got it, and after a failed create nobody else would give it back.
+ * isComplete: a Delete decides and acts (./delete); a Create claims and settles (completeCreate); an
+ * Update settles (./settle), releasing a number this very event claimed when it fails for good.
  */
 async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
   if (e.RequestType === 'Delete') return completeDelete(e, p);

@@ -42,7 +42,7 @@ export async function settleOrUndo(e: IsCompleteRequest, p: Props, old: Props | 
   try {
     return await settle(e, p, old);
   } catch (err) {
-    // A passing failure is not a failure: the waiter polls again (see ../index).
+    // A passing failure is not a failure: the waiter polls again (see ../../index).
     // A FAILED claim was released already; a malformed physical id names no number.
     const nothingToRelease = err instanceof PhoneNumberClaimFailedError || err instanceof PhysicalIdInvalidError;
     if (!nothingToRelease && !isTransient(err)) await releaseIfThisEventClaimed(e, err);
