@@ -51,6 +51,12 @@ export function ownershipValue(stackId: string, logicalId: string, requestId: st
   return `${ownerOf(stackId, logicalId)}@${kind === 'claim' ? 'c' : 'a'}${marker}`;
 }
 
+/** Which kind of event wrote an ownership tag value (its letter after the '@'), if it is one. */
+export function ownershipKindOf(tagValue: string | undefined): OwnershipKind | undefined {
+  const letter = /@([ca])[0-9a-f]+$/.exec(tagValue ?? '')?.[1];
+  return letter === 'c' ? 'claim' : letter === 'a' ? 'adopt' : undefined;
+}
+
 /** Tells whether an ownership tag value names this owner (whichever event wrote it). */
 export function isOwnedBy(tagValue: string | undefined, stackId: string, logicalId: string): boolean {
   if (tagValue === undefined) return false;

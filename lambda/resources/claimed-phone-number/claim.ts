@@ -6,7 +6,7 @@
  */
 import {
   ClaimPhoneNumberCommand,
-  SearchAvailablePhoneNumbersCommand,
+  paginateSearchAvailablePhoneNumbers,
   TagResourceCommand,
   UntagResourceCommand,
   type ClaimedPhoneNumberSummary,
@@ -167,21 +167,19 @@ async function createSpecific(client: ConnectClient, e: Event, p: Props): Promis
 async function searchCandidates(client: ConnectClient, p: Props): Promise<string[]> {
   const excluded = new Set(p.ExcludedPhoneNumbers ?? []);
   const found: string[] = [];
-  let NextToken: string | undefined;
-  for (let page = 0; page < SEARCH_PAGES; page++) {
-    const out = await client.send(
-      new SearchAvailablePhoneNumbersCommand({
-        TargetArn: p.TargetArn,
-        PhoneNumberCountryCode: p.CountryCode as PhoneNumberCountryCode,
-        PhoneNumberType: numberTypeOf(p),
-        PhoneNumberPrefix: p.Prefix,
-        MaxResults: 10,
-        NextToken,
-      }),
-    );
-    found.push(...(out.AvailableNumbersList ?? []).map((n) => n.PhoneNumber as string).filter((n) => !excluded.has(n)));
-    NextToken = out.NextToken;
-    if (!NextToken) break;
+  const pages = paginateSearchAvailablePhoneNumbers(
+    { client, pageSize: 10 },
+    {
+      TargetArn: p.TargetArn,
+      PhoneNumberCountryCode: p.CountryCode as PhoneNumberCountryCode,
+      PhoneNumberType: numberTypeOf(p),
+      PhoneNumberPrefix: p.Prefix,
+    },
+  );
+  let read = 0;
+  for await (const page of pages) {
+    found.push(...(page.AvailableNumbersList ?? []).map((n) => n.PhoneNumber as string).filter((n) => !excluded.has(n)));
+    if (++read >= SEARCH_PAGES) break;
   }
   return found;
 }

@@ -19,7 +19,7 @@ import {
 } from '../../contract';
 import { PhysicalIdInvalidError } from '../../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, OnEventResponse, UpdateRequest } from '../../events';
-import { isOwnedBy, ownershipValue } from '../../identity';
+import { isOwnedBy, ownershipKindOf, ownershipValue } from '../../identity';
 import type { PriorState } from '../../prior-state';
 
 export type Props = ClaimedPhoneNumberProperties;
@@ -74,24 +74,21 @@ export const adoptingHere = (e: Event, prior: PriorState | undefined): boolean =
 
 /** The ownership tag value says the number was claimed (not adopted) by this resource. */
 export const claimedHere = (e: Event, tags: Record<string, string> | undefined): boolean =>
-  ownedByUs(e, tags) && /@c[0-9a-f]+$/.test(tags?.[OWNER_TAG_KEY] ?? '');
-
-export function attributes(
-  arn: string,
-  id: string,
-  phoneNumber: string,
-  targetArn: string,
-): ClaimedPhoneNumberAttributes & Record<string, string> {
-  return { PhoneNumberArn: arn, PhoneNumberId: id, PhoneNumber: phoneNumber, TargetArn: targetArn };
-}
+  ownedByUs(e, tags) && ownershipKindOf(tags?.[OWNER_TAG_KEY]) === 'claim';
 
 /** The number as a number lookup, a claim or a description reads it: enough to answer with. */
 export type NumberRead = Pick<ClaimedPhoneNumberSummary, 'PhoneNumberArn' | 'PhoneNumberId' | 'PhoneNumber'>;
 
 /** The answer for the number `n` held at `targetArn`: its ARN as physical id, its attributes as Data. */
-export function answer(n: NumberRead, targetArn: string): OnEventResponse {
+export function answer(
+  n: NumberRead,
+  targetArn: string,
+): OnEventResponse & { Data: ClaimedPhoneNumberAttributes & Record<string, string> } {
   const arn = n.PhoneNumberArn as string;
-  return { PhysicalResourceId: arn, Data: attributes(arn, n.PhoneNumberId as string, n.PhoneNumber as string, targetArn) };
+  return {
+    PhysicalResourceId: arn,
+    Data: { PhoneNumberArn: arn, PhoneNumberId: n.PhoneNumberId as string, PhoneNumber: n.PhoneNumber as string, TargetArn: targetArn },
+  };
 }
 
 /** The description the resource declares: undefined leaves it alone; a removed description is cleared. */

@@ -4,9 +4,11 @@
  * (DescribePhoneNumber) before it is judged.
  */
 import {
-  ListPhoneNumbersV2Command,
+  paginateListPhoneNumbersV2,
   type ClaimedPhoneNumberSummary,
   type ConnectClient,
+  type ListPhoneNumbersSummary,
+  type ListPhoneNumbersV2CommandInput,
   type PhoneNumberCountryCode,
 } from '@aws-sdk/client-connect';
 import { OWNER_TAG_KEY } from '../../contract';
@@ -37,6 +39,23 @@ export const releaseStarted = (n: { readonly Tags?: Record<string, string> } | u
   n?.Tags?.[RELEASE_TAG_KEY] !== undefined;
 
 /**
+ * Every number ListPhoneNumbersV2 lists for `filter`, page after page (the SDK's paginator, 1000 a
+ * page); a caller that stops early reads no further page.
+ */
+async function* listed(
+  client: ConnectClient,
+  filter: Omit<ListPhoneNumbersV2CommandInput, 'MaxResults' | 'NextToken'>,
+): AsyncGenerator<ListPhoneNumbersSummary> {
+  for await (const page of paginateListPhoneNumbersV2({ client, pageSize: 1000 }, filter)) yield* page.ListPhoneNumbersSummaryList ?? [];
+}
+
+/** The listing of the exact number: the service takes a prefix of at most MAX_PREFIX_DIGITS digits, which may match others. */
+async function listing(client: ConnectClient, phoneNumber: string): Promise<ListPhoneNumbersSummary | undefined> {
+  for await (const n of listed(client, { PhoneNumberPrefix: listPrefixOf(phoneNumber) })) if (n.PhoneNumber === phoneNumber) return n;
+  return undefined;
+}
+
+/**
  * The number if it is claimed in this account and region (any target) and not being released by
  * this handler, else undefined. The exact number is matched here: the service takes a prefix of at
  * most MAX_PREFIX_DIGITS digits, which may match other numbers.
@@ -46,42 +65,25 @@ export async function findClaimed(
   phoneNumber: string,
   options: { includeReleasing?: boolean } = {},
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
-  let NextToken: string | undefined;
-  do {
-    const out = await client.send(
-      new ListPhoneNumbersV2Command({ PhoneNumberPrefix: listPrefixOf(phoneNumber), MaxResults: 1000, NextToken }),
-    );
-    const hit = (out.ListPhoneNumbersSummaryList ?? []).find((n) => n.PhoneNumber === phoneNumber);
-    if (hit) {
-      let current: ClaimedPhoneNumberSummary;
-      try {
-        current = await describe(client, hit.PhoneNumberArn as string);
-      } catch (err) {
-        if (isNotFound(err)) return undefined; // released between the list and the read
-        throw err;
-      }
-      if (releaseStarted(current) && !options.includeReleasing) {
-        log().info('The number is being released: not held', { phoneNumber, phoneNumberArn: hit.PhoneNumberArn });
-        return undefined;
-      }
-      return current;
-    }
-    NextToken = out.NextToken;
-  } while (NextToken);
-  return undefined;
+  const hit = await listing(client, phoneNumber);
+  if (!hit) return undefined;
+  let current: ClaimedPhoneNumberSummary;
+  try {
+    current = await describe(client, hit.PhoneNumberArn as string);
+  } catch (err) {
+    if (isNotFound(err)) return undefined; // released between the list and the read
+    throw err;
+  }
+  if (releaseStarted(current) && !options.includeReleasing) {
+    log().info('The number is being released: not held', { phoneNumber, phoneNumberArn: hit.PhoneNumberArn });
+    return undefined;
+  }
+  return current;
 }
 
 /** Tells whether ListPhoneNumbersV2 still lists the number `arn` (a released one is listed until it is gone). */
 export async function isListed(client: ConnectClient, phoneNumber: string, arn: string): Promise<boolean> {
-  let NextToken: string | undefined;
-  do {
-    const out = await client.send(
-      new ListPhoneNumbersV2Command({ PhoneNumberPrefix: listPrefixOf(phoneNumber), MaxResults: 1000, NextToken }),
-    );
-    if ((out.ListPhoneNumbersSummaryList ?? []).some((n) => n.PhoneNumberArn === arn)) return true;
-    NextToken = out.NextToken;
-  } while (NextToken);
-  return false;
+  return (await listing(client, phoneNumber))?.PhoneNumberArn === arn;
 }
 
 /**
@@ -96,31 +98,23 @@ export async function findTagged(
   wanted: (n: ClaimedPhoneNumberSummary) => boolean,
   options: { targetArn?: string; except?: string } = {},
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
-  let NextToken: string | undefined;
-  do {
-    const out = await client.send(
-      new ListPhoneNumbersV2Command({
-        TargetArn: options.targetArn,
-        PhoneNumberCountryCodes: [p.CountryCode as PhoneNumberCountryCode],
-        PhoneNumberTypes: [numberTypeOf(p)],
-        PhoneNumberPrefix: p.Prefix,
-        MaxResults: 1000,
-        NextToken,
-      }),
-    );
-    for (const n of out.ListPhoneNumbersSummaryList ?? []) {
-      if (n.PhoneNumberArn === options.except) continue;
-      let summary: ClaimedPhoneNumberSummary;
-      try {
-        summary = await describe(client, n.PhoneNumberArn as string);
-      } catch (err) {
-        if (isNotFound(err)) continue; // released since it was listed
-        throw err;
-      }
-      if (wanted(summary)) return summary;
+  const matching = listed(client, {
+    TargetArn: options.targetArn,
+    PhoneNumberCountryCodes: [p.CountryCode as PhoneNumberCountryCode],
+    PhoneNumberTypes: [numberTypeOf(p)],
+    PhoneNumberPrefix: p.Prefix,
+  });
+  for await (const n of matching) {
+    if (n.PhoneNumberArn === options.except) continue;
+    let summary: ClaimedPhoneNumberSummary;
+    try {
+      summary = await describe(client, n.PhoneNumberArn as string);
+    } catch (err) {
+      if (isNotFound(err)) continue; // released since it was listed
+      throw err;
     }
-    NextToken = out.NextToken;
-  } while (NextToken);
+    if (wanted(summary)) return summary;
+  }
   return undefined;
 }
 

@@ -22,7 +22,7 @@ import { readPrior } from '../../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
 import { bindDeclaredFlow } from '../../flow-intent';
 import {
-  attributes,
+  answer,
   claimedHere,
   describe,
   desiredDescription,
@@ -86,7 +86,7 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
     throw err;
   }
   const status = current.PhoneNumberStatus?.Status;
-  const data = attributes(arn, current.PhoneNumberId as string, current.PhoneNumber as string, p.TargetArn);
+  const data = answer(current, p.TargetArn).Data;
   log().info('Phone number status', { phoneNumberArn: arn, status });
 
   if (completionTimedOut(e)) return timedOut(client, e, current);

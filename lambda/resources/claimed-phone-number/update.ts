@@ -15,7 +15,7 @@ import { adoptingHere, describe, numberIdentity, ownedByUs, regionOfTarget, type
 import { adopt, claimOrAdopt } from './claim';
 import { findOwnedMatch, satisfies } from './lookups';
 
-/** Brings the held number to the declaration; `known` is its description when the caller just read it. */
+/** Brings the held number to the declaration; `known` is the number as the caller just read it. */
 async function updateInPlace(e: UpdateRequest, p: Props, known?: ClaimedPhoneNumberSummary): Promise<OnEventResponse> {
   // No call here: the tags, the move and the description are isComplete's (`settle`), where a passing
   // failure is tried again at the next poll; in a rollback Update, failing would leave the stack in
