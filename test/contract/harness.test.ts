@@ -41,9 +41,9 @@ describe('the emulator hooks of the contract harness', () => {
   it('lets `skip` calls pass before a fault hits', async () => {
     emu.injectFault({ kind: 'error', operation: 'DescribePhoneNumber', errorName: 'ThrottlingException', status: 429, skip: 1, times: 1 });
     const describe = () => connect.send(new DescribePhoneNumberCommand({ PhoneNumberId: arn }));
-    await expect(describe()).resolves.toBeDefined();
+    await expect(describe()).resolves.toMatchObject({ ClaimedPhoneNumberSummary: { PhoneNumberArn: arn } });
     await expect(describe()).rejects.toMatchObject({ name: 'ThrottlingException' });
-    await expect(describe()).resolves.toBeDefined();
+    await expect(describe()).resolves.toMatchObject({ ClaimedPhoneNumberSummary: { PhoneNumberArn: arn } });
   });
 
   it('hangs a call after applying it, moving the clock, and never answers', async () => {
@@ -66,7 +66,9 @@ describe('the emulator hooks of the contract harness', () => {
     expect(emu.calls()).toEqual([]);
     const instanceArn = emu.seedInstance({ instanceId: INSTANCE });
     const again = emu.seedClaimedNumber({ phoneNumber: '+12065550100', targetArn: instanceArn });
-    await expect(connect.send(new DescribePhoneNumberCommand({ PhoneNumberId: again }))).resolves.toBeDefined();
+    await expect(connect.send(new DescribePhoneNumberCommand({ PhoneNumberId: again }))).resolves.toMatchObject({
+      ClaimedPhoneNumberSummary: { PhoneNumberArn: again },
+    });
   });
 });
 

@@ -80,7 +80,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
         PhoneNumber: n.phoneNumber,
         TargetArn: instanceArn,
       });
-      expect(polls).toBeGreaterThanOrEqual(1);
+      // poll 1 claims (IN_PROGRESS for 1000 ms), poll 2 (a second later) sees it CLAIMED
+      expect(polls).toBe(2);
     });
 
     it('sends a deterministic UUID-shaped client token', async () => {
@@ -705,9 +706,12 @@ describe('Custom::ClaimedPhoneNumber', () => {
         settle,
       );
       // THEN it claims a fresh number; the other resource keeps its own
-      expect(r.PhysicalResourceId).not.toBe(theirs.onEvent.PhysicalResourceId);
+      expect(r.PhysicalResourceId).not.toBe(theirs.response.PhysicalResourceId);
       expect(r.PhysicalResourceId).not.toBe(arn);
       expect(claimed()).toHaveLength(3);
+      expect(claimed().find((n) => n.phoneNumberArn === theirs.response.PhysicalResourceId)?.tags[OWNER_TAG_KEY]).toMatch(
+        new RegExp(`^${STACK_NAME}/Other@`),
+      );
     });
   });
 
@@ -828,7 +832,9 @@ describe('Custom::ClaimedPhoneNumber', () => {
         status: 404,
         message: 'gone',
       });
-      await expect(onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props))).resolves.toBeDefined();
+      await expect(onEvent(deleteEvent(CLAIMED, r.PhysicalResourceId, props))).resolves.toEqual({
+        PhysicalResourceId: r.PhysicalResourceId,
+      });
     });
 
     it('retries the release while the number is in use', async () => {

@@ -115,6 +115,20 @@ describe('the retry strategy', () => {
       expect(b).toBeLessThan(Math.min(MAX_RETRY_DELAY_FACTOR * 500, 500 * 2 ** retry));
     }
   });
+
+  it('reaches both ends of that range: 0, and just under the cap (full jitter)', () => {
+    const random = jest.spyOn(Math, 'random');
+    try {
+      random.mockReturnValue(0);
+      expect(throttleDelayMs(3, 500)).toBe(0);
+      expect(backoffDelayMs(3, 500)).toBe(0);
+      random.mockReturnValue(0.999999);
+      expect(throttleDelayMs(30, 500)).toBe(Math.floor(0.999999 * MAX_THROTTLE_DELAY_FACTOR * 500));
+      expect(backoffDelayMs(30, 500)).toBe(Math.floor(0.999999 * MAX_RETRY_DELAY_FACTOR * 500));
+    } finally {
+      random.mockRestore();
+    }
+  });
 });
 
 describe('the handler clients against a throttling service', () => {

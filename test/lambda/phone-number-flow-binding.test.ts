@@ -285,7 +285,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         status: 404,
         message: 'gone',
       });
-      await expect(onEvent(deleteEvent(BINDING, id, props))).resolves.toBeDefined();
+      await expect(onEvent(deleteEvent(BINDING, id, props))).resolves.toMatchObject({ PhysicalResourceId: id });
     });
   });
 

@@ -4,11 +4,10 @@
  * real handler bundle (`npm run bundle`) against the emulator, which also serves the stack's status and
  * template over CloudFormation's API as the deployer publishes them.
  */
-import { App, Stack } from 'aws-cdk-lib';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../../../lib';
 import { DeployFailedError, loadTemplate, type LocalDeployer, type LocalDeployerOptions } from '../../../local/deploy';
 import type { Emulator } from '../../../local/emulator';
-import { ACCOUNT, REGION, startWorld, type World } from './real-stack';
+import { newStack, startWorld, type World } from './real-stack';
 
 const NUMBER = '+12065550100';
 const INST_1 = '11111111-0000-4000-8000-000000000001';
@@ -54,7 +53,7 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
   }
 
   function template(d: Declaration) {
-    const stack = new Stack(new App(), 'Phones', { env: { account: ACCOUNT, region: REGION } });
+    const stack = newStack();
     const number = new ClaimedPhoneNumber(stack, 'Main', { targetArn: d.target, phoneNumber: NUMBER, description: d.description });
     const bound = d.numberArn ? ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'Imported', d.numberArn) : number;
     const bindings = Object.entries(d.bindings).map(

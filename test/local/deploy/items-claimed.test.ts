@@ -144,6 +144,11 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
 
       expect(claimed()).toHaveLength(0);
       expect(calls('ClaimPhoneNumber')).toHaveLength(1);
+      expect(calls('ReleasePhoneNumber')).toHaveLength(1);
+      // The handler failed the create itself (RETAIN: the rollback sends no Delete), not the waiter's timeout
+      expect(d.requests.filter((r) => r.logicalId.startsWith('Support'))).toEqual([
+        expect.objectContaining({ requestType: 'Create', status: 'FAILED', answeredBy: 'handler' }),
+      ]);
       expect(d.status).toBe('ROLLBACK_COMPLETE');
     });
 

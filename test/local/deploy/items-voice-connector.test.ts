@@ -9,11 +9,10 @@ import {
   ChimeSDKVoiceClient,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-chime-sdk-voice';
-import { App, Stack } from 'aws-cdk-lib';
 import { VoiceConnectorNumbers } from '../../../lib';
 import { DeployFailedError, loadTemplate, type LocalDeployer, type LocalDeployerOptions } from '../../../local/deploy';
 import type { Emulator } from '../../../local/emulator';
-import { ACCOUNT, REGION, startWorld, type World } from './real-stack';
+import { ACCOUNT, REGION, newStack, startWorld, type World } from './real-stack';
 
 const OURS = 'abcdef1ghij2klmno3pqr4';
 const THEIRS = 'qrstuv5wxyz6abcde7fgh8';
@@ -42,7 +41,7 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
   type Trunks = Record<string, { readonly connector: string; readonly numbers: string[]; readonly force?: boolean }>;
 
   function template(trunks: Trunks, options: { failAfter?: boolean } = {}) {
-    const stack = new Stack(new App(), 'Phones', { env: { account: ACCOUNT, region: REGION } });
+    const stack = newStack();
     const all = Object.entries(trunks).map(
       ([id, t]) =>
         new VoiceConnectorNumbers(stack, id, { voiceConnectorId: t.connector, phoneNumbers: t.numbers, forceAssociate: t.force }),

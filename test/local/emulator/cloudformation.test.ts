@@ -151,6 +151,8 @@ describe('the CloudFormation API of the emulator', () => {
     await deployer.deploy(template({ A: custom({ Value: tricky }) }));
     emu.injectFault({ kind: 'error', operation: 'GetTemplate', errorName: 'Throttling', status: 400, message: 'Rate exceeded' });
 
+    // another operation is not affected by the fault
+    await expect(cfn.send(new DescribeStacksCommand({ StackName: STACK_ID }))).resolves.toMatchObject({ Stacks: [{ StackId: STACK_ID }] });
     const error = await caught(() => cfn.send(new GetTemplateCommand({ StackName: STACK_ID })));
     expect(error).toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
     const { TemplateBody } = await cfn.send(new GetTemplateCommand({ StackName: STACK_ID }));

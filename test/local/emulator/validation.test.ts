@@ -87,6 +87,8 @@ describe('emulator input validation', () => {
     expect(message).toContain("at 'b' failed to satisfy constraint: Member must be a boolean");
     expect(message).toContain("at 'l' failed to satisfy constraint: Member must be a list");
     expect(message).toContain("at 'm' failed to satisfy constraint: Member must be a map");
+    // null counts as absent (hence 4 above); a structure given as a string is refused
+    expect(validateInput(model, { T: 'x' })).toContain("at 't' failed to satisfy constraint: Member must be a structure");
   });
 
   it('checks the entries of lists, maps and structures, with the path of each entry', () => {

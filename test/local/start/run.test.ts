@@ -154,12 +154,16 @@ describe('npm start on an assembly (runStart --app)', () => {
     const dir = assembly(SEARCH_AND_BIND);
     const tty = capture(true);
     const noColorEnv = capture(true, { NO_COLOR: '1' });
+    const pipe = capture(false);
 
-    await runStart(['--app', dir, '--deploy-only'], tty.io);
-    await runStart(['--app', dir, '--deploy-only'], noColorEnv.io);
+    await expect(runStart(['--app', dir, '--deploy-only'], tty.io)).resolves.toEqual({ code: 0 });
+    await expect(runStart(['--app', dir, '--deploy-only'], noColorEnv.io)).resolves.toEqual({ code: 0 });
+    await expect(runStart(['--app', dir, '--deploy-only'], pipe.io)).resolves.toEqual({ code: 0 });
 
     expect(tty.stdout()).toContain('\u001b[32mCREATE_COMPLETE\u001b[39m');
     expect(noColorEnv.stdout()).not.toContain('\u001b[');
+    expect(pipe.stdout()).toContain('CREATE_COMPLETE');
+    expect(pipe.stdout()).not.toContain('\u001b[');
   });
 
   it('--help prints the usage and exits 0 without starting anything', async () => {
