@@ -230,6 +230,8 @@ describe('the stack-wide provider', () => {
             ? 'cloudformation'
             : undefined;
       for (const m of source.matchAll(/new (\w+)Command\(/g)) called.add(`${service}:${m[1]}`);
+      // The SDK's paginators send their operation's command (paginateListPhoneNumbersV2: ListPhoneNumbersV2)
+      for (const m of source.matchAll(/\bpaginate(\w+)\(/g)) called.add(`${service}:${m[1]}`);
     }
     expect([...HANDLER_ACTIONS].sort()).toEqual([...called].sort());
   });
