@@ -104,7 +104,8 @@ async function deployStack(d: Deployed, label: string, total: number): Promise<D
     d.progress.end(`${operation}_COMPLETE`);
     return result;
   } catch (err) {
-    d.progress.end(operation === 'CREATE' ? 'ROLLBACK_COMPLETE' : 'UPDATE_ROLLBACK_COMPLETE');
+    // The status the deployer reached: a rollback that failed is *_ROLLBACK_FAILED, not complete.
+    d.progress.end(d.deployer.status ?? (operation === 'CREATE' ? 'ROLLBACK_COMPLETE' : 'UPDATE_ROLLBACK_COMPLETE'));
     throw Object.assign(err instanceof Error ? err : new Error(String(err)), { during: label });
   }
 }
@@ -184,7 +185,7 @@ async function destroyAll(session: Session): Promise<void> {
       await d.deployer.destroy();
       d.progress.end('DELETE_COMPLETE');
     } catch (err) {
-      d.progress.end('DELETE_FAILED');
+      d.progress.end(d.deployer.status ?? 'DELETE_FAILED');
       throw Object.assign(err instanceof Error ? err : new Error(String(err)), { during: `the destroy of ${d.stack.name}` });
     }
     const retained = d.deployer.retained.slice(retainedBefore).filter((r) => r.phase === 'destroy');
