@@ -12,6 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 // The module object itself: a namespace import's members are read-only getters.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import http = require('node:http');
+import { ON_EVENT_DONE } from '../lambda/events';
 import { matchRoute, type ServiceName } from '../local/emulator/model';
 
 export interface CallContext {
@@ -58,7 +59,7 @@ export class CallAttribution {
     const context: CallContext = {
       resourceType: String(e.ResourceType ?? 'unknown'),
       requestType: String(e.RequestType ?? 'unknown'),
-      phase: 'CdkPhoneNumbersOnEventDone' in e || 'IsComplete' in e ? 'isComplete' : 'onEvent',
+      phase: ON_EVENT_DONE in e || 'IsComplete' in e ? 'isComplete' : 'onEvent',
     };
     return this.storage.run(context, fn);
   }

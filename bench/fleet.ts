@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, PhysicalResourceIdReference } from 'aws-cdk-lib/custom-resources';
+import { DEFAULT_RETRY_BASE_DELAY_MS } from '../lambda/clients';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../lib';
 import { DeployFailedError, LocalDeployer, loadHandlerBundle, loadTemplate, type CfnTemplate, type RequestLogEntry } from '../local/deploy';
 import { RateLimiter } from '../local/emulator/rate-limit';
@@ -43,8 +44,8 @@ export const CLOUDFORMATION_CONCURRENCY = 500;
 export const QUERY_INTERVAL_MS = 20_000;
 /** The Provider's total timeout over its poll interval (45 min / 20 s). */
 export const MAX_POLLS = 135;
-/** The handler's retry base delay in real time (lambda/clients.ts DEFAULT_RETRY_BASE_DELAY_MS). */
-export const RETRY_BASE_DELAY_MS = 500;
+/** The handler's retry base delay in real time. */
+export const RETRY_BASE_DELAY_MS = DEFAULT_RETRY_BASE_DELAY_MS;
 
 export interface RunResult {
   readonly seconds: number;
@@ -143,7 +144,11 @@ export function naiveFleetTemplate(s: Seeded, n: number): CfnTemplate {
   return loadTemplate(st);
 }
 
-async function summarizeCalls(emu: RemoteEmulator, into: Record<string, { answered: number; throttled: number }>): Promise<void> {
+/** Adds a phase's calls to `into`, per API; answers the phase's answered calls per API. */
+async function summarizeCalls(
+  emu: RemoteEmulator,
+  into: Record<string, { answered: number; throttled: number }>,
+): Promise<ReturnType<typeof countCalls>> {
   const log = await emu.calls();
   const answered = countCalls(log, (status) => status !== 429);
   const throttled = countCalls(log, (status) => status === 429);
@@ -152,6 +157,7 @@ async function summarizeCalls(emu: RemoteEmulator, into: Record<string, { answer
     entry.answered += answered[api] ?? 0;
     entry.throttled += throttled[api] ?? 0;
   }
+  return answered;
 }
 
 const oneLine = (reason: string | undefined): string => (reason ?? '').split('\n')[0].slice(0, 200);
@@ -190,8 +196,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
       deployed = false;
     }
     const deployEnded = performance.now();
-    await summarizeCalls(emu, calls);
-    const deployCalls = countCalls(await emu.calls(), (status) => status !== 429);
+    const deployCalls = await summarizeCalls(emu, calls);
     const deployByType = copyCalls(attribution.calls);
     const deployByRequest = copyCalls(attribution.byPhase);
     attribution.clear();
@@ -204,8 +209,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
       }
     }
     const ended = performance.now();
-    await summarizeCalls(emu, calls);
-    const destroyCalls = countCalls(await emu.calls(), (status) => status !== 429);
+    const destroyCalls = await summarizeCalls(emu, calls);
 
     const failed = deployer.requests.filter((r: RequestLogEntry) => r.status === 'FAILED');
     return {

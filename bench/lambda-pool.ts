@@ -7,6 +7,8 @@
  * In process, a container is one freshly evaluated copy of the handler module (`start`).
  */
 import { performance } from 'node:perf_hooks';
+// The key the handler adds to its onEvent result: isComplete events carry it.
+import { ON_EVENT_DONE } from '../lambda/events';
 
 export type Invoke = (event: unknown) => Promise<unknown>;
 
@@ -19,9 +21,6 @@ export interface Invocation {
   readonly start: number;
   readonly end: number;
 }
-
-/** The key the handler adds to its onEvent result (lambda/index.ts ON_EVENT_DONE): isComplete events carry it. */
-const ON_EVENT_DONE = 'CdkPhoneNumbersOnEventDone';
 
 export class LambdaPool {
   /** Every invocation, in the order they ended. */

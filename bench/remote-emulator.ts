@@ -9,20 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { StackDirectory } from '../local/deploy';
 import type { Emulator, EmulatorOptions } from '../local/emulator';
 
-type Methods =
-  | 'seedAvailableNumbers'
-  | 'seedInstance'
-  | 'seedContactFlow'
-  | 'seedVoiceConnector'
-  | 'seedChimeNumber'
-  | 'seedClaimedNumber'
-  | 'injectFault'
-  | 'clearFaults'
-  | 'calls'
-  | 'clearCalls'
-  | 'snapshot'
-  | 'stop';
-const METHODS: readonly Methods[] = [
+const METHODS = [
   'seedAvailableNumbers',
   'seedInstance',
   'seedContactFlow',
@@ -35,7 +22,8 @@ const METHODS: readonly Methods[] = [
   'clearCalls',
   'snapshot',
   'stop',
-];
+] as const;
+type Methods = (typeof METHODS)[number];
 
 type Async<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
 

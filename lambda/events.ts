@@ -49,3 +49,10 @@ export interface ResourceHandler<P> {
   delete(event: DeleteRequest, properties: P): Promise<OnEventResponse>;
   isComplete(event: IsCompleteRequest, properties: P, oldProperties: P | undefined): Promise<IsCompleteResponse>;
 }
+
+/**
+ * Key the one function adds to its onEvent result. The Provider framework merges that result into the
+ * event it later passes to isComplete, so the key tells the two phases apart; it never reaches
+ * CloudFormation (the framework's response carries only its own fields).
+ */
+export const ON_EVENT_DONE = 'CdkPhoneNumbersOnEventDone';

@@ -12,7 +12,14 @@ import { backoffDelayMs, DEFAULT_REQUEST_TIMEOUT_MS, sleep } from './clients';
 import { completionTimedOut, remainingWorkMs, startInvocation } from './deadline';
 import { ResourceTypes } from './contract';
 import { MAX_MESSAGE_LENGTH, PropertiesInvalidError, ResourceTypeUnknownError, truncate } from './errors';
-import type { IsCompleteRequest, IsCompleteResponse, OnEventRequest, OnEventResponse, ResourceHandler } from './events';
+import {
+  ON_EVENT_DONE,
+  type IsCompleteRequest,
+  type IsCompleteResponse,
+  type OnEventRequest,
+  type OnEventResponse,
+  type ResourceHandler,
+} from './events';
 import { log, withEventLogger } from './logger';
 import { claimedPhoneNumber } from './resources/claimed-phone-number';
 import { phoneNumberFlowBinding } from './resources/phone-number-flow-binding';
@@ -169,12 +176,7 @@ export async function isComplete(event: IsCompleteRequest): Promise<IsCompleteRe
   });
 }
 
-/**
- * Key the one function adds to its onEvent result. The Provider framework merges that result into the
- * event it later passes to isComplete, so the key tells the two phases apart; it never reaches
- * CloudFormation (the framework's response carries only its own fields).
- */
-export const ON_EVENT_DONE = 'CdkPhoneNumbersOnEventDone';
+export { ON_EVENT_DONE } from './events';
 
 /**
  * The Lambda entry point (`index.handler`): ONE function serves the Provider's onEvent and isComplete,

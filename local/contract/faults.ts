@@ -3,11 +3,11 @@
  * (Fault.skip = n - 1), chosen by what the call is (a read or a change, of which service); a replayed
  * event at the nth invocation of the handler.
  */
-import { MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
+import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
 import type { Fault } from '../emulator';
 
 /** The handler's SDK attempts per call (lambda/clients.ts MAX_ATTEMPTS): a fault lasting this long outlives the retries. */
-export const PAST_RETRIES = 12;
+export const PAST_RETRIES = MAX_ATTEMPTS;
 /** Throttling gets its own, longer retry budget in the handler (lambda/clients.ts): a throttle fault must outlast it. */
 export const PAST_THROTTLED_RETRIES = MAX_THROTTLED_ATTEMPTS;
 /**

@@ -9,9 +9,10 @@
  * - what others hold (a number another stack owns and binds, a number on someone else's connector) is
  *   untouched.
  */
+import { parseContactFlowArn } from '../../lambda/contract';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { LocalDeployer, loadHandlerBundle } from '../deploy';
+import { LocalDeployer, loadHandlerBundle, PROVIDER_QUERY_INTERVAL_MS } from '../deploy';
 import type { DeployedResource, LambdaContext, SingleFunctionHandler } from '../deploy';
 import { createManualClock, startEmulator } from '../emulator';
 import type { Emulator, Snapshot, SnapshotNumber } from '../emulator';
@@ -36,7 +37,6 @@ import {
 import type { SeedClients } from './world';
 
 export const DEFAULT_BUNDLE = path.join(__dirname, '..', '..', 'dist', 'handler', 'index.js');
-const POLL_INTERVAL_MS = 20_000;
 const CLAIM_DELAY_MS = 20_000;
 const REQUEST_TIMEOUT_MS = 240_000;
 
@@ -217,9 +217,6 @@ function differences(before: World, after: World): string[] {
   return out;
 }
 
-const instanceIdOf = (arn: string): string => /:instance\/([^/]+)/.exec(arn)?.[1] ?? '';
-const flowIdOf = (arn: string): string => /\/contact-flow\/([^/]+)$/.exec(arn)?.[1] ?? '';
-
 /** Where each kind of resource's behaviour lives, for the hints. */
 const HANDLER_FILE: Record<string, string> = {
   'Custom::ClaimedPhoneNumber': 'lambda/resources/claimed-phone-number/',
@@ -263,8 +260,9 @@ function declarationProblems(resources: DeployedResource[], world: World): Array
         out.push({ problem: `${r.logicalId}'s number ${n.phone} is owned by ${show(n.owner)}, not by it`, hint });
     } else if (r.type === 'Custom::PhoneNumberFlowBinding') {
       const n = byArn.get(String(p.PhoneNumberArn));
-      const instance = instanceIdOf(String(p.ContactFlowArn));
-      const flow = flowIdOf(String(p.ContactFlowArn));
+      const declared = parseContactFlowArn(String(p.ContactFlowArn));
+      const instance = declared?.instanceId ?? '';
+      const flow = declared?.contactFlowId ?? '';
       if (!n) out.push({ problem: `${r.logicalId} binds ${String(p.PhoneNumberArn)}, which is not claimed`, hint });
       else if (n.flows[instance] !== flow)
         out.push({ problem: `${r.logicalId}: ${n.phone} rings ${show(n.flows)}, declared ${instance}: ${flow}`, hint });
@@ -380,7 +378,7 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
     region: REGION,
     accountId: ACCOUNT,
     clock,
-    pollIntervalMs: POLL_INTERVAL_MS,
+    pollIntervalMs: PROVIDER_QUERY_INTERVAL_MS,
     stacks: emu.stacks,
     onRequest: (p) => {
       if (p.stage === 'start') {

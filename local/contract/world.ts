@@ -6,13 +6,14 @@
  */
 import { AssociatePhoneNumberContactFlowCommand, ConnectClient } from '@aws-sdk/client-connect';
 import { AssociatePhoneNumbersWithVoiceConnectorCommand, ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
+import { OWNER_TAG_KEY } from '../../lambda/contract';
 import type { Emulator } from '../emulator';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 export const OTHER_REGION = 'us-west-2';
 export const STACK_NAME = 'ContractStack';
-export const OWNER_TAG = 'cdk-phone-numbers:owner';
+export const OWNER_TAG = OWNER_TAG_KEY;
 export const CREDENTIALS = { accessKeyId: 'AKIDCONTRACT', secretAccessKey: 'x' };
 
 export const INSTANCE_1 = '11111111-1111-4111-8111-111111111111';

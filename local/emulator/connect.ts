@@ -392,8 +392,7 @@ const releasePhoneNumber: Handler = idempotent('ReleasePhoneNumber', (ctx, input
   }
   ctx.rs.churn.push(ctx.now);
   if (ctx.releaseDelayMs <= 0) {
-    ctx.state.accountNumbers(ctx.accountId).delete(n.id);
-    ctx.rs.coolingDown.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type, until: ctx.now + ctx.cooldownMs });
+    ctx.state.finishRelease(ctx.accountId, n, ctx.now);
     return undefined;
   }
   // Asynchronous: IN_PROGRESS (still described and listed, refusing other changes) until it is gone.

@@ -171,6 +171,16 @@ export class EmulatorState {
   }
 
   /** Resolves a TDG by ARN in the region that owns it. */
+  /** A released number is gone: out of the account, cooling down from `at` (no search or claim meanwhile). */
+  finishRelease(accountId: string, n: ConnectNumber, at: number): void {
+    this.accountNumbers(accountId).delete(n.id);
+    this.region(accountId, n.region).coolingDown.set(n.phoneNumber, {
+      countryCode: n.countryCode,
+      type: n.type,
+      until: at + this.options.cooldownMs,
+    });
+  }
+
   tdgByArn(arn: string): Tdg | undefined {
     const p = parseTdgArn(arn);
     return p && this.region(p.accountId, p.region).tdgs.get(p.tdgId);
@@ -194,12 +204,7 @@ export class EmulatorState {
           const p = n.pending;
           n.pending = undefined;
           if (p.outcome === 'RELEASED') {
-            numbers.delete(n.id);
-            this.region(accountId, n.region).coolingDown.set(n.phoneNumber, {
-              countryCode: n.countryCode,
-              type: n.type,
-              until: p.until + this.options.cooldownMs,
-            });
+            this.finishRelease(accountId, n, p.until);
             continue;
           }
           if (p.outcome === 'FAILED') {

@@ -4,6 +4,7 @@
  * The elapsed column is simulated time (the stand-in's compressed clock), prefixed with '+'.
  */
 import type { LocalDeployer } from '../deploy/deployer';
+import { firstLine } from '../deploy/errors';
 import type { RequestProgress, RetainedEntry } from '../deploy/types';
 import type { Clock } from '../emulator/types';
 import { phoneNumberArnName } from './names';
@@ -104,8 +105,4 @@ export class ProgressPrinter {
             : status;
     this.write(`${this.stackName} | ${counter} | ${elapsed} | ${padEnd(colored, STATUS_WIDTH)} | ${padEnd(type, TYPE_WIDTH)} | ${subject}`);
   }
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0];
 }

@@ -4,7 +4,7 @@
  * real handler bundle against it.
  */
 import { LocalDeployer } from '../deploy/deployer';
-import { loadHandlerBundle } from '../deploy/provider';
+import { DEFAULT_TOTAL_TIMEOUT_MS, loadHandlerBundle, PROVIDER_QUERY_INTERVAL_MS } from '../deploy/provider';
 import type { RequestProgress } from '../deploy/types';
 import { createManualClock } from '../emulator/clock';
 import { startEmulator } from '../emulator/server';
@@ -14,9 +14,9 @@ import type { AssemblyStack } from './assembly';
 /** How long a claim or a move stays IN_PROGRESS in the stand-in, in simulated time. */
 export const SIMULATED_ASYNC_MS = 30_000;
 /** How often the Provider's waiter polls isComplete (lib/private/provider.ts: every 20 seconds). */
-export const POLL_INTERVAL_MS = 20_000;
+export const POLL_INTERVAL_MS = PROVIDER_QUERY_INTERVAL_MS;
 /** Polls before the waiter gives up: 45 minutes at 20 s (lib/private/provider.ts). */
-export const MAX_POLLS = 135;
+export const MAX_POLLS = DEFAULT_TOTAL_TIMEOUT_MS / PROVIDER_QUERY_INTERVAL_MS;
 
 /** A clock the deployer advances (time compressed) that can later follow real time (--keep). */
 export interface SimulatedClock extends ManualClock {
