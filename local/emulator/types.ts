@@ -59,6 +59,12 @@ export interface EmulatorOptions {
   readonly ratesUseClock?: boolean;
   /** Rolling window (read via `clock`) in which claims and releases count toward the churn limit. @default 180 days */
   readonly churnWindowMs?: number;
+  /**
+   * The most numbers one ListPhoneNumbersV2 page holds, whatever MaxResults asks (the service takes up to
+   * 1000): a small cap makes a few numbers span several pages, to test that callers read every page.
+   * @default no cap (MaxResults, else 100)
+   */
+  readonly maxPageSize?: number;
 }
 
 /** Where a seeded or claimed item lives. Both default to the emulator's default account and 'us-east-1'. */
