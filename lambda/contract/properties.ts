@@ -70,3 +70,10 @@ export interface ClaimedPhoneNumberAttributes {
   readonly PhoneNumber: string;
   readonly TargetArn: string;
 }
+
+/** Attributes (the `Data` of a complete Create or Update) of Custom::PhoneNumberFlowBinding. */
+export interface PhoneNumberFlowBindingAttributes {
+  /** The contact flow the number rings: the declared ContactFlowArn. */
+  readonly ContactFlowArn: string;
+  readonly PhoneNumberArn: string;
+}
