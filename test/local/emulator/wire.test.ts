@@ -265,6 +265,7 @@ describe('wire behaviour', () => {
         'ClaimPhoneNumber',
         'DescribePhoneNumber',
         'DisassociatePhoneNumberContactFlow',
+        'ImportPhoneNumber',
         'ListFlowAssociations',
         'ListPhoneNumbersV2',
         'ListTagsForResource',
@@ -288,6 +289,7 @@ describe('wire behaviour', () => {
       // Every routed operation reaches its handler: none answers UnknownOperationException.
       const probes: Array<[string, string, string, Record<string, string>?]> = [
         ['connect', 'POST', '/phone-number/claim'],
+        ['connect', 'POST', '/phone-number/import'],
         ['connect', 'POST', '/phone-number/search-available'],
         ['connect', 'GET', '/phone-number/x'],
         ['connect', 'PUT', '/phone-number/x'],
