@@ -319,7 +319,7 @@ describe('wire behaviour', () => {
       const ops = emu.calls().map((c) => c.operation);
       expect(ops).not.toContain('Unknown');
       // Connect and Chime SDK Voice both have TagResource, UntagResource and ListTagsForResource.
-      expect(new Set(emu.calls().map((c) => `${c.service}:${c.operation}`)).size).toBe(22);
+      expect(new Set(emu.calls().map((c) => `${c.service}:${c.operation}`)).size).toBe(23);
     });
 
     it('decodes percent-encoded labels: an ARN is one segment, %2B is +', async () => {
