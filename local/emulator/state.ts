@@ -209,7 +209,8 @@ export class EmulatorState {
    */
   dropFailedClaim(accountId: string, n: ConnectNumber): void {
     this.accountNumbers(accountId).delete(n.id);
-    if (n.sourceArn === undefined) this.region(accountId, n.region).available.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type });
+    if (n.sourceArn === undefined)
+      this.region(accountId, n.region).available.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type });
   }
 
   /** The Connect number (any status) imported from the End User Messaging number `sourceArn`, if any. */
