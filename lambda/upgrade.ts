@@ -39,6 +39,7 @@ export function upgradeClaimedPhoneNumber(raw: Raw): ClaimedPhoneNumberPropertie
     TargetArn: str(raw.TargetArn) as string,
     PhoneNumber: str(raw.PhoneNumber),
     CountryCode: countryCode,
+    SourcePhoneNumberArn: str(raw.SourcePhoneNumberArn),
     // Search mode defaults to DID (the construct's default; the earliest form left it out).
     Type: str(raw.Type) ?? (countryCode !== undefined ? DEFAULT_PHONE_NUMBER_TYPE : undefined),
     Prefix: str(raw.Prefix),

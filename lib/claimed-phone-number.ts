@@ -86,6 +86,16 @@ export interface ClaimedPhoneNumberProps {
    */
   readonly countryCode?: string;
   /**
+   * Import mode: the ARN of a number you have in AWS End User Messaging SMS and Voice, e.g.
+   * 'arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef',
+   * imported into the instance `targetArn` names (Amazon Connect's ImportPhoneNumber; an instance, not
+   * a traffic distribution group). If it is already imported in this account, it is adopted in place.
+   * Only `RemovalPolicy.DESTROY` ever releases it (see README, "Importing from AWS End User Messaging").
+   * Set exactly one of `phoneNumber`, `countryCode` and `sourcePhoneNumberArn`.
+   * @default - none: the number is claimed (`phoneNumber` or `countryCode`)
+   */
+  readonly sourcePhoneNumberArn?: string;
+  /**
    * Search mode: the type of number.
    * @default PhoneNumberType.DID
    */
@@ -189,6 +199,7 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
       TargetArn: props.targetArn,
       PhoneNumber: props.phoneNumber,
       CountryCode: props.countryCode,
+      SourcePhoneNumberArn: props.sourcePhoneNumberArn,
       Type: props.type,
       Prefix: props.prefix,
       Description: props.description,
@@ -201,6 +212,16 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
       if (previous !== undefined) {
         throwIfInvalid(this, [
           `phoneNumber '${props.phoneNumber}' is already declared by ${previous}; a number has one owner. ` +
+            'Declare it in one ClaimedPhoneNumber and pass that construct where the number is needed.',
+        ]);
+      }
+    }
+
+    if (props.sourcePhoneNumberArn !== undefined && !Token.isUnresolved(props.sourcePhoneNumberArn)) {
+      const previous = registerOnce(this, IMPORTED_SOURCES, props.sourcePhoneNumberArn, this);
+      if (previous !== undefined) {
+        throwIfInvalid(this, [
+          `sourcePhoneNumberArn '${props.sourcePhoneNumberArn}' is already imported by ${previous}; a number has one owner. ` +
             'Declare it in one ClaimedPhoneNumber and pass that construct where the number is needed.',
         ]);
       }
@@ -253,6 +274,8 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
 
 /** Registry namespace of the specific numbers declared in a stack. */
 const SPECIFIC_NUMBERS = 'claimed-phone-number';
+/** Registry namespace of the End User Messaging numbers imported in a stack. */
+const IMPORTED_SOURCES = 'claimed-phone-number-source';
 
 function removalPolicyName(policy: RemovalPolicy): RemovalPolicyName {
   switch (policy) {

@@ -47,6 +47,13 @@ export interface PhoneNumberFlowBindingProps {
  * @resource Custom::PhoneNumberFlowBinding
  */
 export class PhoneNumberFlowBinding extends Resource {
+  /**
+   * The ARN of the contact flow the number rings, as bound (the handler answers it once the number is
+   * bound to it): reference it to tell, or to depend on, which flow answers the number.
+   * @attribute
+   */
+  public readonly contactFlowArn: string;
+
   constructor(scope: Construct, id: string, props: PhoneNumberFlowBindingProps) {
     super(scope, id);
 
@@ -79,11 +86,12 @@ export class PhoneNumberFlowBinding extends Resource {
       ]);
     }
 
-    new CustomResource(this, 'Resource', {
+    const resource = new CustomResource(this, 'Resource', {
       serviceToken: PhoneNumbersProvider.of(this).serviceToken,
       resourceType: ResourceTypes.PHONE_NUMBER_FLOW_BINDING,
       properties,
     });
+    this.contactFlowArn = resource.getAttString('ContactFlowArn');
   }
 }
 

@@ -16,6 +16,11 @@ export interface ClaimedPhoneNumberProperties {
   readonly PhoneNumber?: string;
   /** Search mode: ISO 3166-1 alpha-2 country code. */
   readonly CountryCode?: string;
+  /**
+   * Import mode: the ARN of a number in AWS End User Messaging (or another external service) that
+   * ImportPhoneNumber brings into the instance TargetArn names.
+   */
+  readonly SourcePhoneNumberArn?: string;
   /** Search mode: the number type. */
   readonly Type?: string;
   /** Search mode: the number prefix, e.g. '+1206'. */
@@ -69,4 +74,11 @@ export interface ClaimedPhoneNumberAttributes {
   readonly PhoneNumberId: string;
   readonly PhoneNumber: string;
   readonly TargetArn: string;
+}
+
+/** Attributes (the `Data` of a complete Create or Update) of Custom::PhoneNumberFlowBinding. */
+export interface PhoneNumberFlowBindingAttributes {
+  /** The contact flow the number rings: the declared ContactFlowArn. */
+  readonly ContactFlowArn: string;
+  readonly PhoneNumberArn: string;
 }

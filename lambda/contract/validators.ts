@@ -73,15 +73,54 @@ export function validateTags(
   return errors;
 }
 
+/** An ARN of any service with a region and an account, e.g. 'arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-...'. */
+const SOURCE_ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:\S+$/;
+
+const MODES =
+  'phoneNumber to claim or adopt a specific number, countryCode to claim one by search, sourcePhoneNumberArn to import one from AWS End User Messaging';
+
+/**
+ * Import mode (SourcePhoneNumberArn): set alone (not with phoneNumber or countryCode, nor their search
+ * options), an ARN, and a target that is an instance (ImportPhoneNumber takes an InstanceId, no TDG).
+ */
+function validateImport(p: ClaimedPhoneNumberProperties, isUnresolved: IsUnresolved): string[] {
+  if (p.SourcePhoneNumberArn === undefined) return [];
+  const errors: string[] = [];
+  const others = [
+    ['phoneNumber', p.PhoneNumber],
+    ['countryCode', p.CountryCode],
+    ['type', p.Type],
+    ['prefix', p.Prefix],
+  ].filter(([, v]) => v !== undefined);
+  for (const [name, value] of others) {
+    errors.push(
+      `sourcePhoneNumberArn ${show(p.SourcePhoneNumberArn)} and ${name} ${show(value)} are both set; an imported number is named by its source alone. Remove ${name}, or set ${MODES}.`,
+    );
+  }
+  const arn = p.SourcePhoneNumberArn;
+  if (!isUnresolved(arn) && (typeof arn !== 'string' || !SOURCE_ARN.test(arn))) {
+    errors.push(
+      `sourcePhoneNumberArn ${show(arn)} is not an ARN; expected the ARN of the number in AWS End User Messaging, e.g. 'arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef'.`,
+    );
+  }
+  if (!isUnresolved(p.TargetArn) && parseTargetArn(String(p.TargetArn))?.kind === 'traffic-distribution-group') {
+    errors.push(
+      `targetArn ${show(p.TargetArn)} is a traffic distribution group; ImportPhoneNumber imports into an instance only. Set targetArn to the instance ARN.`,
+    );
+  }
+  return errors;
+}
+
 export function validateClaimedPhoneNumber(p: ClaimedPhoneNumberProperties, isUnresolved: IsUnresolved = RESOLVED): string[] {
   const errors = [...validateTargetArn(p.TargetArn, 'targetArn', isUnresolved)];
+  if (p.SourcePhoneNumberArn !== undefined) return [...errors, ...validateImport(p, isUnresolved), ...validateCommon(p, isUnresolved)];
   const hasNumber = p.PhoneNumber !== undefined;
   const hasCountry = p.CountryCode !== undefined;
   if (hasNumber === hasCountry) {
     errors.push(
       hasNumber
-        ? `phoneNumber ${show(p.PhoneNumber)} and countryCode ${show(p.CountryCode)} are both set; set exactly one: phoneNumber to claim or adopt a specific number, countryCode to claim one by search.`
-        : 'neither phoneNumber nor countryCode is set; set exactly one: phoneNumber to claim or adopt a specific number, countryCode to claim one by search.',
+        ? `phoneNumber ${show(p.PhoneNumber)} and countryCode ${show(p.CountryCode)} are both set; set exactly one: ${MODES}.`
+        : `none of phoneNumber, countryCode and sourcePhoneNumberArn is set; set exactly one: ${MODES}.`,
     );
   }
   if (hasNumber) {
@@ -101,6 +140,12 @@ export function validateClaimedPhoneNumber(p: ClaimedPhoneNumberProperties, isUn
   if (p.Prefix !== undefined && !isUnresolved(p.Prefix) && (typeof p.Prefix !== 'string' || !PREFIX.test(p.Prefix))) {
     errors.push(`prefix ${show(p.Prefix)} is invalid; expected '+' then 1-11 digits, e.g. '+1206'.`);
   }
+  return [...errors, ...validateCommon(p, isUnresolved)];
+}
+
+/** What every mode checks the same way: description, excluded numbers, tags, removal policy. */
+function validateCommon(p: ClaimedPhoneNumberProperties, isUnresolved: IsUnresolved): string[] {
+  const errors: string[] = [];
   if (p.Description !== undefined && !isUnresolved(p.Description)) {
     if (typeof p.Description !== 'string' || p.Description.length > MAX_DESCRIPTION_LENGTH) {
       errors.push(`description has ${String(p.Description).length} characters; at most ${MAX_DESCRIPTION_LENGTH} are allowed.`);

@@ -32,6 +32,7 @@ import {
   ResourceTypes,
   validatePhoneNumberFlowBinding,
   type ContactFlowArn,
+  type PhoneNumberFlowBindingAttributes,
   type PhoneNumberFlowBindingProperties,
 } from '../contract';
 import { isNotFound } from '../aws-errors';
@@ -477,7 +478,21 @@ function change(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise
   }
 }
 
+/**
+ * The binding's attributes: the flow it binds (ContactFlowArn, as declared) and its number. Answered by
+ * every complete Create and Update, so a consumer's `Fn::GetAtt` reads which flow the number rings.
+ */
+export const bindingAttributes = (p: Props): PhoneNumberFlowBindingAttributes & Record<string, string> => ({
+  ContactFlowArn: p.ContactFlowArn,
+  PhoneNumberArn: p.PhoneNumberArn,
+});
+
 async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
+  const result = await checkComplete(e, p, old);
+  return result.IsComplete && e.RequestType !== 'Delete' ? { ...result, Data: bindingAttributes(p) } : result;
+}
+
+async function checkComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
   // A create that gives up puts the number's tags back: the framework sends no Delete for it to.
   const giveUp =
     e.RequestType === 'Create'

@@ -60,6 +60,13 @@ export const HANDLER_POLICY: readonly HandlerStatement[] = [
     resources: [connectIn('phone-number/*'), connectIn('instance/*'), connectIn('traffic-distribution-group/*')],
   },
   {
+    // A number imported from AWS End User Messaging (ClaimedPhoneNumber sourcePhoneNumberArn), and
+    // the instance it is imported into.
+    sid: 'ImportNumbers',
+    actions: ['connect:ImportPhoneNumber'],
+    resources: [connectIn('phone-number/*'), connectIn('instance/*')],
+  },
+  {
     // The number and the contact flow it is bound to.
     sid: 'BindFlowsToNumbers',
     actions: ['connect:AssociatePhoneNumberContactFlow'],

@@ -74,3 +74,17 @@ export function parseVoiceConnectorArn(arn: string): (ArnParts & { readonly voic
   const m = /^vc\/([^/]+)$/.exec(parts.resource);
   return m ? { ...parts, voiceConnectorId: m[1] } : undefined;
 }
+
+// ---- AWS End User Messaging SMS and Voice (the source of ImportPhoneNumber) ------------------------
+
+/** An End User Messaging phone number ARN: `arn:aws:sms-voice:REGION:ACCOUNT:phone-number/ID`. */
+export const sourcePhoneNumberArn = (region: string, accountId: string, id: string): string =>
+  `arn:aws:sms-voice:${region}:${accountId}:phone-number/${id}`;
+
+/** An End User Messaging phone number ARN: its parts and the number's id; undefined for any other ARN. */
+export function parseSourcePhoneNumberArn(arn: string): (ArnParts & { readonly sourceId: string }) | undefined {
+  const parts = parseArn(arn);
+  if (!parts || parts.service !== 'sms-voice') return undefined;
+  const m = /^phone-number\/([^/]+)$/.exec(parts.resource);
+  return m ? { ...parts, sourceId: m[1] } : undefined;
+}

@@ -34,14 +34,34 @@
  * - TagResource beyond 50 tags in total: InvalidParameterException.
  * - Both InstanceId and TargetArn given to Claim / Update / Search: InvalidParameterException; neither: same.
  * - SearchAvailablePhoneNumbers with an unknown target: InvalidParameterException (no ResourceNotFound in its model).
+ * - ImportPhoneNumber (documented: into an instance of the request's region, asynchronous like a claim,
+ *   counted in the claim/release churn) of an End User Messaging number (seedSourceNumber):
+ *   a SourcePhoneNumberArn that is not an `sms-voice` phone-number ARN: InvalidParameterException; one
+ *   not in this account and region: ResourceNotFoundException; a source already imported (any status
+ *   but a FAILED import, which can be retried like a FAILED claim), or whose E.164 is claimed in
+ *   Connect: InvalidParameterException "already imported" / "not available". A FAILED import leaves
+ *   the source in End User Messaging.
+ * - ReleasePhoneNumber of an imported number: asynchronous like any release, counted in the churn;
+ *   then `importedNumberRelease` (docs/service-facts.md, undocumented): 'return-to-source' (default)
+ *   leaves it in End User Messaging, importable again, no cooldown; 'release-source' releases it for
+ *   good (gone from End User Messaging too).
  */
 import { randomUUID } from 'node:crypto';
 import type { Handler, OperationContext, OperationResult } from './context';
 import { decodeToken, encodeToken, page } from './context';
 import { connectErrors as E, validationError } from './errors';
-import { flowArn, parseArn, parseFlowArn, parseInstanceArn, parsePhoneNumberArn, parseTdgArn, phoneNumberArn } from './arns';
+import {
+  flowArn,
+  parseArn,
+  parseFlowArn,
+  parseInstanceArn,
+  parsePhoneNumberArn,
+  parseSourcePhoneNumberArn,
+  parseTdgArn,
+  phoneNumberArn,
+} from './arns';
 import { normalizeE164 } from './phone-numbers';
-import type { ConnectNumber, Instance, Inventory } from './state';
+import type { ConnectNumber, Instance, Inventory, SourceNumber } from './state';
 import { flowKey } from './state';
 
 // ---- lookups ------------------------------------------------------------------------------------
@@ -232,7 +252,7 @@ function idempotent(operation: string, fn: Handler): Handler {
 function startTransition(
   ctx: OperationContext,
   n: ConnectNumber,
-  operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata',
+  operation: 'ClaimPhoneNumber' | 'ImportPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata',
   revert?: () => void,
   failure?: string,
 ): void {
@@ -245,22 +265,26 @@ function startTransition(
     outcome: fail || failure !== undefined ? 'FAILED' : 'CLAIMED',
     message: failure ?? (fail ? (fail.message ?? `${operation} failed for ${n.phoneNumber}.`) : undefined),
     revert,
-    isClaim: operation === 'ClaimPhoneNumber',
+    isClaim: operation === 'ClaimPhoneNumber' || operation === 'ImportPhoneNumber',
   };
   ctx.state.settle();
 }
 
 // ---- operations ---------------------------------------------------------------------------------
 
-const claimPhoneNumber: Handler = idempotent('ClaimPhoneNumber', (ctx, input) => {
-  const target = resolveTarget(ctx, input, E.notFound) as Target;
-  const e164 = input.PhoneNumber as string;
-  const limit = 2 * ctx.phoneNumberQuota;
-  if (ctx.rs.churn.length > limit) {
+/** Claims and imports are refused while the churn exceeds 200% of the quota (docs/service-facts.md). */
+function requireNotBlocked(ctx: OperationContext): void {
+  if (ctx.rs.churn.length > 2 * ctx.phoneNumberQuota) {
     throw E.invalidParameter(
       `Phone number claims are blocked: claims and releases in the rolling window (${ctx.rs.churn.length}) exceed 200% of the phone number quota (${ctx.phoneNumberQuota}). Contact AWS Support.`,
     );
   }
+}
+
+const claimPhoneNumber: Handler = idempotent('ClaimPhoneNumber', (ctx, input) => {
+  const target = resolveTarget(ctx, input, E.notFound) as Target;
+  const e164 = input.PhoneNumber as string;
+  requireNotBlocked(ctx);
   const numbers = ctx.state.accountNumbers(ctx.accountId);
   const held = ctx.state.numberByE164(ctx.accountId, ctx.region, e164);
   let inventory = ctx.rs.available.get(e164);
@@ -292,6 +316,52 @@ const claimPhoneNumber: Handler = idempotent('ClaimPhoneNumber', (ctx, input) =>
   numbers.set(id, n);
   ctx.rs.churn.push(ctx.now);
   startTransition(ctx, n, 'ClaimPhoneNumber', undefined, full ? quotaMessage(ctx, target.arn) : undefined);
+  return { PhoneNumberId: n.id, PhoneNumberArn: n.arn };
+});
+
+/** The End User Messaging number a SourcePhoneNumberArn names, in the request's account and region. */
+function requireSource(ctx: OperationContext, arn: string): SourceNumber {
+  if (!parseSourcePhoneNumberArn(arn)) {
+    throw E.invalidParameter(`SourcePhoneNumberArn is not an AWS End User Messaging phone number ARN: ${arn}`);
+  }
+  const source = ctx.rs.sources.get(arn);
+  if (!source) throw E.notFound(`Source phone number not found in ${ctx.region}: ${arn}`);
+  return source;
+}
+
+const importPhoneNumber: Handler = idempotent('ImportPhoneNumber', (ctx, input) => {
+  const inst = requireInstance(ctx, input.InstanceId as string);
+  const source = requireSource(ctx, input.SourcePhoneNumberArn as string);
+  requireNotBlocked(ctx);
+  const numbers = ctx.state.accountNumbers(ctx.accountId);
+  const imported = ctx.state.importedFrom(ctx.accountId, source.arn);
+  if (imported && imported.status === 'FAILED' && imported.failedClaimAt !== undefined && !imported.pending) {
+    numbers.delete(imported.id); // a FAILED import can be retried, as a FAILED claim can
+  } else if (imported) {
+    throw E.invalidParameter(`Phone number ${source.e164} is already imported: ${imported.arn}`);
+  } else if (ctx.state.numberByE164(ctx.accountId, ctx.region, source.e164)) {
+    throw E.invalidParameter(`Phone number not available: ${source.e164}`);
+  }
+  const id = randomUUID();
+  const n: ConnectNumber = {
+    id,
+    arn: phoneNumberArn(ctx.region, ctx.accountId, id),
+    phoneNumber: source.e164,
+    countryCode: source.countryCode,
+    type: source.type,
+    accountId: ctx.accountId,
+    region: ctx.region,
+    targetArn: inst.arn,
+    description: input.PhoneNumberDescription as string | undefined,
+    tags: { ...((input.Tags as Record<string, string> | undefined) ?? {}) },
+    flows: new Map(),
+    status: 'IN_PROGRESS',
+    sourceArn: source.arn,
+  };
+  const full = heldBy(ctx, inst.arn) >= ctx.phoneNumbersPerTarget;
+  numbers.set(id, n);
+  ctx.rs.churn.push(ctx.now);
+  startTransition(ctx, n, 'ImportPhoneNumber', undefined, full ? quotaMessage(ctx, inst.arn) : undefined);
   return { PhoneNumberId: n.id, PhoneNumberArn: n.arn };
 });
 
@@ -339,6 +409,7 @@ const describePhoneNumber: Handler = (ctx, input) => {
       ...(instanceId !== undefined ? { InstanceId: instanceId } : {}),
       ...(Object.keys(n.tags).length > 0 ? { Tags: { ...n.tags } } : {}),
       PhoneNumberStatus: { Status: status, ...(status === 'FAILED' && n.message ? { Message: n.message } : {}) },
+      ...(n.sourceArn !== undefined ? { SourcePhoneNumberArn: n.sourceArn } : {}),
     },
   };
 };
@@ -385,9 +456,8 @@ const releasePhoneNumber: Handler = idempotent('ReleasePhoneNumber', (ctx, input
   requireClaimRegion(ctx, n, 'ReleasePhoneNumber');
   requireNotInProgress(n);
   if (n.failedClaimAt !== undefined && n.status === 'FAILED') {
-    // Never really claimed: back to inventory at once, no cooldown, no churn.
-    ctx.state.accountNumbers(ctx.accountId).delete(n.id);
-    ctx.rs.available.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type });
+    // Never really claimed (or imported): back to inventory (or End User Messaging) at once, no cooldown, no churn.
+    ctx.state.dropFailedClaim(ctx.accountId, n);
     return undefined;
   }
   ctx.rs.churn.push(ctx.now);
@@ -472,6 +542,7 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
         TargetArn: n.targetArn,
         ...(instanceId !== undefined ? { InstanceId: instanceId } : {}),
         ...(n.description !== undefined ? { PhoneNumberDescription: n.description } : {}),
+        ...(n.sourceArn !== undefined ? { SourcePhoneNumberArn: n.sourceArn } : {}),
       };
     }),
     ...(last !== undefined ? { NextToken: encodeToken('ListPhoneNumbersV2', last) } : {}),
@@ -548,6 +619,7 @@ const listTagsForResource: Handler = (ctx, input) => {
 
 export const CONNECT_HANDLERS: Record<string, Handler> = {
   ClaimPhoneNumber: claimPhoneNumber,
+  ImportPhoneNumber: importPhoneNumber,
   SearchAvailablePhoneNumbers: searchAvailablePhoneNumbers,
   DescribePhoneNumber: describePhoneNumber,
   UpdatePhoneNumber: updatePhoneNumber,

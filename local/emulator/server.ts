@@ -182,6 +182,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       defaultAccountId,
       cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
       churnWindowMs: options.churnWindowMs ?? DEFAULT_COOLDOWN_MS,
+      importedNumberRelease: options.importedNumberRelease ?? 'return-to-source',
     });
   let state = newState();
   const faults = new FaultRegistry();
@@ -370,6 +371,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     seedVoiceConnector: (seed) => state.seedVoiceConnector(seed),
     seedChimeNumber: (seed) => state.seedChimeNumber(seed),
     seedClaimedNumber: (seed) => state.seedClaimedNumber(seed),
+    seedSourceNumber: (seed) => state.seedSourceNumber(seed),
     injectFault: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     calls: () => log.map((e) => ({ ...e })),

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type {
   Clock,
+  ImportedNumberRelease,
+  SeedSourceNumber,
   SeedAvailableNumbers,
   SeedChimeNumber,
   SeedClaimedNumber,
@@ -17,7 +19,7 @@ import type {
   SnapshotNumber,
   Scope,
 } from './types';
-import { flowArn, instanceArn, parseArn, parseInstanceArn, parseTdgArn, phoneNumberArn, tdgArn } from './arns';
+import { flowArn, instanceArn, parseArn, parseInstanceArn, parseTdgArn, phoneNumberArn, sourcePhoneNumberArn, tdgArn } from './arns';
 import { normalizeE164 } from './phone-numbers';
 
 export const DEFAULT_REGION = 'us-east-1';
@@ -57,6 +59,16 @@ export interface ConnectNumber {
   pending?: PendingTransition;
   /** Set when a claim ended FAILED. */
   failedClaimAt?: number;
+  /** The End User Messaging number ImportPhoneNumber brought it from; absent for a claimed number. */
+  readonly sourceArn?: string;
+}
+
+/** A number of the End User Messaging inventory: ImportPhoneNumber brings it into Connect. */
+export interface SourceNumber {
+  readonly arn: string;
+  readonly e164: string;
+  readonly countryCode: string;
+  readonly type: string;
 }
 
 export interface Instance {
@@ -102,6 +114,8 @@ export interface RegionState {
   readonly idempotency: Map<string, { fingerprint: string; output: unknown }>;
   readonly voiceConnectors: Map<string, VoiceConnector>;
   readonly chimeNumbers: Map<string, ChimeNumber>;
+  /** End User Messaging numbers by ARN (seedSourceNumber). */
+  readonly sources: Map<string, SourceNumber>;
 }
 
 /** The key of a number's flow binding: the region of the call and the instance. */
@@ -122,6 +136,7 @@ export interface StateOptions {
   readonly defaultAccountId: string;
   readonly cooldownMs: number;
   readonly churnWindowMs: number;
+  readonly importedNumberRelease: ImportedNumberRelease;
 }
 
 export class EmulatorState {
@@ -147,6 +162,7 @@ export class EmulatorState {
         idempotency: new Map(),
         voiceConnectors: new Map(),
         chimeNumbers: new Map(),
+        sources: new Map(),
       };
       this.regions.set(key, rs);
     }
@@ -174,11 +190,33 @@ export class EmulatorState {
   /** A released number is gone: out of the account, cooling down from `at` (no search or claim meanwhile). */
   finishRelease(accountId: string, n: ConnectNumber, at: number): void {
     this.accountNumbers(accountId).delete(n.id);
+    if (n.sourceArn !== undefined) {
+      // An imported number: back in End User Messaging (importable again), or released for good
+      // (gone from there too, and no cooldown: End User Messaging never gives a released number back).
+      if (this.options.importedNumberRelease === 'release-source') this.region(accountId, n.region).sources.delete(n.sourceArn);
+      return;
+    }
     this.region(accountId, n.region).coolingDown.set(n.phoneNumber, {
       countryCode: n.countryCode,
       type: n.type,
       until: at + this.options.cooldownMs,
     });
+  }
+
+  /**
+   * A number whose claim or import ended FAILED leaves Connect: a claimed one back to the inventory, an
+   * imported one stays in End User Messaging (it never left it).
+   */
+  dropFailedClaim(accountId: string, n: ConnectNumber): void {
+    this.accountNumbers(accountId).delete(n.id);
+    if (n.sourceArn === undefined)
+      this.region(accountId, n.region).available.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type });
+  }
+
+  /** The Connect number (any status) imported from the End User Messaging number `sourceArn`, if any. */
+  importedFrom(accountId: string, sourceArn: string): ConnectNumber | undefined {
+    for (const n of this.accountNumbers(accountId).values()) if (n.sourceArn === sourceArn) return n;
+    return undefined;
   }
 
   tdgByArn(arn: string): Tdg | undefined {
@@ -218,8 +256,7 @@ export class EmulatorState {
           }
         }
         if (n.failedClaimAt !== undefined && n.status === 'FAILED' && now >= n.failedClaimAt + FAILED_CLAIM_HOLD_MS) {
-          numbers.delete(n.id);
-          this.region(accountId, n.region).available.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type });
+          this.dropFailedClaim(accountId, n);
         }
       }
     }
@@ -304,6 +341,14 @@ export class EmulatorState {
     rs.chimeNumbers.set(e164, { e164, created: now, updated: now });
   }
 
+  seedSourceNumber(seed: SeedSourceNumber): string {
+    const { accountId, region } = this.scope(seed);
+    const e164 = normalizeE164(seed.phoneNumber);
+    const arn = sourcePhoneNumberArn(region, accountId, `phone-${randomUUID().replace(/-/g, '')}`);
+    this.region(accountId, region).sources.set(arn, { arn, e164, countryCode: seed.countryCode ?? 'US', type: seed.type ?? 'DID' });
+    return arn;
+  }
+
   seedClaimedNumber(seed: SeedClaimedNumber): string {
     const target = parseArn(seed.targetArn);
     if (!target || target.service !== 'connect') throw new Error(`seedClaimedNumber: targetArn is not a Connect ARN: ${seed.targetArn}`);
@@ -367,6 +412,7 @@ export class EmulatorState {
             .filter(([, f]) => Object.keys(f).length > 0),
         ),
         ...(n.pending?.outcome === 'RELEASED' ? { releasing: true } : {}),
+        ...(n.sourceArn !== undefined ? { sourcePhoneNumberArn: n.sourceArn } : {}),
       }));
     const voiceConnectors: Record<string, string[]> = {};
     for (const id of [...rs.voiceConnectors.keys()].sort()) voiceConnectors[id] = [];
@@ -385,6 +431,12 @@ export class EmulatorState {
         .map(([phoneNumber, inv]) => ({ countryCode: inv.countryCode, type: inv.type, phoneNumber })),
       voiceConnectors,
       churn: rs.churn.length,
+      sourceNumbers: [...rs.sources.values()]
+        .sort((a, b) => a.e164.localeCompare(b.e164))
+        .map((src) => {
+          const imported = this.importedFrom(accountId, src.arn);
+          return { sourcePhoneNumberArn: src.arn, phoneNumber: src.e164, ...(imported ? { importedAs: imported.arn } : {}) };
+        }),
     };
   }
 }

@@ -65,7 +65,17 @@ export interface EmulatorOptions {
    * @default no cap (MaxResults, else 100)
    */
   readonly maxPageSize?: number;
+  /**
+   * What ReleasePhoneNumber does to a number ImportPhoneNumber brought from End User Messaging, which
+   * AWS does not document (docs/service-facts.md): 'return-to-source' (it leaves Connect and stays in
+   * End User Messaging, importable again) or 'release-source' (it is released for good: gone from End
+   * User Messaging too). @default 'return-to-source'
+   */
+  readonly importedNumberRelease?: ImportedNumberRelease;
 }
+
+/** The readings of a release of an imported number (EmulatorOptions.importedNumberRelease). */
+export type ImportedNumberRelease = 'return-to-source' | 'release-source';
 
 /** Where a seeded or claimed item lives. Both default to the emulator's default account and 'us-east-1'. */
 export interface Scope {
@@ -105,6 +115,13 @@ export interface SeedVoiceConnector extends Scope {
 /** A number already in the account's Chime SDK Voice inventory. */
 export interface SeedChimeNumber extends Scope {
   readonly phoneNumber: string;
+}
+
+/** A number in the account's AWS End User Messaging SMS and Voice inventory, which ImportPhoneNumber can bring into Connect. */
+export interface SeedSourceNumber extends Scope {
+  readonly phoneNumber: string;
+  readonly countryCode?: string; // @default 'US'
+  readonly type?: string; // the Connect type it is imported as; @default 'DID'
 }
 
 /** A number already claimed in Connect before the test starts (e.g. to test adoption). */
@@ -150,7 +167,7 @@ export type FaultKind =
   /** A claim (or update) of this number ends FAILED with `message` instead of CLAIMED. */
   | {
       readonly kind: 'asyncFail';
-      readonly operation: 'ClaimPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata';
+      readonly operation: 'ClaimPhoneNumber' | 'ImportPhoneNumber' | 'UpdatePhoneNumber' | 'UpdatePhoneNumberMetadata';
       readonly phoneNumber: string;
       readonly message?: string;
       readonly times?: number;
@@ -200,6 +217,16 @@ export interface SnapshotNumber {
   readonly flowsByRegion: Record<string, Record<string, string>>;
   /** True while a ReleasePhoneNumber is in progress (status IN_PROGRESS, then the number is gone). */
   readonly releasing?: boolean;
+  /** The End User Messaging number it was imported from (ImportPhoneNumber). */
+  readonly sourcePhoneNumberArn?: string;
+}
+
+/** A number of the End User Messaging inventory (seedSourceNumber), and the Connect number imported from it, if any. */
+export interface SnapshotSourceNumber {
+  readonly sourcePhoneNumberArn: string;
+  readonly phoneNumber: string;
+  /** The Connect number ImportPhoneNumber made of it (any status), while there is one. */
+  readonly importedAs?: string;
 }
 
 export interface Snapshot {
@@ -214,6 +241,8 @@ export interface Snapshot {
   readonly voiceConnectors: Record<string, string[]>;
   /** Claims and releases counted toward the churn quota. */
   readonly churn: number;
+  /** The End User Messaging numbers of this account and region (a number released for good is not listed). */
+  readonly sourceNumbers: SnapshotSourceNumber[];
 }
 
 export interface Emulator {
@@ -233,6 +262,8 @@ export interface Emulator {
   seedChimeNumber(seed: SeedChimeNumber): void;
   /** Returns the phone number ARN. */
   seedClaimedNumber(seed: SeedClaimedNumber): string;
+  /** Returns the End User Messaging phone number ARN (ImportPhoneNumber's SourcePhoneNumberArn). */
+  seedSourceNumber(seed: SeedSourceNumber): string;
 
   injectFault(fault: Fault): void;
   clearFaults(): void;

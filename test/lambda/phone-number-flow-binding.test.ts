@@ -30,6 +30,7 @@ import {
   startTestEmulator,
   updateEvent,
   onEventCompletingCreates,
+  runToCompletion,
   stubStackState,
 } from './fixtures';
 
@@ -68,6 +69,24 @@ describe('Custom::PhoneNumberFlowBinding', () => {
   });
   afterEach(async () => {
     await emulator.stop();
+  });
+
+  it('answers the flow it binds as the ContactFlowArn attribute on a create and an update, none on a delete', async () => {
+    const created = await runToCompletion(createEvent(BINDING, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA })));
+    expect(created.response.Data).toEqual({ ContactFlowArn: flowA, PhoneNumberArn: numberArn });
+    const id = created.response.PhysicalResourceId;
+    const updated = await runToCompletion(
+      updateEvent(
+        BINDING,
+        id,
+        bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowB }),
+        bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA }),
+      ),
+    );
+    expect(updated.response.Data).toEqual({ ContactFlowArn: flowB, PhoneNumberArn: numberArn });
+    expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
+    const deleted = await runToCompletion(deleteEvent(BINDING, id, bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowB })));
+    expect(deleted.isComplete.Data).toBeUndefined();
   });
 
   it("binds the number by its full ARN in the flow's instance, with a physical id derived from the number", async () => {
@@ -474,7 +493,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         expect(await isComplete(request)).toEqual({ IsComplete: false });
         settle();
         // THEN the binding completes, bound in instance 2
-        expect(await isComplete(request)).toEqual({ IsComplete: true });
+        expect(await isComplete(request)).toMatchObject({ IsComplete: true });
         expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
         expect(stackState.rollingBack).toHaveBeenCalled();
       });
@@ -526,7 +545,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
           const event = updateEvent(BINDING, id, backward(), forward());
           const request = afterOnEvent(event, await handlerOnEvent(event));
           // THEN it completes without waiting and without unbinding the number where it still rings
-          expect(await isComplete(request)).toEqual({ IsComplete: true });
+          expect(await isComplete(request)).toMatchObject({ IsComplete: true });
           expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
           expect(await intentTags()).toMatchObject({ [FLOW_TAG]: a });
           // WHEN the number rolls back to instance 1 and its completion sees it CLAIMED there
@@ -555,7 +574,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
           const request = afterOnEvent(event, await handlerOnEvent(event));
           expect(await isComplete(request)).toEqual({ IsComplete: false });
           settle();
-          expect(await isComplete(request)).toEqual({ IsComplete: true });
+          expect(await isComplete(request)).toMatchObject({ IsComplete: true });
           expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
         });
       });
@@ -612,7 +631,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         expect(flowsOf()).toEqual({});
         // the intent stays recorded for the next poll
         expect(await intentTags()).toMatchObject({ [FLOW_TAG]: a });
-        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
+        expect(await isComplete(afterOnEvent(event, result))).toMatchObject({ IsComplete: true });
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
       });
 
@@ -692,7 +711,7 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         const event = updateEvent(BINDING, id, other(), first());
         const result = await handlerOnEvent(event);
         expect(result[RETRY_LATER_KEY as keyof typeof result]).toBeDefined();
-        expect(await isComplete(afterOnEvent(event, result))).toEqual({ IsComplete: true });
+        expect(await isComplete(afterOnEvent(event, result))).toMatchObject({ IsComplete: true });
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
         expect(flowsOfSecond()).toEqual({ [INST_1]: FLOW_A });
       });

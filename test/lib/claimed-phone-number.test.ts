@@ -156,7 +156,7 @@ describe('ClaimedPhoneNumber', () => {
       new ClaimedPhoneNumber(newStack(), 'Number', { targetArn: INSTANCE_ARN, ...props } as never);
 
     it('fails when neither phoneNumber nor countryCode is set', () => {
-      expect(build({})).toThrow(/TestStack\/Number: neither phoneNumber nor countryCode is set; set exactly one/);
+      expect(build({})).toThrow(/TestStack\/Number: none of phoneNumber, countryCode and sourcePhoneNumberArn is set; set exactly one/);
     });
 
     it('fails when both phoneNumber and countryCode are set', () => {

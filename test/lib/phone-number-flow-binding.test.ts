@@ -1,4 +1,4 @@
-import { CfnParameter } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding } from '../../lib';
 import { FLOW_ARN, INSTANCE_ARN, NUMBER_ARN, OTHER_FLOW_ARN, TDG_ARN, newStack } from './fixtures';
@@ -18,6 +18,15 @@ describe('PhoneNumberFlowBinding', () => {
       PhoneNumberTargetArn: { 'Fn::GetAtt': [numberId, 'TargetArn'] },
       ContactFlowArn: FLOW_ARN,
     });
+  });
+
+  it('exposes the flow it binds as contactFlowArn, the ContactFlowArn attribute the handler answers', () => {
+    const stack = newStack();
+    const number = new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'US' });
+    const binding = new PhoneNumberFlowBinding(stack, 'Binding', { phoneNumber: number, contactFlowArn: FLOW_ARN });
+    new CfnOutput(stack, 'Rings', { value: binding.contactFlowArn });
+    const bindingId = Object.keys(Template.fromStack(stack).findResources('Custom::PhoneNumberFlowBinding'))[0];
+    Template.fromStack(stack).hasOutput('Rings', { Value: { 'Fn::GetAtt': [bindingId, 'ContactFlowArn'] } });
   });
 
   it('binds an imported number by its literal ARN without a target', () => {

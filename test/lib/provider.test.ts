@@ -98,6 +98,7 @@ describe('the stack-wide provider', () => {
     expect(HANDLER_POLICY.map((st) => st.sid)).toEqual([
       'PhoneNumbersInThisAccount',
       'ClaimAndMoveNumbers',
+      'ImportNumbers',
       'BindFlowsToNumbers',
       'VoiceConnectorsInThisAccount',
       'ReadChimeNumbers',

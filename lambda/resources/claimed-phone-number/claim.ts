@@ -25,6 +25,7 @@ import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior } from '../../prior-state
 import { answer, claimedHere, describe, numberTypeOf, ownership, regionOfTarget, userTags, type Event, type Props } from './common';
 import { moveTo } from './changes';
 import { findClaimed, findEarlierClaim, findOwnedMatch } from './lookups';
+import { importOrAdopt, isImport } from './import';
 
 /** Claims tried per create in search mode (each lost race moves on to another candidate). */
 export const MAX_CLAIM_ATTEMPTS = 20;
@@ -267,6 +268,7 @@ async function createBySearch(client: ConnectClient, e: Event, p: Props): Promis
  * fail with IdempotencyException, which sends it to the number the first one claimed.
  */
 export async function claimOrAdopt(e: Event, p: Props): Promise<OnEventResponse> {
+  if (isImport(p)) return importOrAdopt(e, p); // ./import
   const client = connect(regionOfTarget(p.TargetArn));
   if (p.PhoneNumber !== undefined) return createSpecific(client, e, p);
   if (p.RemovalPolicy === 'retain') {

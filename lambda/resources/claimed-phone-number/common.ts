@@ -54,6 +54,7 @@ export function numberIdentity(p: Props): string {
     p.CountryCode ?? null,
     p.PhoneNumber === undefined ? numberTypeOf(p) : null,
     p.Prefix ?? null,
+    ...(p.SourcePhoneNumberArn !== undefined ? [p.SourcePhoneNumberArn] : []),
   ]);
 }
 

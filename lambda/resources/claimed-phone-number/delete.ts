@@ -21,6 +21,7 @@ import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
 import { adoptingHere, claimedHere, describe, ownedByUs, ownership, pendingRequestOf, regionOfTarget, type Props } from './common';
 import { moveTo, release } from './changes';
 import { findClaimed, findTagged, isListed } from './lookups';
+import { findImported, isImport, keptOnUndo } from './import';
 
 /**
  * Delete: nothing is called here. The decision and the work are isComplete's (`completeDelete`), one
@@ -51,7 +52,7 @@ export async function completeDelete(e: IsCompleteRequest, p: Props, failedCreat
     log().info('Physical id is not a phone number ARN: nothing to release', { physicalResourceId: arn });
     return { IsComplete: true };
   }
-  if (p.RemovalPolicy === 'retain' && !p.PhoneNumber) {
+  if (p.RemovalPolicy === 'retain' && !p.PhoneNumber && !isImport(p)) {
     // Search mode adopts only its own number (taking it back): there is nothing to put back.
     log().info('Removal policy retains the number', { phoneNumberArn: arn });
     return { IsComplete: true };
@@ -103,7 +104,10 @@ async function deleteAction(
   if (adopting && (undoing || !owned)) return { action: 'restore', stackStatus: status };
   if (!owned) return { action: 'not-owned', stackStatus: status };
   // An adopted number existed before the deploy: undoing never releases it.
-  const release = undoing ? claimedHere(e, current.Tags) && p.RemovalPolicy !== 'retain' : p.RemovalPolicy === 'destroy';
+  // An imported number is released by an undo only under DESTROY (./import keptOnUndo).
+  const release = undoing
+    ? claimedHere(e, current.Tags) && p.RemovalPolicy !== 'retain' && !keptOnUndo(p, current)
+    : p.RemovalPolicy === 'destroy';
   return { action: release ? 'release' : 'retain', stackStatus: status };
 }
 
@@ -119,8 +123,9 @@ async function completePendingDelete(e: IsCompleteRequest, p: Props, createReque
   const mine = (n: ClaimedPhoneNumberSummary): boolean =>
     n.Tags?.[OWNER_TAG_KEY] === claimMark || n.Tags?.[OWNER_TAG_KEY] === adoptMark || readPrior(n.Tags)?.by === adoptMark;
   const client = connect(regionOfTarget(p.TargetArn));
-  const found =
-    p.PhoneNumber !== undefined
+  const found = isImport(p)
+    ? await findImported(client, p.SourcePhoneNumberArn as string)
+    : p.PhoneNumber !== undefined
       ? await findClaimed(client, p.PhoneNumber, { includeReleasing: true })
       : await findTagged(client, p, mine, { targetArn: p.TargetArn });
   if (!found || !mine(found)) {

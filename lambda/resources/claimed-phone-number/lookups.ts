@@ -152,6 +152,7 @@ export function findOwnedMatch(
 export function satisfies(n: ClaimedPhoneNumberSummary, p: Props): boolean {
   if (n.PhoneNumberStatus?.Status === 'FAILED') return false;
   if (p.PhoneNumber !== undefined) return n.PhoneNumber === p.PhoneNumber;
+  if (p.SourcePhoneNumberArn !== undefined) return n.SourcePhoneNumberArn === p.SourcePhoneNumberArn;
   return (
     n.PhoneNumberCountryCode === p.CountryCode &&
     n.PhoneNumberType === numberTypeOf(p) &&

@@ -36,6 +36,7 @@ import {
 } from './common';
 import { moveTo, release } from './changes';
 import { findClaimed, findTagged, releaseStarted } from './lookups';
+import { findImported, isImport, keptOnUndo } from './import';
 
 /** `settle`; when it fails for good, a number this very event claimed is released first. */
 export async function settleOrUndo(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
@@ -45,17 +46,17 @@ export async function settleOrUndo(e: IsCompleteRequest, p: Props, old: Props | 
     // A passing failure is not a failure: the waiter polls again (see ../../index).
     // A FAILED claim was released already; a malformed physical id names no number.
     const nothingToRelease = err instanceof PhoneNumberClaimFailedError || err instanceof PhysicalIdInvalidError;
-    if (!nothingToRelease && !isTransient(err)) await releaseIfThisEventClaimed(e, err);
+    if (!nothingToRelease && !isTransient(err)) await releaseIfThisEventClaimed(e, p, err);
     throw err;
   }
 }
 
-async function releaseIfThisEventClaimed(e: IsCompleteRequest, failure: unknown): Promise<void> {
+async function releaseIfThisEventClaimed(e: IsCompleteRequest, p: Props, failure: unknown): Promise<void> {
   const arn = e.PhysicalResourceId;
   try {
     const client = connect(regionOfNumber(arn));
     const current = await describe(client, arn);
-    if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim')) return;
+    if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim') || keptOnUndo(p, current)) return;
     log().warn('Completion check failed: releasing the number this event claimed', { phoneNumberArn: arn, reason: errorMessage(failure) });
     await release(client, e, arn);
   } catch (cleanup) {
@@ -89,7 +90,7 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
   const data = answer(current, p.TargetArn).Data;
   log().info('Phone number status', { phoneNumberArn: arn, status });
 
-  if (completionTimedOut(e)) return timedOut(client, e, current);
+  if (completionTimedOut(e)) return timedOut(client, e, p, current);
   if (status === 'IN_PROGRESS') return NOT_YET;
   if (status === 'FAILED') return failed(client, e, p, old, current, data);
   const adopting = readPrior(current.Tags)?.by === ownership(e, 'adopt');
@@ -187,6 +188,9 @@ async function failed(
   data: IsCompleteResponse['Data'],
 ): Promise<IsCompleteResponse> {
   const reason = current.PhoneNumberStatus?.Message ?? 'no message';
+  if (current.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim') && keptOnUndo(p, current)) {
+    throw new PhoneNumberClaimFailedError(`import of ${current.PhoneNumber} failed: ${reason}; the FAILED import is left as it is.`);
+  }
   if (current.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim')) {
     // This event claimed the number: give it back before failing (nobody else will).
     await release(client, e, e.PhysicalResourceId);
@@ -226,13 +230,15 @@ async function syncTags(
  */
 async function releaseAbandonedClaims(e: IsCompleteRequest, p: Props, failed: Props): Promise<void> {
   if (p.RemovalPolicy === 'retain') return;
+  if (isImport(failed) && p.RemovalPolicy !== 'destroy') return; // kept for the next deploy (./import keptOnUndo)
   const status = await stackStatus(e.StackId);
   if (status === undefined || !ROLLBACK_STATUSES.has(status)) return;
   const abandoned = (n: ClaimedPhoneNumberSummary): boolean =>
     n.PhoneNumberArn !== e.PhysicalResourceId && claimedHere(e, n.Tags) && !releaseStarted(n) && n.PhoneNumberStatus?.Status === 'CLAIMED';
   const where = connect(regionOfTarget(failed.TargetArn));
-  const found =
-    failed.PhoneNumber !== undefined
+  const found = isImport(failed)
+    ? await findImported(where, failed.SourcePhoneNumberArn as string)
+    : failed.PhoneNumber !== undefined
       ? await findClaimed(where, failed.PhoneNumber)
       : await findTagged(where, failed, abandoned, { except: e.PhysicalResourceId });
   if (found && abandoned(found)) {
@@ -246,10 +252,16 @@ async function releaseAbandonedClaims(e: IsCompleteRequest, p: Props, failed: Pr
  * number to nobody): a number this event claimed is released once its claim has settled, then the
  * event fails; anything else fails at once, and CloudFormation's rollback puts it back.
  */
-async function timedOut(client: ConnectClient, e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<IsCompleteResponse> {
+async function timedOut(
+  client: ConnectClient,
+  e: IsCompleteRequest,
+  p: Props,
+  current: ClaimedPhoneNumberSummary,
+): Promise<IsCompleteResponse> {
   const minutes = Math.round(completionTimeoutMs() / 60_000);
   const what = `${current.PhoneNumber} did not reach its declared state within ${minutes} min (status ${current.PhoneNumberStatus?.Status})`;
   if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim')) throw new CompletionTimedOutError(`${what}; the rollback puts it back.`);
+  if (keptOnUndo(p, current)) throw new CompletionTimedOutError(`${what}; the imported number is kept, and the next deploy takes it back.`);
   if (current.PhoneNumberStatus?.Status === 'IN_PROGRESS') return { IsComplete: false }; // cannot be released yet
   await release(client, e, e.PhysicalResourceId);
   throw new CompletionTimedOutError(`${what}; the number this deploy claimed was released.`);

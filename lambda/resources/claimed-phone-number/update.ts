@@ -68,7 +68,7 @@ export async function update(e: UpdateRequest, p: Props, old: Props): Promise<On
     return updateInPlace(e, p, kept);
   }
   log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });
-  if (p.PhoneNumber === undefined) {
+  if (p.PhoneNumber === undefined && p.SourcePhoneNumberArn === undefined) {
     const client = connect(regionOfTarget(p.TargetArn));
     const owned = await findOwnedMatch(client, e, p, e.PhysicalResourceId);
     if (owned) {

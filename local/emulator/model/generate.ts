@@ -63,6 +63,38 @@ export const MODEL_UPDATES: readonly ModelUpdate[] = [
       vc.NetworkType = { shape: 'NetworkType', type: 'enum', values: ['DUAL_STACK', 'IPV4_ONLY'] };
     },
   },
+  {
+    source:
+      'Connect model: ImportPhoneNumber (POST /phone-number/import, 200; InstanceId 1-100 and SourcePhoneNumberArn required; ' +
+      'PhoneNumberDescription, Tags and ClientToken (idempotency token) as ClaimPhoneNumber; output PhoneNumberId, PhoneNumberArn; ' +
+      'errors InvalidParameter 400, ResourceNotFound 404, Throttling 429, InternalService 500, Idempotency 409, AccessDenied 403), ' +
+      "as in botocore's connect 2017-08-08 service-2.json (botocore 1.43.11, the AWS CLI's) and API_ImportPhoneNumber in the " +
+      'Amazon Connect API reference. The base extract does not hold it.',
+    apply: (s) => {
+      const ops = s.connect.operations;
+      const claim = ops.ClaimPhoneNumber as { input: Record<string, Json>; output: Json; errors: Json[] };
+      if (!claim) throw new Error('generate: operation ClaimPhoneNumber is missing from the base extract');
+      const error = (name: string): Json => {
+        const found = claim.errors.find((e) => e.name === name);
+        if (!found) throw new Error(`generate: ClaimPhoneNumber has no ${name} to copy`);
+        return found;
+      };
+      ops.ImportPhoneNumber = {
+        http: { method: 'POST', uri: '/phone-number/import', code: 200 },
+        input: {
+          InstanceId: { ...claim.input.InstanceId, required: true },
+          SourcePhoneNumberArn: { shape: 'ARN', type: 'string', required: true },
+          PhoneNumberDescription: claim.input.PhoneNumberDescription,
+          Tags: claim.input.Tags,
+          ClientToken: claim.input.ClientToken,
+        },
+        output: claim.output,
+        errors: ['AccessDeniedException', 'IdempotencyException', 'InternalServiceException', 'InvalidParameterException']
+          .concat(['ResourceNotFoundException', 'ThrottlingException'])
+          .map(error),
+      };
+    },
+  },
 ];
 
 function strip(value: unknown): unknown {

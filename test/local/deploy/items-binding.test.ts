@@ -90,6 +90,16 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
       expect(main().flows).toEqual({});
     });
 
+    it('answers the flow the number rings as the ContactFlowArn attribute, before and after the flow changes', async () => {
+      const d = deployer();
+      await d.deploy(template({ target: instance1, bindings: { MainFlow: flowA } }));
+      const logicalId = () => Object.keys(d.deployedTemplate!.Resources).find((id) => id.startsWith('MainFlow')) as string;
+      expect(d.outputs(logicalId()).data).toMatchObject({ ContactFlowArn: flowA, PhoneNumberArn: main().phoneNumberArn });
+      await d.deploy(template({ target: instance1, bindings: { MainFlow: flowB } }));
+      expect(d.outputs(logicalId()).data).toMatchObject({ ContactFlowArn: flowB });
+      expect(main().flows).toEqual({ [INST_1]: FLOW_B });
+    });
+
     it('keeps ringing after a rename that also changes the flow', async () => {
       const d = deployer();
       await d.deploy(template({ target: instance1, bindings: { MainFlow: flowA } }));

@@ -265,6 +265,7 @@ describe('wire behaviour', () => {
         'ClaimPhoneNumber',
         'DescribePhoneNumber',
         'DisassociatePhoneNumberContactFlow',
+        'ImportPhoneNumber',
         'ListFlowAssociations',
         'ListPhoneNumbersV2',
         'ListTagsForResource',
@@ -288,6 +289,7 @@ describe('wire behaviour', () => {
       // Every routed operation reaches its handler: none answers UnknownOperationException.
       const probes: Array<[string, string, string, Record<string, string>?]> = [
         ['connect', 'POST', '/phone-number/claim'],
+        ['connect', 'POST', '/phone-number/import'],
         ['connect', 'POST', '/phone-number/search-available'],
         ['connect', 'GET', '/phone-number/x'],
         ['connect', 'PUT', '/phone-number/x'],
@@ -317,7 +319,7 @@ describe('wire behaviour', () => {
       const ops = emu.calls().map((c) => c.operation);
       expect(ops).not.toContain('Unknown');
       // Connect and Chime SDK Voice both have TagResource, UntagResource and ListTagsForResource.
-      expect(new Set(emu.calls().map((c) => `${c.service}:${c.operation}`)).size).toBe(22);
+      expect(new Set(emu.calls().map((c) => `${c.service}:${c.operation}`)).size).toBe(23);
     });
 
     it('decodes percent-encoded labels: an ARN is one segment, %2B is +', async () => {
