@@ -214,7 +214,12 @@ function idempotent(operation: string, fn: Handler): Handler {
     if (token === undefined) return fn(ctx, input);
     const key = `${operation}\u0000${token}`;
     const fp = fingerprint(input);
-    const prior = ctx.rs.idempotency.get(key);
+    let prior = ctx.rs.idempotency.get(key);
+    if (prior && ctx.now - prior.at >= ctx.tokenTtlMs) {
+      // Expired (tokenTtlMs): the token starts a new request.
+      ctx.rs.idempotency.delete(key);
+      prior = undefined;
+    }
     if (prior) {
       if (prior.fingerprint !== fp) {
         throw E.idempotency(`The ClientToken ${token} was already used with different parameters for ${operation}.`);
@@ -222,7 +227,7 @@ function idempotent(operation: string, fn: Handler): Handler {
       return prior.output as OperationResult;
     }
     const output = fn(ctx, input);
-    ctx.rs.idempotency.set(key, { fingerprint: fp, output });
+    ctx.rs.idempotency.set(key, { fingerprint: fp, output, at: ctx.now });
     return output;
   };
 }
@@ -240,8 +245,9 @@ function startTransition(
   if (fail) ctx.consumedFaults.push('asyncFail');
   n.status = 'IN_PROGRESS';
   n.message = undefined;
+  const delay = { ClaimPhoneNumber: ctx.claimDelayMs, UpdatePhoneNumber: ctx.moveDelayMs, UpdatePhoneNumberMetadata: ctx.asyncDelayMs };
   n.pending = {
-    until: ctx.now + ctx.asyncDelayMs,
+    until: ctx.now + delay[operation],
     outcome: fail || failure !== undefined ? 'FAILED' : 'CLAIMED',
     message: failure ?? (fail ? (fail.message ?? `${operation} failed for ${n.phoneNumber}.`) : undefined),
     revert,
@@ -301,8 +307,7 @@ const searchAvailablePhoneNumbers: Handler = (ctx, input) => {
   const inventory: Map<string, Inventory> = ctx.state.region(ctx.accountId, target.homeRegion).available;
   const country = input.PhoneNumberCountryCode as string;
   const type = input.PhoneNumberType as string;
-  const prefixRaw = input.PhoneNumberPrefix as string | undefined;
-  const prefix = prefixRaw === undefined ? undefined : normalizeE164(prefixRaw);
+  const prefix = prefixOf(ctx, input);
   const max = (input.MaxResults as number | undefined) ?? 10;
   let after: string | undefined;
   if (input.NextToken !== undefined) {
@@ -384,8 +389,8 @@ const releasePhoneNumber: Handler = idempotent('ReleasePhoneNumber', (ctx, input
   const n = requireNumber(ctx, input.PhoneNumberId as string);
   requireClaimRegion(ctx, n, 'ReleasePhoneNumber');
   requireNotInProgress(n);
-  if (n.failedClaimAt !== undefined && n.status === 'FAILED') {
-    // Never really claimed: back to inventory at once, no cooldown, no churn.
+  if (n.failedClaimAt !== undefined && n.status === 'FAILED' && ctx.readings.failedClaimRelease === 'instant') {
+    // Never really claimed (the 'instant' reading): back to inventory at once, no cooldown, no churn.
     ctx.state.accountNumbers(ctx.accountId).delete(n.id);
     ctx.rs.available.set(n.phoneNumber, { countryCode: n.countryCode, type: n.type });
     return undefined;
@@ -436,6 +441,23 @@ const disassociatePhoneNumberContactFlow: Handler = (ctx, input) => {
   return undefined;
 };
 
+/**
+ * The request's PhoneNumberPrefix with its '+'. Without one it is taken as if it had it, or refused
+ * (the reading prefixWithoutPlus; the API reference: "it must contain + as part of the country code").
+ */
+function prefixOf(ctx: OperationContext, input: Record<string, unknown>): string | undefined {
+  const raw = input.PhoneNumberPrefix as string | undefined;
+  if (raw === undefined) return undefined;
+  if (!raw.startsWith('+') && ctx.readings.prefixWithoutPlus === 'refused') {
+    throw E.invalidParameter(`PhoneNumberPrefix '${raw}' must contain '+' as part of the country code, e.g. '+${raw}'.`);
+  }
+  return normalizeE164(raw);
+}
+
+/** Whether an unfiltered ListPhoneNumbersV2 lists the number (the reading unfilteredListTdgNumbers). */
+const listedUnfiltered = (ctx: OperationContext, n: ConnectNumber): boolean =>
+  ctx.readings.unfilteredListTdgNumbers === 'listed' || parseTdgArn(n.targetArn) === undefined;
+
 function visibleNumbers(ctx: OperationContext): ConnectNumber[] {
   return [...ctx.state.accountNumbers(ctx.accountId).values()].filter((n) => ctx.state.visibleRegions(n).includes(ctx.region));
 }
@@ -444,8 +466,7 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
   const target = resolveTarget(ctx, input, E.notFound, true, true);
   const countries = input.PhoneNumberCountryCodes as string[] | undefined;
   const types = input.PhoneNumberTypes as string[] | undefined;
-  const prefixRaw = input.PhoneNumberPrefix as string | undefined;
-  const prefix = prefixRaw === undefined ? undefined : normalizeE164(prefixRaw);
+  const prefix = prefixOf(ctx, input);
   const max = (input.MaxResults as number | undefined) ?? 100;
   let after: string | undefined;
   if (input.NextToken !== undefined) {
@@ -454,7 +475,7 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
   }
   const matches = visibleNumbers(ctx).filter(
     (n) =>
-      (target === undefined || n.targetArn === target.arn) &&
+      (target === undefined ? listedUnfiltered(ctx, n) : n.targetArn === target.arn) &&
       (!countries || countries.length === 0 || countries.includes(n.countryCode)) &&
       (!types || types.length === 0 || types.includes(n.type)) &&
       (prefix === undefined || n.phoneNumber.startsWith(prefix)),
