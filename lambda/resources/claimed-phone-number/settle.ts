@@ -233,7 +233,7 @@ async function releaseAbandonedClaims(e: IsCompleteRequest, p: Props, failed: Pr
   const where = connect(regionOfTarget(failed.TargetArn));
   const found =
     failed.PhoneNumber !== undefined
-      ? await findClaimed(where, failed.PhoneNumber)
+      ? await findClaimed(where, failed.PhoneNumber, { targetArn: failed.TargetArn })
       : await findTagged(where, failed, abandoned, { except: e.PhysicalResourceId });
   if (found && abandoned(found)) {
     log().warn('Releasing a number the failed change claimed and the stack never held', { phoneNumberArn: found.PhoneNumberArn });
