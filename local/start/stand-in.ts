@@ -94,6 +94,8 @@ export async function startStandIn<Seeded>(
     AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: 'local-stand-in-secret',
     AWS_REGION: scope.region,
+    // The AWS CLI v1 (botocore) reads its region from AWS_DEFAULT_REGION only.
+    AWS_DEFAULT_REGION: scope.region,
   };
   for (const key of ['AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[key];
   Object.assign(process.env, sdkEnvironment, {
