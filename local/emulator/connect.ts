@@ -14,6 +14,11 @@
  * - A TDG number: found by UUID only in its claim region, by full ARN in both; Search and ListV2 accept
  *   the TDG ARN in both regions (API reference of DisassociatePhoneNumberContactFlow, Search, ListV2).
  *
+ * Readings where no source says, each a switch (`readings`, see readings.ts and docs/service-facts.md):
+ * whether an unfiltered ListPhoneNumbersV2 lists TDG numbers, a PhoneNumberPrefix without '+', a
+ * PhoneNumberPrefix of more than 11 digits, releasing a FAILED claim. A ClientToken is remembered for
+ * `tokenTtlMs` (default: forever); claims take `claimDelayMs`, moves `moveDelayMs`.
+ *
  * Choices where no source says (unverified; every error is a modelled error of the operation):
  * - Claim of a number that is not in the inventory, claimed, or cooling down: InvalidParameterException
  *   "Phone number not available: +1..." (the text Terraform users report; unverified for all cases).
