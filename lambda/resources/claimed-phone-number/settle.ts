@@ -55,7 +55,8 @@ async function releaseIfThisEventClaimed(e: IsCompleteRequest, failure: unknown)
   try {
     const client = connect(regionOfNumber(arn));
     const current = await describe(client, arn);
-    if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim')) return;
+    // Released already (the deadline's release, still IN_PROGRESS): a second release's answer is unverified.
+    if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim') || releaseStarted(current)) return;
     log().warn('Completion check failed: releasing the number this event claimed', { phoneNumberArn: arn, reason: errorMessage(failure) });
     await release(client, e, arn);
   } catch (cleanup) {
