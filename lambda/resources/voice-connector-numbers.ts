@@ -96,14 +96,34 @@ async function associate(client: ChimeSDKVoiceClient, connectorId: string, numbe
   return failures;
 }
 
-/** Disassociates in batches; NotFound entries count as done. Returns the other failures. */
+/**
+ * ErrorCodes a Disassociate may give a number that is not on the connector: which one the service gives
+ * is unverified (docs/service-facts.md), and each can also mean a real failure, so the number is read.
+ */
+const MAYBE_NOT_ASSOCIATED = new Set(['Validation', 'BadRequest']);
+
+/** The failures that are real: a number MAYBE_NOT_ASSOCIATED that GetPhoneNumber shows off the connector is done. */
+async function confirmed(client: ChimeSDKVoiceClient, connectorId: string, failures: Failure[]): Promise<Failure[]> {
+  const doubtful = failures.filter((f) => MAYBE_NOT_ASSOCIATED.has(f.code)).map((f) => f.phoneNumber);
+  if (doubtful.length === 0) return failures;
+  const now = await connectorsOf(client, doubtful);
+  return failures.filter((f) => !MAYBE_NOT_ASSOCIATED.has(f.code) || now.get(f.phoneNumber) === connectorId);
+}
+
+/** Disassociates in batches; NotFound entries count as done, Validation and BadRequest ones once confirmed. Returns the other failures. */
 async function disassociate(client: ChimeSDKVoiceClient, connectorId: string, numbers: string[]): Promise<Failure[]> {
   const failures: Failure[] = [];
   for (const batch of chunks(numbers, BATCH_SIZE)) {
     const out = await client.send(
       new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: connectorId, E164PhoneNumbers: batch }),
     );
-    failures.push(...failuresOf(out.PhoneNumberErrors).filter((f) => f.code !== 'NotFound'));
+    failures.push(
+      ...(await confirmed(
+        client,
+        connectorId,
+        failuresOf(out.PhoneNumberErrors).filter((f) => f.code !== 'NotFound'),
+      )),
+    );
   }
   log().info('Disassociated numbers from voice connector', {
     voiceConnectorId: connectorId,

@@ -3,14 +3,15 @@
  *
  * Behaviour with a public source (docs/service-facts.md): Associate / Disassociate answer HTTP 200 and
  * list the numbers that failed in PhoneNumberErrors; ForceAssociate takes numbers from other
- * connectors; a voice connector id that is not 21-22 lowercase alphanumerics or a UUID is refused with
- * 400 BadRequest by model validation (the pattern itself is unverified, see docs/service-facts.md).
+ * connectors; a blank voice connector id is refused with 400 BadRequest by model validation (`.*\S.*`;
+ * the reading voiceConnectorId 'strict' also refuses ids that are not 21-22 lowercase alphanumerics or a UUID).
  *
  * Choices where no source says (all unverified):
  * - Associate: a number not in the inventory -> PhoneNumberErrors entry `NotFound`; on another connector
  *   without ForceAssociate -> entry `PhoneNumberAssociationsExist`; already on this connector -> success.
- * - Disassociate: a number not in the inventory, or not associated with this connector -> entry `NotFound`
- *   (the API reference's sample shows only the all-success answer `{"PhoneNumberErrors":[]}`).
+ * - Disassociate: a number not in the inventory -> entry `NotFound`; not associated with this connector ->
+ *   entry `NotFound` or `Validation` (the reading disassociateNotAssociated; the API reference's sample
+ *   shows only the all-success answer `{"PhoneNumberErrors":[]}`).
  * - Unknown (well-formed) voice connector -> NotFoundException 404.
  * - ListPhoneNumbers with FilterName but no FilterValue (or the reverse) -> BadRequestException.
  * - GetPhoneNumber / ListPhoneNumbers leave out PhoneNumberArn and NetworkType-style members the model
@@ -122,7 +123,7 @@ const disassociatePhoneNumbersFromVoiceConnector: Handler = (ctx, input) => {
     if (n.association?.voiceConnectorId !== vc.id) {
       return {
         PhoneNumberId: e164,
-        ErrorCode: 'NotFound',
+        ErrorCode: ctx.readings.disassociateNotAssociated,
         ErrorMessage: `Phone number ${e164} is not associated with voice connector ${vc.id}.`,
       };
     }

@@ -1,9 +1,10 @@
 /**
  * The part of CloudFormation a custom-resource handler reads about its own stack, served from what the
- * local deployer publishes (`emulator.stacks`, a StackDirectory): DescribeStacks, GetTemplate and
- * DescribeStackResources, over the AWS Query protocol (form-encoded POST, XML answers) that the real
- * @aws-sdk/client-cloudformation speaks. Requests are told apart from Connect and Chime by the SigV4
- * signing name `cloudformation` in the credential scope.
+ * local deployer publishes (`emulator.stacks`, a StackDirectory): DescribeStacks, GetTemplate,
+ * DescribeStackResources and ListStacks (for the AWS CLI of `npm start -- --keep`), over the AWS Query
+ * protocol (form-encoded POST, XML answers) that the real @aws-sdk/client-cloudformation speaks.
+ * Requests are told apart from Connect and Chime by the SigV4 signing name `cloudformation` in the
+ * credential scope.
  *
  * As the real service: a stack is found by its stack id (also once deleted, with DELETE_COMPLETE) or by
  * its name (only while not deleted), in the caller's account and region; any other name answers 400
@@ -16,7 +17,7 @@ import type { StackDirectory, StackState } from '../deploy/types';
 import type { FaultRegistry } from './faults';
 
 const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
-export const CLOUDFORMATION_OPERATIONS = ['DescribeStacks', 'GetTemplate', 'DescribeStackResources'] as const;
+export const CLOUDFORMATION_OPERATIONS = ['DescribeStacks', 'GetTemplate', 'DescribeStackResources', 'ListStacks'] as const;
 
 /** One CloudFormation request the emulator answered. */
 export interface CloudFormationCall {
@@ -147,6 +148,30 @@ function resourcesXml(s: StackState): string {
     .join('');
 }
 
+/**
+ * ListStacks: every stack of the account and region, deleted ones too (as the real service lists them
+ * for 90 days), newest first, filtered by StackStatusFilter.member.N when given.
+ */
+function stackSummariesXml(registry: StackRegistry, input: Record<string, string>, scope: CloudFormationRequestScope): string {
+  const wanted = Object.entries(input)
+    .filter(([k]) => k.startsWith('StackStatusFilter.member.'))
+    .map(([, v]) => v);
+  const stacks = registry
+    .list()
+    .filter((s) => s.accountId === scope.accountId && s.region === scope.region && (wanted.length === 0 || wanted.includes(s.status)))
+    .reverse();
+  const member = (s: StackState) =>
+    '<member>' +
+    el('StackId', s.stackId) +
+    el('StackName', s.stackName) +
+    el('CreationTime', iso(s.creationTime)) +
+    el('LastUpdatedTime', s.lastUpdatedTime === undefined ? undefined : iso(s.lastUpdatedTime)) +
+    el('StackStatus', s.status) +
+    el('StackStatusReason', s.statusReason) +
+    '</member>';
+  return `<StackSummaries>${stacks.map(member).join('')}</StackSummaries>`;
+}
+
 function respond(operation: string, result: string, requestId: string): string {
   return (
     `<${operation}Response xmlns="${XMLNS}"><${operation}Result>${result}</${operation}Result>` +
@@ -251,6 +276,9 @@ export async function serveCloudFormation(
         body = respond(operation, `<StackResources>${resourcesXml(resources)}</StackResources>`, requestId);
         break;
       }
+      case 'ListStacks':
+        body = respond(operation, stackSummariesXml(registry, input, scope), requestId);
+        break;
       default:
         throw new QueryError(
           'InvalidAction',

@@ -14,6 +14,11 @@
  * - A TDG number: found by UUID only in its claim region, by full ARN in both; Search and ListV2 accept
  *   the TDG ARN in both regions (API reference of DisassociatePhoneNumberContactFlow, Search, ListV2).
  *
+ * Readings where no source says, each a switch (`readings`, see readings.ts and docs/service-facts.md):
+ * whether an unfiltered ListPhoneNumbersV2 lists TDG numbers, a PhoneNumberPrefix without '+', a
+ * PhoneNumberPrefix of more than 11 digits, releasing a FAILED claim. A ClientToken is remembered for
+ * `tokenTtlMs` (default: forever); claims take `claimDelayMs`, moves `moveDelayMs`.
+ *
  * Choices where no source says (unverified; every error is a modelled error of the operation):
  * - Claim of a number that is not in the inventory, claimed, or cooling down: InvalidParameterException
  *   "Phone number not available: +1..." (the text Terraform users report; unverified for all cases).
@@ -234,7 +239,12 @@ function idempotent(operation: string, fn: Handler): Handler {
     if (token === undefined) return fn(ctx, input);
     const key = `${operation}\u0000${token}`;
     const fp = fingerprint(input);
-    const prior = ctx.rs.idempotency.get(key);
+    let prior = ctx.rs.idempotency.get(key);
+    if (prior && ctx.now - prior.at >= ctx.tokenTtlMs) {
+      // Expired (tokenTtlMs): the token starts a new request.
+      ctx.rs.idempotency.delete(key);
+      prior = undefined;
+    }
     if (prior) {
       if (prior.fingerprint !== fp) {
         throw E.idempotency(`The ClientToken ${token} was already used with different parameters for ${operation}.`);
@@ -242,7 +252,7 @@ function idempotent(operation: string, fn: Handler): Handler {
       return prior.output as OperationResult;
     }
     const output = fn(ctx, input);
-    ctx.rs.idempotency.set(key, { fingerprint: fp, output });
+    ctx.rs.idempotency.set(key, { fingerprint: fp, output, at: ctx.now });
     return output;
   };
 }
@@ -260,8 +270,15 @@ function startTransition(
   if (fail) ctx.consumedFaults.push('asyncFail');
   n.status = 'IN_PROGRESS';
   n.message = undefined;
+  // An import settles like a claim (both bring a number into the instance): claimDelayMs.
+  const delay = {
+    ClaimPhoneNumber: ctx.claimDelayMs,
+    ImportPhoneNumber: ctx.claimDelayMs,
+    UpdatePhoneNumber: ctx.moveDelayMs,
+    UpdatePhoneNumberMetadata: ctx.asyncDelayMs,
+  };
   n.pending = {
-    until: ctx.now + ctx.asyncDelayMs,
+    until: ctx.now + delay[operation],
     outcome: fail || failure !== undefined ? 'FAILED' : 'CLAIMED',
     message: failure ?? (fail ? (fail.message ?? `${operation} failed for ${n.phoneNumber}.`) : undefined),
     revert,
@@ -371,8 +388,7 @@ const searchAvailablePhoneNumbers: Handler = (ctx, input) => {
   const inventory: Map<string, Inventory> = ctx.state.region(ctx.accountId, target.homeRegion).available;
   const country = input.PhoneNumberCountryCode as string;
   const type = input.PhoneNumberType as string;
-  const prefixRaw = input.PhoneNumberPrefix as string | undefined;
-  const prefix = prefixRaw === undefined ? undefined : normalizeE164(prefixRaw);
+  const prefix = prefixOf(ctx, input);
   const max = (input.MaxResults as number | undefined) ?? 10;
   let after: string | undefined;
   if (input.NextToken !== undefined) {
@@ -455,8 +471,9 @@ const releasePhoneNumber: Handler = idempotent('ReleasePhoneNumber', (ctx, input
   const n = requireNumber(ctx, input.PhoneNumberId as string);
   requireClaimRegion(ctx, n, 'ReleasePhoneNumber');
   requireNotInProgress(n);
-  if (n.failedClaimAt !== undefined && n.status === 'FAILED') {
-    // Never really claimed (or imported): back to inventory (or End User Messaging) at once, no cooldown, no churn.
+  if (n.failedClaimAt !== undefined && n.status === 'FAILED' && ctx.readings.failedClaimRelease === 'instant') {
+    // Never really claimed or imported (the 'instant' reading): back to inventory (or End User Messaging) at once,
+    // no cooldown, no churn.
     ctx.state.dropFailedClaim(ctx.accountId, n);
     return undefined;
   }
@@ -506,6 +523,23 @@ const disassociatePhoneNumberContactFlow: Handler = (ctx, input) => {
   return undefined;
 };
 
+/**
+ * The request's PhoneNumberPrefix with its '+'. Without one it is taken as if it had it, or refused
+ * (the reading prefixWithoutPlus; the API reference: "it must contain + as part of the country code").
+ */
+function prefixOf(ctx: OperationContext, input: Record<string, unknown>): string | undefined {
+  const raw = input.PhoneNumberPrefix as string | undefined;
+  if (raw === undefined) return undefined;
+  if (!raw.startsWith('+') && ctx.readings.prefixWithoutPlus === 'refused') {
+    throw E.invalidParameter(`PhoneNumberPrefix '${raw}' must contain '+' as part of the country code, e.g. '+${raw}'.`);
+  }
+  return normalizeE164(raw);
+}
+
+/** Whether an unfiltered ListPhoneNumbersV2 lists the number (the reading unfilteredListTdgNumbers). */
+const listedUnfiltered = (ctx: OperationContext, n: ConnectNumber): boolean =>
+  ctx.readings.unfilteredListTdgNumbers === 'listed' || parseTdgArn(n.targetArn) === undefined;
+
 function visibleNumbers(ctx: OperationContext): ConnectNumber[] {
   return [...ctx.state.accountNumbers(ctx.accountId).values()].filter((n) => ctx.state.visibleRegions(n).includes(ctx.region));
 }
@@ -514,8 +548,7 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
   const target = resolveTarget(ctx, input, E.notFound, true, true);
   const countries = input.PhoneNumberCountryCodes as string[] | undefined;
   const types = input.PhoneNumberTypes as string[] | undefined;
-  const prefixRaw = input.PhoneNumberPrefix as string | undefined;
-  const prefix = prefixRaw === undefined ? undefined : normalizeE164(prefixRaw);
+  const prefix = prefixOf(ctx, input);
   const max = Math.min((input.MaxResults as number | undefined) ?? 100, ctx.maxPageSize);
   let after: string | undefined;
   if (input.NextToken !== undefined) {
@@ -524,7 +557,7 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
   }
   const matches = visibleNumbers(ctx).filter(
     (n) =>
-      (target === undefined || n.targetArn === target.arn) &&
+      (target === undefined ? listedUnfiltered(ctx, n) : n.targetArn === target.arn) &&
       (!countries || countries.length === 0 || countries.includes(n.countryCode)) &&
       (!types || types.length === 0 || types.includes(n.type)) &&
       (prefix === undefined || n.phoneNumber.startsWith(prefix)),

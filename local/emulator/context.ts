@@ -1,6 +1,7 @@
 /** What an operation handler gets. */
 import type { FaultRegistry } from './faults';
 import type { EmulatorState, RegionState } from './state';
+import type { Readings } from './readings';
 import type { Fault } from './types';
 
 export interface OperationContext {
@@ -12,6 +13,11 @@ export interface OperationContext {
   readonly now: number;
   readonly faults: FaultRegistry;
   readonly asyncDelayMs: number;
+  readonly claimDelayMs: number;
+  readonly moveDelayMs: number;
+  /** How long a ClientToken is remembered. */
+  readonly tokenTtlMs: number;
+  readonly readings: Readings;
   readonly releaseDelayMs: number;
   readonly phoneNumbersPerTarget: number;
   readonly phoneNumberQuota: number;

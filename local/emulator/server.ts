@@ -18,6 +18,7 @@ import { FaultRegistry } from './faults';
 import type { RouteMatch, ServiceName } from './model';
 import { matchRoute, serviceForPath } from './model';
 import { RateLimiter } from './rate-limit';
+import { modelUnder, resolveReadings } from './readings';
 import { DAY_MS, EmulatorState } from './state';
 import type { CallLogEntry, Clock, Emulator, EmulatorOptions, Fault } from './types';
 import { coerceQueryValue, validateInput } from './validation';
@@ -171,9 +172,28 @@ function advanceClock(clock: Clock, ms: number): void {
   if ('advance' in clock && typeof clock.advance === 'function') (clock as { advance(by: number): void }).advance(ms);
 }
 
+/** Non-negative numbers for every latency and quota option; a clear error naming the option and the value otherwise. */
+export function checkEmulatorOptions(options: EmulatorOptions): void {
+  const durations = ['asyncDelayMs', 'claimDelayMs', 'moveDelayMs', 'releaseDelayMs', 'tokenTtlMs', 'cooldownMs', 'churnWindowMs'] as const;
+  for (const name of durations) {
+    const v = options[name];
+    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v) || v < 0)) {
+      throw new Error(`emulator option ${name} must be a number of milliseconds >= 0, got ${String(v)}`);
+    }
+  }
+  for (const name of ['phoneNumbersPerTarget', 'phoneNumberQuota'] as const) {
+    const v = options[name];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0))
+      throw new Error(`emulator option ${name} must be a whole number >= 0, got ${String(v)}`);
+  }
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   if (options.maxPageSize !== undefined && !(Number.isInteger(options.maxPageSize) && options.maxPageSize > 0))
     throw new Error(`invalid maxPageSize: ${options.maxPageSize} (give a whole number of at least 1, or leave it out for no cap)`);
+  checkEmulatorOptions(options);
+  const readings = resolveReadings(options.readings);
+  const asyncDelayMs = options.asyncDelayMs ?? 0;
   const clock = options.clock ?? systemClock;
   const defaultAccountId = options.defaultAccountId ?? DEFAULT_ACCOUNT_ID;
   const newState = () =>
@@ -210,7 +230,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       rs: state.region(accountId, region),
       now: clock.now(),
       faults,
-      asyncDelayMs: options.asyncDelayMs ?? 0,
+      asyncDelayMs,
+      claimDelayMs: options.claimDelayMs ?? asyncDelayMs,
+      moveDelayMs: options.moveDelayMs ?? asyncDelayMs,
+      tokenTtlMs: options.tokenTtlMs ?? Infinity,
+      readings,
       releaseDelayMs: options.releaseDelayMs ?? 0,
       phoneNumbersPerTarget: options.phoneNumbersPerTarget ?? DEFAULT_PHONE_NUMBERS_PER_TARGET,
       phoneNumberQuota: options.phoneNumberQuota ?? DEFAULT_PHONE_NUMBER_QUOTA,
@@ -229,7 +253,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     region: string,
     consumedFaults: Array<Fault['kind']>,
   ): Reply {
-    const problem = validateInput(match.route.model, input);
+    const problem = validateInput(modelUnder(readings, match.route.model), input);
     if (problem !== undefined) return errorReply(service, validationError(service, problem));
     return runOperation(service, match, input, operationContext(accountId, region, consumedFaults));
   }

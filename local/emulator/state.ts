@@ -111,7 +111,8 @@ export interface RegionState {
   readonly flows: Map<string, Set<string>>;
   /** Timestamps of claims and releases (churn). */
   churn: number[];
-  readonly idempotency: Map<string, { fingerprint: string; output: unknown }>;
+  /** ClientToken -> the first request's fingerprint and answer, and when it was used. */
+  readonly idempotency: Map<string, { fingerprint: string; output: unknown; at: number }>;
   readonly voiceConnectors: Map<string, VoiceConnector>;
   readonly chimeNumbers: Map<string, ChimeNumber>;
   /** End User Messaging numbers by ARN (seedSourceNumber). */

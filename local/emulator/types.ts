@@ -33,6 +33,17 @@ export interface EmulatorOptions {
   readonly accounts?: Record<string, string>;
   /** How long ClaimPhoneNumber / UpdatePhoneNumber / UpdatePhoneNumberMetadata stay IN_PROGRESS. @default 0 */
   readonly asyncDelayMs?: number;
+  /** How long a ClaimPhoneNumber or an ImportPhoneNumber stays IN_PROGRESS (overrides asyncDelayMs). @default asyncDelayMs */
+  readonly claimDelayMs?: number;
+  /** How long an UpdatePhoneNumber (a move to another target) stays IN_PROGRESS (overrides asyncDelayMs). @default asyncDelayMs */
+  readonly moveDelayMs?: number;
+  /**
+   * How long a ClientToken is remembered (per account, region and operation). Past it, the same token
+   * starts a new request. No source gives the real lifetime (docs/service-facts.md). @default Infinity
+   */
+  readonly tokenTtlMs?: number;
+  /** The reading of each service behaviour the documentation does not settle (docs/service-facts.md). */
+  readonly readings?: ServiceReadings;
   /**
    * How long a released number stays IN_PROGRESS (still listed and described) before it is gone and
    * cools down. The real release is asynchronous (docs/service-facts.md). @default 0 (gone at once)
@@ -76,6 +87,44 @@ export interface EmulatorOptions {
 
 /** The readings of a release of an imported number (EmulatorOptions.importedNumberRelease). */
 export type ImportedNumberRelease = 'return-to-source' | 'release-source';
+
+/**
+ * Service behaviours no public source settles, each a switch (docs/service-facts.md, "Readings"). The
+ * first value named is the default.
+ */
+export interface ServiceReadings {
+  /**
+   * ListPhoneNumbersV2 without TargetArn or InstanceId: 'listed' lists numbers claimed to traffic
+   * distribution groups too; 'omitted' lists only numbers claimed to instances (the API reference:
+   * "lists numbers claimed to all the Amazon Connect instances"). @default 'listed'
+   */
+  readonly unfilteredListTdgNumbers?: 'listed' | 'omitted';
+  /**
+   * A PhoneNumberPrefix without '+' (Search, ListV2): 'accepted' as if it had one; 'refused' with
+   * InvalidParameterException (the API reference: "it must contain + as part of the country code"). @default 'accepted'
+   */
+  readonly prefixWithoutPlus?: 'accepted' | 'refused';
+  /**
+   * A PhoneNumberPrefix of more than 11 digits: 'refused' by the anchored pattern `^\+?[0-9]{1,11}$` of
+   * the extract; 'accepted' under the botocore model's unanchored `\+?[0-9]{1,11}`. @default 'refused'
+   */
+  readonly longPrefix?: 'refused' | 'accepted';
+  /**
+   * ReleasePhoneNumber of a number whose claim FAILED: 'instant' (back to the inventory, no cooldown, no
+   * churn); 'release' (like any release: releaseDelayMs IN_PROGRESS, churn, cooldown). @default 'instant'
+   */
+  readonly failedClaimRelease?: 'instant' | 'release';
+  /**
+   * The PhoneNumberErrors ErrorCode of disassociating a number that is in the inventory but not on the
+   * voice connector: 'NotFound' or 'Validation' (an ErrorCode of the current SDK). @default 'NotFound'
+   */
+  readonly disassociateNotAssociated?: 'NotFound' | 'Validation';
+  /**
+   * VoiceConnectorId: 'nonEmpty' checks botocore's `.*\S.*`; 'strict' also requires 21-22 lowercase
+   * alphanumerics or a UUID (no public source; BadRequestException otherwise). @default 'nonEmpty'
+   */
+  readonly voiceConnectorId?: 'nonEmpty' | 'strict';
+}
 
 /** Where a seeded or claimed item lives. Both default to the emulator's default account and 'us-east-1'. */
 export interface Scope {

@@ -267,7 +267,7 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     }
     const first = stacks[0];
     // Loaded only now: a bad --app answers without loading the emulator, the deployer and the SDK.
-    const { POLL_INTERVAL_MS, SIMULATED_ASYNC_MS, startStandIn } = await import('./stand-in');
+    const { POLL_INTERVAL_MS, SIMULATED_ASYNC_MS, SIMULATED_RELEASE_MS, startStandIn } = await import('./stand-in');
     session.out(
       style.bold(
         `cdk-phone-numbers: ${opts.appDir ? `your cloud assembly ${opts.appDir}` : 'the example app (bin/app.ts)'} on a local stand-in for Amazon Connect and Chime SDK Voice`,
@@ -275,7 +275,7 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     );
     session.out(`Nothing reaches AWS: the handler bundle runs in this process against an emulator on 127.0.0.1.`);
     session.out(
-      `Time is compressed: a claim or a move stays IN_PROGRESS for ${SIMULATED_ASYNC_MS / 1000} s and the Provider polls every ${POLL_INTERVAL_MS / 1000} s`,
+      `Time is compressed: a claim or a move stays IN_PROGRESS for ${SIMULATED_ASYNC_MS / 1000} s, a release ${SIMULATED_RELEASE_MS / 1000} s, and the Provider polls every ${POLL_INTERVAL_MS / 1000} s`,
     );
     session.out(`of a simulated clock; the +m:ss column is that simulated time, not yours. Custom resources run one at a time;`);
     session.out(`the stack's other resources (the handler function, roles, log groups) are taken as deployed.`);

@@ -12,8 +12,10 @@ import { startEmulator } from '../emulator/server';
 import type { Emulator, ManualClock } from '../emulator/types';
 import type { AssemblyStack } from './assembly';
 
-/** How long a claim or a move stays IN_PROGRESS in the stand-in, in simulated time. */
+/** How long a claim, a move or a description change stays IN_PROGRESS in the stand-in, in simulated time. */
 export const SIMULATED_ASYNC_MS = 30_000;
+/** How long a release stays IN_PROGRESS before the number is gone, in simulated time (no source gives it). */
+export const SIMULATED_RELEASE_MS = 30_000;
 /** How often the Provider's waiter polls isComplete (lib/private/provider.ts: every 20 seconds). */
 export const POLL_INTERVAL_MS = PROVIDER_QUERY_INTERVAL_MS;
 /** Polls before the waiter gives up: 45 minutes at 20 s (lib/private/provider.ts). */
@@ -70,6 +72,9 @@ export async function startStandIn<Seeded>(
     clock,
     defaultAccountId: scope.accountId,
     asyncDelayMs: SIMULATED_ASYNC_MS,
+    claimDelayMs: SIMULATED_ASYNC_MS,
+    moveDelayMs: SIMULATED_ASYNC_MS,
+    releaseDelayMs: SIMULATED_RELEASE_MS,
     rateScale: 1000,
   });
   let seeded: Seeded;
@@ -90,6 +95,8 @@ export async function startStandIn<Seeded>(
     AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: 'local-stand-in-secret',
     AWS_REGION: scope.region,
+    // The AWS CLI v1 (botocore) reads its region from AWS_DEFAULT_REGION only.
+    AWS_DEFAULT_REGION: scope.region,
   };
   for (const key of ['AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[key];
   Object.assign(process.env, sdkEnvironment, {

@@ -129,7 +129,7 @@ async function forgetPrior(client: ConnectClient, arn: string, by: string): Prom
 
 async function createSpecific(client: ConnectClient, e: Event, p: Props): Promise<OnEventResponse> {
   const phoneNumber = p.PhoneNumber as string;
-  const summary = await findClaimed(client, phoneNumber);
+  const summary = await findClaimed(client, phoneNumber, { targetArn: p.TargetArn });
   if (summary && (summary.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim') || readPrior(summary.Tags)?.by === ownership(e, 'adopt'))) {
     // This very event claimed it or is adopting it (an earlier poll of a create): whatever its status,
     // settling it (or failing, when its claim or move ended FAILED) is isComplete's.
@@ -150,7 +150,7 @@ async function createSpecific(client: ConnectClient, e: Event, p: Props): Promis
   } catch (err) {
     const mine = ownership(e, 'claim');
     const recovered = await recoverClaim(err, async () => {
-      const summary = await findClaimed(client, phoneNumber);
+      const summary = await findClaimed(client, phoneNumber, { targetArn: p.TargetArn });
       return summary?.Tags?.[OWNER_TAG_KEY] === mine ? summary : undefined;
     });
     if (recovered) return answer(recovered, p.TargetArn);

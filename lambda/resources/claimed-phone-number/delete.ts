@@ -126,7 +126,7 @@ async function completePendingDelete(e: IsCompleteRequest, p: Props, createReque
   const found = isImport(p)
     ? await findImported(client, p.SourcePhoneNumberArn as string)
     : p.PhoneNumber !== undefined
-      ? await findClaimed(client, p.PhoneNumber, { includeReleasing: true })
+      ? await findClaimed(client, p.PhoneNumber, { includeReleasing: true, targetArn: p.TargetArn })
       : await findTagged(client, p, mine, { targetArn: p.TargetArn });
   if (!found || !mine(found)) {
     log().info('The failed create left no number: nothing to undo', { physicalResourceId: e.PhysicalResourceId });
@@ -141,7 +141,7 @@ async function releaseStep(client: ConnectClient, e: IsCompleteRequest, current:
   await release(client, e, e.PhysicalResourceId, 1);
   // The release is asynchronous: it is waited for here, then (past this wait) by the next polls, which
   // read the number while it is IN_PROGRESS, until it is gone.
-  return { IsComplete: await unlistedWithin(client, current.PhoneNumber as string, e.PhysicalResourceId) };
+  return { IsComplete: await unlistedWithin(client, current.PhoneNumber as string, e.PhysicalResourceId, current.TargetArn) };
 }
 
 /**
@@ -149,8 +149,8 @@ async function releaseStep(client: ConnectClient, e: IsCompleteRequest, current:
  * to leave ListPhoneNumbersV2: that API has a quota of its own, while this Delete's decision read, and a
  * fleet's other Deletes, queue on DescribePhoneNumber. Tells whether it left in time.
  */
-async function unlistedWithin(client: ConnectClient, phoneNumber: string, arn: string): Promise<boolean> {
-  const gone = await settledWithin(async () => !(await isListed(client, phoneNumber, arn)), false);
+async function unlistedWithin(client: ConnectClient, phoneNumber: string, arn: string, targetArn?: string): Promise<boolean> {
+  const gone = await settledWithin(async () => !(await isListed(client, phoneNumber, arn, targetArn)), false);
   if (gone) log().info('The released number is gone', { phoneNumberArn: arn });
   return gone;
 }

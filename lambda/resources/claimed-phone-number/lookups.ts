@@ -11,7 +11,7 @@ import {
   type ListPhoneNumbersV2CommandInput,
   type PhoneNumberCountryCode,
 } from '@aws-sdk/client-connect';
-import { OWNER_TAG_KEY } from '../../contract';
+import { OWNER_TAG_KEY, parseTargetArn } from '../../contract';
 import { isNotFound } from '../../aws-errors';
 import { log } from '../../logger';
 import { describe, numberTypeOf, ownedByUs, ownership, type Event, type Props } from './common';
@@ -49,9 +49,24 @@ async function* listed(
   for await (const page of paginateListPhoneNumbersV2({ client, pageSize: 1000 }, filter)) yield* page.ListPhoneNumbersSummaryList ?? [];
 }
 
-/** The listing of the exact number: the service takes a prefix of at most MAX_PREFIX_DIGITS digits, which may match others. */
-async function listing(client: ConnectClient, phoneNumber: string): Promise<ListPhoneNumbersSummary | undefined> {
-  for await (const n of listed(client, { PhoneNumberPrefix: listPrefixOf(phoneNumber) })) if (n.PhoneNumber === phoneNumber) return n;
+/**
+ * The TargetArn filters to list under: none, then `targetArn` when it is a traffic distribution group.
+ * Whether a list without TargetArn shows numbers claimed to one is unverified (docs/service-facts.md);
+ * a list by the group's ARN does.
+ */
+function targetFilters(targetArn: string | undefined): Array<string | undefined> {
+  return targetArn !== undefined && parseTargetArn(targetArn)?.kind === 'traffic-distribution-group' ? [undefined, targetArn] : [undefined];
+}
+
+/**
+ * The listing of the exact number, claimed to any target or to `targetArn`: the service takes a prefix
+ * of at most MAX_PREFIX_DIGITS digits, which may match others.
+ */
+async function listing(client: ConnectClient, phoneNumber: string, targetArn?: string): Promise<ListPhoneNumbersSummary | undefined> {
+  for (const TargetArn of targetFilters(targetArn)) {
+    for await (const n of listed(client, { TargetArn, PhoneNumberPrefix: listPrefixOf(phoneNumber) }))
+      if (n.PhoneNumber === phoneNumber) return n;
+  }
   return undefined;
 }
 
@@ -63,9 +78,9 @@ async function listing(client: ConnectClient, phoneNumber: string): Promise<List
 export async function findClaimed(
   client: ConnectClient,
   phoneNumber: string,
-  options: { includeReleasing?: boolean } = {},
+  options: { includeReleasing?: boolean; targetArn?: string } = {},
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
-  const hit = await listing(client, phoneNumber);
+  const hit = await listing(client, phoneNumber, options.targetArn);
   if (!hit) return undefined;
   let current: ClaimedPhoneNumberSummary;
   try {
@@ -81,9 +96,9 @@ export async function findClaimed(
   return current;
 }
 
-/** Tells whether ListPhoneNumbersV2 still lists the number `arn` (a released one is listed until it is gone). */
-export async function isListed(client: ConnectClient, phoneNumber: string, arn: string): Promise<boolean> {
-  return (await listing(client, phoneNumber))?.PhoneNumberArn === arn;
+/** Tells whether ListPhoneNumbersV2 still lists the number `arn`, claimed to `targetArn` (a released one is listed until it is gone). */
+export async function isListed(client: ConnectClient, phoneNumber: string, arn: string, targetArn?: string): Promise<boolean> {
+  return (await listing(client, phoneNumber, targetArn))?.PhoneNumberArn === arn;
 }
 
 /**
@@ -98,8 +113,22 @@ export async function findTagged(
   wanted: (n: ClaimedPhoneNumberSummary) => boolean,
   options: { targetArn?: string; except?: string } = {},
 ): Promise<ClaimedPhoneNumberSummary | undefined> {
+  // Without a target: any target, then the declaration's own when it is a traffic distribution group (see targetFilters).
+  for (const TargetArn of options.targetArn !== undefined ? [options.targetArn] : targetFilters(p.TargetArn)) {
+    const found = await firstWanted(client, p, wanted, { TargetArn, except: options.except });
+    if (found) return found;
+  }
+  return undefined;
+}
+
+async function firstWanted(
+  client: ConnectClient,
+  p: Props,
+  wanted: (n: ClaimedPhoneNumberSummary) => boolean,
+  options: { TargetArn?: string; except?: string },
+): Promise<ClaimedPhoneNumberSummary | undefined> {
   const matching = listed(client, {
-    TargetArn: options.targetArn,
+    TargetArn: options.TargetArn,
     PhoneNumberCountryCodes: [p.CountryCode as PhoneNumberCountryCode],
     PhoneNumberTypes: [numberTypeOf(p)],
     PhoneNumberPrefix: p.Prefix,

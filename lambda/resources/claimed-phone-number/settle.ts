@@ -56,7 +56,8 @@ async function releaseIfThisEventClaimed(e: IsCompleteRequest, p: Props, failure
   try {
     const client = connect(regionOfNumber(arn));
     const current = await describe(client, arn);
-    if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim') || keptOnUndo(p, current)) return;
+    // Released already (the deadline's release, still IN_PROGRESS): a second release's answer is unverified.
+    if (current.Tags?.[OWNER_TAG_KEY] !== ownership(e, 'claim') || keptOnUndo(p, current) || releaseStarted(current)) return;
     log().warn('Completion check failed: releasing the number this event claimed', { phoneNumberArn: arn, reason: errorMessage(failure) });
     await release(client, e, arn);
   } catch (cleanup) {
@@ -239,7 +240,7 @@ async function releaseAbandonedClaims(e: IsCompleteRequest, p: Props, failed: Pr
   const found = isImport(failed)
     ? await findImported(where, failed.SourcePhoneNumberArn as string)
     : failed.PhoneNumber !== undefined
-      ? await findClaimed(where, failed.PhoneNumber)
+      ? await findClaimed(where, failed.PhoneNumber, { targetArn: failed.TargetArn })
       : await findTagged(where, failed, abandoned, { except: e.PhysicalResourceId });
   if (found && abandoned(found)) {
     log().warn('Releasing a number the failed change claimed and the stack never held', { phoneNumberArn: found.PhoneNumberArn });

@@ -14,8 +14,8 @@ import * as path from 'node:path';
 
 type Json = Record<string, unknown>;
 
-/** Voice connector ids: 21-22 lowercase alphanumerics (e.g. 'abcdef1ghij2klmno3pqr4'), or a UUID. */
-export const VOICE_CONNECTOR_ID_PATTERN = '^([a-z0-9]{21,22}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$';
+/** Voice connector ids as the botocore model (1.43.11) has them: NonEmptyString, `.*\S.*`. */
+export const VOICE_CONNECTOR_ID_PATTERN = '.*\\S.*';
 
 interface ModelUpdate {
   /** Why, and where it is written. */
@@ -32,13 +32,25 @@ const member = (ops: Record<string, Json>, op: string, side: 'input' | 'output')
 export const MODEL_UPDATES: readonly ModelUpdate[] = [
   {
     source:
-      'Chime SDK Voice model: VoiceConnectorId path labels carry a pattern (21-22 lowercase alphanumerics, or a UUID), ' +
-      'as reported in issue 8 from the current official model; the older copies reachable offline (aws-sdk-js-v3 ' +
-      'codegen at 0b329018, API reference page) still show NonEmptyString. Recorded as unverified in docs/service-facts.md.',
+      'Chime SDK Voice model: VoiceConnectorId path labels are NonEmptyString with the pattern .*\\S.* (botocore 1.43.11, ' +
+      'data/chime-sdk-voice/2022-08-03/service-2.json, as installed with the AWS CLI). The 21-22-character pattern issue 8 ' +
+      'reported has no public source; it is the emulator reading voiceConnectorId "strict".',
     apply: (s) => {
       for (const op of ['AssociatePhoneNumbersWithVoiceConnector', 'DisassociatePhoneNumbersFromVoiceConnector', 'GetVoiceConnector']) {
         const input = member(s['chime-sdk-voice'].operations, op, 'input');
-        input.VoiceConnectorId = { ...(input.VoiceConnectorId as Json), shape: 'VoiceConnectorId', pattern: VOICE_CONNECTOR_ID_PATTERN };
+        input.VoiceConnectorId = { ...(input.VoiceConnectorId as Json), shape: 'NonEmptyString', pattern: VOICE_CONNECTOR_ID_PATTERN };
+      }
+    },
+  },
+  {
+    source:
+      'Chime SDK Voice model: the PhoneNumberError ErrorCode enum gains Validation, as in @aws-sdk/client-chime-sdk-voice ' +
+      '3.1142.0 (dist-types/models/enums.d.ts, ErrorCode); botocore 1.43.11 and the API reference page of PhoneNumberError do not list it yet.',
+    apply: (s) => {
+      for (const op of ['AssociatePhoneNumbersWithVoiceConnector', 'DisassociatePhoneNumbersFromVoiceConnector']) {
+        const errors = member(s['chime-sdk-voice'].operations, op, 'output').PhoneNumberErrors as Json;
+        const code = ((errors.member as Json).members as Json).ErrorCode as Json & { values: string[] };
+        if (!code.values.includes('Validation')) code.values = [...code.values, 'Validation'];
       }
     },
   },

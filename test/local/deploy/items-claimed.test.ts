@@ -142,6 +142,9 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
 
       await expect(d.deploy(stack)).rejects.toThrow(/did not reach its declared state within 30 min/);
 
+      // The create fails once its release has started (a release takes 20 s here): held by nobody, then gone.
+      expect(claimed().map((n) => n.releasing)).toEqual([true]);
+      w.clock.advance(20_000);
       expect(claimed()).toHaveLength(0);
       expect(calls('ClaimPhoneNumber')).toHaveLength(1);
       expect(calls('ReleasePhoneNumber')).toHaveLength(1);

@@ -26,7 +26,15 @@ export interface World {
 /** Starts the emulator and points the handler's SDK clients at it (Connect, Chime, CloudFormation). */
 export async function startWorld(options: EmulatorOptions = {}, env: Record<string, string> = {}): Promise<World> {
   const clock = createManualClock();
-  const emu = await startEmulator({ port: 0, clock, asyncDelayMs: 20_000, rateScale: 1000, phoneNumbersPerTarget: 100, ...options });
+  const emu = await startEmulator({
+    port: 0,
+    clock,
+    asyncDelayMs: 20_000,
+    releaseDelayMs: 20_000,
+    rateScale: 1000,
+    phoneNumbersPerTarget: 100,
+    ...options,
+  });
   const saved = { ...process.env };
   // The handler's own clock (its completion deadline) follows the emulator's manual clock, as in a
   // real deploy where both see the same time. The bundle runs in this realm, so it reads this Date.

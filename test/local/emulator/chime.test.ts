@@ -93,7 +93,23 @@ describe('Chime SDK Voice operations through the real SDK', () => {
     expect(emu.snapshot()).toEqual(before);
   });
 
-  it('refuses a voice connector id that is not 21-22 lowercase alphanumerics or a UUID with 400 BadRequest, naming the value', async () => {
+  it('accepts any non-blank voice connector id by default (botocore: .*\\S.*) and refuses a blank one with 400 BadRequest', async () => {
+    const unknown = await caught(() => associate('vc-a', [N1]));
+    expect(unknown).toBeInstanceOf(NotFoundException);
+    const blank = await caught(() => chime.send(new GetVoiceConnectorCommand({ VoiceConnectorId: ' ' })));
+    expect(blank).toBeInstanceOf(BadRequestException);
+    expect(blank.message).toContain(
+      "at 'voiceConnectorId' failed to satisfy constraint: Member must satisfy regular expression pattern: .*\\S.*",
+    );
+  });
+
+  it('under the reading voiceConnectorId strict, refuses an id that is not 21-22 lowercase alphanumerics or a UUID with 400 BadRequest, naming the value', async () => {
+    await emu.stop();
+    emu = await startEmulator({ clock, rateScale: 1000, readings: { voiceConnectorId: 'strict' } });
+    chime.destroy();
+    chime = chimeClient(emu);
+    emu.seedVoiceConnector({ voiceConnectorId: 'vc1abcdefghij2klmnopq1' });
+    for (const phoneNumber of [N1, N2, N3]) emu.seedChimeNumber({ phoneNumber });
     const before = emu.snapshot();
     for (const id of ['vc-a', 'localvc1', 'ABCDEF1GHIJ2KLMNO3PQR4', 'abcdef1ghij2klmno3pqr45']) {
       const err = await caught(() => associate(id, [N1]));

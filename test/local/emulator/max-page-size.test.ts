@@ -52,9 +52,9 @@ describe('emulator option maxPageSize', () => {
   });
 
   it('reads --max-page-size from the command line, and refuses a value that is not a whole number of at least 1', () => {
-    expect(parseArgs(['--max-page-size', '2']).maxPageSize).toBe(2);
-    expect(parseArgs([]).maxPageSize).toBeUndefined();
-    expect(() => parseArgs(['--max-page-size', '0'])).toThrow('invalid --max-page-size: 0');
-    expect(() => parseArgs(['--max-page-size', 'ten'])).toThrow('invalid --max-page-size: NaN');
+    expect(parseArgs(['--max-page-size', '2']).options.maxPageSize).toBe(2);
+    expect(parseArgs([]).options.maxPageSize).toBeUndefined();
+    expect(() => parseArgs(['--max-page-size', '0'])).toThrow("invalid --max-page-size '0': it takes a whole number >= 1");
+    expect(() => parseArgs(['--max-page-size', 'ten'])).toThrow("invalid --max-page-size 'ten'");
   });
 });
