@@ -8,6 +8,8 @@ import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import type {
+  DeserializeHandler,
+  DeserializeHandlerArguments,
   InitializeHandler,
   InitializeHandlerArguments,
   HandlerExecutionContext,
@@ -23,23 +25,28 @@ export type CallCounts = Map<string, { calls: number; attempts: number }>;
 type AnyClient = ConnectClient | ChimeSDKVoiceClient | CloudFormationClient;
 
 function countCalls(client: AnyClient, service: string, counts: CallCounts): void {
-  (client.middlewareStack as unknown as MiddlewareStack<object, MetadataBearer>).add(
-    (next: InitializeHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>
-      async (args: InitializeHandlerArguments<object>) => {
-        const key = `${service}:${context.commandName?.replace(/Command$/, '')}`;
-        const entry = counts.get(key) ?? { calls: 0, attempts: 0 };
-        counts.set(key, entry);
-        entry.calls += 1;
-        try {
-          const result = await next(args);
-          entry.attempts += (result.output as MetadataBearer).$metadata?.attempts ?? 1;
-          return result;
-        } catch (err) {
-          entry.attempts += (err as MetadataBearer).$metadata?.attempts ?? 1;
-          throw err;
-        }
-      },
+  const stack = client.middlewareStack as unknown as MiddlewareStack<object, MetadataBearer>;
+  const entryOf = (context: HandlerExecutionContext) => {
+    const key = `${service}:${context.commandName?.replace(/Command$/, '')}`;
+    const entry = counts.get(key) ?? { calls: 0, attempts: 0 };
+    counts.set(key, entry);
+    return entry;
+  };
+  // Once per call, before the retries...
+  stack.add(
+    (next: InitializeHandler<object, MetadataBearer>, context: HandlerExecutionContext) => (args: InitializeHandlerArguments<object>) => {
+      entryOf(context).calls += 1;
+      return next(args);
+    },
     { step: 'initialize', name: 'auditCallCount' },
+  );
+  // ...and once per attempt: the deserialize step runs inside the retry loop.
+  stack.add(
+    (next: DeserializeHandler<object, MetadataBearer>, context: HandlerExecutionContext) => (args: DeserializeHandlerArguments<object>) => {
+      entryOf(context).attempts += 1;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'auditAttemptCount' },
   );
 }
 
