@@ -185,10 +185,10 @@ function judgeChime(decl: Declarations, numbers: readonly ChimeNumber[]): Report
 
 const ORDER: Record<Verdict, number> = Object.fromEntries(VERDICTS.map((v, i) => [v, i])) as Record<Verdict, number>;
 
-/** One row per number (and per declared number not found), worst verdicts last, and the count of each verdict. */
+/** One row per number (and per declared number not found), by verdict (ok first), Connect before Chime, and the count of each verdict. */
 export function judge(decl: Declarations, inventory: Inventory): Report {
   const numbers = [...judgeConnect(decl, inventory.connect), ...judgeChime(decl, inventory.chime)].sort(
-    (a, b) => ORDER[a.verdict] - ORDER[b.verdict] || a.service.localeCompare(b.service) || a.phoneNumber.localeCompare(b.phoneNumber),
+    (a, b) => ORDER[a.verdict] - ORDER[b.verdict] || b.service.localeCompare(a.service) || a.phoneNumber.localeCompare(b.phoneNumber),
   );
   const summary = Object.fromEntries(VERDICTS.map((v) => [v, numbers.filter((r) => r.verdict === v).length])) as Record<Verdict, number>;
   return { numbers, summary };

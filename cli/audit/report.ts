@@ -25,12 +25,15 @@ function colourOf(style: Style, verdict: Verdict): (text: string) => string {
 export const shortArn = (arn: string | undefined): string =>
   arn === undefined ? '' : arn.startsWith('arn:') ? arn.split(':').slice(5).join(':') : arn;
 
+/** A contact flow ARN as `contact-flow/ID` (its instance is the target's, shown beside it). */
+const flowOnly = (arn: string): string => arn.split('/').slice(-2).join('/');
+
 function cells(style: Style, r: ReportRow): string[] {
   return [
     colourOf(style, r.verdict)(r.verdict),
     r.phoneNumber,
     r.service === 'connect' ? shortArn(r.target) : '',
-    r.flow === undefined ? '' : r.flow.split(', ').map(shortArn).join(', '),
+    r.flow === undefined ? '' : r.flow.split(', ').map(flowOnly).join(', '),
     r.voiceConnector ?? '',
     r.status ?? '',
     r.verdict === 'conflict' ? r.declaredBy.join(' + ') : (r.holder ?? ''),
