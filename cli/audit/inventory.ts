@@ -106,7 +106,10 @@ async function describeAll(
   });
 }
 
-/** instance id -> number ARNs whose flow to read there: each number's own instance, and the instances of declared flows. */
+/**
+ * instance id -> number ARNs whose flow to read there: each number in its own instance; a number of a
+ * traffic distribution group (no InstanceId in its list entry) in each instance a declared flow names.
+ */
 function flowQueries(region: string, summaries: readonly ListPhoneNumbersSummary[], decl: Declarations): Map<string, Set<string>> {
   const queries = new Map<string, Set<string>>();
   const add = (instanceId: string, arn: string) => queries.set(instanceId, (queries.get(instanceId) ?? new Set()).add(arn));
@@ -115,7 +118,8 @@ function flowQueries(region: string, summaries: readonly ListPhoneNumbersSummary
     .map((f) => parseContactFlowArn(f.contactFlowArn))
     .filter((f) => f !== undefined && f.region === region)
     .map((f) => f!.instanceId);
-  for (const instanceId of new Set(flowInstances)) for (const s of summaries) if (s.PhoneNumberArn) add(instanceId, s.PhoneNumberArn);
+  const ofGroups = summaries.filter((s) => !s.InstanceId && s.PhoneNumberArn);
+  for (const instanceId of new Set(flowInstances)) for (const s of ofGroups) add(instanceId, s.PhoneNumberArn!);
   return queries;
 }
 
