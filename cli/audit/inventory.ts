@@ -18,7 +18,7 @@ import { parseContactFlowArn } from '../../lambda/contract';
 import type { AuditClients } from './clients';
 import { accessError } from './errors';
 import type { ChimeNumber, ConnectNumber, Declarations, Inventory } from './model';
-import { chunks, mapPool } from './pool';
+import { allSettledOrThrow, chunks, mapPool } from './pool';
 
 /** DescribePhoneNumber calls in flight at once: enough to keep a 2/s quota busy while throttled calls back off. */
 export const DEFAULT_DESCRIBE_CONCURRENCY = 8;
@@ -148,10 +148,9 @@ async function readConnect(clients: AuditClients, region: string, decl: Declarat
   const summaries = await listConnect(clients, region);
   o.progress(`listed ${summaries.length} Connect number(s) in ${region}; reading their tags, status and flows`);
   // Each API has its own quota: the flow batches run while the describes do.
-  const [described, flows] = await Promise.all([
-    describeAll(clients, region, summaries, o),
-    readFlows(clients, region, flowQueries(region, summaries, decl)),
-  ]);
+  const [described, flows] = await allSettledOrThrow<
+    [Array<Omit<ConnectNumber, 'flows'> | undefined>, Map<string, Record<string, string>>]
+  >([describeAll(clients, region, summaries, o), readFlows(clients, region, flowQueries(region, summaries, decl))]);
   return described.filter((n) => n !== undefined).map((n) => ({ ...n!, flows: flows.get(n!.phoneNumberArn) ?? {} }));
 }
 
@@ -182,9 +181,9 @@ export function regionsToRead(region: string, decl: Declarations): { connect: st
 
 export async function readInventory(clients: AuditClients, decl: Declarations, o: InventoryOptions): Promise<Inventory> {
   const regions = regionsToRead(clients.region, decl);
-  const [connect, chime] = await Promise.all([
-    Promise.all(regions.connect.map((r) => readConnect(clients, r, decl, o))),
-    Promise.all(regions.chime.map((r) => readChime(clients, r))),
+  const [connect, chime] = await allSettledOrThrow<[ConnectNumber[][], ChimeNumber[][]]>([
+    allSettledOrThrow<ConnectNumber[][]>(regions.connect.map((r) => readConnect(clients, r, decl, o))),
+    allSettledOrThrow<ChimeNumber[][]>(regions.chime.map((r) => readChime(clients, r))),
   ]);
   const inventory = { connect: connect.flat(), chime: chime.flat() };
   o.progress(`read ${inventory.connect.length} Connect and ${inventory.chime.length} Chime SDK Voice number(s)`);

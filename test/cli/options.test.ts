@@ -84,7 +84,7 @@ describe('cdk-phone-numbers audit: options, exit codes and errors', () => {
       expect(lines[0]).toMatch(/^verdict\s+number\s+target\s+flow\s+voice connector\s+status\s+holder$/);
       expect(run.stdout).not.toContain('\u001b[');
       expect(lines.find((l) => l.startsWith('ok'))).toMatch(
-        new RegExp(`^ok\\s+\\${MAIN}\\s+instance/${uuid(1)}\\s+instance/${uuid(1)}/contact-flow/${uuid(11)}\\s+CLAIMED\\s+Phones/`),
+        new RegExp(`^ok\\s+\\${MAIN}\\s+instance/${uuid(1)}\\s+contact-flow/${uuid(11)}\\s+CLAIMED\\s+Phones/`),
       );
       expect(lines.find((l) => l.startsWith('unowned'))).toContain(BYSTANDER);
       expect(run.stdout.trimEnd().split('\n').pop()).toBe('ok 1, drift 0, missing 0, conflict 0, kept 0, unowned 1');
@@ -176,6 +176,10 @@ describe('cdk-phone-numbers audit: options, exit codes and errors', () => {
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(`access denied to ${action}`);
       expect(run.stderr).toContain(`Allow the IAM action ${action}`);
+      // nothing it started is still running once it answered
+      const calls = world.emu.calls().length + world.emu.stacks.calls().length;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(world.emu.calls().length + world.emu.stacks.calls().length).toBe(calls);
     });
   });
 
