@@ -104,6 +104,25 @@ describe('the verdicts', () => {
     expect(report.numbers.map((r) => [r.phoneNumber, r.verdict, r.holder])).toEqual([['+12065550101', 'kept', 'Gone/Main']]);
   });
 
+  it('finds a Chime number a VoiceConnectorNumbers lists but the inventory does not hold missing', () => {
+    const trunk = {
+      holder: { stack: 'Phones', logicalId: 'Trunk', path: 'Phones/Trunk' },
+      voiceConnectorId: 'abcdef1ghij2klmno3pqr4',
+      phoneNumbers: ['+12065550150'],
+      region: 'us-east-1',
+    };
+    const report = judge(declarations({ trunks: [trunk] }), { connect: [], chime: [] });
+    expect(report.numbers).toEqual([
+      expect.objectContaining({
+        phoneNumber: '+12065550150',
+        service: 'chime-sdk-voice',
+        verdict: 'missing',
+        voiceConnector: 'abcdef1ghij2klmno3pqr4',
+        holder: 'Phones/Trunk',
+      }),
+    ]);
+  });
+
   it('exits 0 only when every verdict is ok or allowed', () => {
     const report = judge(declarations({}), { connect: [number({ tags: {} })], chime: [] });
     expect(report.summary).toEqual({ ok: 0, drift: 0, missing: 0, conflict: 0, kept: 0, unowned: 1 });

@@ -74,6 +74,8 @@ describe('cdk-phone-numbers audit: options, exit codes and errors', () => {
       expect(run.stderr).toMatch(/audit: listed 2 Connect number\(s\) in us-east-1/);
       expect(run.calls!['cloudformation:GetTemplate']).toEqual({ calls: 1, attempts: 1 });
       expect(run.calls!['cloudformation:ListStackResources']).toEqual({ calls: 2, attempts: 2 });
+      // the template has a parameter (the bootstrap version): its value is read once
+      expect(run.calls!['cloudformation:DescribeStacks']).toEqual({ calls: 1, attempts: 1 });
     });
   });
 
@@ -142,6 +144,12 @@ describe('cdk-phone-numbers audit: options, exit codes and errors', () => {
         phoneNumber: '(search: US DID +1206555012)',
       });
       expect(run.code).toBe(1);
+      // --stack chooses among the assembly's stacks
+      const unknown = await audit(['--app', outdir, '--stack', 'Nope']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain(
+        `unknown stack Nope in the cloud assembly ${outdir} (stacks with resources of cdk-phone-numbers there: Phones, Next)`,
+      );
     });
 
     it('fails with exit 2 when the folder is not a cloud assembly', async () => {
