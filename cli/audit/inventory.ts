@@ -14,7 +14,7 @@ import {
   type ClaimedPhoneNumberSummary,
   type ListPhoneNumbersSummary,
 } from '@aws-sdk/client-connect';
-import { parseContactFlowArn } from '../../lambda/contract';
+import { parseContactFlowArn, parsePhoneNumberArn } from '../../lambda/contract';
 import type { AuditClients } from './clients';
 import { accessError } from './errors';
 import type { ChimeNumber, ConnectNumber, Declarations, Inventory } from './model';
@@ -172,6 +172,19 @@ async function readChime(clients: AuditClients, region: string): Promise<ChimeNu
   });
 }
 
+/**
+ * A number of a traffic distribution group is listed in both its regions: when both are read, the
+ * entry of the region it was claimed in (its ARN's) is kept.
+ */
+export function onePerNumber(numbers: readonly ConnectNumber[]): ConnectNumber[] {
+  const byArn = new Map<string, ConnectNumber>();
+  for (const n of numbers) {
+    const kept = byArn.get(n.phoneNumberArn);
+    if (!kept || parsePhoneNumberArn(n.phoneNumberArn)?.region === n.region) byArn.set(n.phoneNumberArn, n);
+  }
+  return [...byArn.values()];
+}
+
 /** The regions to read: the audit's, and every region a declaration names. */
 export function regionsToRead(region: string, decl: Declarations): { connect: string[]; chime: string[] } {
   const connect = new Set([region, ...decl.claims.map((c) => c.region)]);
@@ -185,7 +198,7 @@ export async function readInventory(clients: AuditClients, decl: Declarations, o
     allSettledOrThrow<ConnectNumber[][]>(regions.connect.map((r) => readConnect(clients, r, decl, o))),
     allSettledOrThrow<ChimeNumber[][]>(regions.chime.map((r) => readChime(clients, r))),
   ]);
-  const inventory = { connect: connect.flat(), chime: chime.flat() };
+  const inventory = { connect: onePerNumber(connect.flat()), chime: chime.flat() };
   o.progress(`read ${inventory.connect.length} Connect and ${inventory.chime.length} Chime SDK Voice number(s)`);
   return inventory;
 }

@@ -4,6 +4,7 @@
  * a stack not audited).
  */
 import { OWNER_TAG_KEY } from '../../lambda/contract';
+import { onePerNumber } from '../../cli/audit/inventory';
 import { exitCodeOf, judge, ownerPart } from '../../cli/audit/judge';
 import type { ClaimDeclaration, ConnectNumber, Declarations } from '../../cli/audit/model';
 
@@ -129,5 +130,12 @@ describe('the verdicts', () => {
     expect(exitCodeOf(report, [])).toBe(1);
     expect(exitCodeOf(report, ['unowned'])).toBe(0);
     expect(exitCodeOf(judge(declarations({}), { connect: [], chime: [] }), [])).toBe(0);
+  });
+
+  it('keeps one entry of a traffic distribution group number listed in both its regions: its claim region', () => {
+    const home = number();
+    const replica = number({ region: 'us-west-2', flows: {} });
+    expect(onePerNumber([replica, home])).toEqual([home]);
+    expect(onePerNumber([home, replica])).toEqual([home]);
   });
 });
