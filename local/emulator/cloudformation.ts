@@ -1,10 +1,11 @@
 /**
  * The part of CloudFormation a custom-resource handler reads about its own stack, served from what the
- * local deployer publishes (`emulator.stacks`, a StackDirectory): DescribeStacks, GetTemplate,
- * DescribeStackResources and ListStacks (for the AWS CLI of `npm start -- --keep`), over the AWS Query
- * protocol (form-encoded POST, XML answers) that the real @aws-sdk/client-cloudformation speaks.
- * Requests are told apart from Connect and Chime by the SigV4 signing name `cloudformation` in the
- * credential scope.
+ * local deployer publishes (`emulator.stacks`, a StackDirectory): DescribeStacks, GetTemplate and
+ * DescribeStackResources, and for `cdk-phone-numbers audit` (and the AWS CLI of `npm start -- --keep`) the
+ * paged ListStacks and ListStackResources,
+ * over the AWS Query protocol (form-encoded POST, XML answers) that the real @aws-sdk/client-cloudformation
+ * speaks. Requests are told apart from Connect and Chime by the SigV4
+ * signing name `cloudformation` in the credential scope.
  *
  * As the real service: a stack is found by its stack id (also once deleted, with DELETE_COMPLETE) or by
  * its name (only while not deleted), in the caller's account and region; any other name answers 400
@@ -17,7 +18,15 @@ import type { StackDirectory, StackState } from '../deploy/types';
 import type { FaultRegistry } from './faults';
 
 const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
-export const CLOUDFORMATION_OPERATIONS = ['DescribeStacks', 'GetTemplate', 'DescribeStackResources', 'ListStacks'] as const;
+export const CLOUDFORMATION_OPERATIONS = [
+  'DescribeStacks',
+  'GetTemplate',
+  'DescribeStackResources',
+  'ListStacks',
+  'ListStackResources',
+] as const;
+/** Items per page of ListStacks and ListStackResources (the service pages both; their size is not documented). */
+export const CLOUDFORMATION_PAGE_SIZE = 100;
 
 /** One CloudFormation request the emulator answered. */
 export interface CloudFormationCall {
@@ -148,19 +157,26 @@ function resourcesXml(s: StackState): string {
     .join('');
 }
 
-/**
- * ListStacks: every stack of the account and region, deleted ones too (as the real service lists them
- * for 90 days), newest first, filtered by StackStatusFilter.member.N when given.
- */
-function stackSummariesXml(registry: StackRegistry, input: Record<string, string>, scope: CloudFormationRequestScope): string {
-  const wanted = Object.entries(input)
-    .filter(([k]) => k.startsWith('StackStatusFilter.member.'))
-    .map(([, v]) => v);
-  const stacks = registry
-    .list()
-    .filter((s) => s.accountId === scope.accountId && s.region === scope.region && (wanted.length === 0 || wanted.includes(s.status)))
-    .reverse();
-  const member = (s: StackState) =>
+/** The NextToken of a page that ends before item `offset`, and back (undefined when not one of ours). */
+const pageToken = (operation: string, offset: number): string => Buffer.from(`${operation}:${offset}`, 'utf8').toString('base64');
+function pageOffset(operation: string, token: string | undefined): number {
+  if (token === undefined) return 0;
+  const m = new RegExp(`^${operation}:(\\d+)$`).exec(Buffer.from(token, 'base64').toString('utf8'));
+  if (!m) throw new QueryError('ValidationError', 400, `Invalid NextToken: ${token}`);
+  return Number(m[1]);
+}
+
+/** One page of items as `<Tag>members</Tag>` and its NextToken element when more follow. */
+function pageXml<T>(operation: string, tag: string, items: readonly T[], token: string | undefined, render: (item: T) => string): string {
+  const offset = pageOffset(operation, token);
+  const end = offset + CLOUDFORMATION_PAGE_SIZE;
+  const next = end < items.length ? el('NextToken', pageToken(operation, end)) : '';
+  return `<${tag}>${items.slice(offset, end).map(render).join('')}</${tag}>${next}`;
+}
+
+/** ListStacks: every stack of the scope, deleted ones too, filtered by StackStatusFilter.member.N. */
+function stackSummaryXml(s: StackState): string {
+  return (
     '<member>' +
     el('StackId', s.stackId) +
     el('StackName', s.stackName) +
@@ -168,8 +184,20 @@ function stackSummariesXml(registry: StackRegistry, input: Record<string, string
     el('LastUpdatedTime', s.lastUpdatedTime === undefined ? undefined : iso(s.lastUpdatedTime)) +
     el('StackStatus', s.status) +
     el('StackStatusReason', s.statusReason) +
-    '</member>';
-  return `<StackSummaries>${stacks.map(member).join('')}</StackSummaries>`;
+    '</member>'
+  );
+}
+
+function resourceSummaryXml(r: StackState['resources'][number]): string {
+  return (
+    '<member>' +
+    el('LogicalResourceId', r.logicalResourceId) +
+    el('PhysicalResourceId', r.physicalResourceId) +
+    el('ResourceType', r.resourceType) +
+    el('LastUpdatedTimestamp', iso(r.timestamp)) +
+    el('ResourceStatus', r.resourceStatus) +
+    '</member>'
+  );
 }
 
 function respond(operation: string, result: string, requestId: string): string {
@@ -276,9 +304,27 @@ export async function serveCloudFormation(
         body = respond(operation, `<StackResources>${resourcesXml(resources)}</StackResources>`, requestId);
         break;
       }
-      case 'ListStacks':
-        body = respond(operation, stackSummariesXml(registry, input, scope), requestId);
+      case 'ListStacks': {
+        const wanted = Object.entries(input)
+          .filter(([k]) => k.startsWith('StackStatusFilter.member.'))
+          .map(([, v]) => v);
+        const stacks = registry
+          .list()
+          .filter(
+            (s) => s.accountId === scope.accountId && s.region === scope.region && (wanted.length === 0 || wanted.includes(s.status)),
+          );
+        body = respond(operation, pageXml(operation, 'StackSummaries', stacks, input.NextToken, stackSummaryXml), requestId);
         break;
+      }
+      case 'ListStackResources': {
+        const stack = stackFor(input.StackName);
+        body = respond(
+          operation,
+          pageXml(operation, 'StackResourceSummaries', stack.resources, input.NextToken, resourceSummaryXml),
+          requestId,
+        );
+        break;
+      }
       default:
         throw new QueryError(
           'InvalidAction',

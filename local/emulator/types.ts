@@ -325,7 +325,8 @@ export interface Emulator {
   /**
    * CloudFormation's view of the stacks the local deployer publishes here (LocalDeployer option
    * `stacks: emulator.stacks`), served to the handler over the CloudFormation API (set
-   * AWS_ENDPOINT_URL_CLOUDFORMATION to `endpoint`): DescribeStacks, GetTemplate, DescribeStackResources.
+   * AWS_ENDPOINT_URL_CLOUDFORMATION to `endpoint`): DescribeStacks, GetTemplate, DescribeStackResources,
+   * ListStacks, ListStackResources.
    */
   readonly stacks: CloudFormationStacks;
 

@@ -10,6 +10,7 @@ import type { LocalDeployer } from '../deploy/deployer';
 import type { DeployResult } from '../deploy/types';
 import { parseArgs, StartUsageError, USAGE, type StartOptions } from './args';
 import { AssemblyError, REPO_BUNDLE, readAssembly, stacksWithLibraryResources, synthesizeExample, type AssemblyStack } from './assembly';
+import { auditInto, rebindByHand } from './audit-step';
 import { compareWithResult, planChange, type PlannedChange } from './plan';
 import { ProgressPrinter } from './progress';
 import { seedExample, seedFromAssembly, SPARE_TRUNK_NUMBER, type SeedReport } from './seed';
@@ -172,6 +173,47 @@ async function runExampleChange(session: Session, second: { instanceArn: string;
   session.printState('After the change:');
 }
 
+/** Exit code of the audit, for people: what a pipeline step gating on it would do. */
+const auditVerdict = (code: number) =>
+  code === 0 ? 'exit code 0: a pipeline step gating on it passes' : `exit code ${code}: a pipeline step gating on it fails`;
+
+/** After the first deploy: a hand change in the "console", and the audit finding it (README "Audit"). */
+async function auditHandChange(session: Session, region: string, phoneNumber: string, declaredFlowArn: string): Promise<void> {
+  const { style } = session;
+  session.heading('Audit: a hand change in the console, found by `npx cdk-phone-numbers audit`');
+  const change = await rebindByHand(session.standIn!.emulator, region, phoneNumber, declaredFlowArn);
+  session.out(`  by hand (AssociatePhoneNumberContactFlow through the SDK): ${phoneNumber} now rings ${style.yellow(change.handFlowArn)}`);
+  session.out(style.dim(`  the stack still declares ${declaredFlowArn}`));
+  session.out();
+  const code = await auditInto(
+    ['--region', region, ...(session.opts.noColor ? ['--no-color'] : [])],
+    (l) => session.out(l),
+    session.io.stdout,
+    session.io.env,
+  );
+  session.out(`  ${auditVerdict(code)}`);
+}
+
+/** After the example change: the same audit, the drift repaired by the deploy. */
+async function auditAfterChange(session: Session, region: string): Promise<void> {
+  session.heading('Audit again: the deploy put the declared flow back');
+  const args = ['--region', region, '--allow', 'unowned', ...(session.opts.noColor ? ['--no-color'] : [])];
+  const code = await auditInto(args, (l) => session.out(l), session.io.stdout, session.io.env);
+  session.out(`  with --allow unowned (numbers held by no stack are known and accepted): ${auditVerdict(code)}`);
+}
+
+/** The example change between two audits: the first finds a hand change, the second finds it repaired by the deploy. */
+async function runAuditedChange(
+  session: Session,
+  region: string,
+  defaults: { adoptedNumber: string; contactFlowArn: string },
+  change: () => Promise<void>,
+): Promise<void> {
+  await auditHandChange(session, region, defaults.adoptedNumber, defaults.contactFlowArn);
+  await change();
+  await auditAfterChange(session, region);
+}
+
 async function destroyAll(session: Session): Promise<void> {
   session.heading(`${session.opts.appDir ? '2' : '3'}. Destroy (cdk destroy)`);
   for (const d of [...session.deployed].reverse()) {
@@ -323,7 +365,8 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
 
     // ---- 2. change, 3. destroy ----
     if (!opts.deployOnly) {
-      if (exampleSecond) await runExampleChange(session, exampleSecond, exampleTrunk);
+      if (exampleSecond)
+        await runAuditedChange(session, first.region, defaults!, () => runExampleChange(session, exampleSecond, exampleTrunk));
       await destroyAll(session);
     }
 

@@ -7,11 +7,15 @@ import {
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
+  ListStackResourcesCommand,
+  paginateListStackResources,
+  paginateListStacks,
 } from '@aws-sdk/client-cloudformation';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { LocalDeployer } from '../../../local/deploy';
 import type { CustomResourceEvent } from '../../../local/deploy';
 import { createManualClock, startEmulator } from '../../../local/emulator';
+import { CLOUDFORMATION_PAGE_SIZE } from '../../../local/emulator/cloudformation';
 import type { Emulator } from '../../../local/emulator';
 import { custom, FakeHandler, template } from '../deploy/fixtures';
 import { caught, CREDENTIALS, REGION } from './helpers';
@@ -157,5 +161,45 @@ describe('the CloudFormation API of the emulator', () => {
     expect(error).toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
     const { TemplateBody } = await cfn.send(new GetTemplateCommand({ StackName: STACK_ID }));
     expect(JSON.parse(TemplateBody!).Resources.A.Properties.Value).toBe(tricky);
+  });
+
+  it('lists every stack it holds (ListStacks, by status) and their resources (ListStackResources), page by page', async () => {
+    // GIVEN two stacks, one with more resources than a page, and a third stack deleted
+    const many = Object.fromEntries(Array.from({ length: CLOUDFORMATION_PAGE_SIZE + 2 }, (_, i) => [`R${i}`, custom()]));
+    await new LocalDeployer({ handler: new FakeHandler(), stackName: 'Big', stacks: emu.stacks }).deploy(template(many));
+    await new LocalDeployer({ handler: new FakeHandler(), stackName: 'Small', stacks: emu.stacks }).deploy(template({ A: custom() }));
+    const gone = new LocalDeployer({ handler: new FakeHandler(), stackName: 'Gone', stacks: emu.stacks });
+    await gone.deploy(template({ A: custom() }));
+    await gone.destroy();
+
+    // WHEN they are listed through the SDK's paginators
+    const summaries = [];
+    for await (const page of paginateListStacks({ client: cfn }, {})) summaries.push(...(page.StackSummaries ?? []));
+    const live = [];
+    for await (const page of paginateListStacks({ client: cfn }, { StackStatusFilter: ['CREATE_COMPLETE'] }))
+      live.push(...(page.StackSummaries ?? []));
+    const resources = [];
+    let pages = 0;
+    for await (const page of paginateListStackResources({ client: cfn }, { StackName: 'Big' })) {
+      pages += 1;
+      resources.push(...(page.StackResourceSummaries ?? []));
+    }
+
+    // THEN every stack is listed with its status, the filter keeps the live ones, and the resources come in two pages
+    expect(summaries.map((s) => [s.StackName, s.StackStatus])).toEqual([
+      ['Big', 'CREATE_COMPLETE'],
+      ['Small', 'CREATE_COMPLETE'],
+      ['Gone', 'DELETE_COMPLETE'],
+    ]);
+    expect(live.map((s) => s.StackName)).toEqual(['Big', 'Small']);
+    expect(pages).toBe(2);
+    expect(resources).toHaveLength(CLOUDFORMATION_PAGE_SIZE + 3);
+    expect(resources.find((r) => r.LogicalResourceId === 'R101')).toMatchObject({
+      PhysicalResourceId: expect.stringMatching(/^R101-/),
+      ResourceType: 'Custom::Thing',
+      ResourceStatus: 'CREATE_COMPLETE',
+      LastUpdatedTimestamp: expect.any(Date),
+    });
+    await expect(cfn.send(new ListStackResourcesCommand({ StackName: 'Nope' }))).rejects.toThrow('Stack with id Nope does not exist');
   });
 });

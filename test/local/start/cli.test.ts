@@ -71,6 +71,22 @@ describe('npm start', () => {
       /^ +- +\+12065550199 +instance 11111111… +- +- +CLAIMED +- \(no owner tag\)$/,
     );
     expect(lineMatching(afterDeploy, /\+12065550150/)).toMatch(/TrunkNumbers\w+ +\+12065550150 .*abcdef1ghij2klmno3pqr4 +ASSOCIATED/);
+    // a hand change found by the audit: the flow declared and the flow found, and the seeded leftover unowned
+    const handAudit = out.slice(out.indexOf('== Audit: a hand change'), out.indexOf('== 2.'));
+    expect(lineMatching(handAudit, /^ +drift/)).toMatch(
+      /^ +drift +\+12065550100 +instance\/11111111-\S+ +contact-flow\/c0ffee00-\S+ +CLAIMED +PhoneNumbersExample\/MainLine/,
+    );
+    expect(handAudit).toMatch(
+      /flow: declared arn:\S+\/contact-flow\/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee, found arn:\S+\/contact-flow\/c0ffee00-/,
+    );
+    expect(lineMatching(handAudit, /\+12065550199/)).toMatch(/^ +unowned +\+12065550199 /);
+    expect(handAudit).toContain('ok 3, drift 1, missing 0, conflict 0, kept 0, unowned 2');
+    expect(handAudit).toContain('exit code 1: a pipeline step gating on it fails');
+    // the redeploy repaired it: the second audit finds no drift
+    const secondAudit = out.slice(out.indexOf('== Audit again'), out.indexOf('== 3.'));
+    expect(lineMatching(secondAudit, /\+12065550100/)).toMatch(/^ +ok +\+12065550100 +instance\/7d3f5c2a-\S+ +contact-flow\/e4a1b7c9-/);
+    expect(secondAudit).toContain('ok 4, drift 0, missing 0, conflict 0, kept 0, unowned 2');
+    expect(secondAudit).toContain('exit code 0: a pipeline step gating on it passes');
     // the preview of the change, then the change as previewed
     expect(lineMatching(out, /MainLine\w+ +Custom::ClaimedPhoneNumber +UPDATE in place/)).toContain(
       '+12065550100: moves instance 11111111… -> instance 7d3f5c2a…',
