@@ -4,6 +4,7 @@
  * number quota) is a one-line change here.
  */
 import { DEFAULT_SETTLE_POLL_MS } from '../lambda/deadline';
+import { settingsEnvironment } from '../lambda/settings';
 import type { EmulatorOptions } from '../local/emulator';
 import { startEmulatorThread, type RemoteEmulator } from './remote-emulator';
 
@@ -94,10 +95,12 @@ export function handlerEnvironment(endpoint: string, retryBaseDelayMs: number, t
     AWS_ENDPOINT_URL_CONNECT: endpoint,
     AWS_ENDPOINT_URL_CHIME_SDK_VOICE: endpoint,
     AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
-    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: String(retryBaseDelayMs),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
-    // A create waits for its claim in the invocation that made it (lambda/deadline.ts): on the bench's
-    // compressed time, checks as often as the handler's default (5 s) scaled like the waiter's interval.
-    PHONE_NUMBERS_SETTLE_POLL_MS: String(Math.max(1, Math.round(DEFAULT_SETTLE_POLL_MS / timeScale))),
+    ...settingsEnvironment({
+      retryBaseDelayMs,
+      // A create waits for its claim in the invocation that made it (lambda/deadline.ts): on the bench's
+      // compressed time, checks as often as the handler's default (5 s) scaled like the waiter's interval.
+      settlePollMs: Math.max(1, Math.round(DEFAULT_SETTLE_POLL_MS / timeScale)),
+    }),
   };
 }

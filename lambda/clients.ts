@@ -19,7 +19,7 @@
  * - transient errors (5xx, lost responses) keep exponential backoff from a 500 ms base, capped at
  *   MAX_RETRY_DELAY_FACTOR x base (20 s), for up to MAX_ATTEMPTS attempts.
  * Every delay is a multiple of the base delay, which tests and benchmarks lower with
- * PHONE_NUMBERS_RETRY_BASE_DELAY_MS (read on every retry).
+ * the retryBaseDelayMs setting (./settings, read on every retry).
  */
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
@@ -34,6 +34,7 @@ import type {
   RetryToken,
 } from '@smithy/types';
 import { remainingWorkMs } from './deadline';
+import { readSetting, SETTINGS } from './settings';
 import { log } from './logger';
 
 /** Attempts of a call that fails with transient errors (5xx, no response). */
@@ -43,25 +44,20 @@ export const MAX_ATTEMPTS = 12;
  * room for a queue of ~480 callers on one 2/s API, inside the handler's 10-minute timeout.
  */
 export const MAX_THROTTLED_ATTEMPTS = 120;
-export const DEFAULT_RETRY_BASE_DELAY_MS = 500;
+export const DEFAULT_RETRY_BASE_DELAY_MS = SETTINGS.retryBaseDelayMs.defaultMs;
 /** The cap of one backoff after a transient error, as a multiple of the base: 20 s at the default base. */
 export const MAX_RETRY_DELAY_FACTOR = 40;
 /** The cap of one backoff after throttling, as a multiple of the base: 4 s at the default base. */
 export const MAX_THROTTLE_DELAY_FACTOR = 8;
-export const RETRY_BASE_DELAY_ENV = 'PHONE_NUMBERS_RETRY_BASE_DELAY_MS';
 /**
  * Longest wait for one HTTP answer (the SDK has none by default: a call that hangs would hang until the
  * Lambda timeout, and a claim sent just before it would leak). The outcome of a timed-out call is
  * unknown; the callers that change numbers look for what it may have done (see resources/).
  */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
-export const REQUEST_TIMEOUT_ENV = 'PHONE_NUMBERS_REQUEST_TIMEOUT_MS';
+export const DEFAULT_REQUEST_TIMEOUT_MS = SETTINGS.requestTimeoutMs.defaultMs;
 const CONNECTION_TIMEOUT_MS = 5_000;
 
-function requestTimeoutMs(): number {
-  const parsed = Number(process.env[REQUEST_TIMEOUT_ENV]);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed : DEFAULT_REQUEST_TIMEOUT_MS;
-}
+const requestTimeoutMs = (): number => readSetting('requestTimeoutMs');
 
 /** Settings every client shares: retries (below) and timeouts. */
 function clientSettings(region: string) {
@@ -76,9 +72,7 @@ function clientSettings(region: string) {
 
 /** Base of every backoff in the handler: SDK retries and the handler's own (e.g. ResourceInUse on release). */
 export function retryBaseDelayMs(): number {
-  const raw = process.env[RETRY_BASE_DELAY_ENV];
-  const parsed = raw === undefined ? NaN : Number(raw);
-  return Number.isFinite(parsed) && parsed >= 0 ? parsed : DEFAULT_RETRY_BASE_DELAY_MS;
+  return readSetting('retryBaseDelayMs');
 }
 
 /** Full jitter: a random delay in [0, min(cap, base * 2^retry)), cap = 40 * base. */

@@ -6,20 +6,14 @@
  *   not finish before it (see ./clients).
  */
 import type { IsCompleteRequest } from './events';
+import { readSetting, SETTINGS } from './settings';
 
-export const COMPLETION_TIMEOUT_ENV = 'PHONE_NUMBERS_COMPLETION_TIMEOUT_MS';
 /** 30 minutes: leaves 15 of the waiter's 45 for the undo (a claim still IN_PROGRESS cannot be released). */
-export const DEFAULT_COMPLETION_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_COMPLETION_TIMEOUT_MS = SETTINGS.completionTimeoutMs.defaultMs;
 /** Time kept back from the Lambda timeout for the work after a failed call (recovery, cleanup, the response). */
 export const INVOCATION_RESERVE_MS = 30_000;
 
-function envMs(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const parsed = raw === undefined || raw === '' ? NaN : Number(raw);
-  return Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
-}
-
-export const completionTimeoutMs = (): number => envMs(COMPLETION_TIMEOUT_ENV, DEFAULT_COMPLETION_TIMEOUT_MS);
+export const completionTimeoutMs = (): number => readSetting('completionTimeoutMs');
 
 /** Tells whether the event has been running (since its onEvent) for longer than the completion timeout. */
 export function completionTimedOut(e: IsCompleteRequest): boolean {
@@ -43,12 +37,10 @@ export function remainingWorkMs(): number {
 /**
  * How long one invocation waits for an asynchronous change it made to settle (./settle-wait): a
  * ClaimedPhoneNumber create's claim (IN_PROGRESS to CLAIMED) and a Delete's release (until the number is
- * gone). Checks every SETTLE_POLL_ENV ms for at most SETTLE_WAIT_ENV ms, never past the invocation
+ * gone). Checks every settlePollMs for at most settleWaitMs (./settings), never past the invocation
  * deadline; 0 turns the wait off (a create's poll then checks once, a release is left to later polls).
  */
-export const SETTLE_WAIT_ENV = 'PHONE_NUMBERS_SETTLE_WAIT_MS';
-export const SETTLE_POLL_ENV = 'PHONE_NUMBERS_SETTLE_POLL_MS';
-export const DEFAULT_SETTLE_WAIT_MS = 3 * 60_000;
-export const DEFAULT_SETTLE_POLL_MS = 5_000;
-export const settleWaitMs = (): number => Math.min(envMs(SETTLE_WAIT_ENV, DEFAULT_SETTLE_WAIT_MS), remainingWorkMs());
-export const settlePollMs = (): number => envMs(SETTLE_POLL_ENV, DEFAULT_SETTLE_POLL_MS);
+export const DEFAULT_SETTLE_WAIT_MS = SETTINGS.settleWaitMs.defaultMs;
+export const DEFAULT_SETTLE_POLL_MS = SETTINGS.settlePollMs.defaultMs;
+export const settleWaitMs = (): number => Math.min(readSetting('settleWaitMs'), remainingWorkMs());
+export const settlePollMs = (): number => readSetting('settlePollMs');

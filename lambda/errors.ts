@@ -17,7 +17,8 @@ export function listSome(items: ReadonlyArray<string>, max = 10): string {
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-abstract class PhoneNumbersError extends Error {
+/** The root of every error the handler raises on purpose (tests and callers can tell them from the SDK's). */
+export abstract class PhoneNumbersError extends Error {
   protected constructor(name: string, message: string, options?: { cause?: unknown }) {
     super(truncate(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = name;

@@ -21,6 +21,7 @@ import {
   type ResourceHandler,
 } from './events';
 import { log, withEventLogger } from './logger';
+import { checkSettings } from './settings';
 import { claimedPhoneNumber } from './resources/claimed-phone-number';
 import { phoneNumberFlowBinding } from './resources/phone-number-flow-binding';
 import { voiceConnectorNumbers } from './resources/voice-connector-numbers';
@@ -187,6 +188,8 @@ export async function handler(
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<(OnEventResponse & { [ON_EVENT_DONE]: true; CdkPhoneNumbersStartedAt: number }) | IsCompleteResponse> {
   startInvocation(context);
+  // A mistyped or malformed setting fails the event before any AWS call, rather than running with a default.
+  checkSettings();
   if ((event as unknown as Record<string, unknown>)[ON_EVENT_DONE] === true) return isComplete(event as IsCompleteRequest);
   const startedAt = Date.now();
   const result = await onEvent(event as OnEventRequest);

@@ -38,6 +38,7 @@ import {
 import { isNotFound } from '../aws-errors';
 import { connect } from '../clients';
 import { completionTimedOut, completionTimeoutMs } from '../deadline';
+import { PhoneNumbersError } from '../errors';
 import type {
   CreateRequest,
   DeleteRequest,
@@ -77,17 +78,17 @@ const flowOf = (p: Props): ContactFlowArn => parseContactFlowArn(p.ContactFlowAr
 const me = (e: Event): string => ownerOf(e.StackId, e.LogicalResourceId);
 
 /** The number waited for never arrived in the flow's instance. */
-export class FlowBindingTimedOutError extends Error {
+export class FlowBindingTimedOutError extends PhoneNumbersError {
   constructor(p: Props, summary: ClaimedPhoneNumberSummary | undefined, waitedMs: number) {
     const where = summary
       ? `it is ${summary.PhoneNumberStatus?.Status ?? 'in an unknown state'} in '${summary.TargetArn ?? '?'}'`
       : 'it is not found';
     super(
+      'FlowBindingTimedOutError',
       `the number '${p.PhoneNumberArn}' did not arrive in the instance of the flow '${p.ContactFlowArn}' within ` +
         `${Math.round(waitedMs / 60000)} minutes (${where}). Claim or move the number to that instance ` +
         '(ClaimedPhoneNumber targetArn), or bind a flow of the instance the number is in.',
     );
-    this.name = 'FlowBindingTimedOutError';
   }
 }
 

@@ -10,6 +10,7 @@
  *   untouched.
  */
 import { parseContactFlowArn } from '../../lambda/contract';
+import { settingsEnvironment } from '../../lambda/settings';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LocalDeployer, loadHandlerBundle, PROVIDER_QUERY_INTERVAL_MS } from '../deploy';
@@ -75,13 +76,15 @@ function setEnv(endpoint: string): () => void {
     AWS_ENDPOINT_URL_CONNECT: endpoint,
     AWS_ENDPOINT_URL_CHIME_SDK_VOICE: endpoint,
     AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
-    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '0',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
-    // Time passes only between the waiter's polls (the manual clock): no waiting inside an invocation.
-    PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
-    // Longer than a suite runs (a call left hanging stays frozen until the worker is terminated), shorter
-    // than the handler's invocation budget, so that its SDK retries still run (lambda/clients.ts).
-    PHONE_NUMBERS_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    ...settingsEnvironment({
+      retryBaseDelayMs: 0,
+      // Time passes only between the waiter's polls (the manual clock): no waiting inside an invocation.
+      settleWaitMs: 0,
+      // Longer than a suite runs (a call left hanging stays frozen until the worker is terminated), shorter
+      // than the handler's invocation budget, so that its SDK retries still run (lambda/clients.ts).
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    }),
   };
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
   Object.assign(process.env, vars);

@@ -1,5 +1,5 @@
 /**
- * `npm run emulator -- [--port N] [--region R] [--account A] [--async-delay-ms MS] [--rate-scale X] [--no-seed]`
+ * `npm run emulator -- [--port N] [--region R] [--account A] [--async-delay-ms MS] [--rate-scale X] [--max-page-size N] [--no-seed]`
  *
  * Starts the emulator, seeds a small default inventory (unless --no-seed), prints the endpoint and what
  * it seeded, and serves until SIGINT/SIGTERM.
@@ -15,9 +15,10 @@ interface CliArgs {
   asyncDelayMs: number;
   rateScale: number;
   seed: boolean;
+  maxPageSize?: number;
 }
 
-function parseArgs(argv: readonly string[]): CliArgs {
+export function parseArgs(argv: readonly string[]): CliArgs {
   const args: CliArgs = { port: 4599, region: 'us-east-1', account: '123456789012', asyncDelayMs: 0, rateScale: 1, seed: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -42,13 +43,16 @@ function parseArgs(argv: readonly string[]): CliArgs {
       case '--rate-scale':
         args.rateScale = Number(next());
         break;
+      case '--max-page-size':
+        args.maxPageSize = Number(next());
+        break;
       case '--no-seed':
         args.seed = false;
         break;
       case '--help':
       case '-h':
         process.stdout.write(
-          'usage: npm run emulator -- [--port N] [--region R] [--account A] [--async-delay-ms MS] [--rate-scale X] [--no-seed]\n',
+          'usage: npm run emulator -- [--port N] [--region R] [--account A] [--async-delay-ms MS] [--rate-scale X] [--max-page-size N] [--no-seed]\n',
         );
         process.exit(0);
         break;
@@ -57,6 +61,8 @@ function parseArgs(argv: readonly string[]): CliArgs {
     }
   }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`invalid --port: ${args.port}`);
+  if (args.maxPageSize !== undefined && !(Number.isInteger(args.maxPageSize) && args.maxPageSize > 0))
+    throw new Error(`invalid --max-page-size: ${args.maxPageSize} (give a whole number of at least 1)`);
   return args;
 }
 
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
     defaultAccountId: args.account,
     asyncDelayMs: args.asyncDelayMs,
     rateScale: args.rateScale,
+    ...(args.maxPageSize !== undefined ? { maxPageSize: args.maxPageSize } : {}),
   };
   const emu = await startEmulator(options);
   process.stdout.write(`phone-number emulator listening on ${emu.endpoint}\n`);

@@ -516,7 +516,7 @@ const listPhoneNumbersV2: Handler = (ctx, input) => {
   const types = input.PhoneNumberTypes as string[] | undefined;
   const prefixRaw = input.PhoneNumberPrefix as string | undefined;
   const prefix = prefixRaw === undefined ? undefined : normalizeE164(prefixRaw);
-  const max = (input.MaxResults as number | undefined) ?? 100;
+  const max = Math.min((input.MaxResults as number | undefined) ?? 100, ctx.maxPageSize);
   let after: string | undefined;
   if (input.NextToken !== undefined) {
     after = decodeToken('ListPhoneNumbersV2', input.NextToken as string);

@@ -16,6 +16,8 @@ export interface OperationContext {
   readonly phoneNumbersPerTarget: number;
   readonly phoneNumberQuota: number;
   readonly cooldownMs: number;
+  /** Cap on a ListPhoneNumbersV2 page (EmulatorOptions.maxPageSize). */
+  readonly maxPageSize: number;
   /** Faults consumed while handling (reported in the call log). */
   readonly consumedFaults: Array<Fault['kind']>;
 }

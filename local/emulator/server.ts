@@ -172,6 +172,8 @@ function advanceClock(clock: Clock, ms: number): void {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  if (options.maxPageSize !== undefined && !(Number.isInteger(options.maxPageSize) && options.maxPageSize > 0))
+    throw new Error(`invalid maxPageSize: ${options.maxPageSize} (give a whole number of at least 1, or leave it out for no cap)`);
   const clock = options.clock ?? systemClock;
   const defaultAccountId = options.defaultAccountId ?? DEFAULT_ACCOUNT_ID;
   const newState = () =>
@@ -213,6 +215,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       phoneNumbersPerTarget: options.phoneNumbersPerTarget ?? DEFAULT_PHONE_NUMBERS_PER_TARGET,
       phoneNumberQuota: options.phoneNumberQuota ?? DEFAULT_PHONE_NUMBER_QUOTA,
       cooldownMs: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
+      maxPageSize: options.maxPageSize ?? Infinity,
       consumedFaults,
     };
   }

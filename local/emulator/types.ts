@@ -60,6 +60,12 @@ export interface EmulatorOptions {
   /** Rolling window (read via `clock`) in which claims and releases count toward the churn limit. @default 180 days */
   readonly churnWindowMs?: number;
   /**
+   * The most numbers one ListPhoneNumbersV2 page holds, whatever MaxResults asks (the service takes up to
+   * 1000): a small cap makes a few numbers span several pages, to test that callers read every page.
+   * @default no cap (MaxResults, else 100)
+   */
+  readonly maxPageSize?: number;
+  /**
    * What ReleasePhoneNumber does to a number ImportPhoneNumber brought from End User Messaging, which
    * AWS does not document (docs/service-facts.md): 'return-to-source' (it leaves Connect and stays in
    * End User Messaging, importable again) or 'release-source' (it is released for good: gone from End

@@ -3,6 +3,7 @@
  * environment the handler reads, and LocalDeployers that run a stack's custom resources through the
  * real handler bundle against it.
  */
+import { settingsEnvironment } from '../../lambda/settings';
 import { LocalDeployer } from '../deploy/deployer';
 import { DEFAULT_TOTAL_TIMEOUT_MS, loadHandlerBundle, PROVIDER_QUERY_INTERVAL_MS } from '../deploy/provider';
 import type { RequestProgress } from '../deploy/types';
@@ -92,9 +93,8 @@ export async function startStandIn<Seeded>(
   };
   for (const key of ['AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[key];
   Object.assign(process.env, sdkEnvironment, {
-    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1',
     // Time passes only between the waiter's polls (the stand-in's clock): no waiting inside an invocation.
-    PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
+    ...settingsEnvironment({ retryBaseDelayMs: 1, settleWaitMs: 0 }),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     // The SDK's notice that its 2027 releases need Node 22 says nothing about this run.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -9,6 +9,7 @@ import { FORMAT_VERSION, ResourceTypes } from '../../lambda/contract';
 import type { IsCompleteRequest, IsCompleteResponse, OnEventResponse } from '../../lambda/events';
 import { isComplete, onEvent } from '../../lambda/index';
 import { logger } from '../../lambda/logger';
+import { settingsEnvironment } from '../../lambda/settings';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../local/emulator';
 
 logger.setLogLevel('SILENT');
@@ -154,9 +155,8 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
   process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
   process.env.AWS_SECRET_ACCESS_KEY = 'secret-example';
   process.env.AWS_REGION = REGION;
-  process.env.PHONE_NUMBERS_RETRY_BASE_DELAY_MS = '2';
   // The emulator's asynchronous operations run on a clock the test drives: no waiting in an invocation.
-  process.env.PHONE_NUMBERS_SETTLE_WAIT_MS = '0';
+  Object.assign(process.env, settingsEnvironment({ retryBaseDelayMs: 2, settleWaitMs: 0 }));
   resetClients();
   return emulator;
 }

@@ -1,7 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  AssociatePhoneNumberContactFlowCommand,
   ConnectClient,
   DescribePhoneNumberCommand,
+  TagResourceCommand,
   UntagResourceCommand,
   UpdatePhoneNumberCommand,
   type ClaimedPhoneNumberSummary,
@@ -393,6 +395,45 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         await onEvent(deleteEvent(BINDING, id, next, 'New'));
         expect(flowsOf()).toEqual({});
         expect(await intentTags()).toEqual({});
+      });
+
+      it('a Delete leaves a flow set by hand, its tags still naming the binding: the flow check alone decides (issue 21)', async () => {
+        const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
+        await client.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: number, InstanceId: INST_1, ContactFlowId: FLOW_B }));
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+        stackState.declarations.mockResolvedValue([]);
+        emulator.clearCalls();
+        await onEvent(deleteEvent(BINDING, id, props, 'Old'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_B });
+        expect(operations(emulator, mutating)).toEqual(['UntagResource']);
+        expect(await intentTags()).toEqual({});
+      });
+
+      it('a rolled-back rename whose earlier owner had no flow leaves a flow set by hand, and puts that owner back (issue 21)', async () => {
+        // GIVEN a number with no flow whose tags name an earlier binding only, taken over by 'New' on flow B
+        await client.send(new TagResourceCommand({ resourceArn: number, tags: { [BINDING_TAG]: `${STACK_NAME}/Old` } }));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: b, [BINDING_TAG]: `${STACK_NAME}/New`, [PRIOR_BINDING_TAG]: `${STACK_NAME}/Old` });
+        // AND rebound by hand to flow A
+        await client.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: number, InstanceId: INST_1, ContactFlowId: FLOW_A }));
+        // WHEN the update rolls back: 'New' is deleted
+        stackState.rollingBack.mockResolvedValue(true);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        // THEN flow A still rings, and the earlier owner is back without a flow
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(await intentTags()).toEqual({ [BINDING_TAG]: `${STACK_NAME}/Old` });
+      });
+
+      it('a rolled-back rename whose earlier owner had no flow unbinds the flow it bound (issue 21)', async () => {
+        await client.send(new TagResourceCommand({ resourceArn: number, tags: { [BINDING_TAG]: `${STACK_NAME}/Old` } }));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        stackState.rollingBack.mockResolvedValue(true);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        expect(flowsOf()).toEqual({});
+        expect(await intentTags()).toEqual({ [BINDING_TAG]: `${STACK_NAME}/Old` });
       });
 
       it('a Delete leaves the number bound when another binding of the stack declares it (a binding from before the tags)', async () => {

@@ -8,6 +8,7 @@ import { App } from 'aws-cdk-lib';
 import { buildExampleApp, EXAMPLE_DEFAULTS } from '../../../bin/app';
 import { LocalDeployer, loadHandlerBundle, loadTemplate } from '../../../local/deploy';
 import type { CfnTemplate, HandlerLike } from '../../../local/deploy';
+import { settingsEnvironment } from '../../../lambda/settings';
 import { createManualClock, startEmulator } from '../../../local/emulator';
 import type { Emulator, ManualClock } from '../../../local/emulator';
 
@@ -21,8 +22,7 @@ const ENV = {
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'x',
   AWS_REGION: EXAMPLE_DEFAULTS.region,
-  PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1',
-  PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
+  ...settingsEnvironment({ retryBaseDelayMs: 1, settleWaitMs: 0 }),
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 

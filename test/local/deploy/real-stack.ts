@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
+import { settingsEnvironment } from '../../../lambda/settings';
 import { LocalDeployer, loadHandlerBundle, type LocalDeployerOptions } from '../../../local/deploy';
 import { createManualClock, startEmulator, type Emulator, type EmulatorOptions, type ManualClock } from '../../../local/emulator';
 
@@ -40,8 +41,7 @@ export async function startWorld(options: EmulatorOptions = {}, env: Record<stri
     AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint,
     AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
     // Time passes only between the waiter's polls (the manual clock): no waiting inside an invocation.
-    PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1',
-    PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
+    ...settingsEnvironment({ retryBaseDelayMs: 1, settleWaitMs: 0 }),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     ...env,
   });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../../../lib';
 import { LocalDeployer, loadHandlerBundle, loadTemplate } from '../../../local/deploy';
+import { settingsEnvironment } from '../../../lambda/settings';
 import { createManualClock, startEmulator } from '../../../local/emulator';
 import type { Emulator, ManualClock } from '../../../local/emulator';
 
@@ -53,8 +54,7 @@ describe('a deployed stack, changed the way users change it', () => {
       AWS_ENDPOINT_URL_CONNECT: emu.endpoint,
       AWS_ENDPOINT_URL_CHIME_SDK_VOICE: emu.endpoint,
       AWS_ENDPOINT_URL_CLOUDFORMATION: emu.endpoint,
-      PHONE_NUMBERS_RETRY_BASE_DELAY_MS: '1',
-      PHONE_NUMBERS_SETTLE_WAIT_MS: '0',
+      ...settingsEnvironment({ retryBaseDelayMs: 1, settleWaitMs: 0 }),
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
   });

@@ -1,0 +1,70 @@
+// @ts-check
+/**
+ * `npm run mutation`: StrykerJS over lambda/, on demand (not in CI, not in `npm test`). docs/mutation.md
+ * says how to run it, what it found and what was not run.
+ *
+ * A full run over lambda/ takes hours on a small machine, so a run is scoped with MUTATION_SCOPE: the
+ * files it mutates and the only jest files it runs (those of test/lambda that exercise them), e.g.
+ *   MUTATION_SCOPE=binding nice -n 19 npm run mutation
+ * Without MUTATION_SCOPE, every file of lambda/ against every test of test/lambda. Each scope keeps its own
+ * incremental file under reports/ (not committed): a second run tests only the mutants whose code or tests changed.
+ */
+const SCOPES = {
+  binding: {
+    mutate: ['lambda/resources/phone-number-flow-binding.ts'],
+    tests: ['test/lambda/phone-number-flow-binding.test.ts'],
+  },
+  'voice-connector': {
+    mutate: ['lambda/resources/voice-connector-numbers.ts'],
+    tests: ['test/lambda/voice-connector-numbers.test.ts'],
+  },
+  claimed: {
+    mutate: ['lambda/resources/claimed-phone-number/**/*.ts'],
+    tests: ['test/lambda/claimed-phone-number.test.ts'],
+  },
+  /** The shared modules: events, retries, clients, the contract (validators, ARNs), stack reads. */
+  core: {
+    mutate: ['lambda/*.ts', 'lambda/contract/**/*.ts'],
+    tests: ['test/lambda/**/*.test.ts'],
+  },
+  all: {
+    mutate: ['lambda/**/*.ts'],
+    tests: ['test/lambda/**/*.test.ts'],
+  },
+};
+
+const name = process.env.MUTATION_SCOPE ?? 'all';
+const scope = SCOPES[/** @type {keyof typeof SCOPES} */ (name)];
+if (!scope) throw new Error(`unknown MUTATION_SCOPE '${name}': use one of ${Object.keys(SCOPES).join(', ')}`);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.config.js',
+    // Only the jest files of the scope: test/local and test/contract run the bundled handler (dist/), not the mutated source.
+    config: { testMatch: scope.tests.map((t) => `<rootDir>/${t}`) },
+    enableFindRelatedTests: false,
+  },
+  plugins: ['@stryker-mutator/*', './scripts/stryker-ignore-logs.mjs'],
+  ignorers: ['logs'],
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  // Mutated lambda/ files are type-checked by the checker; ts-jest must not reject the instrumented copies.
+  disableTypeChecks: 'lambda/**/*.ts',
+  coverageAnalysis: 'perTest',
+  mutate: scope.mutate,
+  // One at a time: the machine is shared (run it with nice -n 19).
+  concurrency: 1,
+  timeoutMS: 20000,
+  incremental: true,
+  incrementalFile: `reports/mutation/${name}.incremental.json`,
+  ignorePatterns: ['dist', 'cdk.out', 'coverage', 'bench/results.json'],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
