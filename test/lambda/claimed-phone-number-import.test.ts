@@ -126,6 +126,21 @@ describe.each<ImportedNumberRelease>(['return-to-source', 'release-source'])(
       expect(emulator.snapshot().claimed).toEqual([]);
     });
 
+    it('a create while the number is being released (a DESTROY delete still running) fails, naming it, and imports nothing', async () => {
+      await emulator.stop();
+      emulator = await startTestEmulator({ clock, asyncDelayMs: 1000, releaseDelayMs: 60_000, importedNumberRelease: reading });
+      instanceArn = emulator.seedInstance({ instanceId: INSTANCE_ID });
+      source = emulator.seedSourceNumber({ phoneNumber: NUMBER, countryCode: 'US', type: 'TOLL_FREE' });
+      const first = (await runToCompletion(createEvent(CLAIMED, props({ RemovalPolicy: 'destroy' })), settle)).response;
+      const del = deleteEvent(CLAIMED, first.PhysicalResourceId, props({ RemovalPolicy: 'destroy' }));
+      expect(await isComplete(afterOnEvent(del, await onEvent(del)))).toEqual({ IsComplete: false });
+      const event = createEvent(CLAIMED, props(), 'Again');
+      await expect(isComplete(afterOnEvent(event, await onEvent(event)))).rejects.toThrow(
+        new RegExp(`phone number ${source} is being released from Connect .*deploy again once the release is done`),
+      );
+      expect(operations(emulator, (op) => op === 'ImportPhoneNumber')).toHaveLength(1);
+    });
+
     it('validates again in the handler what synth could not (a token): a source with a country code fails before any call', async () => {
       const event = createEvent(CLAIMED, props({ CountryCode: 'US' }));
       await expect(onEvent(event)).rejects.toThrow(/sourcePhoneNumberArn '.*' and countryCode 'US' are both set/);

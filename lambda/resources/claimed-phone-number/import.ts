@@ -28,6 +28,7 @@ import { clientToken } from '../../identity';
 import { log } from '../../logger';
 import { readPrior } from '../../prior-state';
 import { adopt } from './claim';
+import { releaseStarted } from './lookups';
 import { answer, claimedHere, describe, ownership, regionOfTarget, userTags, type Event, type Props } from './common';
 
 /** The declaration imports its number (SourcePhoneNumberArn) rather than claiming one. */
@@ -111,6 +112,11 @@ export async function importOrAdopt(e: Event, p: Props): Promise<OnEventResponse
   const client = connect(regionOfTarget(p.TargetArn));
   const source = p.SourcePhoneNumberArn as string;
   const found = await findImported(client, source);
+  if (found && releaseStarted(found)) {
+    throw new PhoneNumberUnavailableError(
+      `phone number ${source} is being released from Connect (${found.PhoneNumberArn}); deploy again once the release is done.`,
+    );
+  }
   if (found && found.PhoneNumberStatus?.Status !== 'FAILED') return heldAlready(client, e, p, found);
   try {
     return await importSource(client, e, p);

@@ -13,7 +13,8 @@
  *
  * Ownership: the tag OWNER_TAG_KEY (see ../../identity).
  *
- * This folder: ./claim (search, claim, adopt, and the recovery of a lost claim answer), ./update,
+ * This folder: ./claim (search, claim, adopt, and the recovery of a lost claim answer), ./import (import
+ * mode: a number from AWS End User Messaging, SourcePhoneNumberArn), ./update,
  * ./settle (isComplete of a create or update), ./delete, ./lookups (finding numbers), ./changes (a move,
  * a release), ./common (types, ownership markers, physical ids, the answer built from a number).
  */
