@@ -10,7 +10,6 @@ import type { LocalDeployer } from '../deploy/deployer';
 import type { DeployResult } from '../deploy/types';
 import { parseArgs, StartUsageError, USAGE, type StartOptions } from './args';
 import { AssemblyError, REPO_BUNDLE, readAssembly, stacksWithLibraryResources, synthesizeExample, type AssemblyStack } from './assembly';
-import { auditInto, rebindByHand } from './audit-step';
 import { compareWithResult, planChange, type PlannedChange } from './plan';
 import { ProgressPrinter } from './progress';
 import { seedExample, seedFromAssembly, SPARE_TRUNK_NUMBER, type SeedReport } from './seed';
@@ -180,6 +179,8 @@ const auditVerdict = (code: number) =>
 /** After the first deploy: a hand change in the "console", and the audit finding it (README "Audit"). */
 async function auditHandChange(session: Session, region: string, phoneNumber: string, declaredFlowArn: string): Promise<void> {
   const { style } = session;
+  // Loaded here, like the stand-in: --help and a bad flag answer without loading the SDK.
+  const { auditInto, rebindByHand } = await import('./audit-step');
   session.heading('Audit: a hand change in the console, found by `npx cdk-phone-numbers audit`');
   const change = await rebindByHand(session.standIn!.emulator, region, phoneNumber, declaredFlowArn);
   session.out(`  by hand (AssociatePhoneNumberContactFlow through the SDK): ${phoneNumber} now rings ${style.yellow(change.handFlowArn)}`);
@@ -196,6 +197,7 @@ async function auditHandChange(session: Session, region: string, phoneNumber: st
 
 /** After the example change: the same audit, the drift repaired by the deploy. */
 async function auditAfterChange(session: Session, region: string): Promise<void> {
+  const { auditInto } = await import('./audit-step');
   session.heading('Audit again: the deploy put the declared flow back');
   const args = ['--region', region, '--allow', 'unowned', ...(session.opts.noColor ? ['--no-color'] : [])];
   const code = await auditInto(args, (l) => session.out(l), session.io.stdout, session.io.env);
