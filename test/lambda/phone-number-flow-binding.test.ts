@@ -289,6 +289,19 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       });
       await expect(onEvent(deleteEvent(BINDING, id, props))).resolves.toMatchObject({ PhysicalResourceId: id });
     });
+    it('fails when the disassociation is refused for another reason than not-found, the number still bound', async () => {
+      const props = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
+      const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'DisassociatePhoneNumberContactFlow',
+        errorName: 'AccessDeniedException',
+        status: 403,
+        message: 'not allowed to disassociate',
+      });
+      await expect(onEvent(deleteEvent(BINDING, id, props))).rejects.toThrow(/not allowed to disassociate/);
+      expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+    });
   });
 
   // Realistic ids (UUIDs), as the real service requires; numbers that move between instances.
@@ -415,6 +428,24 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         await onEvent(deleteEvent(BINDING, id, next, 'New'));
         expect(flowsOf()).toEqual({});
         expect(await intentTags()).toEqual({ [BINDING_TAG]: `${STACK_NAME}/Old` });
+      });
+
+      it('a Delete unbinds a number that carries no tags (bound before they existed) while it rings its flow', async () => {
+        const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
+        await client.send(new UntagResourceCommand({ resourceArn: number, tagKeys: [FLOW_TAG, BINDING_TAG] }));
+        stackState.declarations.mockResolvedValue([]);
+        await onEvent(deleteEvent(BINDING, id, props, 'Old'));
+        expect(flowsOf()).toEqual({});
+      });
+
+      it('a Delete whose properties are not ARNs (a create refused by validation) answers at once, calling nothing', async () => {
+        emulator.clearCalls();
+        const bad = bindingProps({ PhoneNumberArn: number, ContactFlowArn: 'not-a-flow' });
+        await expect(onEvent(deleteEvent(BINDING, 'x', bad, 'Old'))).resolves.toEqual({ PhysicalResourceId: 'x' });
+        const badNumber = bindingProps({ PhoneNumberArn: '+12065550177', ContactFlowArn: a });
+        await expect(onEvent(deleteEvent(BINDING, 'y', badNumber, 'Old'))).resolves.toEqual({ PhysicalResourceId: 'y' });
+        expect(operations(emulator)).toEqual([]);
       });
 
       it('a Delete leaves the number bound when another binding of the stack declares it (a binding from before the tags)', async () => {
