@@ -448,6 +448,61 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         expect(operations(emulator)).toEqual([]);
       });
 
+      it('a rolled-back binding that took over a number bound by hand (no owner) puts that flow back, owning nothing', async () => {
+        await client.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: number, InstanceId: INST_1, ContactFlowId: FLOW_A }));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: b, [BINDING_TAG]: `${STACK_NAME}/New`, [PRIOR_FLOW_TAG]: a });
+        stackState.rollingBack.mockResolvedValue(true);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a });
+      });
+
+      it('a rolled-back rename whose number moved away records the earlier flow without binding it there', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        await moveTo(inst2);
+        settle();
+        stackState.rollingBack.mockResolvedValue(true);
+        await expect(onEvent(deleteEvent(BINDING, id, next, 'New'))).resolves.toEqual({ PhysicalResourceId: id });
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+        expect(operations(emulator).filter((o) => o === 'AssociatePhoneNumberContactFlow')).toHaveLength(2); // the two creates'
+      });
+
+      it('a rolled-back rename that kept the flow does not bind it again', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        stackState.rollingBack.mockResolvedValue(true);
+        emulator.clearCalls();
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(operations(emulator, mutating)).not.toContain('AssociatePhoneNumberContactFlow');
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+      });
+
+      it('a Delete leaves alone the tags of a number it does not own, though it unbinds its own flow', async () => {
+        const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
+        await client.send(new UntagResourceCommand({ resourceArn: number, tagKeys: [BINDING_TAG] }));
+        stackState.declarations.mockResolvedValue([]);
+        await onEvent(deleteEvent(BINDING, id, props, 'Old'));
+        expect(flowsOf()).toEqual({});
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a });
+      });
+
+      it('a rolled-back binding with nothing to put back leaves the number bound when the template declares it elsewhere', async () => {
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: b, [BINDING_TAG]: `${STACK_NAME}/New` });
+        stackState.rollingBack.mockResolvedValue(true);
+        stackState.declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: number, ContactFlowArn: b } }]);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_B });
+      });
+
       it('a Delete leaves the number bound when another binding of the stack declares it (a binding from before the tags)', async () => {
         const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
         const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
