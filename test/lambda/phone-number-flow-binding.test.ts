@@ -471,6 +471,22 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         expect(operations(emulator).filter((o) => o === 'AssociatePhoneNumberContactFlow')).toHaveLength(2); // the two creates'
       });
 
+      it("a rolled-back rename across instances, its number not back yet, leaves the new instance's flow to the move", async () => {
+        // GIVEN 'Old' on flow A in instance 1; the number moved to instance 2, where 'New' binds flow C
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        await moveTo(inst2);
+        settle();
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: c });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
+        // WHEN 'New' is rolled back before the number moves back
+        stackState.rollingBack.mockResolvedValue(true);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        // THEN flow A is recorded for the number's return, and flow C keeps ringing until the number leaves
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+        expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
+      });
+
       it('a rolled-back rename that kept the flow does not bind it again', async () => {
         await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
         const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
