@@ -308,6 +308,19 @@ describe('Custom::PhoneNumberFlowBinding', () => {
       });
       await expect(onEvent(deleteEvent(BINDING, id, props))).resolves.toMatchObject({ PhysicalResourceId: id });
     });
+    it('fails when the disassociation is refused for another reason than not-found, the number still bound', async () => {
+      const props = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
+      const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));
+      emulator.injectFault({
+        kind: 'error',
+        operation: 'DisassociatePhoneNumberContactFlow',
+        errorName: 'AccessDeniedException',
+        status: 403,
+        message: 'not allowed to disassociate',
+      });
+      await expect(onEvent(deleteEvent(BINDING, id, props))).rejects.toThrow(/not allowed to disassociate/);
+      expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
+    });
   });
 
   // Realistic ids (UUIDs), as the real service requires; numbers that move between instances.
@@ -434,6 +447,95 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         await onEvent(deleteEvent(BINDING, id, next, 'New'));
         expect(flowsOf()).toEqual({});
         expect(await intentTags()).toEqual({ [BINDING_TAG]: `${STACK_NAME}/Old` });
+      });
+
+      it('a Delete unbinds a number that carries no tags (bound before they existed) while it rings its flow', async () => {
+        const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
+        await client.send(new UntagResourceCommand({ resourceArn: number, tagKeys: [FLOW_TAG, BINDING_TAG] }));
+        stackState.declarations.mockResolvedValue([]);
+        await onEvent(deleteEvent(BINDING, id, props, 'Old'));
+        expect(flowsOf()).toEqual({});
+      });
+
+      it('a Delete whose properties are not ARNs (a create refused by validation) answers at once, calling nothing', async () => {
+        emulator.clearCalls();
+        const bad = bindingProps({ PhoneNumberArn: number, ContactFlowArn: 'not-a-flow' });
+        await expect(onEvent(deleteEvent(BINDING, 'x', bad, 'Old'))).resolves.toEqual({ PhysicalResourceId: 'x' });
+        const badNumber = bindingProps({ PhoneNumberArn: '+12065550177', ContactFlowArn: a });
+        await expect(onEvent(deleteEvent(BINDING, 'y', badNumber, 'Old'))).resolves.toEqual({ PhysicalResourceId: 'y' });
+        expect(operations(emulator)).toEqual([]);
+      });
+
+      it('a rolled-back binding that took over a number bound by hand (no owner) puts that flow back, owning nothing', async () => {
+        await client.send(new AssociatePhoneNumberContactFlowCommand({ PhoneNumberId: number, InstanceId: INST_1, ContactFlowId: FLOW_A }));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: b, [BINDING_TAG]: `${STACK_NAME}/New`, [PRIOR_FLOW_TAG]: a });
+        stackState.rollingBack.mockResolvedValue(true);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a });
+      });
+
+      it('a rolled-back rename whose number moved away records the earlier flow without binding it there', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        await moveTo(inst2);
+        settle();
+        stackState.rollingBack.mockResolvedValue(true);
+        await expect(onEvent(deleteEvent(BINDING, id, next, 'New'))).resolves.toEqual({ PhysicalResourceId: id });
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+        expect(operations(emulator).filter((o) => o === 'AssociatePhoneNumberContactFlow')).toHaveLength(2); // the two creates'
+      });
+
+      it("a rolled-back rename across instances, its number not back yet, leaves the new instance's flow to the move", async () => {
+        // GIVEN 'Old' on flow A in instance 1; the number moved to instance 2, where 'New' binds flow C
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        await moveTo(inst2);
+        settle();
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: c });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
+        // WHEN 'New' is rolled back before the number moves back
+        stackState.rollingBack.mockResolvedValue(true);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        // THEN flow A is recorded for the number's return, and flow C keeps ringing until the number leaves
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+        expect(flowsOf()).toEqual({ [INST_2]: FLOW_C });
+      });
+
+      it('a rolled-back rename that kept the flow does not bind it again', async () => {
+        await onEvent(createEvent(BINDING, bindingProps({ PhoneNumberArn: number, ContactFlowArn: a }), 'Old'));
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        stackState.rollingBack.mockResolvedValue(true);
+        emulator.clearCalls();
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
+        expect(operations(emulator, mutating)).not.toContain('AssociatePhoneNumberContactFlow');
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a, [BINDING_TAG]: `${STACK_NAME}/Old` });
+      });
+
+      it('a Delete leaves alone the tags of a number it does not own, though it unbinds its own flow', async () => {
+        const props = bindingProps({ PhoneNumberArn: number, ContactFlowArn: a });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props, 'Old'));
+        await client.send(new UntagResourceCommand({ resourceArn: number, tagKeys: [BINDING_TAG] }));
+        stackState.declarations.mockResolvedValue([]);
+        await onEvent(deleteEvent(BINDING, id, props, 'Old'));
+        expect(flowsOf()).toEqual({});
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: a });
+      });
+
+      it('a rolled-back binding with nothing to put back leaves the number bound when the template declares it elsewhere', async () => {
+        const next = bindingProps({ PhoneNumberArn: number, ContactFlowArn: b });
+        const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, next, 'New'));
+        expect(await intentTags()).toEqual({ [FLOW_TAG]: b, [BINDING_TAG]: `${STACK_NAME}/New` });
+        stackState.rollingBack.mockResolvedValue(true);
+        stackState.declarations.mockResolvedValue([{ logicalId: 'Other', properties: { PhoneNumberArn: number, ContactFlowArn: b } }]);
+        await onEvent(deleteEvent(BINDING, id, next, 'New'));
+        expect(flowsOf()).toEqual({ [INST_1]: FLOW_B });
       });
 
       it('a Delete leaves the number bound when another binding of the stack declares it (a binding from before the tags)', async () => {
