@@ -68,7 +68,7 @@ export interface IPhoneNumber extends IResource {
 
 /**
  * Properties of a ClaimedPhoneNumber: where the number is claimed to, and either the number itself
- * (`phoneNumber`) or what to search for (`countryCode`, with `type` and `prefix`).
+ * (`phoneNumber`) or what to search for (`countryCode`, with `phoneNumberType` and `prefix`).
  */
 export interface ClaimedPhoneNumberProps {
   /** The ARN of the Connect instance or traffic distribution group the number is claimed to. */
@@ -86,10 +86,10 @@ export interface ClaimedPhoneNumberProps {
    */
   readonly countryCode?: string;
   /**
-   * Search mode: the type of number.
+   * Search mode: the type of number. (Named `phoneNumberType`, not `type`: `type` is a reserved word in Go.)
    * @default PhoneNumberType.DID
    */
-  readonly type?: PhoneNumberType;
+  readonly phoneNumberType?: PhoneNumberType;
   /**
    * Search mode: the number must start with this prefix, e.g. '+1206'.
    * @default - any number of the country and type
@@ -124,6 +124,8 @@ export interface ClaimedPhoneNumberProps {
  * it is already claimed in the account. Deleting it releases the number only with
  * `removalPolicy: RemovalPolicy.DESTROY`.
  *
+ * @resource Custom::ClaimedPhoneNumber
+ *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
  * import { ClaimedPhoneNumber, PhoneNumberType } from 'cdk-phone-numbers';
@@ -135,7 +137,7 @@ export interface ClaimedPhoneNumberProps {
  * const support = new ClaimedPhoneNumber(stack, 'Support', {
  *   targetArn: instanceArn,
  *   countryCode: 'US',
- *   type: PhoneNumberType.DID,
+ *   phoneNumberType: PhoneNumberType.DID,
  *   prefix: '+1206',
  *   description: 'Customer support',
  *   tags: { team: 'support' },
@@ -147,8 +149,6 @@ export interface ClaimedPhoneNumberProps {
  * // A number owned elsewhere, by its full ARN.
  * const shared = ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'Shared',
  *   'arn:aws:connect:us-east-1:123456789012:phone-number/0c3a9e52-7d4b-4f1e-9a86-5b2d8c7e1f30');
- *
- * @resource Custom::ClaimedPhoneNumber
  */
 export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITaggable {
   /** Imports a number claimed elsewhere (another stack, the console) by its full ARN. */
@@ -189,13 +189,13 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
       TargetArn: props.targetArn,
       PhoneNumber: props.phoneNumber,
       CountryCode: props.countryCode,
-      Type: props.type,
+      Type: props.phoneNumberType,
       Prefix: props.prefix,
       Description: props.description,
       Tags: props.tags ? Object.entries(props.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
       RemovalPolicy: removalPolicyName(removalPolicy),
     };
-    throwIfInvalid(this, validateClaimedPhoneNumber(declared, Token.isUnresolved));
+    throwIfInvalid(this, [...renamedProps(props), ...validateClaimedPhoneNumber(declared, Token.isUnresolved)]);
     if (props.phoneNumber !== undefined && !Token.isUnresolved(props.phoneNumber)) {
       const previous = registerOnce(this, SPECIFIC_NUMBERS, props.phoneNumber, this);
       if (previous !== undefined) {
@@ -217,7 +217,7 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
       resourceType: ResourceTypes.CLAIMED_PHONE_NUMBER,
       properties: {
         ...declared,
-        Type: props.type ?? (searching ? DEFAULT_PHONE_NUMBER_TYPE : undefined),
+        Type: props.phoneNumberType ?? (searching ? DEFAULT_PHONE_NUMBER_TYPE : undefined),
         // Search must not take a number that another construct of this stack declares (whenever it is declared).
         ExcludedPhoneNumbers: searching
           ? Lazy.list({ produce: () => registeredKeys(this, SPECIFIC_NUMBERS).sort() }, { omitEmpty: true })
@@ -249,6 +249,14 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
     if (!rendered || rendered.length === 0) return undefined;
     return [...rendered].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
   }
+}
+
+/** A prop under its old name (JavaScript callers are not type-checked): a clear error instead of a silent default. */
+function renamedProps(props: ClaimedPhoneNumberProps): string[] {
+  const type = (props as { type?: unknown }).type;
+  return type === undefined
+    ? []
+    : [`type '${String(type)}' is set; the property is now phoneNumberType (type is a reserved word in Go). Rename it.`];
 }
 
 /** Registry namespace of the specific numbers declared in a stack. */

@@ -30,6 +30,8 @@ export interface PhoneNumberFlowBindingProps {
  * `ClaimedPhoneNumber` moves to another target, the binding runs again after the move and binds the
  * number in its new target (the service does not carry the binding along).
  *
+ * @resource Custom::PhoneNumberFlowBinding
+ *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
  * import { ClaimedPhoneNumber, PhoneNumberFlowBinding } from 'cdk-phone-numbers';
@@ -43,8 +45,6 @@ export interface PhoneNumberFlowBindingProps {
  *   phoneNumber: support,
  *   contactFlowArn: `${instanceArn}/contact-flow/8e2d4c61-3b7a-4f09-a5d2-c1e6f8b3a947`,
  * });
- *
- * @resource Custom::PhoneNumberFlowBinding
  */
 export class PhoneNumberFlowBinding extends Resource {
   constructor(scope: Construct, id: string, props: PhoneNumberFlowBindingProps) {

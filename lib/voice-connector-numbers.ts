@@ -35,6 +35,8 @@ export interface VoiceConnectorNumbersProps {
  * difference; a change of connector moves the numbers at once; deleting detaches only the numbers
  * still on this connector.
  *
+ * @resource Custom::VoiceConnectorNumbers
+ *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
  * import { VoiceConnectorNumbers } from 'cdk-phone-numbers';
@@ -45,8 +47,6 @@ export interface VoiceConnectorNumbersProps {
  *   phoneNumbers: ['+12065550150', '+12065550151'],
  *   forceAssociate: false, // the default: a number on another connector fails the deploy, naming it
  * });
- *
- * @resource Custom::VoiceConnectorNumbers
  */
 export class VoiceConnectorNumbers extends Resource {
   constructor(scope: Construct, id: string, props: VoiceConnectorNumbersProps) {
