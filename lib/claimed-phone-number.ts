@@ -11,6 +11,7 @@ import {
   TagType,
   Token,
 } from 'aws-cdk-lib';
+import { IInstanceRef, IPhoneNumberRef, ITrafficDistributionGroupRef, PhoneNumberReference } from 'aws-cdk-lib/aws-connect';
 import { Construct } from 'constructs';
 import {
   ClaimedPhoneNumberProperties,
@@ -24,6 +25,7 @@ import {
 } from '../lambda/contract';
 import { throwIfInvalid } from './private/errors';
 import { PhoneNumbersProvider } from './private/provider';
+import { exactlyOne, targetArnOf } from './private/refs';
 import { registerOnce, registeredKeys } from './private/stack-registry';
 
 /**
@@ -51,8 +53,11 @@ export enum PhoneNumberType {
   SHORT_CODE = 'SHORT_CODE',
 }
 
-/** A phone number claimed in Amazon Connect. */
-export interface IPhoneNumber extends IResource {
+/**
+ * A phone number claimed in Amazon Connect. It is also aws-cdk-lib's `IPhoneNumberRef`, so it goes
+ * wherever a `CfnPhoneNumber` does.
+ */
+export interface IPhoneNumber extends IResource, IPhoneNumberRef {
   /**
    * The full ARN of the number. Always the ARN, never the bare id: the ARN works in both regions of a
    * traffic distribution group, the id only in the claim region.
@@ -71,8 +76,23 @@ export interface IPhoneNumber extends IResource {
  * (`phoneNumber`) or what to search for (`countryCode`, with `phoneNumberType` and `prefix`).
  */
 export interface ClaimedPhoneNumberProps {
-  /** The ARN of the Connect instance or traffic distribution group the number is claimed to. */
-  readonly targetArn: string;
+  /**
+   * The ARN of the Connect instance or traffic distribution group the number is claimed to.
+   * Set exactly one of `targetArn`, `instance` and `trafficDistributionGroup`.
+   * @default - none: `instance` or `trafficDistributionGroup` names the target
+   */
+  readonly targetArn?: string;
+  /**
+   * The Connect instance the number is claimed to: a `CfnInstance`, or any `IInstanceRef`.
+   * @default - none: `targetArn` or `trafficDistributionGroup` names the target
+   */
+  readonly instance?: IInstanceRef;
+  /**
+   * The traffic distribution group the number is claimed to: a `CfnTrafficDistributionGroup`, or any
+   * `ITrafficDistributionGroupRef`.
+   * @default - none: `targetArn` or `instance` names the target
+   */
+  readonly trafficDistributionGroup?: ITrafficDistributionGroupRef;
   /**
    * A specific E.164 number, e.g. '+12065550100'. Claimed if it is free; adopted in place (moved to
    * `targetArn` when needed, never released and re-claimed) if it is already claimed in this account and region.
@@ -162,6 +182,7 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
     class Import extends Resource implements IPhoneNumber {
       public readonly phoneNumberArn = phoneNumberArn;
       public readonly phoneNumberId = Stack.of(scope).splitArn(phoneNumberArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+      public readonly phoneNumberRef: PhoneNumberReference = { phoneNumberArn };
     }
     return new Import(scope, id, { environmentFromArn: phoneNumberArn });
   }
@@ -174,6 +195,8 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
   public readonly targetArn: string;
   /** Tags of the number; `Tags.of()` writes here. */
   public readonly tags: TagManager;
+  /** The number as aws-cdk-lib's reference (`IPhoneNumberRef`): its ARN. */
+  public readonly phoneNumberRef: PhoneNumberReference;
 
   /** @internal the target as declared (a literal or a token), for synth-time checks of bindings */
   public readonly _declaredTargetArn: string;
@@ -184,9 +207,11 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
 
     const searching = props.countryCode !== undefined;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+    throwIfInvalid(this, exactlyOne(TARGET_PROPS(props), 'the instance or traffic distribution group the number is claimed to'));
+    const targetArn = targetArnOf(props)!;
     const declared: ClaimedPhoneNumberProperties = {
       FormatVersion: FORMAT_VERSION,
-      TargetArn: props.targetArn,
+      TargetArn: targetArn,
       PhoneNumber: props.phoneNumber,
       CountryCode: props.countryCode,
       Type: props.phoneNumberType,
@@ -231,7 +256,8 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
     this.phoneNumberId = this.resource.getAttString('PhoneNumberId');
     this.phoneNumber = this.resource.getAttString('PhoneNumber');
     this.targetArn = this.resource.getAttString('TargetArn');
-    this._declaredTargetArn = props.targetArn;
+    this.phoneNumberRef = { phoneNumberArn: this.phoneNumberArn };
+    this._declaredTargetArn = targetArn;
   }
 
   /**
@@ -258,6 +284,13 @@ function renamedProps(props: ClaimedPhoneNumberProps): string[] {
     ? []
     : [`type '${String(type)}' is set; the property is now phoneNumberType (type is a reserved word in Go). Rename it.`];
 }
+
+/** The props that name the target, for the check that exactly one is set. */
+const TARGET_PROPS = (props: ClaimedPhoneNumberProps) => ({
+  targetArn: props.targetArn,
+  instance: props.instance,
+  trafficDistributionGroup: props.trafficDistributionGroup,
+});
 
 /** Registry namespace of the specific numbers declared in a stack. */
 const SPECIFIC_NUMBERS = 'claimed-phone-number';

@@ -45,6 +45,10 @@ test('the tarball ships the Apache-2.0 LICENSE and the NOTICE of the repository'
   expect(fs.readFileSync(packed('LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
   expect(fs.readFileSync(packed('NOTICE'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'NOTICE'), 'utf8'));
   expect(JSON.parse(fs.readFileSync(packed('package.json'), 'utf8')).license).toBe('Apache-2.0');
+  // The jsii assembly ships too (Construct Hub reads it): it names the package and its licence.
+  expect(JSON.parse(fs.readFileSync(packed('.jsii'), 'utf8'))).toEqual(
+    expect.objectContaining({ name: 'cdk-phone-numbers', license: 'Apache-2.0' }),
+  );
 });
 
 test('the handler bundle ships with the licence of every package bundled into it', () => {
@@ -86,4 +90,43 @@ test('a pack that died before postpack is repaired by the next strip or restore'
   execFileSync('node', [script, 'restore']);
   expect(fs.readFileSync(path.join(clone, 'package.json'), 'utf8')).toBe(manifestBefore);
   expect(() => execFileSync('node', [script, 'unknown'], { stdio: 'pipe' })).toThrow(/unknown command 'unknown'/);
+});
+
+/** A consumer's app: plain JavaScript against the unpacked tarball, with this clone's aws-cdk-lib and constructs. */
+const CONSUMER_APP = `
+const { App, Stack } = require('aws-cdk-lib');
+const connect = require('aws-cdk-lib/aws-connect');
+const chime = require('aws-cdk-lib/aws-chime');
+const { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } = require('cdk-phone-numbers');
+const app = new App({ outdir: process.argv[2] });
+const stack = new Stack(app, 'Consumer', { env: { account: '123456789012', region: 'us-east-1' } });
+const instance = new connect.CfnInstance(stack, 'Instance', { identityManagementType: 'CONNECT_MANAGED', attributes: { inboundCalls: true, outboundCalls: true } });
+const flow = new connect.CfnContactFlow(stack, 'Flow', { instanceArn: instance.attrArn, name: 'Support', type: 'CONTACT_FLOW', content: '{}' });
+const number = new ClaimedPhoneNumber(stack, 'Number', { instance, countryCode: 'US' });
+new PhoneNumberFlowBinding(stack, 'Binding', { phoneNumber: number, contactFlow: flow });
+const connector = new chime.CfnVoiceConnector(stack, 'Connector', { name: 'trunk', requireEncryption: true });
+new VoiceConnectorNumbers(stack, 'Trunk', { voiceConnector: connector, phoneNumbers: ['+12065550150'] });
+const template = app.synth().getStackByName('Consumer').template;
+console.log(JSON.stringify(Object.values(template.Resources).map((r) => r.Type)));
+`;
+
+test('a consumer app synthesizes all three constructs on L1 references from the tarball, with the bundled handler', () => {
+  const app = path.join(work, 'consumer');
+  fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+  fs.cpSync(path.join(unpacked, 'package'), path.join(app, 'node_modules', 'cdk-phone-numbers'), { recursive: true });
+  for (const dep of ['aws-cdk-lib', 'constructs']) {
+    fs.symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(app, 'node_modules', dep), 'dir');
+  }
+  fs.writeFileSync(path.join(app, 'app.js'), CONSUMER_APP);
+  const out = path.join(app, 'cdk.out');
+  const types: string[] = JSON.parse(execFileSync('node', ['app.js', out], { cwd: app, encoding: 'utf8' }));
+  expect(types).toEqual(
+    expect.arrayContaining(['Custom::ClaimedPhoneNumber', 'Custom::PhoneNumberFlowBinding', 'Custom::VoiceConnectorNumbers']),
+  );
+  // The handler asset is the bundle from the tarball: no esbuild and no Docker at the consumer's synth.
+  const assets = fs.readdirSync(out).filter((d) => d.startsWith('asset.'));
+  const bundled = fs.readFileSync(packed('dist/handler/index.js'));
+  expect(
+    assets.some((d) => fs.existsSync(path.join(out, d, 'index.js')) && fs.readFileSync(path.join(out, d, 'index.js')).equals(bundled)),
+  ).toBe(true);
 });
