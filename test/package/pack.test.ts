@@ -45,7 +45,8 @@ test('the tarball ships the Apache-2.0 LICENSE and the NOTICE of the repository'
   expect(fs.readFileSync(packed('LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004/);
   expect(fs.readFileSync(packed('NOTICE'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'NOTICE'), 'utf8'));
   expect(JSON.parse(fs.readFileSync(packed('package.json'), 'utf8')).license).toBe('Apache-2.0');
-  // The jsii assembly ships too (Construct Hub reads it): it names the package and its licence.
+  // The API reference README.md links to, and the jsii assembly (Construct Hub reads it), which names the package and its licence.
+  expect(fs.readFileSync(packed('API.md'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'API.md'), 'utf8'));
   expect(JSON.parse(fs.readFileSync(packed('.jsii'), 'utf8'))).toEqual(
     expect.objectContaining({ name: 'cdk-phone-numbers', license: 'Apache-2.0' }),
   );
