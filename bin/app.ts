@@ -32,7 +32,7 @@ export function buildExampleApp(app: App): Stack {
   const support = new ClaimedPhoneNumber(stack, 'SupportLine', {
     targetArn: ctx('instanceArn'),
     countryCode: ctx('searchCountry'),
-    type: PhoneNumberType.DID,
+    phoneNumberType: PhoneNumberType.DID,
     prefix: ctx('searchPrefix'),
     description: 'Customer support',
     tags: { team: 'support' },

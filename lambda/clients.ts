@@ -6,7 +6,7 @@
  * Retries (PhoneNumbersRetryStrategy). Connect's default quota is 2 requests/s with a burst of 5 per
  * API, and CloudFormation runs independent resources in parallel, each in its own Lambda execution
  * environment: with 100 numbers in a stack, 100 uncoordinated callers queue on one API and the last
- * waits ~50 s for its turn. What keeps that queue moving at the quota (bench/, README "Performance"):
+ * waits ~50 s for its turn. What keeps that queue moving at the quota (bench/, docs/performance.md):
  * - throttling is retried for up to MAX_THROTTLED_ATTEMPTS attempts with full-jitter backoff capped
  *   low (MAX_THROTTLE_DELAY_FACTOR x base: 4 s, 2 s on average, about the 2.5 s an API's bucket takes
  *   to refill its burst of 5 at 2/s), so the quota is hardly ever left idle while callers wait. A

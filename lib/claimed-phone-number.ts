@@ -11,6 +11,7 @@ import {
   TagType,
   Token,
 } from 'aws-cdk-lib';
+import { IInstanceRef, IPhoneNumberRef, ITrafficDistributionGroupRef, PhoneNumberReference } from 'aws-cdk-lib/aws-connect';
 import { Construct } from 'constructs';
 import {
   ClaimedPhoneNumberProperties,
@@ -24,6 +25,7 @@ import {
 } from '../lambda/contract';
 import { throwIfInvalid } from './private/errors';
 import { PhoneNumbersProvider } from './private/provider';
+import { exactlyOne, targetArnOf } from './private/refs';
 import { registerOnce, registeredKeys } from './private/stack-registry';
 
 /**
@@ -51,8 +53,11 @@ export enum PhoneNumberType {
   SHORT_CODE = 'SHORT_CODE',
 }
 
-/** A phone number claimed in Amazon Connect. */
-export interface IPhoneNumber extends IResource {
+/**
+ * A phone number claimed in Amazon Connect. It is also aws-cdk-lib's `IPhoneNumberRef`, so it goes
+ * wherever a `CfnPhoneNumber` does.
+ */
+export interface IPhoneNumber extends IResource, IPhoneNumberRef {
   /**
    * The full ARN of the number. Always the ARN, never the bare id: the ARN works in both regions of a
    * traffic distribution group, the id only in the claim region.
@@ -68,11 +73,26 @@ export interface IPhoneNumber extends IResource {
 
 /**
  * Properties of a ClaimedPhoneNumber: where the number is claimed to, and either the number itself
- * (`phoneNumber`) or what to search for (`countryCode`, with `type` and `prefix`).
+ * (`phoneNumber`) or what to search for (`countryCode`, with `phoneNumberType` and `prefix`).
  */
 export interface ClaimedPhoneNumberProps {
-  /** The ARN of the Connect instance or traffic distribution group the number is claimed to. */
-  readonly targetArn: string;
+  /**
+   * The ARN of the Connect instance or traffic distribution group the number is claimed to.
+   * Set exactly one of `targetArn`, `instance` and `trafficDistributionGroup`.
+   * @default - none: `instance` or `trafficDistributionGroup` names the target
+   */
+  readonly targetArn?: string;
+  /**
+   * The Connect instance the number is claimed to: a `CfnInstance`, or any `IInstanceRef`.
+   * @default - none: `targetArn` or `trafficDistributionGroup` names the target
+   */
+  readonly instance?: IInstanceRef;
+  /**
+   * The traffic distribution group the number is claimed to: a `CfnTrafficDistributionGroup`, or any
+   * `ITrafficDistributionGroupRef`.
+   * @default - none: `targetArn` or `instance` names the target
+   */
+  readonly trafficDistributionGroup?: ITrafficDistributionGroupRef;
   /**
    * A specific E.164 number, e.g. '+12065550100'. Claimed if it is free; adopted in place (moved to
    * `targetArn` when needed, never released and re-claimed) if it is already claimed in this account and region.
@@ -96,10 +116,10 @@ export interface ClaimedPhoneNumberProps {
    */
   readonly sourcePhoneNumberArn?: string;
   /**
-   * Search mode: the type of number.
+   * Search mode: the type of number. (Named `phoneNumberType`, not `type`: `type` is a reserved word in Go.)
    * @default PhoneNumberType.DID
    */
-  readonly type?: PhoneNumberType;
+  readonly phoneNumberType?: PhoneNumberType;
   /**
    * Search mode: the number must start with this prefix, e.g. '+1206'.
    * @default - any number of the country and type
@@ -134,6 +154,8 @@ export interface ClaimedPhoneNumberProps {
  * it is already claimed in the account. Deleting it releases the number only with
  * `removalPolicy: RemovalPolicy.DESTROY`.
  *
+ * @resource Custom::ClaimedPhoneNumber
+ *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
  * import { ClaimedPhoneNumber, PhoneNumberType } from 'cdk-phone-numbers';
@@ -145,7 +167,7 @@ export interface ClaimedPhoneNumberProps {
  * const support = new ClaimedPhoneNumber(stack, 'Support', {
  *   targetArn: instanceArn,
  *   countryCode: 'US',
- *   type: PhoneNumberType.DID,
+ *   phoneNumberType: PhoneNumberType.DID,
  *   prefix: '+1206',
  *   description: 'Customer support',
  *   tags: { team: 'support' },
@@ -157,8 +179,6 @@ export interface ClaimedPhoneNumberProps {
  * // A number owned elsewhere, by its full ARN.
  * const shared = ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'Shared',
  *   'arn:aws:connect:us-east-1:123456789012:phone-number/0c3a9e52-7d4b-4f1e-9a86-5b2d8c7e1f30');
- *
- * @resource Custom::ClaimedPhoneNumber
  */
 export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITaggable {
   /** Imports a number claimed elsewhere (another stack, the console) by its full ARN. */
@@ -172,6 +192,7 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
     class Import extends Resource implements IPhoneNumber {
       public readonly phoneNumberArn = phoneNumberArn;
       public readonly phoneNumberId = Stack.of(scope).splitArn(phoneNumberArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+      public readonly phoneNumberRef: PhoneNumberReference = { phoneNumberArn };
     }
     return new Import(scope, id, { environmentFromArn: phoneNumberArn });
   }
@@ -184,6 +205,8 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
   public readonly targetArn: string;
   /** Tags of the number; `Tags.of()` writes here. */
   public readonly tags: TagManager;
+  /** The number as aws-cdk-lib's reference (`IPhoneNumberRef`): its ARN. */
+  public readonly phoneNumberRef: PhoneNumberReference;
 
   /** @internal the target as declared (a literal or a token), for synth-time checks of bindings */
   public readonly _declaredTargetArn: string;
@@ -194,19 +217,21 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
 
     const searching = props.countryCode !== undefined;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+    throwIfInvalid(this, exactlyOne(TARGET_PROPS(props), 'the instance or traffic distribution group the number is claimed to'));
+    const targetArn = targetArnOf(props)!;
     const declared: ClaimedPhoneNumberProperties = {
       FormatVersion: FORMAT_VERSION,
-      TargetArn: props.targetArn,
+      TargetArn: targetArn,
       PhoneNumber: props.phoneNumber,
       CountryCode: props.countryCode,
       SourcePhoneNumberArn: props.sourcePhoneNumberArn,
-      Type: props.type,
+      Type: props.phoneNumberType,
       Prefix: props.prefix,
       Description: props.description,
       Tags: props.tags ? Object.entries(props.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
       RemovalPolicy: removalPolicyName(removalPolicy),
     };
-    throwIfInvalid(this, validateClaimedPhoneNumber(declared, Token.isUnresolved));
+    throwIfInvalid(this, [...renamedProps(props), ...validateClaimedPhoneNumber(declared, Token.isUnresolved)]);
     if (props.phoneNumber !== undefined && !Token.isUnresolved(props.phoneNumber)) {
       const previous = registerOnce(this, SPECIFIC_NUMBERS, props.phoneNumber, this);
       if (previous !== undefined) {
@@ -238,7 +263,7 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
       resourceType: ResourceTypes.CLAIMED_PHONE_NUMBER,
       properties: {
         ...declared,
-        Type: props.type ?? (searching ? DEFAULT_PHONE_NUMBER_TYPE : undefined),
+        Type: props.phoneNumberType ?? (searching ? DEFAULT_PHONE_NUMBER_TYPE : undefined),
         // Search must not take a number that another construct of this stack declares (whenever it is declared).
         ExcludedPhoneNumbers: searching
           ? Lazy.list({ produce: () => registeredKeys(this, SPECIFIC_NUMBERS).sort() }, { omitEmpty: true })
@@ -252,7 +277,8 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
     this.phoneNumberId = this.resource.getAttString('PhoneNumberId');
     this.phoneNumber = this.resource.getAttString('PhoneNumber');
     this.targetArn = this.resource.getAttString('TargetArn');
-    this._declaredTargetArn = props.targetArn;
+    this.phoneNumberRef = { phoneNumberArn: this.phoneNumberArn };
+    this._declaredTargetArn = targetArn;
   }
 
   /**
@@ -271,6 +297,21 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
     return [...rendered].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
   }
 }
+
+/** A prop under its old name (JavaScript callers are not type-checked): a clear error instead of a silent default. */
+function renamedProps(props: ClaimedPhoneNumberProps): string[] {
+  const type = (props as { type?: unknown }).type;
+  return type === undefined
+    ? []
+    : [`type '${String(type)}' is set; the property is now phoneNumberType (type is a reserved word in Go). Rename it.`];
+}
+
+/** The props that name the target, for the check that exactly one is set. */
+const TARGET_PROPS = (props: ClaimedPhoneNumberProps) => ({
+  targetArn: props.targetArn,
+  instance: props.instance,
+  trafficDistributionGroup: props.trafficDistributionGroup,
+});
 
 /** Registry namespace of the specific numbers declared in a stack. */
 const SPECIFIC_NUMBERS = 'claimed-phone-number';

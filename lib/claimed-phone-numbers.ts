@@ -1,13 +1,29 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { IInstanceRef, ITrafficDistributionGroupRef } from 'aws-cdk-lib/aws-connect';
 import { normalizeE164 } from '../lambda/contract';
 import { ClaimedPhoneNumber } from './claimed-phone-number';
 import { throwIfInvalid } from './private/errors';
 
 /** Properties of ClaimedPhoneNumbers: a list of specific numbers, all held at one target. */
 export interface ClaimedPhoneNumbersProps {
-  /** The ARN of the Connect instance or traffic distribution group every number is claimed (or moved) to. */
-  readonly targetArn: string;
+  /**
+   * The ARN of the Connect instance or traffic distribution group every number is claimed (or moved) to.
+   * Set exactly one of `targetArn`, `instance` and `trafficDistributionGroup`.
+   * @default - none: `instance` or `trafficDistributionGroup` names the target
+   */
+  readonly targetArn?: string;
+  /**
+   * The Connect instance every number is claimed to: a `CfnInstance`, or any `IInstanceRef`.
+   * @default - none: `targetArn` or `trafficDistributionGroup` names the target
+   */
+  readonly instance?: IInstanceRef;
+  /**
+   * The traffic distribution group every number is claimed to: a `CfnTrafficDistributionGroup`, or any
+   * `ITrafficDistributionGroupRef`.
+   * @default - none: `targetArn` or `instance` names the target
+   */
+  readonly trafficDistributionGroup?: ITrafficDistributionGroupRef;
   /**
    * The E.164 numbers, e.g. ['+12065550100', '+12065550101'], known at synth (not a token): each becomes
    * its own ClaimedPhoneNumber, whose id is derived from the number, so reordering the list changes
@@ -60,6 +76,8 @@ export class ClaimedPhoneNumbers extends Construct {
     this.numbers = props.phoneNumbers.map((phoneNumber) => {
       const claimed = new ClaimedPhoneNumber(this, idOf(phoneNumber), {
         targetArn: props.targetArn,
+        instance: props.instance,
+        trafficDistributionGroup: props.trafficDistributionGroup,
         phoneNumber,
         description: props.description,
         tags: props.tags,

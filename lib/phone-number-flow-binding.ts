@@ -1,4 +1,5 @@
 import { Annotations, CustomResource, Resource, Token } from 'aws-cdk-lib';
+import { CfnPhoneNumber, IContactFlowRef, IPhoneNumberRef } from 'aws-cdk-lib/aws-connect';
 import { Construct } from 'constructs';
 import {
   FORMAT_VERSION,
@@ -8,20 +9,30 @@ import {
   validateFlowInTarget,
   validatePhoneNumberFlowBinding,
 } from '../lambda/contract';
-import { ClaimedPhoneNumber, IPhoneNumber } from './claimed-phone-number';
+import { ClaimedPhoneNumber } from './claimed-phone-number';
 import { throwIfInvalid } from './private/errors';
 import { PhoneNumbersProvider } from './private/provider';
+import { contactFlowArnOf, exactlyOne } from './private/refs';
 import { registerOnce } from './private/stack-registry';
 
 /** Properties of a PhoneNumberFlowBinding: a number, and the contact flow that answers its calls. */
 export interface PhoneNumberFlowBindingProps {
-  /** The number whose inbound calls the flow answers. */
-  readonly phoneNumber: IPhoneNumber;
+  /**
+   * The number whose inbound calls the flow answers: a `ClaimedPhoneNumber`, a number imported with
+   * `ClaimedPhoneNumber.fromPhoneNumberArn`, a `CfnPhoneNumber`, or any `IPhoneNumberRef`.
+   */
+  readonly phoneNumber: IPhoneNumberRef;
   /**
    * The ARN of the contact flow, e.g. 'arn:aws:connect:us-east-1:123456789012:instance/ID/contact-flow/ID'.
-   * The instance is read from it.
+   * The instance is read from it. Set exactly one of `contactFlowArn` and `contactFlow`.
+   * @default - none: `contactFlow` names the flow
    */
-  readonly contactFlowArn: string;
+  readonly contactFlowArn?: string;
+  /**
+   * The contact flow: a `CfnContactFlow`, or any `IContactFlowRef`.
+   * @default - none: `contactFlowArn` names the flow
+   */
+  readonly contactFlow?: IContactFlowRef;
 }
 
 /**
@@ -29,6 +40,8 @@ export interface PhoneNumberFlowBindingProps {
  * place; deleting the binding unbinds the number only while it is still bound to this flow. When a
  * `ClaimedPhoneNumber` moves to another target, the binding runs again after the move and binds the
  * number in its new target (the service does not carry the binding along).
+ *
+ * @resource Custom::PhoneNumberFlowBinding
  *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
@@ -43,8 +56,6 @@ export interface PhoneNumberFlowBindingProps {
  *   phoneNumber: support,
  *   contactFlowArn: `${instanceArn}/contact-flow/8e2d4c61-3b7a-4f09-a5d2-c1e6f8b3a947`,
  * });
- *
- * @resource Custom::PhoneNumberFlowBinding
  */
 export class PhoneNumberFlowBinding extends Resource {
   /**
@@ -57,28 +68,34 @@ export class PhoneNumberFlowBinding extends Resource {
   constructor(scope: Construct, id: string, props: PhoneNumberFlowBindingProps) {
     super(scope, id);
 
-    const claimed = props.phoneNumber instanceof ClaimedPhoneNumber ? props.phoneNumber : undefined;
+    throwIfInvalid(
+      this,
+      exactlyOne({ contactFlowArn: props.contactFlowArn, contactFlow: props.contactFlow }, 'the flow that answers the number'),
+    );
+    const contactFlowArn = contactFlowArnOf(props)!;
+    const phoneNumberArn = props.phoneNumber.phoneNumberRef.phoneNumberArn;
+    const declared = declaredTarget(props.phoneNumber);
     const properties: PhoneNumberFlowBindingProperties = {
       FormatVersion: FORMAT_VERSION,
-      PhoneNumberArn: props.phoneNumber.phoneNumberArn,
-      ContactFlowArn: props.contactFlowArn,
-      // The number's target attribute: when the number moves it changes, so this binding runs again after the move.
-      PhoneNumberTargetArn: claimed?.targetArn,
+      PhoneNumberArn: phoneNumberArn,
+      ContactFlowArn: contactFlowArn,
+      // The number's target: when the number moves it changes, so this binding runs again after the move.
+      PhoneNumberTargetArn: declared?.targetArn,
     };
     throwIfInvalid(this, validatePhoneNumberFlowBinding(properties, Token.isUnresolved));
 
-    if (claimed && !Token.isUnresolved(claimed._declaredTargetArn) && !Token.isUnresolved(props.contactFlowArn)) {
-      throwIfInvalid(this, validateFlowInTarget(props.contactFlowArn, claimed._declaredTargetArn));
-      if (parseTargetArn(claimed._declaredTargetArn)?.kind === 'traffic-distribution-group') {
+    if (declared && !Token.isUnresolved(declared.declaredTargetArn) && !Token.isUnresolved(contactFlowArn)) {
+      throwIfInvalid(this, validateFlowInTarget(contactFlowArn, declared.declaredTargetArn));
+      if (parseTargetArn(declared.declaredTargetArn)?.kind === 'traffic-distribution-group') {
         Annotations.of(this).addWarningV2(
           'cdk-phone-numbers:flowOfTrafficDistributionGroup',
-          `${claimed.node.path} is claimed to the traffic distribution group '${claimed._declaredTargetArn}'; ` +
-            `check that the flow '${props.contactFlowArn}' is in the instance that group belongs to (or its replica).`,
+          `${props.phoneNumber.node.path} is claimed to the traffic distribution group '${declared.declaredTargetArn}'; ` +
+            `check that the flow '${contactFlowArn}' is in the instance that group belongs to (or its replica).`,
         );
       }
     }
 
-    const previous = registerOnce(this, 'flow-binding', props.phoneNumber.phoneNumberArn, this);
+    const previous = registerOnce(this, 'flow-binding', phoneNumberArn, this);
     if (previous !== undefined) {
       throwIfInvalid(this, [
         `the number '${describeNumber(props.phoneNumber)}' is already bound by ${previous}; a number rings one flow. ` +
@@ -95,6 +112,19 @@ export class PhoneNumberFlowBinding extends Resource {
   }
 }
 
-function describeNumber(phoneNumber: IPhoneNumber): string {
-  return Token.isUnresolved(phoneNumber.phoneNumberArn) ? phoneNumber.node.path : phoneNumber.phoneNumberArn;
+function describeNumber(phoneNumber: IPhoneNumberRef): string {
+  const arn = phoneNumber.phoneNumberRef.phoneNumberArn;
+  return Token.isUnresolved(arn) ? phoneNumber.node.path : arn;
+}
+
+/**
+ * Where a number of this app is claimed to: for a ClaimedPhoneNumber its `TargetArn` attribute (which
+ * changes when it moves) and its target as declared; for a CfnPhoneNumber its `targetArn` property (both).
+ * Undefined for a number imported by ARN: the handler reads it.
+ */
+function declaredTarget(phoneNumber: IPhoneNumberRef): { targetArn: string; declaredTargetArn: string } | undefined {
+  if (phoneNumber instanceof ClaimedPhoneNumber)
+    return { targetArn: phoneNumber.targetArn, declaredTargetArn: phoneNumber._declaredTargetArn };
+  if (CfnPhoneNumber.isCfnPhoneNumber(phoneNumber)) return { targetArn: phoneNumber.targetArn, declaredTargetArn: phoneNumber.targetArn };
+  return undefined;
 }

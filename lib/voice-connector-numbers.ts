@@ -1,4 +1,5 @@
 import { CustomResource, Resource, Stack, Token } from 'aws-cdk-lib';
+import { IVoiceConnectorRef } from 'aws-cdk-lib/aws-chime';
 import { Construct } from 'constructs';
 import {
   FORMAT_VERSION,
@@ -9,12 +10,23 @@ import {
 } from '../lambda/contract';
 import { throwIfInvalid } from './private/errors';
 import { PhoneNumbersProvider } from './private/provider';
+import { exactlyOne, voiceConnectorIdOf } from './private/refs';
 import { registerOnce } from './private/stack-registry';
 
 /** Properties of a VoiceConnectorNumbers: a voice connector, and the numbers that sit on it. */
 export interface VoiceConnectorNumbersProps {
-  /** The id of the Amazon Chime SDK Voice connector, e.g. 'abcdef1ghij2klmno3pqr4'. */
-  readonly voiceConnectorId: string;
+  /**
+   * The id of the Amazon Chime SDK Voice connector, e.g. 'abcdef1ghij2klmno3pqr4'.
+   * Set exactly one of `voiceConnectorId` and `voiceConnector`.
+   * @default - none: `voiceConnector` names the connector
+   */
+  readonly voiceConnectorId?: string;
+  /**
+   * The voice connector: a `CfnVoiceConnector` (its `VoiceConnectorId` attribute is used), or any
+   * `IVoiceConnectorRef` whose reference is the connector's ARN (`arn:aws:chime:REGION:ACCOUNT:vc/ID`) or id.
+   * @default - none: `voiceConnectorId` names the connector
+   */
+  readonly voiceConnector?: IVoiceConnectorRef;
   /** E.164 numbers from the account's Chime SDK Voice inventory, e.g. ['+12065550100']. */
   readonly phoneNumbers: string[];
   /**
@@ -35,6 +47,8 @@ export interface VoiceConnectorNumbersProps {
  * difference; a change of connector moves the numbers at once; deleting detaches only the numbers
  * still on this connector.
  *
+ * @resource Custom::VoiceConnectorNumbers
+ *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
  * import { VoiceConnectorNumbers } from 'cdk-phone-numbers';
@@ -45,16 +59,18 @@ export interface VoiceConnectorNumbersProps {
  *   phoneNumbers: ['+12065550150', '+12065550151'],
  *   forceAssociate: false, // the default: a number on another connector fails the deploy, naming it
  * });
- *
- * @resource Custom::VoiceConnectorNumbers
  */
 export class VoiceConnectorNumbers extends Resource {
   constructor(scope: Construct, id: string, props: VoiceConnectorNumbersProps) {
     super(scope, id);
 
+    throwIfInvalid(
+      this,
+      exactlyOne({ voiceConnectorId: props.voiceConnectorId, voiceConnector: props.voiceConnector }, 'the connector the numbers sit on'),
+    );
     const properties: VoiceConnectorNumbersProperties = {
       FormatVersion: FORMAT_VERSION,
-      VoiceConnectorId: props.voiceConnectorId,
+      VoiceConnectorId: voiceConnectorIdOf(props)!,
       PhoneNumbers: props.phoneNumbers,
       ForceAssociate: String(props.forceAssociate ?? false),
       Region: props.region ?? Stack.of(this).region,

@@ -89,7 +89,7 @@ function validateImport(p: ClaimedPhoneNumberProperties, isUnresolved: IsUnresol
   const others = [
     ['phoneNumber', p.PhoneNumber],
     ['countryCode', p.CountryCode],
-    ['type', p.Type],
+    ['phoneNumberType', p.Type],
     ['prefix', p.Prefix],
   ].filter(([, v]) => v !== undefined);
   for (const [name, value] of others) {
@@ -125,7 +125,8 @@ export function validateClaimedPhoneNumber(p: ClaimedPhoneNumberProperties, isUn
   }
   if (hasNumber) {
     errors.push(...validateConnectPhoneNumber(p.PhoneNumber, 'phoneNumber', isUnresolved));
-    if (p.Type !== undefined) errors.push(`type ${show(p.Type)} is set with phoneNumber; type only applies with countryCode. Remove it.`);
+    if (p.Type !== undefined)
+      errors.push(`phoneNumberType ${show(p.Type)} is set with phoneNumber; phoneNumberType only applies with countryCode. Remove it.`);
     if (p.Prefix !== undefined)
       errors.push(`prefix ${show(p.Prefix)} is set with phoneNumber; prefix only applies with countryCode. Remove it.`);
   }
@@ -135,7 +136,7 @@ export function validateClaimedPhoneNumber(p: ClaimedPhoneNumberProperties, isUn
     );
   }
   if (p.Type !== undefined && !isUnresolved(p.Type) && !PHONE_NUMBER_TYPES.includes(p.Type as string)) {
-    errors.push(`type ${show(p.Type)} is not a phone number type; expected one of ${PHONE_NUMBER_TYPES.join(', ')}.`);
+    errors.push(`phoneNumberType ${show(p.Type)} is not a phone number type; expected one of ${PHONE_NUMBER_TYPES.join(', ')}.`);
   }
   if (p.Prefix !== undefined && !isUnresolved(p.Prefix) && (typeof p.Prefix !== 'string' || !PREFIX.test(p.Prefix))) {
     errors.push(`prefix ${show(p.Prefix)} is invalid; expected '+' then 1-11 digits, e.g. '+1206'.`);

@@ -126,7 +126,12 @@ describe('cdk-phone-numbers audit: options, exit codes and errors', () => {
       phones(app);
       const next = new Stack(app, 'Next', { env: { account: ACCOUNT, region: REGION } });
       new ClaimedPhoneNumber(next, 'Same', { targetArn: instance, phoneNumber: MAIN });
-      new ClaimedPhoneNumber(next, 'Fresh', { targetArn: instance, countryCode: 'US', type: PhoneNumberType.DID, prefix: '+1206555012' });
+      new ClaimedPhoneNumber(next, 'Fresh', {
+        targetArn: instance,
+        countryCode: 'US',
+        phoneNumberType: PhoneNumberType.DID,
+        prefix: '+1206555012',
+      });
       app.synth();
 
       // WHEN it is audited

@@ -49,7 +49,12 @@ describe('cdk-phone-numbers audit: each verdict from a real situation', () => {
     });
     new PhoneNumberFlowBinding(stack, 'MainFlow', { phoneNumber: main, contactFlowArn: flow });
     new ClaimedPhoneNumber(stack, 'Second', { targetArn: instance, phoneNumber: SECOND });
-    new ClaimedPhoneNumber(stack, 'Search', { targetArn: instance, countryCode: 'US', type: PhoneNumberType.DID, prefix: '+1206555011' });
+    new ClaimedPhoneNumber(stack, 'Search', {
+      targetArn: instance,
+      countryCode: 'US',
+      phoneNumberType: PhoneNumberType.DID,
+      prefix: '+1206555011',
+    });
     if (withKept) new ClaimedPhoneNumber(stack, 'Kept', { targetArn: instance, phoneNumber: KEPT, removalPolicy: RemovalPolicy.RETAIN });
     new VoiceConnectorNumbers(stack, 'Trunk', { voiceConnectorId: VC1, phoneNumbers: TRUNK });
     return stack;

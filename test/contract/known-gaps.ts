@@ -1,7 +1,7 @@
 /**
  * Violations the contract suite still finds, each with why it is not fixed yet. The suite fails on any
  * violation NOT listed here, and on a listed gap that no longer occurs (so this list only shrinks and
- * never hides a fix or a new failure). Each gap is an open defect: see README, "The contract suite".
+ * never hides a fix or a new failure). Each gap is an open defect: see docs/development.md, "The contract suite".
  */
 export interface KnownGap {
   readonly id: string;

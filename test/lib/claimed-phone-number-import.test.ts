@@ -39,9 +39,9 @@ describe('ClaimedPhoneNumber importing from AWS End User Messaging (sourcePhoneN
     ['phoneNumber', { phoneNumber: '+12065550100' }, /sourcePhoneNumberArn '.*' and phoneNumber '\+12065550100' are both set/],
     ['countryCode', { countryCode: 'US' }, /sourcePhoneNumberArn '.*' and countryCode 'US' are both set/],
     [
-      'type',
-      { type: PhoneNumberType.DID },
-      /sourcePhoneNumberArn '.*' and type 'DID' are both set; an imported number is named by its source alone/,
+      'phoneNumberType',
+      { phoneNumberType: PhoneNumberType.DID },
+      /sourcePhoneNumberArn '.*' and phoneNumberType 'DID' are both set; an imported number is named by its source alone/,
     ],
     ['prefix', { prefix: '+1206' }, /and prefix '\+1206' are both set; an imported number is named by its source alone\. Remove prefix/],
   ])('fails at synth when %s is set with it, naming both values', (_name, extra, message) => {

@@ -146,7 +146,7 @@ describe('ClaimedPhoneNumber', () => {
 
     it('raises no warning or error annotation for a valid number', () => {
       const stack = newStack();
-      new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'GB', type: PhoneNumberType.TOLL_FREE });
+      new ClaimedPhoneNumber(stack, 'Number', { targetArn: INSTANCE_ARN, countryCode: 'GB', phoneNumberType: PhoneNumberType.TOLL_FREE });
       expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     });
   });
@@ -171,9 +171,9 @@ describe('ClaimedPhoneNumber', () => {
       );
     });
 
-    it('fails when type is set with phoneNumber', () => {
-      expect(build({ phoneNumber: '+12065550100', type: PhoneNumberType.DID })).toThrow(
-        /type 'DID' is set with phoneNumber; type only applies with countryCode/,
+    it('fails when phoneNumberType is set with phoneNumber', () => {
+      expect(build({ phoneNumber: '+12065550100', phoneNumberType: PhoneNumberType.DID })).toThrow(
+        /phoneNumberType 'DID' is set with phoneNumber; phoneNumberType only applies with countryCode/,
       );
     });
 
@@ -188,9 +188,15 @@ describe('ClaimedPhoneNumber', () => {
       expect(build({ countryCode: 'XX' })).toThrow(/countryCode 'XX'/);
     });
 
-    it('fails when type is not a phone number type', () => {
-      expect(build({ countryCode: 'US', type: 'MOBILE' })).toThrow(
-        /type 'MOBILE' is not a phone number type; expected one of TOLL_FREE, DID/,
+    it('fails when phoneNumberType is not a phone number type', () => {
+      expect(build({ countryCode: 'US', phoneNumberType: 'MOBILE' })).toThrow(
+        /phoneNumberType 'MOBILE' is not a phone number type; expected one of TOLL_FREE, DID/,
+      );
+    });
+
+    it('fails when the old name type is set, naming phoneNumberType', () => {
+      expect(build({ countryCode: 'US', type: PhoneNumberType.TOLL_FREE })).toThrow(
+        /TestStack\/Number: type 'TOLL_FREE' is set; the property is now phoneNumberType \(type is a reserved word in Go\)\. Rename it\./,
       );
     });
 

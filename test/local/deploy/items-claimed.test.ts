@@ -92,7 +92,7 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
         new ClaimedPhoneNumber(stack, 'Support', {
           targetArn: instance1,
           countryCode: 'US',
-          type: PhoneNumberType.DID,
+          phoneNumberType: PhoneNumberType.DID,
           prefix,
           removalPolicy: RemovalPolicy.DESTROY,
         });

@@ -48,7 +48,7 @@ describe('lookups read every page of ListPhoneNumbersV2 (issue 21, guarantee 2)'
     return new ClaimedPhoneNumber(stack, 'Support', {
       targetArn: instance1,
       countryCode: 'US',
-      type: PhoneNumberType.DID,
+      phoneNumberType: PhoneNumberType.DID,
       prefix,
       removalPolicy,
     });
