@@ -116,6 +116,8 @@ export interface ProviderOptions {
   readonly functionName: string;
   readonly region?: string;
   readonly accountId?: string;
+  /** Awaited before each isComplete call (`poll` from 1), with the physical id it receives. */
+  readonly beforePoll?: (poll: number, physicalResourceId: string) => unknown;
 }
 
 export interface ProviderOutcome {
@@ -289,6 +291,7 @@ export async function sendRequest(functions: Functions, event: CustomResourceEve
       if (options.clock) options.clock.advance(options.pollIntervalMs);
       else if (options.pollIntervalMs > 0) await sleep(options.pollIntervalMs);
     }
+    await options.beforePoll?.(poll, resourceEvent.PhysicalResourceId);
     try {
       const result = await invokeUserFunction(functions.isComplete, resourceEvent, options);
       const data = (result.Data ?? undefined) as Record<string, Json> | undefined;
