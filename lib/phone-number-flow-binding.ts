@@ -22,6 +22,13 @@ export interface PhoneNumberFlowBindingProps {
    * The instance is read from it.
    */
   readonly contactFlowArn: string;
+  /**
+   * Transfer a number that a live `PhoneNumberFlowBinding` of ANOTHER stack binds: this binding takes it
+   * over, and the former binding's later deploys fail naming this one while its delete leaves the number
+   * bound. Without it, binding such a number fails before any change, naming the holder.
+   * @default false
+   */
+  readonly takeOver?: boolean;
 }
 
 /**
@@ -44,6 +51,15 @@ export interface PhoneNumberFlowBindingProps {
  *   contactFlowArn: `${instanceArn}/contact-flow/8e2d4c61-3b7a-4f09-a5d2-c1e6f8b3a947`,
  * });
  *
+ * // A number another stack binds, transferred here (without takeOver the deploy fails naming that binding).
+ * const shared = ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'Shared',
+ *   'arn:aws:connect:us-east-1:123456789012:phone-number/0c3a9e52-7d4b-4f1e-9a86-5b2d8c7e1f30');
+ * new PhoneNumberFlowBinding(stack, 'SharedFlow', {
+ *   phoneNumber: shared,
+ *   contactFlowArn: `${instanceArn}/contact-flow/8e2d4c61-3b7a-4f09-a5d2-c1e6f8b3a947`,
+ *   takeOver: true,
+ * });
+ *
  * @resource Custom::PhoneNumberFlowBinding
  */
 export class PhoneNumberFlowBinding extends Resource {
@@ -57,6 +73,7 @@ export class PhoneNumberFlowBinding extends Resource {
       ContactFlowArn: props.contactFlowArn,
       // The number's target attribute: when the number moves it changes, so this binding runs again after the move.
       PhoneNumberTargetArn: claimed?.targetArn,
+      TakeOver: props.takeOver ? 'true' : undefined,
     };
     throwIfInvalid(this, validatePhoneNumberFlowBinding(properties, Token.isUnresolved));
 
