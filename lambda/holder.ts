@@ -3,11 +3,12 @@
  * ./identity writes it on a number, with or without its marker), read from that resource's stack.
  *
  * A holder is live while its stack exists (DescribeStackResources by the stack's name: a deleted stack is
- * found by its id only), lists the resource with this number as its physical id (or with a request under
- * way), and its current template (GetTemplate) still declares that logical id. So a number kept by RETAIN
+ * found by its id only), lists the resource with this number as its physical id (or with a request, or an
+ * operation of its stack, under way: DescribeStacks), and its current template (GetTemplate) still
+ * declares that logical id. So a number kept by RETAIN
  * in a stack that is gone, or left by a resource since renamed or removed, is held by nobody.
  *
- * IAM: cloudformation:DescribeStackResources and GetTemplate on the stacks of the handler's account and
+ * IAM: cloudformation:DescribeStacks, DescribeStackResources and GetTemplate on the stacks of the handler's account and
  * region (lib/private/provider.ts, 'ReadHolderStacks'); the trade-off is in README ("Ownership rules").
  * The holder's stack is looked up in the handler's own stack's region: the ownership value does not say
  * another one.
@@ -66,7 +67,9 @@ export async function liveHolder(
   }
   const r = resources.find((x) => x.ResourceType === resourceType && ownerOf(x.StackId ?? '', x.LogicalResourceId ?? '') === owner);
   if (!r || GONE.has(r.ResourceStatus ?? '')) return undefined;
-  const underWay = (r.ResourceStatus ?? '').endsWith('_IN_PROGRESS');
+  // A request under way, or an operation of the stack under way (a replaced resource's old number comes
+  // back if the operation rolls back), holds whatever the listed physical id says.
+  const underWay = (r.ResourceStatus ?? '').endsWith('_IN_PROGRESS') || (await stackBusy(client, r.StackId ?? stackName));
   if (!underWay && !holds(r.PhysicalResourceId)) return undefined;
   const out = await client.send(new GetTemplateCommand({ StackName: r.StackId ?? stackName }));
   let template: Template;
@@ -88,6 +91,13 @@ export async function liveHolder(
   };
   log().info('The number is held by a live resource', { ...holder });
   return holder;
+}
+
+/** The stack has an operation under way (CREATE_, UPDATE_, ROLLBACK_... _IN_PROGRESS). */
+async function stackBusy(client: ReturnType<typeof cloudFormation>, stackId: string): Promise<boolean> {
+  const { DescribeStacksCommand } = cloudFormationSdk();
+  const out = await client.send(new DescribeStacksCommand({ StackName: stackId }));
+  return (out.Stacks?.[0]?.StackStatus ?? '').endsWith('_IN_PROGRESS');
 }
 
 /** How an error names a holder: its construct path (or logical id) and stack. */

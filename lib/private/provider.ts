@@ -98,16 +98,10 @@ export const HANDLER_POLICY: readonly HandlerStatement[] = [
     resources: ['*'],
   },
   {
-    // The handler's OWN stack's status (lambda/stack.ts), so that a rollback is told from a removal.
-    sid: 'ReadOwnStack',
-    actions: ['cloudformation:DescribeStacks'],
-    resources: ['own-stack'],
-  },
-  {
-    // The template and resources of its own stack (a rename told from a removal: lambda/stack.ts) and of
-    // the stack a number's ownership tag names (is its holder still live? lambda/holder.ts).
-    sid: 'ReadHolderStacks',
-    actions: ['cloudformation:GetTemplate', 'cloudformation:DescribeStackResources'],
+    // The status, template and resources of its own stack (a rollback or a rename told from a removal:
+    // lambda/stack.ts) and of the stack a number's ownership tag names (is its holder live? lambda/holder.ts).
+    sid: 'ReadStacks',
+    actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:DescribeStackResources'],
     resources: [{ service: 'cloudformation', pattern: 'stack/*' }],
   },
 ];

@@ -110,8 +110,7 @@ describe('the stack-wide provider', () => {
       'BindFlowsToNumbers',
       'VoiceConnectorsInThisAccount',
       'ReadChimeNumbers',
-      'ReadOwnStack',
-      'ReadHolderStacks',
+      'ReadStacks',
     ]);
   });
 
