@@ -40,10 +40,49 @@ const isUnknownStack = (err: unknown): boolean => errorName(err) === 'Validation
 /** Statuses under which a listed resource is no longer there. */
 const GONE = new Set(['DELETE_COMPLETE', 'DELETE_SKIPPED']);
 
+type CfnClient = ReturnType<typeof cloudFormation>;
+type Listed = { StackId?: string; LogicalResourceId?: string; PhysicalResourceId?: string; ResourceStatus?: string; ResourceType?: string };
+
+/**
+ * The resource of `resourceType` that `owner` names, as its stack lists it; undefined when the stack is
+ * gone. DescribeStackResources answers at most 100 resources: the one logical id is asked for (a hashed
+ * owner value, of a logical id too long to write whole, is looked for among those 100).
+ */
+async function listedResource(client: CfnClient, stackName: string, owner: string, resourceType: string): Promise<Listed | undefined> {
+  const { DescribeStackResourcesCommand } = cloudFormationSdk();
+  const logicalId = /=[0-9a-f]{32}$/.test(owner) ? undefined : owner.slice(stackName.length + 1);
+  try {
+    const out = await client.send(new DescribeStackResourcesCommand({ StackName: stackName, LogicalResourceId: logicalId }));
+    return (out.StackResources ?? []).find(
+      (x) => x.ResourceType === resourceType && ownerOf(x.StackId ?? '', x.LogicalResourceId ?? '') === owner,
+    );
+  } catch (err) {
+    if (isUnknownStack(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The construct path (or '' without path metadata) when the stack's current template declares `r`; undefined when it does not. */
+async function declaredPath(client: CfnClient, r: Listed): Promise<string | undefined> {
+  const { GetTemplateCommand } = cloudFormationSdk();
+  const out = await client.send(new GetTemplateCommand({ StackName: r.StackId }));
+  let template: Template;
+  try {
+    template = JSON.parse(out.TemplateBody ?? '{}') as Template;
+  } catch {
+    return ''; // Not JSON (a YAML template): the resource is listed, so it is taken as declared.
+  }
+  const declared = template.Resources?.[r.LogicalResourceId as string] as { Metadata?: Record<string, unknown> } | undefined;
+  if (!declared) return undefined;
+  const cdkPath = declared.Metadata?.['aws:cdk:path'];
+  return typeof cdkPath === 'string' ? cdkPath.replace(/\/Resource(\/Default)?$/, '') : '';
+}
+
 /**
  * The live resource of `resourceType` that `tagValue` names, or undefined when none holds the number.
- * `holds(physicalId)` tells whether the listed resource's physical id is this number's (a request under
- * way, whose physical id may not be known yet, counts as holding).
+ * `holds(physicalId)` tells whether the listed resource's physical id is this number's (a request, or an
+ * operation of its stack, under way holds whatever the listed physical id says: a replaced resource's
+ * old number comes back if the operation rolls back).
  */
 export async function liveHolder(
   ownStackId: string,
@@ -56,37 +95,18 @@ export async function liveHolder(
   const region = stackRegion(ownStackId);
   if (slash <= 0 || !region) return undefined;
   const stackName = owner.slice(0, slash);
-  const { DescribeStackResourcesCommand, GetTemplateCommand } = cloudFormationSdk();
   const client = cloudFormation(region);
-  let resources;
-  try {
-    resources = (await client.send(new DescribeStackResourcesCommand({ StackName: stackName }))).StackResources ?? [];
-  } catch (err) {
-    if (isUnknownStack(err)) return undefined;
-    throw err;
-  }
-  const r = resources.find((x) => x.ResourceType === resourceType && ownerOf(x.StackId ?? '', x.LogicalResourceId ?? '') === owner);
+  const r = await listedResource(client, stackName, owner, resourceType);
   if (!r || GONE.has(r.ResourceStatus ?? '')) return undefined;
-  // A request under way, or an operation of the stack under way (a replaced resource's old number comes
-  // back if the operation rolls back), holds whatever the listed physical id says.
   const underWay = (r.ResourceStatus ?? '').endsWith('_IN_PROGRESS') || (await stackBusy(client, r.StackId ?? stackName));
   if (!underWay && !holds(r.PhysicalResourceId)) return undefined;
-  const out = await client.send(new GetTemplateCommand({ StackName: r.StackId ?? stackName }));
-  let template: Template;
-  try {
-    template = JSON.parse(out.TemplateBody ?? '{}') as Template;
-  } catch {
-    // Not JSON (a YAML template): the resource is listed, so it is taken as declared.
-    template = { Resources: { [r.LogicalResourceId as string]: { Type: resourceType } } };
-  }
-  const declared = template.Resources?.[r.LogicalResourceId as string] as { Metadata?: Record<string, unknown> } | undefined;
-  if (!declared) return undefined;
-  const cdkPath = declared.Metadata?.['aws:cdk:path'];
+  const path = await declaredPath(client, r);
+  if (path === undefined) return undefined;
   const holder: Holder = {
     owner,
     stackName,
     logicalId: r.LogicalResourceId as string,
-    ...(typeof cdkPath === 'string' ? { path: cdkPath.replace(/\/Resource(\/Default)?$/, '') } : {}),
+    ...(path ? { path } : {}),
     sameStack: stackName === stackNameOf(ownStackId),
   };
   log().info('The number is held by a live resource', { ...holder });
@@ -94,7 +114,7 @@ export async function liveHolder(
 }
 
 /** The stack has an operation under way (CREATE_, UPDATE_, ROLLBACK_... _IN_PROGRESS). */
-async function stackBusy(client: ReturnType<typeof cloudFormation>, stackId: string): Promise<boolean> {
+async function stackBusy(client: CfnClient, stackId: string): Promise<boolean> {
   const { DescribeStacksCommand } = cloudFormationSdk();
   const out = await client.send(new DescribeStacksCommand({ StackName: stackId }));
   return (out.Stacks?.[0]?.StackStatus ?? '').endsWith('_IN_PROGRESS');
