@@ -73,6 +73,13 @@ export class PhoneNumberUpdateFailedError extends PhoneNumbersError {
   }
 }
 
+/** The number a resource holds is no longer claimed in the account (released outside the stack). */
+export class PhoneNumberGoneError extends PhoneNumbersError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PhoneNumberGoneError', message, options);
+  }
+}
+
 /** A ClaimedPhoneNumber event's physical id is not a phone-number ARN (nor a create's pending id). */
 export class PhysicalIdInvalidError extends PhoneNumbersError {
   constructor(physicalId: string) {

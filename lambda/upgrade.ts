@@ -47,6 +47,7 @@ export function upgradeClaimedPhoneNumber(raw: Raw): ClaimedPhoneNumberPropertie
     Description: str(raw.Description),
     Tags: tagsOf(raw.Tags),
     RemovalPolicy: (str(raw.RemovalPolicy) ?? 'retain').toLowerCase(),
+    TakeOver: str(raw.TakeOver)?.toLowerCase(),
   };
 }
 
@@ -57,6 +58,7 @@ export function upgradePhoneNumberFlowBinding(raw: Raw): PhoneNumberFlowBindingP
     PhoneNumberArn: str(raw.PhoneNumberArn) as string,
     ContactFlowArn: str(raw.ContactFlowArn) as string,
     PhoneNumberTargetArn: str(raw.PhoneNumberTargetArn),
+    TakeOver: str(raw.TakeOver)?.toLowerCase(),
   };
 }
 

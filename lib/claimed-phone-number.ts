@@ -147,6 +147,15 @@ export interface ClaimedPhoneNumberProps {
    * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Transfer a specific `phoneNumber` that a live `ClaimedPhoneNumber` of ANOTHER stack holds: this
+   * resource adopts it, and the former holder's later deploys fail naming this one while its delete
+   * leaves the number alone. Without it, declaring such a number fails before any change, naming the
+   * holder. A number held by another resource of the same stack is never taken: remove or change that
+   * resource in the same deploy instead. Only with `phoneNumber`.
+   * @default false
+   */
+  readonly takeOver?: boolean;
 }
 
 /**
@@ -175,6 +184,9 @@ export interface ClaimedPhoneNumberProps {
  *
  * // A specific number: claimed if it is free, adopted in place if it is already claimed in this account.
  * const main = new ClaimedPhoneNumber(stack, 'Main', { targetArn: instanceArn, phoneNumber: '+12065550100' });
+ *
+ * // A number another stack's ClaimedPhoneNumber holds, transferred to this stack (without takeOver the deploy fails naming the holder).
+ * const moved = new ClaimedPhoneNumber(stack, 'Sales', { targetArn: instanceArn, phoneNumber: '+12065550101', takeOver: true });
  *
  * // A number owned elsewhere, by its full ARN.
  * const shared = ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'Shared',
@@ -230,6 +242,7 @@ export class ClaimedPhoneNumber extends Resource implements IPhoneNumber, ITagga
       Description: props.description,
       Tags: props.tags ? Object.entries(props.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
       RemovalPolicy: removalPolicyName(removalPolicy),
+      TakeOver: props.takeOver ? 'true' : undefined,
     };
     throwIfInvalid(this, [...renamedProps(props), ...validateClaimedPhoneNumber(declared, Token.isUnresolved)]);
     if (props.phoneNumber !== undefined && !Token.isUnresolved(props.phoneNumber)) {

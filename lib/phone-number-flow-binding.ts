@@ -33,6 +33,13 @@ export interface PhoneNumberFlowBindingProps {
    * @default - none: `contactFlowArn` names the flow
    */
   readonly contactFlow?: IContactFlowRef;
+  /**
+   * Transfer a number that a live `PhoneNumberFlowBinding` of ANOTHER stack binds: this binding takes it
+   * over, and the former binding's later deploys fail naming this one while its delete leaves the number
+   * bound. Without it, binding such a number fails before any change, naming the holder.
+   * @default false
+   */
+  readonly takeOver?: boolean;
 }
 
 /**
@@ -55,6 +62,15 @@ export interface PhoneNumberFlowBindingProps {
  * new PhoneNumberFlowBinding(stack, 'SupportFlow', {
  *   phoneNumber: support,
  *   contactFlowArn: `${instanceArn}/contact-flow/8e2d4c61-3b7a-4f09-a5d2-c1e6f8b3a947`,
+ * });
+ *
+ * // A number another stack binds, transferred here (without takeOver the deploy fails naming that binding).
+ * const shared = ClaimedPhoneNumber.fromPhoneNumberArn(stack, 'Shared',
+ *   'arn:aws:connect:us-east-1:123456789012:phone-number/0c3a9e52-7d4b-4f1e-9a86-5b2d8c7e1f30');
+ * new PhoneNumberFlowBinding(stack, 'SharedFlow', {
+ *   phoneNumber: shared,
+ *   contactFlowArn: `${instanceArn}/contact-flow/8e2d4c61-3b7a-4f09-a5d2-c1e6f8b3a947`,
+ *   takeOver: true,
  * });
  */
 export class PhoneNumberFlowBinding extends Resource {
@@ -81,6 +97,7 @@ export class PhoneNumberFlowBinding extends Resource {
       ContactFlowArn: contactFlowArn,
       // The number's target: when the number moves it changes, so this binding runs again after the move.
       PhoneNumberTargetArn: declared?.targetArn,
+      TakeOver: props.takeOver ? 'true' : undefined,
     };
     throwIfInvalid(this, validatePhoneNumberFlowBinding(properties, Token.isUnresolved));
 

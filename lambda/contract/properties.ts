@@ -40,6 +40,11 @@ export interface ClaimedPhoneNumberProperties {
    * rolls back (CloudFormation's DeletionPolicy RetainExceptOnCreate).
    */
   readonly RemovalPolicy?: string;
+  /**
+   * 'true': a specific number held by a live resource of another stack is taken over (transferred);
+   * otherwise such a declaration fails naming the holder. Not part of which number is declared.
+   */
+  readonly TakeOver?: string;
 }
 
 /** Custom::PhoneNumberFlowBinding */
@@ -54,6 +59,8 @@ export interface PhoneNumberFlowBindingProperties {
    * binding's properties and the binding runs again, after the move, in the same deploy.
    */
   readonly PhoneNumberTargetArn?: string;
+  /** 'true': a number another live binding of another stack declares is taken over; otherwise that fails naming it. */
+  readonly TakeOver?: string;
 }
 
 /** Custom::VoiceConnectorNumbers */

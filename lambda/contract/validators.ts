@@ -159,7 +159,24 @@ function validateCommon(p: ClaimedPhoneNumberProperties, isUnresolved: IsUnresol
   if (p.RemovalPolicy !== undefined && !(REMOVAL_POLICY_NAMES as ReadonlyArray<string>).includes(p.RemovalPolicy)) {
     errors.push(`removalPolicy ${show(p.RemovalPolicy)} is not supported; expected RETAIN_ON_UPDATE_OR_DELETE, RETAIN or DESTROY.`);
   }
+  errors.push(...validateTakeOver(p.TakeOver), ...takeOverOfSearch(p));
   return errors;
+}
+
+/** TakeOver applies to a specific number: a search only claims free numbers. */
+function takeOverOfSearch(p: ClaimedPhoneNumberProperties): string[] {
+  return p.TakeOver === 'true' && p.CountryCode !== undefined
+    ? [
+        'takeOver is set with countryCode; a search only claims free numbers, so there is nothing to take over. Set phoneNumber, or remove takeOver.',
+      ]
+    : [];
+}
+
+/** TakeOver is 'true' or absent ('false' is accepted as absent). */
+function validateTakeOver(value: unknown): string[] {
+  return value === undefined || value === 'true' || value === 'false'
+    ? []
+    : [`takeOver ${show(value)} is invalid; expected true or false (a literal boolean).`];
 }
 
 export function validatePhoneNumberFlowBinding(p: PhoneNumberFlowBindingProperties, isUnresolved: IsUnresolved = RESOLVED): string[] {
@@ -177,6 +194,7 @@ export function validatePhoneNumberFlowBinding(p: PhoneNumberFlowBindingProperti
   if (p.PhoneNumberTargetArn !== undefined) {
     errors.push(...validateTargetArn(p.PhoneNumberTargetArn, "the number's targetArn", isUnresolved));
   }
+  errors.push(...validateTakeOver(p.TakeOver));
   return errors;
 }
 

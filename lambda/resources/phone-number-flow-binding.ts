@@ -60,6 +60,7 @@ import {
   PRIOR_BINDING_TAG,
   PRIOR_FLOW_TAG,
 } from '../flow-intent';
+import { heldError, liveHolder, NumberHeldError, transferredError } from '../holder';
 import { ownerOf } from '../identity';
 import { log } from '../logger';
 import { asRequested, isPassingFailure, orRetryLater, retryRequested, untilDone } from '../retry-later';
@@ -215,8 +216,33 @@ async function unbindIfBoundTo(p: Props): Promise<void> {
   }
 }
 
-/** What a bind did: bound now; recorded the flow for the number's own completion (rollback); or waits for the number. */
-type BindOutcome = 'bound' | 'deferred' | 'waiting';
+/**
+ * What a bind did: bound now; recorded the flow for the number's own completion (rollback); waits for the
+ * number; or left it to the live binding that took it over (rollback).
+ */
+type BindOutcome = 'bound' | 'deferred' | 'waiting' | 'left';
+
+/**
+ * One number, one binding: when another live binding (../holder) owns the number, a binding of another
+ * stack with TakeOver takes it over ('go'); in a rollback this one leaves it ('leave'); otherwise this
+ * throws before any change, naming the holder (the former holder, when it was this binding).
+ */
+async function guardHolder(e: Event, p: Props, tags: Record<string, string>): Promise<'go' | 'leave'> {
+  const owner = tags[BINDING_TAG];
+  if (owner === undefined || owner === me(e)) return 'go';
+  const ownId = bindingPhysicalId(p.PhoneNumberArn);
+  const holder = await liveHolder(e.StackId, owner, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, (id) => id === ownId);
+  if (!holder) return 'go';
+  if (await isRollingBack(e.StackId)) {
+    log().warn('Another binding holds the number: the rollback leaves it alone', { phoneNumberArn: p.PhoneNumberArn, holder: owner });
+    return 'leave';
+  }
+  const what = `the binding of phone number ${p.PhoneNumberArn}`;
+  if (tags[PRIOR_BINDING_TAG] === me(e)) throw transferredError(what, holder);
+  if (holder.sameStack || p.TakeOver !== 'true') throw heldError(what, holder, ResourceTypes.PHONE_NUMBER_FLOW_BINDING);
+  log().warn('Taking the binding over from its holder (takeOver)', { phoneNumberArn: p.PhoneNumberArn, holder: owner });
+  return 'go';
+}
 
 /**
  * Records the intent, then binds when the number is where the flow is. Waits otherwise: going forward
@@ -225,6 +251,7 @@ type BindOutcome = 'bound' | 'deferred' | 'waiting';
  * own completion to bind.
  */
 async function bind(e: Event, p: Props, current: ClaimedPhoneNumberSummary): Promise<BindOutcome> {
+  if ((await guardHolder(e, p, current.Tags ?? {})) === 'leave') return 'left';
   const bound = boundFlowOnce(p);
   await recordIntent(e, p, current, bound);
   const placement = placementOf(current, flowOf(p));
@@ -279,13 +306,26 @@ async function boundAsDeclared(e: IsCompleteRequest, p: Props): Promise<boolean>
   try {
     return (await bind(e, p, declared)) === 'bound';
   } catch (err) {
-    if (isPassingFailure(err)) throw err;
+    if (isPassingFailure(err) || err instanceof NumberHeldError) throw err;
     log().warn('The binding was refused where the number was declared: reading where the number is', {
       phoneNumberArn: p.PhoneNumberArn,
       error: (err as Error).message,
     });
     return false;
   }
+}
+
+/**
+ * The number to bind; undefined (nothing to put back) when it is gone while the stack rolls back: a
+ * number released by hand must not wedge the rollback.
+ */
+async function numberToBind(e: Event, p: Props): Promise<ClaimedPhoneNumberSummary | undefined> {
+  const current = await describe(p.PhoneNumberArn);
+  if (!current && (await isRollingBack(e.StackId))) {
+    log().warn('The number is no longer claimed: the rollback has nothing to bind', { phoneNumberArn: p.PhoneNumberArn });
+    return undefined;
+  }
+  return current ?? describeClaimed(p);
 }
 
 async function describeClaimed(p: Props): Promise<ClaimedPhoneNumberSummary> {
@@ -327,7 +367,9 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   const physicalId = sameNumber ? e.PhysicalResourceId : bindingPhysicalId(p.PhoneNumberArn);
   if (isUnchanged(p, old)) return { PhysicalResourceId: physicalId };
   // Bind again even when only the target changed: the association does not follow a moved number.
-  if ((await bind(e, p, await describeClaimed(p))) === 'bound') await unbindOldInstance(p, old);
+  const current = await numberToBind(e, p);
+  if (!current) return { PhysicalResourceId: physicalId };
+  if ((await bind(e, p, current)) === 'bound') await unbindOldInstance(p, old);
   // Nothing else will unbind the other number when this Update is the rollback of a replacement: of a
   // failed one (the physical id is already the declared number's), or of a successful one rolled back
   // by an Update of the new physical id (the Delete that follows carries the declared properties).
@@ -508,7 +550,8 @@ async function checkComplete(e: IsCompleteRequest, p: Props, old: Props | undefi
       if (e.RequestType === 'Delete') return true;
       if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return true;
       if (await boundAsDeclared(e, p)) return true;
-      const current = await describeClaimed(p);
+      const current = await numberToBind(e, p);
+      if (!current) return true;
       const outcome = await bind(e, p, current);
       if (outcome === 'bound') await unbindOldInstance(p, old);
       if (outcome !== 'waiting') return true;

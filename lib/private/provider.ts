@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, CfnResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { OWNER_TAG_KEY } from '../../lambda/contract';
 
 /** The one handler's timeout: well under Lambda's 15 minutes, leaving room for CloudFormation's hour. */
 export const HANDLER_TIMEOUT = Duration.minutes(10);
@@ -20,12 +21,17 @@ export const QUERY_INTERVAL = Duration.seconds(20);
 export const TOTAL_TIMEOUT = Duration.minutes(45);
 
 /** A resource a statement grants on: an ARN pattern in this account (any region: TDG numbers live in two), or '*'. */
-export type GrantedResource = { readonly service: 'connect' | 'chime'; readonly pattern: string } | '*' | 'own-stack';
+export type GrantedResource = { readonly service: 'connect' | 'chime' | 'cloudformation'; readonly pattern: string } | '*' | 'own-stack';
+
+/** `StringLike` on the ownership tag: the value the stack's handler writes (`STACK_NAME/LOGICAL_ID@...`, lambda/identity.ts). */
+export const OWNED_BY_THIS_STACK = 'owned-by-this-stack';
 
 export interface HandlerStatement {
   readonly sid: string;
   readonly actions: readonly string[];
   readonly resources: readonly GrantedResource[];
+  /** A condition on the resource's tags; see OWNED_BY_THIS_STACK. */
+  readonly condition?: typeof OWNED_BY_THIS_STACK;
 }
 
 const connectIn = (pattern: string): GrantedResource => ({ service: 'connect', pattern });
@@ -42,7 +48,6 @@ export const HANDLER_POLICY: readonly HandlerStatement[] = [
     actions: [
       'connect:DescribePhoneNumber',
       'connect:UpdatePhoneNumberMetadata',
-      'connect:ReleasePhoneNumber',
       'connect:DisassociatePhoneNumberContactFlow',
       'connect:SearchAvailablePhoneNumbers',
       'connect:ListPhoneNumbersV2',
@@ -52,6 +57,14 @@ export const HANDLER_POLICY: readonly HandlerStatement[] = [
       'connect:ListTagsForResource',
     ],
     resources: [connectIn('phone-number/*')],
+  },
+  {
+    // Defence in depth: only numbers whose ownership tag names this stack (the handler releases only
+    // numbers this stack owns; a bug that picked another stack's number, or an untagged one, is refused).
+    sid: 'ReleaseThisStacksNumbers',
+    actions: ['connect:ReleasePhoneNumber'],
+    resources: [connectIn('phone-number/*')],
+    condition: OWNED_BY_THIS_STACK,
   },
   {
     // The number, and the instance or traffic distribution group it is claimed or moved to.
@@ -92,11 +105,11 @@ export const HANDLER_POLICY: readonly HandlerStatement[] = [
     resources: ['*'],
   },
   {
-    // The handler's OWN stack (its status, template and resources: lambda/stack.ts), so that a
-    // rollback or a rename is told from a removal.
-    sid: 'ReadOwnStack',
+    // The status, template and resources of its own stack (a rollback or a rename told from a removal:
+    // lambda/stack.ts) and of the stack a number's ownership tag names (is its holder live? lambda/holder.ts).
+    sid: 'ReadStacks',
     actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:DescribeStackResources'],
-    resources: ['own-stack'],
+    resources: [{ service: 'cloudformation', pattern: 'stack/*' }],
   },
 ];
 
@@ -163,6 +176,9 @@ export class PhoneNumbersProvider extends Construct {
           sid: statement.sid,
           actions: [...statement.actions],
           resources: statement.resources.map((r) => (r === '*' ? '*' : r === 'own-stack' ? stack.stackId : grantedArn(stack, r))),
+          ...(statement.condition === OWNED_BY_THIS_STACK
+            ? { conditions: { StringLike: { [`aws:ResourceTag/${OWNER_TAG_KEY}`]: `${Aws.STACK_NAME}/*` } } }
+            : {}),
         }),
       );
     }

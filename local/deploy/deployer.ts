@@ -955,7 +955,8 @@ export class LocalDeployer {
       requestType,
       ...(event.PhysicalResourceId !== undefined ? { physicalResourceId: event.PhysicalResourceId } : {}),
     };
-    this.options.onRequest?.({ stage: 'start', ...progress });
+    await this.options.onRequest?.({ stage: 'start', ...progress });
+    const onPoll = this.options.onPoll;
     const outcome = await sendRequest(this.functions, event, {
       maxPolls: this.options.maxPolls,
       pollIntervalMs: this.options.pollIntervalMs ?? 0,
@@ -965,6 +966,7 @@ export class LocalDeployer {
       functionName: this.options.functionName ?? 'local-provider-handler',
       region: this.region,
       accountId: this.accountId,
+      ...(onPoll ? { beforePoll: (poll: number, physicalResourceId: string) => onPoll({ ...progress, physicalResourceId, poll }) } : {}),
     });
     this.log.push({
       phase,
@@ -983,7 +985,7 @@ export class LocalDeployer {
       stackStatus,
     });
     if (listed) this.markOutcome(event, outcome);
-    this.options.onRequest?.({
+    await this.options.onRequest?.({
       stage: 'end',
       ...progress,
       status: outcome.status,

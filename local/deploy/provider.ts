@@ -116,6 +116,8 @@ export interface ProviderOptions {
   readonly functionName: string;
   readonly region?: string;
   readonly accountId?: string;
+  /** Awaited before each isComplete call (`poll` from 1), with the physical id it receives. */
+  readonly beforePoll?: (poll: number, physicalResourceId: string) => unknown;
 }
 
 export interface ProviderOutcome {
@@ -252,6 +254,10 @@ function respond(
   return { status, physicalResourceId: id, data: status === 'SUCCESS' ? data : {}, reason, polls, answeredBy };
 }
 
+/** The deployer's hook before an isComplete call (ProviderOptions.beforePoll), if any. */
+const beforePoll = (options: ProviderOptions, poll: number, physicalResourceId: string): unknown =>
+  options.beforePoll?.(poll, physicalResourceId);
+
 /** Sends one CloudFormation request through the Provider framework to the handler. */
 export async function sendRequest(functions: Functions, event: CustomResourceEvent, options: ProviderOptions): Promise<ProviderOutcome> {
   if (event.RequestType === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_PHYSICAL_ID_MARKER) {
@@ -289,6 +295,7 @@ export async function sendRequest(functions: Functions, event: CustomResourceEve
       if (options.clock) options.clock.advance(options.pollIntervalMs);
       else if (options.pollIntervalMs > 0) await sleep(options.pollIntervalMs);
     }
+    await beforePoll(options, poll, resourceEvent.PhysicalResourceId);
     try {
       const result = await invokeUserFunction(functions.isComplete, resourceEvent, options);
       const data = (result.Data ?? undefined) as Record<string, Json> | undefined;

@@ -191,6 +191,17 @@ export interface RequestProgress {
   readonly reason?: string;
 }
 
+/** Before one isComplete call of a request. */
+export interface PollProgress {
+  readonly phase: Phase;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly requestType: RequestType;
+  /** The physical id isComplete receives (onEvent's answer). */
+  readonly physicalResourceId: string;
+  readonly poll: number;
+}
+
 export interface LocalDeployerOptions {
   readonly handler: HandlerLike;
   /** For the single-function form: whether the Provider has an isComplete handler. @default true */
@@ -241,8 +252,17 @@ export interface LocalDeployerOptions {
    * documentation does not settle which CloudFormation does. @default 'delete'
    */
   readonly replacementRollback?: 'delete' | 'update-then-delete';
-  /** Called before each request is sent ('start') and once its outcome is known ('end'), in order. */
-  readonly onRequest?: (progress: RequestProgress) => void;
+  /**
+   * Called before each request is sent ('start') and once its outcome is known ('end'), in order. A
+   * returned promise is awaited before the request is sent (or the deploy goes on): a test can change
+   * the world there (a hand change through the SDK, another stack's deploy) between two requests.
+   */
+  readonly onRequest?: (progress: RequestProgress) => unknown;
+  /**
+   * Called before each isComplete call of a request (`poll` counts from 1), after the clock has advanced;
+   * a returned promise is awaited first: a hand change while a request is under way.
+   */
+  readonly onPoll?: (progress: PollProgress) => unknown;
   /** Custom resources in flight at once, like CloudFormation's parallelism. @default 1 */
   readonly concurrency?: number;
   /** Source of RequestIds. @default crypto.randomUUID */

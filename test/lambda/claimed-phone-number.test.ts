@@ -5,6 +5,7 @@ import { PRIOR_TAG_KEY, readPrior } from '../../lambda/prior-state';
 import { OWNER_TAG_KEY } from '../../lambda/contract';
 import { isComplete, onEvent } from '../../lambda/index';
 import { RELEASE_TAG_KEY } from '../../lambda/resources/claimed-phone-number';
+import { CHANGE_TAG_KEY } from '../../lambda/resources/claimed-phone-number/changes';
 import { ownershipValue } from '../../lambda/identity';
 import { createManualClock, type Emulator, type ManualClock } from '../../local/emulator';
 import {
@@ -442,6 +443,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
         [OWNER_TAG_KEY]: ownershipValue(STACK_ID, 'Resource', event.RequestId, 'adopt'),
         [PRIOR_TAG_KEY]: expect.any(String),
         [`${PRIOR_TAG_KEY}:2`]: expect.any(String),
+        // The mark of the move this adoption made (a FAILED it left would be this event's own).
+        [CHANGE_TAG_KEY]: expect.any(String),
         team: 'b',
       });
       // The record of what it was: enough for a rollback to put it back.
@@ -556,7 +559,8 @@ describe('Custom::ClaimedPhoneNumber', () => {
         Data: expect.objectContaining({ TargetArn: otherInstanceArn }),
       });
       expect(claimed()[0].targetArn).toBe(otherInstanceArn);
-      expect(operations(emulator, mutating)).toEqual(['UpdatePhoneNumber']);
+      // The move's mark, then the move.
+      expect(operations(emulator, mutating)).toEqual(['TagResource', 'UpdatePhoneNumber']);
     });
 
     it('moves the number once when the same target-change Update is delivered twice', async () => {

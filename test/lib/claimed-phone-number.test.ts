@@ -155,6 +155,23 @@ describe('ClaimedPhoneNumber', () => {
     const build = (props: Record<string, unknown>) => () =>
       new ClaimedPhoneNumber(newStack(), 'Number', { targetArn: INSTANCE_ARN, ...props } as never);
 
+    it('fails when takeOver is set with a search: there is nothing to take over', () => {
+      expect(build({ countryCode: 'US', takeOver: true })).toThrow(/TestStack\/Number: takeOver is set with countryCode/);
+    });
+
+    it('passes takeOver to the handler as TakeOver: true, and leaves it out by default', () => {
+      const stack = newStack();
+      new ClaimedPhoneNumber(stack, 'Taken', { targetArn: INSTANCE_ARN, phoneNumber: '+12065550100', takeOver: true });
+      new ClaimedPhoneNumber(stack, 'Plain', { targetArn: INSTANCE_ARN, phoneNumber: '+12065550101' });
+      const props = Object.values(template(stack).findResources('Custom::ClaimedPhoneNumber')).map(
+        (r) => (r as { Properties: Record<string, unknown> }).Properties,
+      );
+      expect(props.map((p) => [p.PhoneNumber, p.TakeOver])).toEqual([
+        ['+12065550100', 'true'],
+        ['+12065550101', undefined],
+      ]);
+    });
+
     it('fails when neither phoneNumber nor countryCode is set', () => {
       expect(build({})).toThrow(/TestStack\/Number: none of phoneNumber, countryCode and sourcePhoneNumberArn is set; set exactly one/);
     });

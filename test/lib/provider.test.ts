@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../../lib';
+import { ownershipValue } from '../../lambda/identity';
 import { HANDLER_ACTIONS, HANDLER_POLICY, HANDLER_TIMEOUT, QUERY_INTERVAL, TOTAL_TIMEOUT } from '../../lib/private/provider';
 import { FLOW_ARN, INSTANCE_ARN, newStack } from './fixtures';
 
@@ -91,19 +92,43 @@ describe('the stack-wide provider', () => {
             Resource: one(
               st.resources.map((r) => (r === '*' ? '*' : r === 'own-stack' ? { Ref: 'AWS::StackId' } : inAccount(r.service, r.pattern))),
             ),
+            ...(st.condition
+              ? {
+                  Condition: {
+                    StringLike: { 'aws:ResourceTag/cdk-phone-numbers:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } },
+                  },
+                }
+              : {}),
           })),
         ),
       },
     });
     expect(HANDLER_POLICY.map((st) => st.sid)).toEqual([
       'PhoneNumbersInThisAccount',
+      'ReleaseThisStacksNumbers',
       'ClaimAndMoveNumbers',
       'ImportNumbers',
       'BindFlowsToNumbers',
       'VoiceConnectorsInThisAccount',
       'ReadChimeNumbers',
-      'ReadOwnStack',
+      'ReadStacks',
     ]);
+  });
+
+  it('releases only numbers whose ownership tag names this stack, and no other statement grants ReleasePhoneNumber', () => {
+    const template = Template.fromStack(stackWithEveryConstruct(1));
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Condition?: unknown }> } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const releasing = statements.filter((st) => ([] as string[]).concat(st.Action).includes('connect:ReleasePhoneNumber'));
+    expect(releasing).toHaveLength(1);
+    // The tag value is STACK_NAME/LOGICAL_ID@marker (lambda/identity.ts): the stack's own prefix, then anything.
+    expect(releasing[0].Condition).toEqual({
+      StringLike: { 'aws:ResourceTag/cdk-phone-numbers:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } },
+    });
+    expect(ownershipValue('arn:aws:cloudformation:us-east-1:123456789012:stack/Phones/uuid', 'Main', 'r', 'claim')).toMatch(/^Phones\//);
   });
 
   describe('against the Service Authorization Reference table in docs/service-facts.md', () => {

@@ -13,14 +13,22 @@ import { RELEASE_TAG_KEY } from './lookups';
 /** Releases retried while the number has an operation in progress (ResourceInUseException). */
 export const MAX_RELEASE_ATTEMPTS = 8;
 
+/**
+ * Tag written on a number just before this handler moves it; its value is the move's client token. A
+ * move is asynchronous and may end FAILED, and PhoneNumberStatus does not say which operation failed:
+ * the tag tells this event's own failed move (which fails the event) from a FAILED left by an earlier
+ * operation (history: the event goes on).
+ */
+export const CHANGE_TAG_KEY = 'cdk-phone-numbers:change';
+
+/** The client token of `e`'s move of `arn` to `targetArn` (also the value of CHANGE_TAG_KEY it writes). */
+export const moveToken = (e: Event, arn: string, targetArn: string): string =>
+  clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'target', targetArn);
+
 export async function moveTo(client: ConnectClient, e: Event, arn: string, targetArn: string): Promise<void> {
-  await client.send(
-    new UpdatePhoneNumberCommand({
-      PhoneNumberId: arn,
-      TargetArn: targetArn,
-      ClientToken: clientToken(e.StackId, e.LogicalResourceId, e.RequestId, arn, 'target', targetArn),
-    }),
-  );
+  const ClientToken = moveToken(e, arn, targetArn);
+  await client.send(new TagResourceCommand({ resourceArn: arn, tags: { [CHANGE_TAG_KEY]: ClientToken } }));
+  await client.send(new UpdatePhoneNumberCommand({ PhoneNumberId: arn, TargetArn: targetArn, ClientToken }));
   log().info('Moving phone number', { phoneNumberArn: arn, targetArn });
 }
 

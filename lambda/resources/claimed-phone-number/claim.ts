@@ -24,6 +24,7 @@ import { log } from '../../logger';
 import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior } from '../../prior-state';
 import { answer, claimedHere, describe, numberTypeOf, ownership, regionOfTarget, userTags, type Event, type Props } from './common';
 import { moveTo } from './changes';
+import { refuseIfHeld } from './holders';
 import { findClaimed, findEarlierClaim, findOwnedMatch } from './lookups';
 import { importOrAdopt, isImport } from './import';
 
@@ -142,7 +143,10 @@ async function createSpecific(client: ConnectClient, e: Event, p: Props): Promis
     return answer(summary, p.TargetArn);
   }
   // A number whose claim ended FAILED is not claimed: claim it (the service allows a retry).
-  if (summary && summary.PhoneNumberStatus?.Status !== 'FAILED') return adopt(client, e, p, summary);
+  if (summary && summary.PhoneNumberStatus?.Status !== 'FAILED') {
+    await refuseIfHeld(e, p, summary);
+    return adopt(client, e, p, summary);
+  }
   if (summary)
     log().info('The number is listed with a FAILED claim: claiming it', { phoneNumber, reason: summary.PhoneNumberStatus?.Message });
   try {

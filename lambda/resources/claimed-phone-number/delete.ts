@@ -19,7 +19,7 @@ import { log } from '../../logger';
 import { PRIOR_TAG_KEYS, readPrior, type PriorState } from '../../prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
 import { adoptingHere, claimedHere, describe, ownedByUs, ownership, pendingRequestOf, regionOfTarget, type Props } from './common';
-import { moveTo, release } from './changes';
+import { CHANGE_TAG_KEY, moveTo, release } from './changes';
 import { findClaimed, findTagged, isListed } from './lookups';
 import { findImported, isImport, keptOnUndo } from './import';
 
@@ -178,7 +178,8 @@ async function restoreStep(client: ConnectClient, e: IsCompleteRequest, current:
   }
   const tags = current.Tags ?? {};
   const toSet: Record<string, string> = {};
-  const toRemove = PRIOR_TAG_KEYS.filter((k) => tags[k] !== undefined);
+  // The record and the mark of the adoption's move go with it.
+  const toRemove = [...PRIOR_TAG_KEYS, CHANGE_TAG_KEY].filter((k) => tags[k] !== undefined);
   if (was.owner !== null) toSet[OWNER_TAG_KEY] = was.owner;
   else if (tags[OWNER_TAG_KEY] !== undefined) toRemove.push(OWNER_TAG_KEY);
   for (const [k, v] of Object.entries(was.tags)) {

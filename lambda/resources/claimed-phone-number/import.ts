@@ -28,6 +28,7 @@ import { clientToken } from '../../identity';
 import { log } from '../../logger';
 import { readPrior } from '../../prior-state';
 import { adopt } from './claim';
+import { refuseIfHeld } from './holders';
 import { releaseStarted } from './lookups';
 import { answer, claimedHere, describe, ownership, regionOfTarget, userTags, type Event, type Props } from './common';
 
@@ -80,7 +81,8 @@ async function importSource(client: ConnectClient, e: Event, p: Props): Promise<
 /**
  * The source is imported already (not FAILED): this very event's import (an earlier poll), or this
  * resource's own earlier import (kept by an undo, see the head of this file), is answered as its claim;
- * anyone else's is adopted in place, like a specific number already claimed (./claim adopt).
+ * anyone else's is adopted in place, like a specific number already claimed (./claim adopt), unless a live
+ * resource of another stack holds it and the declaration does not say TakeOver (./holders).
  */
 async function heldAlready(client: ConnectClient, e: Event, p: Props, found: ClaimedPhoneNumberSummary): Promise<OnEventResponse> {
   const thisEvent = found.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim') || readPrior(found.Tags)?.by === ownership(e, 'adopt');
@@ -89,6 +91,8 @@ async function heldAlready(client: ConnectClient, e: Event, p: Props, found: Cla
     log().info("The source is this resource's own earlier import: taking it back", { phoneNumberArn: found.PhoneNumberArn });
     return answer(found, p.TargetArn);
   }
+  // One number, one holder: another live resource's import is taken only with TakeOver (./holders).
+  await refuseIfHeld(e, p, found);
   return adopt(client, e, p, found);
 }
 

@@ -11,10 +11,16 @@ import {
   type ConnectClient,
 } from '@aws-sdk/client-connect';
 import { OWNER_TAG_KEY } from '../../contract';
-import { errorMessage, isThrottling, isTransient } from '../../aws-errors';
+import { errorMessage, isNotFound, isThrottling, isTransient } from '../../aws-errors';
 import { connect } from '../../clients';
 import { completionTimedOut, completionTimeoutMs } from '../../deadline';
-import { CompletionTimedOutError, PhoneNumberClaimFailedError, PhoneNumberUpdateFailedError, PhysicalIdInvalidError } from '../../errors';
+import {
+  CompletionTimedOutError,
+  PhoneNumberClaimFailedError,
+  PhoneNumberGoneError,
+  PhoneNumberUpdateFailedError,
+  PhysicalIdInvalidError,
+} from '../../errors';
 import type { IsCompleteRequest, IsCompleteResponse } from '../../events';
 import { clientToken } from '../../identity';
 import { log } from '../../logger';
@@ -34,7 +40,8 @@ import {
   userTags,
   type Props,
 } from './common';
-import { moveTo, release } from './changes';
+import { CHANGE_TAG_KEY, moveTo, moveToken, release } from './changes';
+import { ownedElsewhere } from './holders';
 import { findClaimed, findTagged, releaseStarted } from './lookups';
 import { findImported, isImport, keptOnUndo } from './import';
 
@@ -85,6 +92,7 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
     current = await describe(client, arn);
   } catch (err) {
     if (isThrottling(err)) return NOT_YET;
+    if (isNotFound(err)) return gone(e);
     throw err;
   }
   const status = current.PhoneNumberStatus?.Status;
@@ -93,23 +101,49 @@ async function settle(e: IsCompleteRequest, p: Props, old: Props | undefined): P
 
   if (completionTimedOut(e)) return timedOut(client, e, p, current);
   if (status === 'IN_PROGRESS') return NOT_YET;
-  if (status === 'FAILED') return failed(client, e, p, old, current, data);
-  const adopting = readPrior(current.Tags)?.by === ownership(e, 'adopt');
-  if (ownedByAnother(e, current.Tags) && !adopting) return { IsComplete: true, Data: data };
+  if (status === 'FAILED') await failIfThisEvent(client, e, p, current);
+  const standing = await standingOf(e, current);
+  if (standing === 'leave') return { IsComplete: true, Data: data };
   try {
     if (await changeTowardDeclaration(client, e, p, old, current)) return NOT_YET;
-    await settleTags(client, e, p, old, current, adopting);
+    await settleTags(client, e, p, old, current, standing !== 'own');
     // CLAIMED at its target: bind the flow a binding recorded on it while it was elsewhere (a binding
     // rolled back before its number does not wait for it; see ../../flow-intent).
     await bindDeclaredFlow(client, current);
     if (e.RequestType === 'Update' && old && numberIdentity(old) !== numberIdentity(p)) {
-      await releaseAbandonedClaims(e, p, old);
+      if (await releaseAbandonedClaims(e, p, old)) return NOT_YET;
     }
   } catch (err) {
     if (isTransient(err)) return NOT_YET;
     throw err;
   }
   return { IsComplete: true, Data: data };
+}
+
+/**
+ * Whose the number is for this event: 'adopt' (this event is adopting it), 'own' (this resource's, or
+ * nobody's), 'reclaim' (an owner that holds it no more: taken back), 'leave' (another's, in a rollback).
+ */
+async function standingOf(e: IsCompleteRequest, current: ClaimedPhoneNumberSummary): Promise<'adopt' | 'own' | 'reclaim' | 'leave'> {
+  if (readPrior(current.Tags)?.by === ownership(e, 'adopt')) return 'adopt';
+  if (!ownedByAnother(e, current.Tags)) return 'own';
+  return ownedElsewhere(e, current);
+}
+
+/**
+ * The number is gone (released outside the stack, by hand or by another tool): a rollback has nothing to
+ * put back and completes; a change fails naming what is gone.
+ */
+async function gone(e: IsCompleteRequest): Promise<IsCompleteResponse> {
+  const status = await stackStatus(e.StackId);
+  if (status !== undefined && ROLLBACK_STATUSES.has(status)) {
+    log().warn('The number is no longer claimed: the rollback has nothing to put back', { phoneNumberArn: e.PhysicalResourceId });
+    return { IsComplete: true };
+  }
+  throw new PhoneNumberGoneError(
+    `phone number ${e.PhysicalResourceId} is no longer claimed in this account (released outside this stack, e.g. in the console); ` +
+      'nothing was changed. Declare another number (a new phoneNumber, or a search) to claim one, or remove this resource.',
+  );
 }
 
 /**
@@ -176,18 +210,12 @@ async function changeTowardDeclaration(
 }
 
 /**
- * A number whose last operation ended FAILED: this event's claim is released and fails the event; a
- * failed move or description change fails it (the rollback puts the number back); a FAILED left by an
- * earlier operation on a number that meets the declaration is no failure of this event.
+ * A number whose last operation ended FAILED: this event's claim is released and fails the event, and
+ * this event's move fails it (the rollback puts the number back). A FAILED left by an earlier operation
+ * (another event, another stack's refused adoption, a change by hand) is history: the event goes on and
+ * makes its own changes.
  */
-async function failed(
-  client: ConnectClient,
-  e: IsCompleteRequest,
-  p: Props,
-  old: Props | undefined,
-  current: ClaimedPhoneNumberSummary,
-  data: IsCompleteResponse['Data'],
-): Promise<IsCompleteResponse> {
+async function failIfThisEvent(client: ConnectClient, e: IsCompleteRequest, p: Props, current: ClaimedPhoneNumberSummary): Promise<void> {
   const reason = current.PhoneNumberStatus?.Message ?? 'no message';
   if (current.Tags?.[OWNER_TAG_KEY] === ownership(e, 'claim') && keptOnUndo(p, current)) {
     throw new PhoneNumberClaimFailedError(`import of ${current.PhoneNumber} failed: ${reason}; the FAILED import is left as it is.`);
@@ -197,10 +225,10 @@ async function failed(
     await release(client, e, e.PhysicalResourceId);
     throw new PhoneNumberClaimFailedError(`claim of ${current.PhoneNumber} failed: ${reason}; the number was released.`);
   }
-  const met = declarationMet(e, p, old, current);
-  if (!met.target || !met.describedAs) throw new PhoneNumberUpdateFailedError(`update of ${current.PhoneNumber} failed: ${reason}`);
-  log().warn('Number reports FAILED from an earlier operation but matches the declaration', { reason });
-  return { IsComplete: true, Data: data };
+  if (current.Tags?.[CHANGE_TAG_KEY] === moveToken(e, e.PhysicalResourceId, p.TargetArn)) {
+    throw new PhoneNumberUpdateFailedError(`update of ${current.PhoneNumber} failed: ${reason}`);
+  }
+  log().warn('Number reports FAILED from an earlier operation: going on with this change', { reason });
 }
 
 /** Brings the number's user tags to the declaration (and marks an unowned number as adopted). */
@@ -226,26 +254,34 @@ async function syncTags(
 /**
  * The rollback of a change of number (old and new declarations swapped): a number this resource claimed
  * for the failed declaration (`failed`, the rollback's OldResourceProperties) that CloudFormation never
- * learned of, because the forward event died after its claim, is held by nothing: it is released, unless
- * the removal policy is RETAIN (then the next deploy takes it back). Runs only while the stack rolls back.
+ * learned of, because the forward event ended before answering (it died after its claim, or the waiter
+ * gave up), is held by nothing: it is released, unless the removal policy is RETAIN (then the next deploy
+ * takes it back). A claim still IN_PROGRESS cannot be released yet: true, the caller polls again. Runs
+ * only while the stack rolls back.
  */
-async function releaseAbandonedClaims(e: IsCompleteRequest, p: Props, failed: Props): Promise<void> {
-  if (p.RemovalPolicy === 'retain') return;
-  if (isImport(failed) && p.RemovalPolicy !== 'destroy') return; // kept for the next deploy (./import keptOnUndo)
+async function releaseAbandonedClaims(e: IsCompleteRequest, p: Props, failed: Props): Promise<boolean> {
+  if (p.RemovalPolicy === 'retain') return false;
+  if (isImport(failed) && p.RemovalPolicy !== 'destroy') return false; // kept for the next deploy (./import keptOnUndo)
   const status = await stackStatus(e.StackId);
-  if (status === undefined || !ROLLBACK_STATUSES.has(status)) return;
+  if (status === undefined || !ROLLBACK_STATUSES.has(status)) return false;
   const abandoned = (n: ClaimedPhoneNumberSummary): boolean =>
-    n.PhoneNumberArn !== e.PhysicalResourceId && claimedHere(e, n.Tags) && !releaseStarted(n) && n.PhoneNumberStatus?.Status === 'CLAIMED';
+    n.PhoneNumberArn !== e.PhysicalResourceId && claimedHere(e, n.Tags) && !releaseStarted(n) && n.PhoneNumberStatus?.Status !== 'FAILED';
   const where = connect(regionOfTarget(failed.TargetArn));
   const found = isImport(failed)
     ? await findImported(where, failed.SourcePhoneNumberArn as string)
     : failed.PhoneNumber !== undefined
       ? await findClaimed(where, failed.PhoneNumber, { targetArn: failed.TargetArn })
       : await findTagged(where, failed, abandoned, { except: e.PhysicalResourceId });
-  if (found && abandoned(found)) {
-    log().warn('Releasing a number the failed change claimed and the stack never held', { phoneNumberArn: found.PhoneNumberArn });
-    await release(where, e, found.PhoneNumberArn as string, 1);
+  if (!found || !abandoned(found)) return false;
+  if (found.PhoneNumberStatus?.Status === 'IN_PROGRESS') {
+    log().info('A number the failed change claimed is still being claimed: waiting to release it', {
+      phoneNumberArn: found.PhoneNumberArn,
+    });
+    return true;
   }
+  log().warn('Releasing a number the failed change claimed and the stack never held', { phoneNumberArn: found.PhoneNumberArn });
+  await release(where, e, found.PhoneNumberArn as string, 1);
+  return false;
 }
 
 /**

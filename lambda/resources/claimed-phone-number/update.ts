@@ -11,7 +11,8 @@ import { TargetRegionChangeError } from '../../errors';
 import type { OnEventResponse, UpdateRequest } from '../../events';
 import { log } from '../../logger';
 import { readPrior } from '../../prior-state';
-import { adoptingHere, describe, numberIdentity, ownedByUs, regionOfTarget, type Props } from './common';
+import { isRollingBack } from '../../stack';
+import { adoptingHere, describe, numberIdentity, ownedByAnother, ownedByUs, regionOfTarget, type Props } from './common';
 import { adopt, claimOrAdopt } from './claim';
 import { findOwnedMatch, satisfies } from './lookups';
 
@@ -53,6 +54,23 @@ async function heldNumberKept(e: UpdateRequest, p: Props): Promise<ClaimedPhoneN
   return (ownedByUs(e, current.Tags) || adoptingHere(e, readPrior(current.Tags))) && satisfies(current, p) ? current : undefined;
 }
 
+/**
+ * In a rollback, the number at the physical id is gone (released outside the stack) or another resource
+ * holds it now (taken over): there is nothing to put back, and claiming another number would leave it to
+ * nobody, or fail and wedge the stack.
+ */
+async function lostWhileRollingBack(e: UpdateRequest): Promise<boolean> {
+  const parsed = parsePhoneNumberArn(e.PhysicalResourceId);
+  if (!parsed) return false;
+  try {
+    const current = await describe(connect(parsed.region), e.PhysicalResourceId);
+    if (!ownedByAnother(e, current.Tags) || adoptingHere(e, readPrior(current.Tags))) return false;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  return isRollingBack(e.StackId);
+}
+
 export async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
   const parsed = parsePhoneNumberArn(e.PhysicalResourceId);
   if (parsed && numberIdentity(p) === numberIdentity(old)) {
@@ -66,6 +84,12 @@ export async function update(e: UpdateRequest, p: Props, old: Props): Promise<On
       phoneNumberArn: e.PhysicalResourceId,
     });
     return updateInPlace(e, p, kept);
+  }
+  if (await lostWhileRollingBack(e)) {
+    log().warn('The number this resource held is gone or held by another resource: the rollback keeps the physical id', {
+      phoneNumberArn: e.PhysicalResourceId,
+    });
+    return { PhysicalResourceId: e.PhysicalResourceId };
   }
   log().info('The number changed: replacing', { from: numberIdentity(old), to: numberIdentity(p) });
   if (p.PhoneNumber === undefined && p.SourcePhoneNumberArn === undefined) {

@@ -375,6 +375,49 @@ describe('what the stack shows the handler', () => {
   });
 });
 
+describe('hooks and several stacks', () => {
+  it('awaits onRequest before sending the request, and onPoll before each isComplete call', async () => {
+    const fake = new FakeHandler();
+    fake.completeWhen = (e) => fake.live.has(`${e.PhysicalResourceId}:ready`);
+    const seen: string[] = [];
+    const later = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const deployer = deployerWith(fake, {
+      pollIntervalMs: 1000,
+      clock: createManualClock(),
+      onRequest: async (p) => {
+        await later();
+        seen.push(`${p.stage} ${p.logicalId} calls=${fake.calls.length}`);
+      },
+      onPoll: async (p) => {
+        await later();
+        seen.push(`poll ${p.poll} ${p.requestType} ${p.physicalResourceId}`);
+        // A change of the world while the request is under way: the handler sees it at this very poll.
+        if (p.poll === 2) fake.live.add(`${p.physicalResourceId}:ready`);
+      },
+    });
+
+    await deployer.deploy(template({ A: custom() }));
+
+    expect(seen).toEqual(['start A calls=0', 'poll 1 Create A-1', 'poll 2 Create A-1', 'end A calls=3']);
+  });
+
+  it('publishes two stacks to one directory, each under its own id, with its own status and resources', async () => {
+    const states = new Map<string, StackState>();
+    const directory = { publish: (s: StackState) => void states.set(s.stackId, s) };
+    const a = deployerWith(new FakeHandler(), { stackName: 'StackA', stacks: directory });
+    const b = deployerWith(new FakeHandler(), { stackName: 'StackB', stacks: directory });
+
+    await a.deploy(template({ One: custom() }));
+    await b.deploy(template({ Two: custom() }));
+    await a.destroy();
+
+    expect(a.stackId).not.toBe(b.stackId);
+    expect(states.get(a.stackId)).toMatchObject({ stackName: 'StackA', status: 'DELETE_COMPLETE', resources: [] });
+    expect(states.get(b.stackId)).toMatchObject({ stackName: 'StackB', status: 'CREATE_COMPLETE' });
+    expect(customResources(states.get(b.stackId)!).map((r) => r.logicalResourceId)).toEqual(['Two']);
+  });
+});
+
 describe('timeouts', () => {
   it('uses the Provider settings of lib/private/provider.ts as defaults', () => {
     expect(DEFAULT_FUNCTION_TIMEOUT_MS).toBe(HANDLER_TIMEOUT.toMilliseconds());
