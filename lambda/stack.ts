@@ -3,7 +3,7 @@
  *
  * - Whether the stack is rolling back (DescribeStacks: StackStatus). A Delete while the stack rolls back
  *   undoes what the failed operation created; a Delete otherwise removes something the user removed.
- * - What the stack declares NOW (GetTemplate + DescribeStackResources + the stack's Parameters), so that a
+ * - What the stack declares NOW (GetTemplate + ListStackResources + the stack's Parameters), so that a
  *   renamed resource's cleanup Delete does not undo what the resource that replaced it declares.
  *
  * IAM: cloudformation:DescribeStacks, GetTemplate and DescribeStackResources on the stack's own ARN
@@ -95,7 +95,7 @@ export async function otherDeclarations(
   if (!summary) return undefined;
   // The whole stack is going: nothing of it will be declared any more.
   if (summary.status === 'DELETE_IN_PROGRESS') return [];
-  const { GetTemplateCommand, DescribeStackResourcesCommand } = cloudFormationSdk();
+  const { GetTemplateCommand, paginateListStackResources } = cloudFormationSdk();
   const client = cloudFormation(region);
   let template: Template;
   try {
@@ -108,8 +108,12 @@ export async function otherDeclarations(
     }
     throw err;
   }
-  const out = await client.send(new DescribeStackResourcesCommand({ StackName: stackId }));
-  const physicalIds = Object.fromEntries((out.StackResources ?? []).map((r) => [r.LogicalResourceId ?? '', r.PhysicalResourceId ?? '']));
+  // ListStackResources, paged: DescribeStackResources answers only the first 100 resources of a stack
+  // (docs/service-facts.md), and a stack of this library holds up to 500.
+  const physicalIds: Record<string, string> = {};
+  for await (const page of paginateListStackResources({ client }, { StackName: stackId })) {
+    for (const r of page.StackResourceSummaries ?? []) physicalIds[r.LogicalResourceId ?? ''] = r.PhysicalResourceId ?? '';
+  }
   return declarationsIn(template, resourceType, {
     stackId,
     parameters: summary.parameters,

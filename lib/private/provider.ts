@@ -108,7 +108,12 @@ export const HANDLER_POLICY: readonly HandlerStatement[] = [
     // The status, template and resources of its own stack (a rollback or a rename told from a removal:
     // lambda/stack.ts) and of the stack a number's ownership tag names (is its holder live? lambda/holder.ts).
     sid: 'ReadStacks',
-    actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate', 'cloudformation:DescribeStackResources'],
+    actions: [
+      'cloudformation:DescribeStacks',
+      'cloudformation:GetTemplate',
+      'cloudformation:DescribeStackResources',
+      'cloudformation:ListStackResources',
+    ],
     resources: [{ service: 'cloudformation', pattern: 'stack/*' }],
   },
 ];

@@ -25,6 +25,8 @@ export const CLOUDFORMATION_OPERATIONS = [
   'ListStacks',
   'ListStackResources',
 ] as const;
+/** DescribeStackResources answers at most this many resources of a stack (`CFN/DescribeStackResources`). */
+export const DESCRIBE_STACK_RESOURCES_LIMIT = 100;
 /** Items per page of ListStacks and ListStackResources (the service pages both; their size is not documented). */
 export const CLOUDFORMATION_PAGE_SIZE = 100;
 
@@ -297,9 +299,10 @@ export async function serveCloudFormation(
       }
       case 'DescribeStackResources': {
         const stack = stackFor(input.StackName);
+        // As the service: only the first 100 resources of a stack (ListStackResources pages through all).
         const resources =
           input.LogicalResourceId === undefined
-            ? stack
+            ? { ...stack, resources: stack.resources.slice(0, DESCRIBE_STACK_RESOURCES_LIMIT) }
             : { ...stack, resources: stack.resources.filter((r) => r.logicalResourceId === input.LogicalResourceId) };
         body = respond(operation, `<StackResources>${resourcesXml(resources)}</StackResources>`, requestId);
         break;

@@ -75,6 +75,16 @@ describe('the stack module', () => {
     expect(others?.[0].properties.PhoneNumberArn).toBe(UNRESOLVED);
   });
 
+  it('reads the physical ids of a stack of more than 100 resources (DescribeStackResources answers only the first 100)', async () => {
+    // 150 numbers before the one the binding names: its physical id is the 151st resource of the stack.
+    const filler = Object.fromEntries(
+      Array.from({ length: 150 }, (_, i) => [`Filler${i}`, `${NUMBER.slice(0, -3)}${String(i).padStart(3, '0')}`]),
+    );
+    publish('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', { ...filler, Number: NUMBER });
+    const others = await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old');
+    expect(others).toEqual([{ logicalId: 'New', properties: { PhoneNumberArn: NUMBER, ContactFlowArn: FLOW } }]);
+  });
+
   it('declares nothing while the whole stack is being deleted', async () => {
     publish('DELETE_IN_PROGRESS', { Number: NUMBER });
     expect(await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old')).toEqual([]);
