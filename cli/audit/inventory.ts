@@ -18,7 +18,8 @@ import { parseContactFlowArn, parsePhoneNumberArn } from '../../lambda/contract'
 import type { AuditClients } from './clients';
 import { accessError } from './errors';
 import type { ChimeNumber, ConnectNumber, Declarations, Inventory } from './model';
-import { allSettledOrThrow, chunks, mapPool } from './pool';
+import { chunks } from '../../lambda/batching';
+import { allSettledOrThrow, mapPool } from './pool';
 
 /** DescribePhoneNumber calls in flight at once: enough to keep a 2/s quota busy while throttled calls back off. */
 export const DEFAULT_DESCRIBE_CONCURRENCY = 8;

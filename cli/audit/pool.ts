@@ -33,10 +33,3 @@ export async function mapPool<T, R>(items: readonly T[], concurrency: number, fn
   await allSettledOrThrow(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
 }
-
-/** The items in chunks of at most `size`. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
