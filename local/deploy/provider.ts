@@ -87,7 +87,7 @@ export function loadHandlerBundle(file: string, entry?: string, isolation: Isola
   const resolved = require.resolve(path.resolve(file));
   const fn = new LambdaFunction(() => bundleEnvironment(resolved, isolation), BUNDLE_IDLE_MS);
   fn.prewarm(1);
-  const { exports, functions } = fn.exports;
+  const { exports: names, functions } = fn.exports;
   const exported = new Set(functions);
   const call =
     (name: string) =>
@@ -99,7 +99,7 @@ export function loadHandlerBundle(file: string, entry?: string, isolation: Isola
   }
   if (exported.has('onEvent')) return { onEvent: call('onEvent'), isComplete: exported.has('isComplete') ? call('isComplete') : undefined };
   if (exported.has('handler')) return call('handler') as SingleFunctionHandler;
-  throw new TypeError(`${file} exports neither onEvent nor handler (exports: ${exports.join(', ') || 'none'})`);
+  throw new TypeError(`${file} exports neither onEvent nor handler (exports: ${names.join(', ') || 'none'})`);
 }
 
 export interface ProviderOptions {
