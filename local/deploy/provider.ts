@@ -71,7 +71,7 @@ export function normalizeHandler(handler: HandlerLike, singleFunctionIsComplete 
   };
 }
 
-/** A loaded bundle's environment idle this long (real time) is ended; the next invocation starts afresh. */
+/** A bundle's worker idle this long (real time) is ended, as Lambda reclaims idle environments; the next invocation starts afresh. */
 export const BUNDLE_IDLE_MS = 5_000;
 
 /**
@@ -85,7 +85,8 @@ export const BUNDLE_IDLE_MS = 5_000;
  */
 export function loadHandlerBundle(file: string, entry?: string, isolation: Isolation = 'worker'): HandlerLike {
   const resolved = require.resolve(path.resolve(file));
-  const fn = new LambdaFunction(() => bundleEnvironment(resolved, isolation), BUNDLE_IDLE_MS);
+  // An idle worker is ended (its memory freed); an in-process copy lives as long as the handler.
+  const fn = new LambdaFunction(() => bundleEnvironment(resolved, isolation), isolation === 'worker' ? BUNDLE_IDLE_MS : undefined);
   fn.prewarm(1);
   const { exports: names, functions } = fn.exports;
   const exported = new Set(functions);
