@@ -120,7 +120,8 @@ export class WorkerEnvironment implements Environment {
 
   private syncClock(context?: LambdaContext): void {
     if (context) this.clock[SLOT_REMAINING_MS] = context.getRemainingTimeInMillis();
-    this.clock[SLOT_DATE_OFFSET_MS] = Date.now() - (performance.timeOrigin + performance.now());
+    // Whole milliseconds, as Date.now() gives them.
+    this.clock[SLOT_DATE_OFFSET_MS] = Math.round(Date.now() - (performance.timeOrigin + performance.now()));
   }
 
   private answer(m: InvokeAnswer): void {
