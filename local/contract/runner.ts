@@ -246,8 +246,8 @@ export class Harness {
   ) {}
 
   /**
-   * @param isolated run the bundle in a worker thread, terminated by stop(): an invocation abandoned at a
-   * Lambda timeout is then killed, as Lambda kills it, instead of going on in the background.
+   * @param isolated run the bundle in a worker thread (local/lambda-host): an invocation is then ended at
+   * its Lambda timeout, as Lambda ends it, instead of going on in the background.
    */
   static async start(bundleFile = DEFAULT_BUNDLE, isolated = true): Promise<Harness> {
     const clock = createManualClock();

@@ -225,7 +225,8 @@ export interface LocalDeployerOptions {
   readonly clock?: AdvanceableClock;
   /**
    * The handler Lambda's timeout: an invocation still running when it has passed (on the clock when it
-   * has now(), else in real time) fails as Lambda reports it ("Task timed out after N.NN seconds").
+   * has now(), else in real time) fails as Lambda reports it ("Task timed out after N.NN seconds"), and
+   * a bundle's environment (local/lambda-host) is ended there: nothing after the deadline has an effect.
    * @default 600_000 (10 minutes, lib/private/provider.ts)
    */
   readonly functionTimeoutMs?: number;
