@@ -6,8 +6,8 @@
  *
  * The stub bundle calls the emulator with the real SDK: ListPhoneNumbersV2 at once when told to (the
  * emulator hangs that call and moves its clock past the function timeout, as a call in flight at a
- * Lambda timeout), then again after a real timer of a few milliseconds: that second call is the effect
- * that must never come after the deadline.
+ * Lambda timeout), then again after a real timer of 200 ms: that second call is the effect that must
+ * never come after the deadline.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,14 +18,18 @@ import { invokeWithTimeout, LambdaFunction, WorkerEnvironment } from '../../../l
 import { custom, template } from '../deploy/fixtures';
 
 const STUB = `
-const { ConnectClient, ListPhoneNumbersV2Command } = require(${JSON.stringify(require.resolve('@aws-sdk/client-connect'))});
+const { ConnectClient, DescribePhoneNumberCommand, ListPhoneNumbersV2Command } = require(${JSON.stringify(require.resolve('@aws-sdk/client-connect'))});
 let invocations = 0;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 exports.handler = async (event, context) => {
   invocations += 1;
   const p = event.ResourceProperties || event;
   const connect = new ConnectClient({ maxAttempts: 1 });
-  if (p.HangFirst === 'yes') connect.send(new ListPhoneNumbersV2Command({ MaxResults: 1 })).catch(() => undefined);
+  if (p.HangFirst === 'yes') {
+    // A first round trip, so that the client is ready and the hanging call goes out at once.
+    await connect.send(new DescribePhoneNumberCommand({ PhoneNumberId: 'warm-up' })).catch(() => undefined);
+    connect.send(new ListPhoneNumbersV2Command({ MaxResults: 1 })).catch(() => undefined);
+  }
   await sleep(Number(p.SleepMs || 0));
   await connect.send(new ListPhoneNumbersV2Command({ MaxResults: 2 }));
   return {
@@ -38,7 +42,7 @@ exports.handler = async (event, context) => {
 };
 `;
 /** The real timer before the stub's second call: long enough for the host to see the deadline first. */
-const SLEEP_MS = 100;
+const SLEEP_MS = 200;
 /** How long the test waits for a call that must not come (the stub's timer, and then some). */
 const AFTER_MS = 3 * SLEEP_MS;
 const TIMEOUT_MS = 600_000;
