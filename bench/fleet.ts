@@ -170,7 +170,9 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
   try {
     const seeded = await seed(emu, n, n);
     Object.assign(process.env, handlerEnvironment(emu.endpoint, RETRY_BASE_DELAY_MS / rateScale, rateScale));
-    const pool = new LambdaPool(kind === 'ours' ? () => loadHandlerBundle(BUNDLE, 'handler') as Invoke : () => naiveHandler as Invoke);
+    const pool = new LambdaPool(
+      kind === 'ours' ? () => loadHandlerBundle(BUNDLE, 'handler', 'in-process') as Invoke : () => naiveHandler as Invoke,
+    );
     const deployer = new LocalDeployer({
       handler: (event: unknown) => attribution.run(event, () => pool.handler(event)),
       singleFunctionIsComplete: kind === 'ours',

@@ -4,9 +4,11 @@
  * reused, otherwise a new one starts. Module-level state (SDK clients, their retry state, caches) is
  * per container, so N parallel invocations share nothing: no client-side rate limiter coordinates them.
  *
- * In process, a container is one freshly evaluated copy of the handler module (`start`).
+ * In process, a container is one freshly evaluated copy of the handler module (`start`), an execution
+ * environment of the shared Lambda host (local/lambda-host), which keeps the free ones.
  */
 import { performance } from 'node:perf_hooks';
+import { functionEnvironment, LambdaFunction } from '../local/lambda-host';
 // The key the handler adds to its onEvent result: isComplete events carry it.
 import { ON_EVENT_DONE } from '../lambda/events';
 
@@ -26,26 +28,18 @@ export class LambdaPool {
   /** Every invocation, in the order they ended. */
   readonly invocations: Invocation[] = [];
   private readonly origin = performance.now();
-  private readonly idle: Invoke[] = [];
-  private started = 0;
-  private busy = 0;
-  private peak = 0;
+  private readonly lambda: LambdaFunction;
 
   /** `start` evaluates the handler module afresh and returns its entry point. */
-  constructor(private readonly start: () => Invoke) {}
+  constructor(start: () => Invoke) {
+    this.lambda = new LambdaFunction(() => functionEnvironment(start()));
+  }
 
   /** The function to give the local deployer: every call runs in a free container. */
   readonly handler = async (event: unknown): Promise<unknown> => {
-    let container = this.idle.pop();
-    if (!container) {
-      container = this.start();
-      this.started++;
-    }
-    this.busy++;
-    this.peak = Math.max(this.peak, this.busy);
     const start = performance.now() - this.origin;
     try {
-      return await container(event);
+      return await this.lambda.invoke('handler', event);
     } finally {
       const e = (event ?? {}) as Record<string, unknown>;
       this.invocations.push({
@@ -55,8 +49,6 @@ export class LambdaPool {
         start,
         end: performance.now() - this.origin,
       });
-      this.busy--;
-      this.idle.push(container);
     }
   };
 
@@ -66,19 +58,16 @@ export class LambdaPool {
    * charge the measured run for it. Their cost is measured on its own (bench/cold-start.ts).
    */
   prewarm(count: number): void {
-    while (this.started < count) {
-      this.idle.push(this.start());
-      this.started++;
-    }
+    this.lambda.prewarm(count);
   }
 
   /** Containers started so far (cold starts). */
   get containers(): number {
-    return this.started;
+    return this.lambda.coldStarts;
   }
 
   /** Most invocations in flight at once. */
   get peakConcurrency(): number {
-    return this.peak;
+    return this.lambda.peakConcurrency;
   }
 }

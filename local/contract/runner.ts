@@ -12,10 +12,10 @@
 import { parseContactFlowArn } from '../../lambda/contract';
 import { settingsEnvironment } from '../../lambda/settings';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { LocalDeployer, loadHandlerBundle, PROVIDER_QUERY_INTERVAL_MS } from '../deploy';
+import { LocalDeployer, PROVIDER_QUERY_INTERVAL_MS } from '../deploy';
 import type { DeployedResource, LambdaContext, SingleFunctionHandler } from '../deploy';
 import { createManualClock, startEmulator } from '../emulator';
+import { bundleEnvironment, LambdaFunction } from '../lambda-host';
 import type { Emulator, Snapshot, SnapshotNumber } from '../emulator';
 import { BREAKER_ID, templateOf } from './cases';
 import type { LifecycleCase } from './cases';
@@ -94,57 +94,6 @@ function setEnv(endpoint: string): () => void {
       else process.env[k] = v;
     }
   };
-}
-
-/** The source of the worker that hosts a bundle: one invocation per message, the Lambda context rebuilt on real time. */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-process.removeAllListeners('warning'); // the SDK's Node-version notice, once per worker, is noise here
-const bundle = require(workerData.bundle);
-parentPort.on('message', async ({ id, event, remaining, functionName, awsRequestId }) => {
-  const started = Date.now();
-  const context = {
-    functionName, functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:' + functionName,
-    memoryLimitInMB: '128', awsRequestId, logGroupName: '/aws/lambda/' + functionName, logStreamName: 'worker',
-    callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => Math.max(0, remaining - (Date.now() - started)),
-  };
-  try {
-    parentPort.postMessage({ id, result: await bundle.handler(event, context) });
-  } catch (e) {
-    parentPort.postMessage({ id, error: { name: e && e.name, message: e && e.message !== undefined ? e.message : String(e), stack: e && e.stack } });
-  }
-});
-`;
-
-function workerBundle(file: string): { handler: SingleFunctionHandler; terminate: () => Promise<unknown> } {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bundle: file }, env: { ...process.env } });
-  worker.unref();
-  let next = 0;
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  worker.on('message', (m: { id: number; result?: unknown; error?: { name?: string; message: string; stack?: string } }) => {
-    const w = waiting.get(m.id);
-    if (!w) return;
-    waiting.delete(m.id);
-    if (m.error) {
-      const err = new Error(m.error.message);
-      if (m.error.name) err.name = m.error.name;
-      if (m.error.stack) err.stack = m.error.stack;
-      w.reject(err);
-    } else w.resolve(m.result);
-  });
-  const handler: SingleFunctionHandler = (event, context) =>
-    new Promise((resolve, reject) => {
-      const id = ++next;
-      waiting.set(id, { resolve, reject });
-      worker.postMessage({
-        id,
-        event,
-        remaining: context?.getRemainingTimeInMillis() ?? 600_000,
-        functionName: context?.functionName ?? 'local-provider-handler',
-        awsRequestId: context?.awsRequestId ?? String(id),
-      });
-    });
-  return { handler, terminate: () => worker.terminate() };
 }
 
 /** What the checks compare: a number as a user sees it (the owner tag cut to its owner, the handler's other bookkeeping tags left out). */
@@ -297,22 +246,17 @@ export class Harness {
   ) {}
 
   /**
-   * @param isolated run the bundle in a worker thread, terminated by stop(): an invocation abandoned at a
-   * Lambda timeout is then killed, as Lambda kills it, instead of going on in the background.
+   * @param isolated run the bundle in a worker thread (local/lambda-host): an invocation is then ended at
+   * its Lambda timeout, as Lambda ends it, instead of going on in the background.
    */
   static async start(bundleFile = DEFAULT_BUNDLE, isolated = true): Promise<Harness> {
     const clock = createManualClock();
     const emu = await startEmulator({ port: 0, clock, asyncDelayMs: CLAIM_DELAY_MS, rateScale: 1000 });
     const restoreEnv = setEnv(emu.endpoint);
-    let stopWorker: (() => Promise<unknown>) | undefined;
-    let bundle: SingleFunctionHandler;
-    if (isolated) {
-      const worker = workerBundle(bundleFile);
-      bundle = worker.handler;
-      stopWorker = worker.terminate;
-    } else {
-      bundle = loadHandlerBundle(bundleFile, 'handler') as SingleFunctionHandler;
-    }
+    const lambda = new LambdaFunction(() => bundleEnvironment(bundleFile, isolated ? 'worker' : 'in-process'));
+    lambda.prewarm(1);
+    const bundle: SingleFunctionHandler = (event, context) => lambda.invoke('handler', event, context);
+    const stopWorker = () => lambda.stop();
     const restore = () => restoreEnv();
     return new Harness(emu, clock, bundle, restore, createSeedClients(emu), stopWorker);
   }

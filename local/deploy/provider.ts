@@ -16,9 +16,9 @@
  * - CloudFormation rejects a response body over 4096 bytes ("Response object is too long.").
  */
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { bundleEnvironment, invokeWithTimeout, LambdaFunction, LambdaTimeoutError, lambdaTimeoutMessage } from '../lambda-host';
+import type { Isolation } from '../lambda-host';
 import type {
   AdvanceableClock,
   CustomResourceEvent,
@@ -44,10 +44,7 @@ export const PROVIDER_QUERY_INTERVAL_MS = 20_000;
 /** isComplete calls per request when there is no poll interval to divide the total timeout by. */
 export const DEFAULT_MAX_POLLS_WITHOUT_INTERVAL = 100;
 
-/** What Lambda reports for an invocation that ran past the function's timeout. */
-export function lambdaTimeoutMessage(timeoutMs: number): string {
-  return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
-}
+export { lambdaTimeoutMessage };
 export const RESPONSE_TOO_LONG_REASON = 'Response object is too long.';
 
 type Invoke = (payload: unknown, context: LambdaContext) => Promise<unknown>;
@@ -74,34 +71,36 @@ export function normalizeHandler(handler: HandlerLike, singleFunctionIsComplete 
   };
 }
 
+/** A bundle's worker idle this long (real time) is ended, as Lambda reclaims idle environments; the next invocation starts afresh. */
+export const BUNDLE_IDLE_MS = 5_000;
+
 /**
- * Loads a CommonJS handler bundle (e.g. dist/handler/index.js) afresh, so that module-level state (SDK
- * clients, endpoints read from the environment) is created now. With `entry` (the export the
- * template's `Handler` names, e.g. 'handler' for 'index.handler'), that one function serves both
- * phases, as in Lambda; without it, named `onEvent` / `isComplete` exports are preferred over a single
- * `handler` export.
+ * Loads a CommonJS handler bundle (e.g. dist/handler/index.js) afresh into a Lambda function of its own
+ * (local/lambda-host): its first execution environment is started now, so that module-level state (SDK
+ * clients, endpoints read from the environment) is created now and a bad bundle fails here. By default
+ * the environment is a worker thread, ended at an invocation's timeout (nothing runs on past it);
+ * 'in-process' evaluates the bundle in this realm. With `entry` (the export the template's `Handler`
+ * names, e.g. 'handler' for 'index.handler'), that one function serves both phases, as in Lambda;
+ * without it, named `onEvent` / `isComplete` exports are preferred over a single `handler` export.
  */
-export function loadHandlerBundle(file: string, entry?: string): HandlerLike {
+export function loadHandlerBundle(file: string, entry?: string, isolation: Isolation = 'worker'): HandlerLike {
   const resolved = require.resolve(path.resolve(file));
-  // Evaluated here rather than through require: neither Node's require cache nor a test runner's
-  // module registry (jest ignores require.cache) may hand back an instance loaded earlier, and the
-  // bundle must see this realm's globals (jest gives each test file its own `process.env`).
-  const module = { exports: {} as Record<string, unknown> };
-  const evaluate = new Function('exports', 'require', 'module', '__filename', '__dirname', fs.readFileSync(resolved, 'utf8'));
-  evaluate(module.exports, createRequire(resolved), module, resolved, path.dirname(resolved));
-  const mod = module.exports;
+  // An idle worker is ended (its memory freed); an in-process copy lives as long as the handler.
+  const fn = new LambdaFunction(() => bundleEnvironment(resolved, isolation), isolation === 'worker' ? BUNDLE_IDLE_MS : undefined);
+  fn.prewarm(1);
+  const { exports: names, functions } = fn.exports;
+  const exported = new Set(functions);
+  const call =
+    (name: string) =>
+    async (event: CustomResourceEvent | IsCompleteEvent, context?: LambdaContext): Promise<never> =>
+      fn.invoke(name, event, context) as Promise<never>;
   if (entry !== undefined) {
-    if (typeof mod[entry] !== 'function') throw new TypeError(`${file} does not export a function '${entry}'`);
-    return mod[entry] as SingleFunctionHandler;
+    if (!exported.has(entry)) throw new TypeError(`${file} does not export a function '${entry}'`);
+    return call(entry) as SingleFunctionHandler;
   }
-  if (typeof mod.onEvent === 'function') {
-    return {
-      onEvent: mod.onEvent as ProviderHandlers['onEvent'],
-      isComplete: typeof mod.isComplete === 'function' ? (mod.isComplete as ProviderHandlers['isComplete']) : undefined,
-    };
-  }
-  if (typeof mod.handler === 'function') return mod.handler as SingleFunctionHandler;
-  throw new TypeError(`${file} exports neither onEvent nor handler (exports: ${Object.keys(mod).join(', ') || 'none'})`);
+  if (exported.has('onEvent')) return { onEvent: call('onEvent'), isComplete: exported.has('isComplete') ? call('isComplete') : undefined };
+  if (exported.has('handler')) return call('handler') as SingleFunctionHandler;
+  throw new TypeError(`${file} exports neither onEvent nor handler (exports: ${names.join(', ') || 'none'})`);
 }
 
 export interface ProviderOptions {
@@ -135,75 +134,15 @@ class UserFunctionError extends Error {}
 
 const copy = <T>(value: T): T => (value === undefined ? (null as T) : (JSON.parse(JSON.stringify(value)) as T));
 
-/** The Lambda runtime killed the invocation at the function's timeout. */
-class LambdaTimeoutError extends Error {}
-
-let invocationCounter = 0;
-
-function lambdaContext(options: ProviderOptions, now: () => number, deadline: number): LambdaContext {
-  const region = options.region ?? 'us-east-1';
-  const requestId = randomUUID();
-  const day = new Date(now()).toISOString().slice(0, 10).replace(/-/g, '/');
-  return {
-    functionName: options.functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${options.accountId ?? '123456789012'}:function:${options.functionName}`,
-    memoryLimitInMB: '128',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${options.functionName}`,
-    logStreamName: `${day}/[$LATEST]${String(++invocationCounter).padStart(32, '0')}`,
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
-  };
-}
-
-/**
- * Runs the user function as Lambda would, with a context and a timeout. On the deployer's clock (when it
- * has now()) the invocation has timed out when the clock passed its deadline, seen while it runs (checked
- * every millisecond of real time) or when it settles; in real time, by a timer. A timed-out invocation's
- * promise is left running: Lambda freezes it, and Node resumes frozen work on the next invocation.
- */
-async function runWithTimeout(fn: Invoke, payload: unknown, options: ProviderOptions): Promise<unknown> {
-  const timeoutMs = options.functionTimeoutMs ?? DEFAULT_FUNCTION_TIMEOUT_MS;
-  const clockNow = options.clock?.now?.bind(options.clock);
-  const now = clockNow ?? Date.now;
-  const deadline = now() + timeoutMs;
-  const context = lambdaContext(options, now, deadline);
-  let timer: NodeJS.Timeout | undefined;
-  let settled = false;
-  // The watch timers never keep the process alive on their own (an abandoned invocation must not).
-  const expired = new Promise<'timeout'>((resolve) => {
-    if (clockNow) {
-      const check = () => {
-        if (settled) return;
-        if (clockNow() >= deadline) resolve('timeout');
-        else timer = setTimeout(check, 1).unref();
-      };
-      timer = setTimeout(check, 1).unref();
-    } else {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs).unref();
-    }
-  });
-  const run = Promise.resolve()
-    .then(() => fn(payload, context))
-    .then((value) => ({ value }));
-  try {
-    const first = await Promise.race([run, expired]);
-    if (first === 'timeout' || (clockNow && clockNow() >= deadline)) {
-      run.catch(() => undefined);
-      throw new LambdaTimeoutError(lambdaTimeoutMessage(timeoutMs));
-    }
-    return first.value;
-  } finally {
-    settled = true;
-    if (timer) clearTimeout(timer);
-  }
-}
-
 async function invokeUserFunction(fn: Invoke, payload: unknown, options: ProviderOptions): Promise<Record<string, unknown>> {
   const functionName = options.functionName;
   try {
-    return (copy(await runWithTimeout(fn, copy(payload), options)) ?? {}) as Record<string, unknown>;
+    const timeoutMs = options.functionTimeoutMs ?? DEFAULT_FUNCTION_TIMEOUT_MS;
+    const invocation = { functionName, region: options.region, accountId: options.accountId, timeoutMs, clock: options.clock };
+    return (copy(await invokeWithTimeout(fn as Parameters<typeof invokeWithTimeout>[0], copy(payload), invocation)) ?? {}) as Record<
+      string,
+      unknown
+    >;
   } catch (err) {
     // The Lambda runtime reports errorMessage and trace (the stack's lines); the framework rebuilds an
     // Error whose stack is the message, the log group, and the trace without its first line. A timeout

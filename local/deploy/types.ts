@@ -2,6 +2,7 @@
  * Public shapes of the local deployer: the CloudFormation template subset it reads, the Provider
  * framework handler it drives, its options, and the log of requests it sent.
  */
+import type { LambdaContext } from '../lambda-host';
 
 /** A JSON value as it appears in a template or an event. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -73,20 +74,10 @@ export interface ProviderHandlers {
 }
 
 /**
- * The Lambda context every invocation receives as its second argument (the subset of the Node.js
- * runtime's context a handler reads). Remaining time is read on the deployer's clock when it has one.
+ * The Lambda context every invocation receives as its second argument (local/lambda-host). Remaining
+ * time is read on the deployer's clock when it has one.
  */
-export interface LambdaContext {
-  readonly functionName: string;
-  readonly functionVersion: string;
-  readonly invokedFunctionArn: string;
-  readonly memoryLimitInMB: string;
-  readonly awsRequestId: string;
-  readonly logGroupName: string;
-  readonly logStreamName: string;
-  callbackWaitsForEmptyEventLoop: boolean;
-  getRemainingTimeInMillis(): number;
-}
+export type { LambdaContext };
 
 /**
  * One Lambda function registered as both onEvent and isComplete handler; it tells the two phases apart
@@ -234,7 +225,8 @@ export interface LocalDeployerOptions {
   readonly clock?: AdvanceableClock;
   /**
    * The handler Lambda's timeout: an invocation still running when it has passed (on the clock when it
-   * has now(), else in real time) fails as Lambda reports it ("Task timed out after N.NN seconds").
+   * has now(), else in real time) fails as Lambda reports it ("Task timed out after N.NN seconds"), and
+   * a bundle's environment (local/lambda-host) is ended there: nothing after the deadline has an effect.
    * @default 600_000 (10 minutes, lib/private/provider.ts)
    */
   readonly functionTimeoutMs?: number;

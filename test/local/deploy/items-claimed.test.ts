@@ -314,9 +314,7 @@ describe('ClaimedPhoneNumber in whole deploys', () => {
     });
   });
 
-  // A create whose Lambda times out right after its claim: test/contract/harness.test.ts (the harness runs the
-  // bundle in a worker thread it kills afterwards, as Lambda ends a timed-out invocation; in this process
-  // the abandoned invocation would run on).
+  // A create whose Lambda times out right after its claim: test/contract/harness.test.ts.
 
   describe('item 12: a target in another region', () => {
     it('fails before any call, naming both, and leaves the number where it is', async () => {
