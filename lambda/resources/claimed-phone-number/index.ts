@@ -20,7 +20,7 @@
  */
 import type { CreateRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler } from '../../events';
 import { validateClaimedPhoneNumber } from '../../contract';
-import { settledWithin } from '../../settle-wait';
+import { settledWithin } from './settle-wait';
 import { upgradeClaimedPhoneNumber } from '../../upgrade';
 import { claimOrAdopt } from './claim';
 import { pendingId, pendingRequestOf, regionOfTarget, type Props } from './common';
