@@ -2,7 +2,7 @@
  * Public interface of the local phone-number service. Tests, benchmarks and the local deploy rely
  * on exactly this shape; the implementation lives beside it.
  */
-import type { CloudFormationStacks } from './cloudformation';
+import type { CloudFormationStacks } from './stacks';
 
 /** Time source. The emulator reads it for async transitions and cooldowns. */
 export interface Clock {
