@@ -68,6 +68,12 @@ export interface EmulatorOptions {
   readonly rateScale?: number;
   /** Token buckets read real time (not `clock`) unless this is true. @default false */
   readonly ratesUseClock?: boolean;
+  /**
+   * The token buckets' own time source, read once per rate-limited call (overrides ratesUseClock): e.g. a
+   * clock that moves a fixed step per call makes throttling depend on the calls alone, not on the
+   * machine's speed. @default real time, or `clock` with ratesUseClock
+   */
+  readonly rateClock?: Clock;
   /** Rolling window (read via `clock`) in which claims and releases count toward the churn limit. @default 180 days */
   readonly churnWindowMs?: number;
   /**
