@@ -1,5 +1,6 @@
 import { isComplete, onEvent } from '../../lambda/index';
 import { FORMAT_VERSION, OWNER_TAG_KEY } from '../../lambda/contract';
+import type { OnEventRequest } from '../../lambda/events';
 import { createManualClock, type Emulator, type ManualClock } from '../../local/emulator';
 import {
   BINDING,
@@ -79,37 +80,35 @@ describe('the handler', () => {
   });
 
   describe('runtime validation', () => {
-    it('fails when the connector region resolved at deploy time is not a region, before any AWS call', async () => {
-      await expect(
-        onEvent(
+    // Each bad create fails in onEvent, naming the value, before any AWS call.
+    it.each<{ when: string; event: () => OnEventRequest; error: RegExp }>([
+      {
+        when: 'the connector region resolved at deploy time is not a region, before any AWS call',
+        event: () =>
           createEvent(
             VC,
             vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['+12065550100'], Region: 'Oregon' }),
             'Trunk',
           ),
-        ),
-      ).rejects.toThrow(/^Trunk: region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/);
-      expect(operations(emulator)).toEqual([]);
-    });
-
-    it('fails when the target ARN is malformed, before any AWS call, naming the value', async () => {
-      await expect(onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: 'arn:nope', CountryCode: 'US' }), 'Main'))).rejects.toThrow(
-        /^Main: targetArn 'arn:nope' is not a Connect instance/,
-      );
-      expect(operations(emulator)).toEqual([]);
-    });
-
-    it('fails when both phoneNumber and countryCode are set', async () => {
-      await expect(
-        onEvent(createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', PhoneNumber: '+12065550100' }))),
-      ).rejects.toThrow(/set exactly one/);
-      expect(operations(emulator)).toEqual([]);
-    });
-
-    it('fails when a voice connector number is not E.164', async () => {
-      await expect(
-        onEvent(createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['12-34'] }))),
-      ).rejects.toThrow(/'12-34' is not an E.164 number/);
+        error: /^Trunk: region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/,
+      },
+      {
+        when: 'the target ARN is malformed, before any AWS call, naming the value',
+        event: () => createEvent(CLAIMED, claimedProps({ TargetArn: 'arn:nope', CountryCode: 'US' }), 'Main'),
+        error: /^Main: targetArn 'arn:nope' is not a Connect instance/,
+      },
+      {
+        when: 'both phoneNumber and countryCode are set',
+        event: () => createEvent(CLAIMED, claimedProps({ TargetArn: instanceArn, CountryCode: 'US', PhoneNumber: '+12065550100' })),
+        error: /set exactly one/,
+      },
+      {
+        when: 'a voice connector number is not E.164',
+        event: () => createEvent(VC, vcProps({ VoiceConnectorId: 'abcdef1ghij2klmno3pqr4', PhoneNumbers: ['12-34'] })),
+        error: /'12-34' is not an E.164 number/,
+      },
+    ])('fails when $when', async ({ event, error }) => {
+      await expect(onEvent(event())).rejects.toThrow(error);
       expect(operations(emulator)).toEqual([]);
     });
 
