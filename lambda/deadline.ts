@@ -35,7 +35,7 @@ export function remainingWorkMs(): number {
 }
 
 /**
- * How long one invocation waits for an asynchronous change it made to settle (./settle-wait): a
+ * How long one invocation waits for an asynchronous change it made to settle (./resources/claimed-phone-number/settle-wait): a
  * ClaimedPhoneNumber create's claim (IN_PROGRESS to CLAIMED) and a Delete's release (until the number is
  * gone). Checks every settlePollMs for at most settleWaitMs (./settings), never past the invocation
  * deadline; 0 turns the wait off (a create's poll then checks once, a release is left to later polls).

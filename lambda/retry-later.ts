@@ -6,13 +6,13 @@
  * (polled by the Provider's waiter) to run the same, idempotent, change again, until it succeeds or the
  * completion deadline (./deadline) passes; then the event fails with the last error.
  *
- * Used by the binding and voice-connector modules, whose changes are idempotent: each run reads where
- * things are and does only what is left.
+ * Applied by the dispatcher (./index, rung 3 of its failure ladder) to the resources whose failure
+ * policy is `defer` (the binding and voice-connector modules), whose changes are idempotent: each run
+ * reads where things are and does only what is left.
  */
 import { errorMessage, isTransient } from './aws-errors';
-import { completionTimedOut } from './deadline';
 import { VoiceConnectorAssociationFailedError } from './errors';
-import type { IsCompleteRequest, IsCompleteResponse, OnEventResponse } from './events';
+import type { IsCompleteRequest, OnEventResponse } from './events';
 import { log } from './logger';
 
 /** Key of the onEvent result (merged by the framework into the event isComplete receives). */
@@ -75,26 +75,4 @@ export function retryRequested(e: IsCompleteRequest): boolean {
 export function asRequested<T>(e: IsCompleteRequest): T {
   const requested = (e as unknown as Record<string, unknown>)[REQUEST_PHYSICAL_ID_KEY];
   return (typeof requested === 'string' ? { ...e, PhysicalResourceId: requested } : e) as unknown as T;
-}
-
-/**
- * For isComplete: runs `check` (true: done); a transient failure means "not yet" until the completion
- * deadline, after which `onGiveUp` runs (best effort) and the error is thrown.
- */
-export async function untilDone(
-  e: IsCompleteRequest,
-  check: () => Promise<boolean>,
-  onGiveUp?: () => Promise<void>,
-): Promise<IsCompleteResponse> {
-  try {
-    return { IsComplete: await check() };
-  } catch (err) {
-    if (isPassingFailure(err) && !completionTimedOut(e)) {
-      log().warn('Failed for a passing reason: will check again', { error: errorMessage(err) });
-      return { IsComplete: false };
-    }
-    if (onGiveUp)
-      await onGiveUp().catch((cleanup: unknown) => log().error('Could not clean up after giving up', { error: errorMessage(cleanup) }));
-    throw err;
-  }
 }

@@ -58,14 +58,15 @@ export const SETTINGS = {
     env: 'PHONE_NUMBERS_SETTLE_WAIT_MS',
     defaultMs: 3 * 60_000,
     minMs: 0,
-    description: 'longest wait inside one invocation for a claim or a release to settle; 0 turns it off (lambda/settle-wait.ts)',
+    description:
+      'longest wait inside one invocation for a claim or a release to settle; 0 turns it off (lambda/resources/claimed-phone-number/settle-wait.ts)',
   },
   /** How often that wait checks. */
   settlePollMs: {
     env: 'PHONE_NUMBERS_SETTLE_POLL_MS',
     defaultMs: 5_000,
     minMs: 1,
-    description: 'how often that wait checks (lambda/settle-wait.ts)',
+    description: 'how often that wait checks (lambda/resources/claimed-phone-number/settle-wait.ts)',
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -58,43 +58,60 @@ function getAtt(args: unknown, template: Template, ctx: ResolveContext): string 
   return UNRESOLVED;
 }
 
+function join(args: unknown, template: Template, ctx: ResolveContext): unknown {
+  if (!Array.isArray(args) || typeof args[0] !== 'string') return UNRESOLVED;
+  const parts = resolve(args[1], template, ctx);
+  if (!Array.isArray(parts) || parts.some((p) => typeof p !== 'string')) return UNRESOLVED;
+  return parts.join(args[0]);
+}
+
+function select(args: unknown, template: Template, ctx: ResolveContext): unknown {
+  if (!Array.isArray(args)) return UNRESOLVED;
+  const index = Number(resolve(args[0], template, ctx));
+  const list = resolve(args[1], template, ctx);
+  return Array.isArray(list) && Number.isInteger(index) && index >= 0 && index < list.length ? list[index] : UNRESOLVED;
+}
+
+function sub(args: unknown, template: Template, ctx: ResolveContext): unknown {
+  if (typeof args !== 'string') return UNRESOLVED;
+  let unresolved = false;
+  const text = args.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {
+    const v = name.includes('.') ? getAtt(name, template, ctx) : ref(name, template, ctx);
+    if (v === UNRESOLVED) unresolved = true;
+    return v === UNRESOLVED ? '' : v;
+  });
+  return unresolved ? UNRESOLVED : text;
+}
+
+/** What `intrinsic` answers for a one-key object that is no intrinsic function (a plain object). */
+const NOT_INTRINSIC = Symbol('not an intrinsic function');
+
+/** The value of the intrinsic function `key` applied to `args`; UNRESOLVED for one not read here. */
+function intrinsic(key: string, args: unknown, template: Template, ctx: ResolveContext): unknown {
+  switch (key) {
+    case 'Ref':
+      return typeof args === 'string' ? ref(args, template, ctx) : UNRESOLVED;
+    case 'Fn::GetAtt':
+      return getAtt(args, template, ctx);
+    case 'Fn::Join':
+      return join(args, template, ctx);
+    case 'Fn::Select':
+      return select(args, template, ctx);
+    case 'Fn::Sub':
+      return sub(args, template, ctx);
+    default:
+      return key.startsWith('Fn::') || key === 'Condition' ? UNRESOLVED : NOT_INTRINSIC;
+  }
+}
+
 function resolve(value: unknown, template: Template, ctx: ResolveContext): unknown {
   if (value === null || value === undefined) return value;
   if (typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return value.map((v) => resolve(v, template, ctx));
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 1) {
-    const [key, args] = entries[0];
-    switch (key) {
-      case 'Ref':
-        return typeof args === 'string' ? ref(args, template, ctx) : UNRESOLVED;
-      case 'Fn::GetAtt':
-        return getAtt(args, template, ctx);
-      case 'Fn::Join': {
-        if (!Array.isArray(args) || typeof args[0] !== 'string') return UNRESOLVED;
-        const parts = resolve(args[1], template, ctx);
-        if (!Array.isArray(parts) || parts.some((p) => typeof p !== 'string')) return UNRESOLVED;
-        return parts.join(args[0]);
-      }
-      case 'Fn::Select': {
-        if (!Array.isArray(args)) return UNRESOLVED;
-        const index = Number(resolve(args[0], template, ctx));
-        const list = resolve(args[1], template, ctx);
-        return Array.isArray(list) && Number.isInteger(index) && index >= 0 && index < list.length ? list[index] : UNRESOLVED;
-      }
-      case 'Fn::Sub': {
-        if (typeof args !== 'string') return UNRESOLVED;
-        let unresolved = false;
-        const text = args.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {
-          const v = name.includes('.') ? getAtt(name, template, ctx) : ref(name, template, ctx);
-          if (v === UNRESOLVED) unresolved = true;
-          return v === UNRESOLVED ? '' : v;
-        });
-        return unresolved ? UNRESOLVED : text;
-      }
-      default:
-        if (key.startsWith('Fn::') || key === 'Condition') return UNRESOLVED;
-    }
+    const resolved = intrinsic(entries[0][0], entries[0][1], template, ctx);
+    if (resolved !== NOT_INTRINSIC) return resolved;
   }
   return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v, template, ctx)]));
 }

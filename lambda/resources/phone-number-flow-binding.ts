@@ -63,7 +63,7 @@ import {
 import { heldError, liveHolder, NumberHeldError, transferredError } from '../holder';
 import { ownerOf } from '../identity';
 import { log } from '../logger';
-import { asRequested, isPassingFailure, orRetryLater, retryRequested, untilDone } from '../retry-later';
+import { asRequested, isPassingFailure, retryRequested } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradePhoneNumberFlowBinding } from '../upgrade';
@@ -535,33 +535,30 @@ async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined
 }
 
 async function checkComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
-  // A create that gives up puts the number's tags back: the framework sends no Delete for it to.
-  const giveUp =
-    e.RequestType === 'Create'
-      ? async () => {
-          const now = await readTags(p.PhoneNumberArn);
-          if (now) await revertIntent(p, tagsBefore(e, now), now);
-        }
-      : undefined;
-  return untilDone(
-    e,
-    async () => {
-      if (retryRequested(e)) await change(e, p, old);
-      if (e.RequestType === 'Delete') return true;
-      if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return true;
-      if (await boundAsDeclared(e, p)) return true;
-      const current = await numberToBind(e, p);
-      if (!current) return true;
-      const outcome = await bind(e, p, current);
-      if (outcome === 'bound') await unbindOldInstance(p, old);
-      if (outcome !== 'waiting') return true;
-      // The same completion deadline as a claim's (../deadline): well before the Provider waiter gives up,
-      // so the binding fails with its own message and a create can still put the number's tags back.
-      if (completionTimedOut(e)) throw new FlowBindingTimedOutError(p, current, completionTimeoutMs());
-      return false;
-    },
-    giveUp,
-  );
+  return { IsComplete: await checkDone(e, p, old) };
+}
+
+async function checkDone(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<boolean> {
+  if (retryRequested(e)) await change(e, p, old);
+  if (e.RequestType === 'Delete') return true;
+  if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return true;
+  if (await boundAsDeclared(e, p)) return true;
+  const current = await numberToBind(e, p);
+  if (!current) return true;
+  const outcome = await bind(e, p, current);
+  if (outcome === 'bound') await unbindOldInstance(p, old);
+  if (outcome !== 'waiting') return true;
+  // The same completion deadline as a claim's (../deadline): well before the Provider waiter gives up,
+  // so the binding fails with its own message and a create can still put the number's tags back.
+  if (completionTimedOut(e)) throw new FlowBindingTimedOutError(p, current, completionTimeoutMs());
+  return false;
+}
+
+/** Giving up: a create puts the number's tags back, since the framework sends no Delete for it to. */
+async function undoCreate(e: IsCompleteRequest, p: Props): Promise<void> {
+  if (e.RequestType !== 'Create') return;
+  const now = await readTags(p.PhoneNumberArn);
+  if (now) await revertIntent(p, tagsBefore(e, now), now);
 }
 
 /** The physical id each request answers with, known before any call (a retried change answers the same). */
@@ -574,9 +571,11 @@ function physicalIdOf(e: Event, p: Props, old?: Props): string {
 export const phoneNumberFlowBinding: ResourceHandler<Props> = {
   upgrade: (raw) => upgradePhoneNumberFlowBinding(raw),
   validate: (p) => validatePhoneNumberFlowBinding(p),
+  // Update and Delete: a passing failure in onEvent is run again by isComplete; giving up, a create puts the tags back.
+  failures: { onEvent: { kind: 'defer', physicalId: (e, p, old) => physicalIdOf(e, p, old) }, giveUp: { kind: 'undo', undo: undoCreate } },
   // A Create is made by isComplete, which binds anyway (see ../retry-later deferred): a failure then gets a Delete that undoes it.
   create: async (e, p) => ({ PhysicalResourceId: physicalIdOf(e, p) }),
-  update: (e, p, old) => orRetryLater(e, physicalIdOf(e, p, old), () => update(e, p, old)),
-  delete: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => remove(e, p)),
+  update: (e, p, old) => update(e, p, old),
+  delete: (e, p) => remove(e, p),
   isComplete,
 };

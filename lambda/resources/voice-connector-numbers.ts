@@ -42,7 +42,7 @@ import type {
 } from '../events';
 import { sha256Hex } from '../identity';
 import { log } from '../logger';
-import { asRequested, deferred, isPassingFailure, orRetryLater, retryRequested, untilDone } from '../retry-later';
+import { asRequested, deferred, isPassingFailure, retryRequested } from '../retry-later';
 import { isRollingBack, otherDeclarations } from '../stack';
 import { hasUnresolved } from '../stack-template';
 import { upgradeVoiceConnectorNumbers } from '../upgrade';
@@ -553,19 +553,18 @@ function change(e: IsCompleteRequest | Event, p: Props, old: Props | undefined):
 }
 
 async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined): Promise<IsCompleteResponse> {
-  if (!retryRequested(e)) return { IsComplete: true };
-  return untilDone(e, async () => {
-    await change(e, p, old);
-    return true;
-  });
+  if (retryRequested(e)) await change(e, p, old);
+  return { IsComplete: true };
 }
 
 export const voiceConnectorNumbers: ResourceHandler<Props> = {
   upgrade: (raw) => upgradeVoiceConnectorNumbers(raw),
   validate: (p) => validateVoiceConnectorNumbers(p),
+  // A passing failure in onEvent is run again by isComplete; giving up leaves the undo to the rollback's Delete.
+  failures: { onEvent: { kind: 'defer', physicalId: (e, p, old) => physicalIdOf(e, p, old) }, giveUp: { kind: 'none' } },
   // A Create is made by isComplete (../retry-later deferred): one that fails there is undone by the rollback's Delete.
   create: async (e, p) => deferred(physicalIdOf(e, p)),
-  update: (e, p, old) => orRetryLater(e, physicalIdOf(e, p, old), () => update(e, p, old)),
-  delete: (e, p) => orRetryLater(e, physicalIdOf(e, p), () => remove(e, p)),
+  update: (e, p, old) => update(e, p, old),
+  delete: (e, p) => remove(e, p),
   isComplete,
 };

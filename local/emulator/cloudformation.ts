@@ -1,7 +1,7 @@
 /**
  * The part of CloudFormation a custom-resource handler reads about its own stack, served from what the
- * local deployer publishes (`emulator.stacks`, a StackDirectory): DescribeStacks, GetTemplate and
- * DescribeStackResources, and for `cdk-phone-numbers audit` (and the AWS CLI of `npm start -- --keep`) the
+ * local deployer publishes (`emulator.stacks`, a local/deploy StackDirectory; the shapes are in ./stacks):
+ * DescribeStacks, GetTemplate and DescribeStackResources, and for `cdk-phone-numbers audit` (and the AWS CLI of `npm start -- --keep`) the
  * paged ListStacks and ListStackResources,
  * over the AWS Query protocol (form-encoded POST, XML answers) that the real @aws-sdk/client-cloudformation
  * speaks. Requests are told apart from Connect and Chime by the SigV4
@@ -14,8 +14,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
-import type { StackDirectory, StackState } from '../deploy/types';
 import type { FaultRegistry } from './faults';
+import type { CloudFormationCall, CloudFormationStacks, PublishedStack as StackState } from './stacks';
+
+export type { CloudFormationCall, CloudFormationStacks } from './stacks';
 
 const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 export const CLOUDFORMATION_OPERATIONS = [
@@ -29,31 +31,6 @@ export const CLOUDFORMATION_OPERATIONS = [
 export const DESCRIBE_STACK_RESOURCES_LIMIT = 100;
 /** Items per page of ListStacks and ListStackResources (the service pages both; their size is not documented). */
 export const CLOUDFORMATION_PAGE_SIZE = 100;
-
-/** One CloudFormation request the emulator answered. */
-export interface CloudFormationCall {
-  readonly seq: number;
-  readonly operation: string;
-  readonly accountId: string;
-  readonly region: string;
-  readonly input: Record<string, string>;
-  readonly status: number;
-  /** The stack status the answer carried, for DescribeStacks. */
-  readonly stackStatus?: string;
-  readonly errorCode?: string;
-}
-
-/** The stacks the local deployer published, and the CloudFormation calls answered from them. */
-export interface CloudFormationStacks extends StackDirectory {
-  /** The latest state of a stack, by stack id. */
-  get(stackId: string): StackState | undefined;
-  /** Every stack published, latest state each. */
-  list(): StackState[];
-  calls(): CloudFormationCall[];
-  clearCalls(): void;
-  /** Forgets every stack and call. */
-  reset(): void;
-}
 
 export class StackRegistry implements CloudFormationStacks {
   private readonly stacks = new Map<string, StackState>();

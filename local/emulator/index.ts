@@ -34,4 +34,4 @@
 export * from './types';
 export { startEmulator } from './server';
 export { createManualClock } from './clock';
-export type { CloudFormationCall, CloudFormationStacks } from './cloudformation';
+export type { CloudFormationCall, CloudFormationStacks, PublishedResource, PublishedStack } from './stacks';

@@ -212,7 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     chimeRate: options.chimeRate,
     rateOverrides: options.rateOverrides,
     rateScale: options.rateScale,
-    clock: options.ratesUseClock ? clock : systemClock,
+    clock: options.rateClock ?? (options.ratesUseClock ? clock : systemClock),
   });
   let log: CallLogEntry[] = [];
   let seq = 0;

@@ -2,7 +2,7 @@
  * Public interface of the local phone-number service. Tests, benchmarks and the local deploy rely
  * on exactly this shape; the implementation lives beside it.
  */
-import type { CloudFormationStacks } from './cloudformation';
+import type { CloudFormationStacks } from './stacks';
 
 /** Time source. The emulator reads it for async transitions and cooldowns. */
 export interface Clock {
@@ -68,6 +68,12 @@ export interface EmulatorOptions {
   readonly rateScale?: number;
   /** Token buckets read real time (not `clock`) unless this is true. @default false */
   readonly ratesUseClock?: boolean;
+  /**
+   * The token buckets' own time source, read once per rate-limited call (overrides ratesUseClock): e.g. a
+   * clock that moves a fixed step per call makes throttling depend on the calls alone, not on the
+   * machine's speed. @default real time, or `clock` with ratesUseClock
+   */
+  readonly rateClock?: Clock;
   /** Rolling window (read via `clock`) in which claims and releases count toward the churn limit. @default 180 days */
   readonly churnWindowMs?: number;
   /**

@@ -8,7 +8,7 @@
 import { parseContactFlowArn } from '../../lambda/contract/arns';
 import { customResourceOrder, isCustomResource } from '../deploy/template';
 import { jsonEqual, resolveProperties, type ResolveContext } from '../deploy/intrinsics';
-import type { CfnTemplate, DeployedResource, DeployResult, Json } from '../deploy/types';
+import type { CfnTemplate, DeployedResource, DeployResult, Json, TemplateResource } from '../deploy/types';
 import { countryOf } from './seed';
 import { flowName, targetName } from './names';
 
@@ -225,6 +225,44 @@ export interface PlanInput {
   readonly context: Omit<ResolveContext, 'template' | 'deployed'>;
 }
 
+/** A resource of the template as the deploy will leave it: unchanged, or with the change its type plans. */
+function planResource(
+  id: string,
+  resource: TemplateResource,
+  p: Props,
+  old: DeployedResource | undefined,
+  numbers: Map<string, string>,
+): Planned {
+  const unchanged = old !== undefined && jsonEqual({ ...old.properties, ServiceToken: null }, { ...p, ServiceToken: null });
+  if (unchanged) return { data: old.data, physicalResourceId: old.physicalResourceId };
+  if (resource.Type === 'Custom::ClaimedPhoneNumber') return planClaim(id, resource.Type, p, old, resource.UpdateReplacePolicy);
+  return {
+    data: old?.data ?? {},
+    physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY,
+    change: planOther(id, resource.Type, p, old, numbers),
+  };
+}
+
+/** The change to a binding, a voice connector's numbers, or a resource not of this library. */
+function planOther(id: string, type: string, p: Props, old: DeployedResource | undefined, numbers: Map<string, string>): PlannedChange {
+  if (type === 'Custom::PhoneNumberFlowBinding') return planBinding(id, type, p, old, numbers);
+  if (type === 'Custom::VoiceConnectorNumbers') return planTrunk(id, type, p, old);
+  return { logicalId: id, type, action: old ? 'update' : 'create', effects: ['(not a resource of this library)'], released: [] };
+}
+
+/** The deletes of the deployed custom resources the template no longer holds. */
+function planDeletes(input: PlanInput, numbers: Map<string, string>): PlannedChange[] {
+  return input.deployed
+    .filter(
+      (resource) =>
+        !(
+          Object.prototype.hasOwnProperty.call(input.template.Resources, resource.logicalId) &&
+          isCustomResource(input.template.Resources[resource.logicalId])
+        ),
+    )
+    .map((resource) => planDelete(resource, numbers));
+}
+
 /** The changes a deploy of `template` over `deployed` will make, in the order they run (deletes last). */
 export function planChange(input: PlanInput): PlannedChange[] {
   const before = new Map(input.deployed.map((r) => [r.logicalId, r]));
@@ -238,36 +276,8 @@ export function planChange(input: PlanInput): PlannedChange[] {
   const changes: PlannedChange[] = [];
   for (const id of customResourceOrder(input.template)) {
     const resource = input.template.Resources[id];
-    const old = before.get(id);
     const p = resolveProperties(resource.Properties, ctx);
-    const unchanged = old !== undefined && jsonEqual({ ...old.properties, ServiceToken: null }, { ...p, ServiceToken: null });
-    let planned: Planned;
-    if (unchanged) planned = { data: old.data, physicalResourceId: old.physicalResourceId };
-    else if (resource.Type === 'Custom::ClaimedPhoneNumber') planned = planClaim(id, resource.Type, p, old, resource.UpdateReplacePolicy);
-    else if (resource.Type === 'Custom::PhoneNumberFlowBinding')
-      planned = {
-        data: old?.data ?? {},
-        physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY,
-        change: planBinding(id, resource.Type, p, old, numbers),
-      };
-    else if (resource.Type === 'Custom::VoiceConnectorNumbers')
-      planned = {
-        data: old?.data ?? {},
-        physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY,
-        change: planTrunk(id, resource.Type, p, old),
-      };
-    else
-      planned = {
-        data: old?.data ?? {},
-        physicalResourceId: old?.physicalResourceId ?? KNOWN_AFTER_DEPLOY,
-        change: {
-          logicalId: id,
-          type: resource.Type,
-          action: old ? 'update' : 'create',
-          effects: ['(not a resource of this library)'],
-          released: [],
-        },
-      };
+    const planned = planResource(id, resource, p, before.get(id), numbers);
     predicted.set(id, {
       logicalId: id,
       type: resource.Type,
@@ -277,13 +287,7 @@ export function planChange(input: PlanInput): PlannedChange[] {
     });
     if (planned.change) changes.push(planned.change);
   }
-  for (const resource of input.deployed) {
-    const stillThere =
-      Object.prototype.hasOwnProperty.call(input.template.Resources, resource.logicalId) &&
-      isCustomResource(input.template.Resources[resource.logicalId]);
-    if (!stillThere) changes.push(planDelete(resource, numbers));
-  }
-  return changes;
+  return [...changes, ...planDeletes(input, numbers)];
 }
 
 /** Where the deploy did otherwise than the preview said (empty when it matched). */

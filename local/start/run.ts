@@ -284,7 +284,8 @@ function releasedCount(session: Session): number {
   return session.standIn?.emulator.calls().filter((c) => c.operation === 'ReleasePhoneNumber' && c.status < 300).length ?? 0;
 }
 
-export async function runStart(argv: readonly string[], io: StartIo): Promise<StartOutcome> {
+/** The options, or the outcome of a command line that asks for no run (usage error, --help). */
+function optionsOrOutcome(argv: readonly string[], io: StartIo): StartOptions | StartOutcome {
   let opts: StartOptions;
   try {
     opts = parseArgs(argv);
@@ -297,107 +298,154 @@ export async function runStart(argv: readonly string[], io: StartIo): Promise<St
     io.stdout.write(USAGE);
     return { code: 0 };
   }
+  return opts;
+}
+
+type StandInModule = typeof import('./stand-in');
+type ExampleDefaults = typeof import('../../bin/app').EXAMPLE_DEFAULTS;
+/** The stand-in as seeded here: what was seeded, and the example's second instance and flow (none for an assembly). */
+type SeededStandIn = StandIn<SeedReport & { secondInstanceArn?: string; secondFlowArn?: string }>;
+
+/** The app's stacks: the given cloud assembly's, or the example app synthesized now. */
+function appStacks(opts: StartOptions, session: Session): AssemblyStack[] {
+  if (opts.appDir) return stacksWithLibraryResources(opts.appDir, readAssembly(path.resolve(opts.appDir)));
+  return synthesizeExample(session.tempDir());
+}
+
+function printIntro(session: Session, opts: StartOptions, m: StandInModule): void {
+  const { style } = session;
+  session.out(
+    style.bold(
+      `cdk-phone-numbers: ${opts.appDir ? `your cloud assembly ${opts.appDir}` : 'the example app (bin/app.ts)'} on a local stand-in for Amazon Connect and Chime SDK Voice`,
+    ),
+  );
+  session.out(`Nothing reaches AWS: the handler bundle runs in this process against an emulator on 127.0.0.1.`);
+  session.out(
+    `Time is compressed: a claim or a move stays IN_PROGRESS for ${m.SIMULATED_ASYNC_MS / 1000} s, a release ${m.SIMULATED_RELEASE_MS / 1000} s, and the Provider polls every ${m.POLL_INTERVAL_MS / 1000} s`,
+  );
+  session.out(`of a simulated clock; the +m:ss column is that simulated time, not yours. Custom resources run one at a time;`);
+  session.out(`the stack's other resources (the handler function, roles, log groups) are taken as deployed.`);
+}
+
+/** Starts the stand-in seeded for the example (its defaults) or for the assembly's stacks; the session holds it. */
+async function startSeeded(
+  session: Session,
+  stacks: AssemblyStack[],
+  m: StandInModule,
+  defaults: ExampleDefaults | undefined,
+): Promise<SeededStandIn> {
+  const first = stacks[0];
+  const trunkNumbers = defaults ? defaults.trunkNumbers.split(',') : [];
+  const standIn = await m.startStandIn({ accountId: first.account, region: first.region }, (emulator) =>
+    defaults
+      ? seedExample(emulator, { ...defaults, trunkNumbers })
+      : { ...seedFromAssembly(emulator, stacks), secondInstanceArn: undefined, secondFlowArn: undefined },
+  );
+  session.standIn = standIn;
+  session.seed = standIn.seeded;
+  session.scopes = scopesOf(stacks);
+  return standIn;
+}
+
+function printSeed(session: Session, standIn: SeededStandIn, stacks: AssemblyStack[]): void {
+  const { style } = session;
+  const seed = standIn.seeded;
+  session.out();
+  session.out(style.bold(`Stand-in at ${standIn.emulator.endpoint}, seeded with:`));
+  const width = Math.max(...seed.lines.map((l) => l.label.length));
+  for (const l of seed.lines) session.out(`  ${l.label.padEnd(width)}  ${l.value}`);
+  for (const note of seed.notes) session.out(style.yellow(`  note: ${note}`));
+  for (const s of stacks) {
+    session.out(
+      style.dim(
+        `  ${s.name}: ${s.libraryResources.length} resources of this library; handler: ${handlerLabel(s)}${s.envKnown ? '' : ` (environment-agnostic stack: account ${s.account}, region ${s.region} taken from its ARNs or the defaults)`}`,
+      ),
+    );
+  }
+}
+
+async function deployAll(session: Session, standIn: StandIn, stacks: AssemblyStack[]): Promise<void> {
+  session.heading(`1. Deploy (cdk deploy)`);
+  for (const stack of stacks) {
+    const progress = new ProgressPrinter((line) => session.out(line), session.style, standIn.clock, stack.name);
+    const deployer = standIn.deployer(stack, progress.onRequest);
+    const d: Deployed = { stack, deployer, progress };
+    const result = await deployStack(d, `the deploy of ${stack.name}`, stack.libraryResources.length);
+    session.deployed.push(d);
+    session.counts.created += result.created.length;
+  }
+  session.printState('After the deploy:');
+}
+
+/** The example's second instance and flow, for its change; undefined for an assembly. */
+function exampleSecondOf(standIn: SeededStandIn): { instanceArn: string; flowArn: string } | undefined {
+  const { secondInstanceArn, secondFlowArn } = standIn.seeded;
+  return secondInstanceArn && secondFlowArn ? { instanceArn: secondInstanceArn, flowArn: secondFlowArn } : undefined;
+}
+
+function printSummary(session: Session, opts: StartOptions, standIn: StandIn, changed: boolean): void {
+  const simulated = standIn.clock.now() - standIn.startedAt;
+  const realSeconds = process.uptime().toFixed(1); // the whole process: start-up and synth included
+  const released = releasedCount(session);
+  const steps = opts.deployOnly
+    ? `deployed ${plural(session.counts.created, 'resource', 'resources')}`
+    : `deployed ${plural(session.counts.created, 'resource', 'resources')}, ${changed ? `changed ${session.counts.changed}, ` : ''}destroyed ${session.counts.deleted}; ` +
+      `${plural(session.counts.retained.length, 'number', 'numbers')} kept claimed by their removal policy (${session.counts.retained.join(', ') || 'none'})`;
+  session.out();
+  session.out(
+    session.style.green(
+      `OK: ${steps}; ${plural(released, 'number', 'numbers')} released; ${realSeconds} s real time for ${formatDuration(simulated)} of simulated service time.`,
+    ),
+  );
+}
+
+function reportFailure(session: Session, io: StartIo, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  const during = (err as { during?: string }).during;
+  if (err instanceof AssemblyError) {
+    io.stderr.write(`npm start: ${message}\n`);
+  } else {
+    io.stderr.write(`npm start: ${during ? `${during} failed: ` : ''}${message}\n`);
+    session.printState('The stand-in after the failure:');
+  }
+}
+
+/** The app, the stand-in, 1. deploy, 2. the example's change, 3. destroy, and the summary. */
+async function runSteps(session: Session, opts: StartOptions): Promise<StandIn> {
+  const stacks = appStacks(opts, session);
+  // Loaded only now: a bad --app answers without loading the emulator, the deployer and the SDK.
+  const m = await import('./stand-in');
+  printIntro(session, opts, m);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const defaults = opts.appDir ? undefined : (require('../../bin/app') as typeof import('../../bin/app')).EXAMPLE_DEFAULTS;
+  const standIn = await startSeeded(session, stacks, m, defaults);
+  const exampleSecond = exampleSecondOf(standIn);
+  // The example change: the first trunk number leaves the list, the spare one joins it.
+  const exampleTrunk = [...(defaults ? defaults.trunkNumbers.split(',') : []).slice(1), SPARE_TRUNK_NUMBER];
+  printSeed(session, standIn, stacks);
+  await deployAll(session, standIn, stacks);
+  if (!opts.deployOnly) {
+    if (exampleSecond)
+      await runAuditedChange(session, stacks[0].region, defaults!, () => runExampleChange(session, exampleSecond, exampleTrunk));
+    await destroyAll(session);
+  }
+  printSummary(session, opts, standIn, exampleSecond !== undefined);
+  return standIn;
+}
+
+export async function runStart(argv: readonly string[], io: StartIo): Promise<StartOutcome> {
+  const opts = optionsOrOutcome(argv, io);
+  if ('code' in opts) return opts;
   const style = makeStyle(colorEnabled(opts.noColor, io.stdout.isTTY, io.env));
   const session = new Session(opts, io, style);
   let keep = false;
   try {
-    // ---- the app ----
-    let stacks: AssemblyStack[];
-    if (opts.appDir) {
-      const dir = path.resolve(opts.appDir);
-      stacks = stacksWithLibraryResources(opts.appDir, readAssembly(dir));
-    } else {
-      stacks = synthesizeExample(session.tempDir());
-    }
-    const first = stacks[0];
-    // Loaded only now: a bad --app answers without loading the emulator, the deployer and the SDK.
-    const { POLL_INTERVAL_MS, SIMULATED_ASYNC_MS, SIMULATED_RELEASE_MS, startStandIn } = await import('./stand-in');
-    session.out(
-      style.bold(
-        `cdk-phone-numbers: ${opts.appDir ? `your cloud assembly ${opts.appDir}` : 'the example app (bin/app.ts)'} on a local stand-in for Amazon Connect and Chime SDK Voice`,
-      ),
-    );
-    session.out(`Nothing reaches AWS: the handler bundle runs in this process against an emulator on 127.0.0.1.`);
-    session.out(
-      `Time is compressed: a claim or a move stays IN_PROGRESS for ${SIMULATED_ASYNC_MS / 1000} s, a release ${SIMULATED_RELEASE_MS / 1000} s, and the Provider polls every ${POLL_INTERVAL_MS / 1000} s`,
-    );
-    session.out(`of a simulated clock; the +m:ss column is that simulated time, not yours. Custom resources run one at a time;`);
-    session.out(`the stack's other resources (the handler function, roles, log groups) are taken as deployed.`);
-
-    // ---- the stand-in ----
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const defaults = opts.appDir ? undefined : (require('../../bin/app') as typeof import('../../bin/app')).EXAMPLE_DEFAULTS;
-    const trunkNumbers = defaults ? defaults.trunkNumbers.split(',') : [];
-    const standIn = await startStandIn({ accountId: first.account, region: first.region }, (emulator) =>
-      defaults
-        ? seedExample(emulator, { ...defaults, trunkNumbers })
-        : { ...seedFromAssembly(emulator, stacks), secondInstanceArn: undefined, secondFlowArn: undefined },
-    );
-    session.standIn = standIn;
-    session.seed = standIn.seeded;
-    session.scopes = scopesOf(stacks);
-    const { secondInstanceArn, secondFlowArn } = standIn.seeded;
-    const exampleSecond = secondInstanceArn && secondFlowArn ? { instanceArn: secondInstanceArn, flowArn: secondFlowArn } : undefined;
-    // The example change: the first trunk number leaves the list, the spare one joins it.
-    const exampleTrunk = [...trunkNumbers.slice(1), SPARE_TRUNK_NUMBER];
-    session.out();
-    session.out(style.bold(`Stand-in at ${standIn.emulator.endpoint}, seeded with:`));
-    const width = Math.max(...session.seed.lines.map((l) => l.label.length));
-    for (const l of session.seed.lines) session.out(`  ${l.label.padEnd(width)}  ${l.value}`);
-    for (const note of session.seed.notes) session.out(style.yellow(`  note: ${note}`));
-    for (const s of stacks) {
-      session.out(
-        style.dim(
-          `  ${s.name}: ${s.libraryResources.length} resources of this library; handler: ${handlerLabel(s)}${s.envKnown ? '' : ` (environment-agnostic stack: account ${s.account}, region ${s.region} taken from its ARNs or the defaults)`}`,
-        ),
-      );
-    }
-
-    // ---- 1. deploy ----
-    session.heading(`1. Deploy (cdk deploy)`);
-    for (const stack of stacks) {
-      const progress = new ProgressPrinter((line) => session.out(line), style, standIn.clock, stack.name);
-      const deployer = standIn.deployer(stack, progress.onRequest);
-      const d: Deployed = { stack, deployer, progress };
-      const result = await deployStack(d, `the deploy of ${stack.name}`, stack.libraryResources.length);
-      session.deployed.push(d);
-      session.counts.created += result.created.length;
-    }
-    session.printState('After the deploy:');
-
-    // ---- 2. change, 3. destroy ----
-    if (!opts.deployOnly) {
-      if (exampleSecond)
-        await runAuditedChange(session, first.region, defaults!, () => runExampleChange(session, exampleSecond, exampleTrunk));
-      await destroyAll(session);
-    }
-
-    // ---- summary ----
-    const simulated = standIn.clock.now() - standIn.startedAt;
-    const realSeconds = process.uptime().toFixed(1); // the whole process: start-up and synth included
-    const released = releasedCount(session);
-    const steps = opts.deployOnly
-      ? `deployed ${plural(session.counts.created, 'resource', 'resources')}`
-      : `deployed ${plural(session.counts.created, 'resource', 'resources')}, ${exampleSecond ? `changed ${session.counts.changed}, ` : ''}destroyed ${session.counts.deleted}; ` +
-        `${plural(session.counts.retained.length, 'number', 'numbers')} kept claimed by their removal policy (${session.counts.retained.join(', ') || 'none'})`;
-    session.out();
-    session.out(
-      style.green(
-        `OK: ${steps}; ${plural(released, 'number', 'numbers')} released; ${realSeconds} s real time for ${formatDuration(simulated)} of simulated service time.`,
-      ),
-    );
+    const standIn = await runSteps(session, opts);
     keep = opts.keep;
     if (keep) printKeep(session, standIn);
     return { code: 0, standIn: keep ? standIn : undefined };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const during = (err as { during?: string }).during;
-    if (err instanceof AssemblyError) {
-      io.stderr.write(`npm start: ${message}\n`);
-    } else {
-      io.stderr.write(`npm start: ${during ? `${during} failed: ` : ''}${message}\n`);
-      session.printState('The stand-in after the failure:');
-    }
+    reportFailure(session, io, err);
     keep = opts.keep && session.standIn !== undefined;
     if (keep) printKeep(session, session.standIn!);
     return { code: 1, standIn: keep ? session.standIn : undefined };

@@ -140,6 +140,64 @@ interface Collected {
   chime: Map<string, { accountId: string; region: string; phoneNumber: string }>;
 }
 
+/** Collects what one stack's resources of this library name (literal values only); `notes` gets what cannot be seeded. */
+function collectStack(c: Collected, stack: AssemblyStack, notes: string[]): void {
+  const ctx = {
+    template: stack.template,
+    region: stack.region,
+    accountId: stack.account,
+    partition: 'aws',
+    urlSuffix: 'amazonaws.com',
+    stackName: stack.name,
+    stackId: `arn:aws:cloudformation:${stack.region}:${stack.account}:stack/${stack.name}/local`,
+    parameters: {},
+    deployed: () => undefined,
+  };
+  for (const logicalId of stack.libraryResources) {
+    const resource = stack.template.Resources[logicalId];
+    const raw = resource.Properties ?? {};
+    const value = (key: string): Json | undefined => {
+      if (raw[key] === undefined) return undefined;
+      try {
+        return resolveProperties({ [key]: raw[key] }, ctx)[key];
+      } catch {
+        return undefined;
+      }
+    };
+    const literal = (key: string): string | undefined => {
+      const v = value(key);
+      if (typeof v === 'string' && !v.includes('local-placeholder')) return v;
+      if (raw[key] !== undefined && key !== 'PhoneNumberArn' && key !== 'PhoneNumberTargetArn') {
+        notes.push(
+          `${stack.name}/${logicalId}: ${key} is ${describeValue(raw[key], stack)}, not a literal value: the stand-in cannot be seeded with it ` +
+            'and the deploy will fail there. Pass the real ARN or number as a literal (e.g. from CDK context) to try it locally.',
+        );
+      }
+      return undefined;
+    };
+    if (resource.Type === 'Custom::ClaimedPhoneNumber') collectClaim(c, stack, literal, notes, logicalId);
+    else if (resource.Type === 'Custom::PhoneNumberFlowBinding') collectFlow(c, literal('ContactFlowArn'));
+    else if (resource.Type === 'Custom::VoiceConnectorNumbers') collectConnector(c, stack, literal, value);
+  }
+}
+
+/** A voice connector and the Chime numbers a VoiceConnectorNumbers resource names. */
+function collectConnector(
+  c: Collected,
+  stack: AssemblyStack,
+  literal: (key: string) => string | undefined,
+  value: (key: string) => Json | undefined,
+): void {
+  const region = literal('Region') ?? stack.region;
+  const id = literal('VoiceConnectorId');
+  if (id !== undefined) c.connectors.set(`${region}/${id}`, { accountId: stack.account, region, voiceConnectorId: id });
+  const numbers = value('PhoneNumbers');
+  for (const n of Array.isArray(numbers) ? numbers : []) {
+    if (typeof n === 'string' && !n.includes('local-placeholder'))
+      c.chime.set(`${region}/${n}`, { accountId: stack.account, region, phoneNumber: n });
+  }
+}
+
 /** Seeds the stand-in with what the stacks' resources of this library name (literal values only). */
 export function seedFromAssembly(emu: Emulator, stacks: readonly AssemblyStack[]): SeedReport {
   const c: Collected = {
@@ -151,54 +209,7 @@ export function seedFromAssembly(emu: Emulator, stacks: readonly AssemblyStack[]
     chime: new Map(),
   };
   const notes: string[] = [];
-  for (const stack of stacks) {
-    const ctx = {
-      template: stack.template,
-      region: stack.region,
-      accountId: stack.account,
-      partition: 'aws',
-      urlSuffix: 'amazonaws.com',
-      stackName: stack.name,
-      stackId: `arn:aws:cloudformation:${stack.region}:${stack.account}:stack/${stack.name}/local`,
-      parameters: {},
-      deployed: () => undefined,
-    };
-    for (const logicalId of stack.libraryResources) {
-      const resource = stack.template.Resources[logicalId];
-      const raw = resource.Properties ?? {};
-      const value = (key: string): Json | undefined => {
-        if (raw[key] === undefined) return undefined;
-        try {
-          return resolveProperties({ [key]: raw[key] }, ctx)[key];
-        } catch {
-          return undefined;
-        }
-      };
-      const literal = (key: string): string | undefined => {
-        const v = value(key);
-        if (typeof v === 'string' && !v.includes('local-placeholder')) return v;
-        if (raw[key] !== undefined && key !== 'PhoneNumberArn' && key !== 'PhoneNumberTargetArn') {
-          notes.push(
-            `${stack.name}/${logicalId}: ${key} is ${describeValue(raw[key], stack)}, not a literal value: the stand-in cannot be seeded with it ` +
-              'and the deploy will fail there. Pass the real ARN or number as a literal (e.g. from CDK context) to try it locally.',
-          );
-        }
-        return undefined;
-      };
-      if (resource.Type === 'Custom::ClaimedPhoneNumber') collectClaim(c, stack, literal, notes, logicalId);
-      else if (resource.Type === 'Custom::PhoneNumberFlowBinding') collectFlow(c, literal('ContactFlowArn'));
-      else if (resource.Type === 'Custom::VoiceConnectorNumbers') {
-        const region = literal('Region') ?? stack.region;
-        const id = literal('VoiceConnectorId');
-        if (id !== undefined) c.connectors.set(`${region}/${id}`, { accountId: stack.account, region, voiceConnectorId: id });
-        const numbers = value('PhoneNumbers');
-        for (const n of Array.isArray(numbers) ? numbers : []) {
-          if (typeof n === 'string' && !n.includes('local-placeholder'))
-            c.chime.set(`${region}/${n}`, { accountId: stack.account, region, phoneNumber: n });
-        }
-      }
-    }
-  }
+  for (const stack of stacks) collectStack(c, stack, notes);
 
   const lines: SeedReport['lines'] = [];
   for (const i of c.instances.values()) lines.push({ label: 'Connect instance', value: emu.seedInstance(i) });

@@ -1,7 +1,7 @@
 import { ON_EVENT_RUNS } from '../../lambda/index';
 import * as clients from '../../lambda/clients';
 import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
-import { PRIOR_TAG_KEY, readPrior } from '../../lambda/prior-state';
+import { PRIOR_TAG_KEY, readPrior } from '../../lambda/resources/claimed-phone-number/prior-state';
 import { OWNER_TAG_KEY } from '../../lambda/contract';
 import { isComplete, onEvent } from '../../lambda/index';
 import { RELEASE_TAG_KEY } from '../../lambda/resources/claimed-phone-number';

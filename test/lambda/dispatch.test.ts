@@ -1,4 +1,5 @@
-import { ON_EVENT_DONE, handler } from '../../lambda/index';
+import { ResourceTypes } from '../../lambda/contract';
+import { ON_EVENT_DONE, RESOURCES, handler } from '../../lambda/index';
 import type { Emulator } from '../../local/emulator';
 import { VC, startTestEmulator, updateEvent, vcProps } from './fixtures';
 
@@ -44,5 +45,18 @@ describe('the one Lambda entry point', () => {
     const second = await handler({ ...event, ...first } as never);
     expect(second).toEqual({ IsComplete: true });
     expect(emulator.calls()).toEqual([]);
+  });
+
+  it('serves each resource type on the failure ladder it declares (the top of lambda/index.ts)', () => {
+    const declared = Object.fromEntries(
+      Object.entries(RESOURCES).map(([type, entry]) => [type, [entry.failures.onEvent.kind, entry.failures.giveUp.kind]]),
+    );
+    // A replacing ClaimedPhoneNumber Update claims in onEvent and answers the new ARN: it runs again there.
+    // The others answer a physical id known before any call, and have isComplete run the change again.
+    expect(declared).toEqual({
+      [ResourceTypes.CLAIMED_PHONE_NUMBER]: ['rerun', 'in-step'],
+      [ResourceTypes.PHONE_NUMBER_FLOW_BINDING]: ['defer', 'undo'],
+      [ResourceTypes.VOICE_CONNECTOR_NUMBERS]: ['defer', 'none'],
+    });
   });
 });

@@ -155,8 +155,97 @@ describe('ClaimedPhoneNumber', () => {
     const build = (props: Record<string, unknown>) => () =>
       new ClaimedPhoneNumber(newStack(), 'Number', { targetArn: INSTANCE_ARN, ...props } as never);
 
-    it('fails when takeOver is set with a search: there is nothing to take over', () => {
-      expect(build({ countryCode: 'US', takeOver: true })).toThrow(/TestStack\/Number: takeOver is set with countryCode/);
+    // Each bad value fails at synth with a message naming the construct path, the value and the fix.
+    it.each<{ when: string; props: Record<string, unknown>; error: RegExp }>([
+      {
+        when: 'takeOver is set with a search: there is nothing to take over',
+        props: { countryCode: 'US', takeOver: true },
+        error: /TestStack\/Number: takeOver is set with countryCode/,
+      },
+      {
+        when: 'neither phoneNumber nor countryCode is set',
+        props: {},
+        error: /TestStack\/Number: none of phoneNumber, countryCode and sourcePhoneNumberArn is set; set exactly one/,
+      },
+      {
+        when: 'both phoneNumber and countryCode are set',
+        props: { phoneNumber: '+12065550100', countryCode: 'US' },
+        error: /phoneNumber '\+12065550100' and countryCode 'US' are both set; set exactly one/,
+      },
+      {
+        when: 'phoneNumber is not E.164',
+        props: { phoneNumber: '206-555-0100' },
+        error: /phoneNumber '206-555-0100' is not an E.164 number; expected '\+' then 2-15 digits/,
+      },
+      {
+        when: 'phoneNumberType is set with phoneNumber',
+        props: { phoneNumber: '+12065550100', phoneNumberType: PhoneNumberType.DID },
+        error: /phoneNumberType 'DID' is set with phoneNumber; phoneNumberType only applies with countryCode/,
+      },
+      {
+        when: 'prefix is set with phoneNumber',
+        props: { phoneNumber: '+12065550100', prefix: '+1206' },
+        error: /prefix '\+1206' is set with phoneNumber/,
+      },
+      {
+        when: "countryCode is not a country Amazon Connect accepts: 'us'",
+        props: { countryCode: 'us' },
+        error: /countryCode 'us' is not a country code Amazon Connect accepts; expected an upper-case ISO 3166-1 alpha-2 code/,
+      },
+      { when: "countryCode is not a country Amazon Connect accepts: 'XX'", props: { countryCode: 'XX' }, error: /countryCode 'XX'/ },
+      {
+        when: 'phoneNumberType is not a phone number type',
+        props: { countryCode: 'US', phoneNumberType: 'MOBILE' },
+        error: /phoneNumberType 'MOBILE' is not a phone number type; expected one of TOLL_FREE, DID/,
+      },
+      {
+        when: 'the old name type is set, naming phoneNumberType',
+        props: { countryCode: 'US', type: PhoneNumberType.TOLL_FREE },
+        error:
+          /TestStack\/Number: type 'TOLL_FREE' is set; the property is now phoneNumberType \(type is a reserved word in Go\)\. Rename it\./,
+      },
+      {
+        when: "prefix does not match +digits: '1206'",
+        props: { countryCode: 'US', prefix: '1206' },
+        error: /prefix '1206' is invalid; expected '\+' then 1-11 digits/,
+      },
+      {
+        when: "prefix does not match +digits: '+123456789012'",
+        props: { countryCode: 'US', prefix: '+123456789012' },
+        error: /prefix '\+123456789012' is invalid/,
+      },
+      {
+        when: 'targetArn is neither an instance nor a traffic distribution group ARN',
+        props: { countryCode: 'US', targetArn: 'arn:aws:connect:us-east-1:123456789012:queue/abc' },
+        error: /targetArn 'arn:aws:connect:us-east-1:123456789012:queue\/abc' is not a Connect instance or traffic distribution group ARN/,
+      },
+      {
+        when: 'description is longer than 500 characters',
+        props: { countryCode: 'US', description: 'x'.repeat(501) },
+        error: /description has 501 characters; at most 500 are allowed/,
+      },
+      {
+        when: 'a tag key starts with aws:',
+        props: { countryCode: 'US', tags: { 'aws:owner': 'me' } },
+        error: /tag key 'aws:owner' is invalid; expected 1-128 letters/,
+      },
+      {
+        when: 'a tag key is longer than 128 characters',
+        props: { countryCode: 'US', tags: { ['k'.repeat(129)]: 'v' } },
+        error: /tag key 'k{129}' is invalid/,
+      },
+      {
+        when: 'a tag value is longer than 256 characters',
+        props: { countryCode: 'US', tags: { team: 'v'.repeat(257) } },
+        error: /tag 'team' has a value of 257 characters; at most 256/,
+      },
+      {
+        when: 'removalPolicy is neither RETAIN nor DESTROY',
+        props: { countryCode: 'US', removalPolicy: RemovalPolicy.SNAPSHOT },
+        error: /removalPolicy snapshot is not supported for a phone number; use RemovalPolicy.RETAIN/,
+      },
+    ])('fails when $when', ({ props, error }) => {
+      expect(build(props)).toThrow(error);
     });
 
     it('passes takeOver to the handler as TakeOver: true, and leaves it out by default', () => {
@@ -172,84 +261,10 @@ describe('ClaimedPhoneNumber', () => {
       ]);
     });
 
-    it('fails when neither phoneNumber nor countryCode is set', () => {
-      expect(build({})).toThrow(/TestStack\/Number: none of phoneNumber, countryCode and sourcePhoneNumberArn is set; set exactly one/);
-    });
-
-    it('fails when both phoneNumber and countryCode are set', () => {
-      expect(build({ phoneNumber: '+12065550100', countryCode: 'US' })).toThrow(
-        /phoneNumber '\+12065550100' and countryCode 'US' are both set; set exactly one/,
-      );
-    });
-
-    it('fails when phoneNumber is not E.164', () => {
-      expect(build({ phoneNumber: '206-555-0100' })).toThrow(
-        /phoneNumber '206-555-0100' is not an E.164 number; expected '\+' then 2-15 digits/,
-      );
-    });
-
-    it('fails when phoneNumberType is set with phoneNumber', () => {
-      expect(build({ phoneNumber: '+12065550100', phoneNumberType: PhoneNumberType.DID })).toThrow(
-        /phoneNumberType 'DID' is set with phoneNumber; phoneNumberType only applies with countryCode/,
-      );
-    });
-
-    it('fails when prefix is set with phoneNumber', () => {
-      expect(build({ phoneNumber: '+12065550100', prefix: '+1206' })).toThrow(/prefix '\+1206' is set with phoneNumber/);
-    });
-
-    it('fails when countryCode is not a country Amazon Connect accepts', () => {
-      expect(build({ countryCode: 'us' })).toThrow(
-        /countryCode 'us' is not a country code Amazon Connect accepts; expected an upper-case ISO 3166-1 alpha-2 code/,
-      );
-      expect(build({ countryCode: 'XX' })).toThrow(/countryCode 'XX'/);
-    });
-
-    it('fails when phoneNumberType is not a phone number type', () => {
-      expect(build({ countryCode: 'US', phoneNumberType: 'MOBILE' })).toThrow(
-        /phoneNumberType 'MOBILE' is not a phone number type; expected one of TOLL_FREE, DID/,
-      );
-    });
-
-    it('fails when the old name type is set, naming phoneNumberType', () => {
-      expect(build({ countryCode: 'US', type: PhoneNumberType.TOLL_FREE })).toThrow(
-        /TestStack\/Number: type 'TOLL_FREE' is set; the property is now phoneNumberType \(type is a reserved word in Go\)\. Rename it\./,
-      );
-    });
-
-    it('fails when prefix does not match +digits', () => {
-      expect(build({ countryCode: 'US', prefix: '1206' })).toThrow(/prefix '1206' is invalid; expected '\+' then 1-11 digits/);
-      expect(build({ countryCode: 'US', prefix: '+123456789012' })).toThrow(/prefix '\+123456789012' is invalid/);
-    });
-
-    it('fails when targetArn is neither an instance nor a traffic distribution group ARN', () => {
-      expect(build({ countryCode: 'US', targetArn: 'arn:aws:connect:us-east-1:123456789012:queue/abc' })).toThrow(
-        /targetArn 'arn:aws:connect:us-east-1:123456789012:queue\/abc' is not a Connect instance or traffic distribution group ARN/,
-      );
-    });
-
-    it('fails when description is longer than 500 characters', () => {
-      expect(build({ countryCode: 'US', description: 'x'.repeat(501) })).toThrow(/description has 501 characters; at most 500 are allowed/);
-    });
-
     it('fails when more than 49 tags are declared', () => {
       const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
       expect(build({ countryCode: 'US', tags })).toThrow(
         /tags has 50 entries; at most 49 are allowed \(the service allows 50 and one is the ownership tag\)/,
-      );
-    });
-
-    it('fails when a tag key starts with aws:', () => {
-      expect(build({ countryCode: 'US', tags: { 'aws:owner': 'me' } })).toThrow(/tag key 'aws:owner' is invalid; expected 1-128 letters/);
-    });
-
-    it('fails when a tag key is longer than 128 characters', () => {
-      expect(build({ countryCode: 'US', tags: { ['k'.repeat(129)]: 'v' } })).toThrow(/tag key 'k{129}' is invalid/);
-    });
-
-    it('fails when a tag value is longer than 256 characters', () => {
-      expect(build({ countryCode: 'US', tags: { team: 'v'.repeat(257) } })).toThrow(
-        /tag 'team' has a value of 257 characters; at most 256/,
       );
     });
 
@@ -265,12 +280,6 @@ describe('ClaimedPhoneNumber', () => {
       new ClaimedPhoneNumber(stack, 'First', { targetArn: INSTANCE_ARN, phoneNumber: '+12065550100' });
       expect(() => new ClaimedPhoneNumber(stack, 'Second', { targetArn: TDG_ARN, phoneNumber: '+12065550100' })).toThrow(
         /TestStack\/Second: phoneNumber '\+12065550100' is already declared by TestStack\/First; a number has one owner/,
-      );
-    });
-
-    it('fails when removalPolicy is neither RETAIN nor DESTROY', () => {
-      expect(build({ countryCode: 'US', removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(
-        /removalPolicy snapshot is not supported for a phone number; use RemovalPolicy.RETAIN/,
       );
     });
 

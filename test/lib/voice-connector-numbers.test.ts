@@ -45,37 +45,38 @@ describe('VoiceConnectorNumbers', () => {
     expect(() => new VoiceConnectorNumbers(stack, 'Trunk', { voiceConnectorId: id, phoneNumbers: list })).not.toThrow();
   });
 
-  it('fails when phoneNumbers is empty', () => {
-    expect(() => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: VC, phoneNumbers: [] })).toThrow(
-      /TestStack\/Trunk: phoneNumbers \[\] is empty; expected at least one E.164 number/,
-    );
-  });
-
-  it('fails when a number is not E.164', () => {
-    expect(() => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: VC, phoneNumbers: ['+1 206 555 0150'] })).toThrow(
-      /phoneNumbers entry '\+1 206 555 0150' is not an E.164 number/,
-    );
-  });
-
-  it('fails when a number is listed twice, with and without the leading +', () => {
+  // Each bad value fails at synth with a message naming the construct path, the value and the fix.
+  it.each<{ when: string; props: { voiceConnectorId?: string; phoneNumbers?: string[]; region?: string }; error: RegExp }>([
+    {
+      when: 'phoneNumbers is empty',
+      props: { phoneNumbers: [] },
+      error: /TestStack\/Trunk: phoneNumbers \[\] is empty; expected at least one E.164 number/,
+    },
+    {
+      when: 'a number is not E.164',
+      props: { phoneNumbers: ['+1 206 555 0150'] },
+      error: /phoneNumbers entry '\+1 206 555 0150' is not an E.164 number/,
+    },
+    {
+      when: 'a number is listed twice, with and without the leading +',
+      props: { phoneNumbers: ['+12065550150', '12065550150'] },
+      error: /phoneNumbers lists '12065550150' twice \(as '\+12065550150' and '12065550150'\); list each number once/,
+    },
+    {
+      when: 'voiceConnectorId is empty',
+      props: { voiceConnectorId: '' },
+      error: /voiceConnectorId '' is invalid; expected a non-empty id without white space/,
+    },
+    { when: 'voiceConnectorId has white space', props: { voiceConnectorId: 'ab cd' }, error: /voiceConnectorId 'ab cd' is invalid/ },
+    {
+      when: 'region is not a region',
+      props: { region: 'Oregon' },
+      error: /region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/,
+    },
+  ])('fails when $when', ({ props, error }) => {
     expect(
-      () => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: VC, phoneNumbers: ['+12065550150', '12065550150'] }),
-    ).toThrow(/phoneNumbers lists '12065550150' twice \(as '\+12065550150' and '12065550150'\); list each number once/);
-  });
-
-  it('fails when voiceConnectorId is empty or has white space', () => {
-    expect(() => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: '', phoneNumbers: ['+12065550150'] })).toThrow(
-      /voiceConnectorId '' is invalid; expected a non-empty id without white space/,
-    );
-    expect(() => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: 'ab cd', phoneNumbers: ['+12065550150'] })).toThrow(
-      /voiceConnectorId 'ab cd' is invalid/,
-    );
-  });
-
-  it('fails when region is not a region', () => {
-    expect(
-      () => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: VC, phoneNumbers: ['+12065550150'], region: 'Oregon' }),
-    ).toThrow(/region 'Oregon' is not an AWS region; expected e.g. 'us-east-1'/);
+      () => new VoiceConnectorNumbers(newStack(), 'Trunk', { voiceConnectorId: VC, phoneNumbers: ['+12065550150'], ...props }),
+    ).toThrow(error);
   });
 
   it('fails when one number is declared in two VoiceConnectorNumbers of a stack', () => {

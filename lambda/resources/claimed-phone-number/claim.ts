@@ -21,7 +21,7 @@ import { PhoneNumberUnavailableError } from '../../errors';
 import type { OnEventResponse } from '../../events';
 import { clientToken } from '../../identity';
 import { log } from '../../logger';
-import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior } from '../../prior-state';
+import { PRIOR_TAG_KEYS, priorOf, priorTags, readPrior } from './prior-state';
 import { answer, claimedHere, describe, numberTypeOf, ownership, regionOfTarget, userTags, type Event, type Props } from './common';
 import { moveTo } from './changes';
 import { refuseIfHeld } from './holders';
@@ -91,7 +91,7 @@ async function claim(client: ConnectClient, e: Event, p: Props, phoneNumber: str
 
 /**
  * Takes over a number already claimed in the account: nothing is released or re-claimed. First its
- * earlier state is recorded on it (../prior-state), so that a rollback can put it back; then it moves
+ * earlier state is recorded on it (./prior-state), so that a rollback can put it back; then it moves
  * to the declared target. Ownership and the user tags are written by isComplete only once the move
  * (and the description) have succeeded: until then the earlier owner still owns it.
  */

@@ -20,7 +20,7 @@ import {
 import { PhysicalIdInvalidError } from '../../errors';
 import type { CreateRequest, DeleteRequest, IsCompleteRequest, OnEventResponse, UpdateRequest } from '../../events';
 import { isOwnedBy, ownershipKindOf, ownershipValue } from '../../identity';
-import type { PriorState } from '../../prior-state';
+import type { PriorState } from './prior-state';
 
 export type Props = ClaimedPhoneNumberProperties;
 export type Event = CreateRequest | UpdateRequest | DeleteRequest | IsCompleteRequest;

@@ -12,11 +12,11 @@ import {
 import { OWNER_TAG_KEY, parsePhoneNumberArn } from '../../contract';
 import { isNotFound } from '../../aws-errors';
 import { connect } from '../../clients';
-import { settledWithin } from '../../settle-wait';
+import { settledWithin } from './settle-wait';
 import type { DeleteRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse } from '../../events';
 import { clientToken } from '../../identity';
 import { log } from '../../logger';
-import { PRIOR_TAG_KEYS, readPrior, type PriorState } from '../../prior-state';
+import { PRIOR_TAG_KEYS, readPrior, type PriorState } from './prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
 import { adoptingHere, claimedHere, describe, ownedByUs, ownership, pendingRequestOf, regionOfTarget, type Props } from './common';
 import { CHANGE_TAG_KEY, moveTo, release } from './changes';

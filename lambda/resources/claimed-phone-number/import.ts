@@ -26,7 +26,7 @@ import { PhoneNumberUnavailableError } from '../../errors';
 import type { OnEventResponse } from '../../events';
 import { clientToken } from '../../identity';
 import { log } from '../../logger';
-import { readPrior } from '../../prior-state';
+import { readPrior } from './prior-state';
 import { adopt } from './claim';
 import { refuseIfHeld } from './holders';
 import { releaseStarted } from './lookups';

@@ -20,7 +20,7 @@
  */
 import type { CreateRequest, IsCompleteRequest, IsCompleteResponse, OnEventResponse, ResourceHandler } from '../../events';
 import { validateClaimedPhoneNumber } from '../../contract';
-import { settledWithin } from '../../settle-wait';
+import { settledWithin } from './settle-wait';
 import { upgradeClaimedPhoneNumber } from '../../upgrade';
 import { claimOrAdopt } from './claim';
 import { pendingId, pendingRequestOf, regionOfTarget, type Props } from './common';
@@ -68,6 +68,9 @@ async function isComplete(e: IsCompleteRequest, p: Props, old: Props | undefined
 export const claimedPhoneNumber: ResourceHandler<Props> = {
   upgrade: (raw) => upgradeClaimedPhoneNumber(raw),
   validate: (p) => validateClaimedPhoneNumber(p),
+  // onEvent calls only for an Update that replaces the number, whose answer (the new ARN) exists only once
+  // claimed: it cannot be deferred, so it runs again in the invocation. Giving up, ./settle undoes the step.
+  failures: { onEvent: { kind: 'rerun' }, giveUp: { kind: 'in-step' } },
   create,
   update,
   delete: remove,

@@ -24,7 +24,7 @@ import {
 import type { IsCompleteRequest, IsCompleteResponse } from '../../events';
 import { clientToken } from '../../identity';
 import { log } from '../../logger';
-import { readPrior } from '../../prior-state';
+import { readPrior } from './prior-state';
 import { ROLLBACK_STATUSES, stackStatus } from '../../stack';
 import { bindDeclaredFlow } from '../../flow-intent';
 import {

@@ -10,7 +10,7 @@ import { connect } from '../../clients';
 import { TargetRegionChangeError } from '../../errors';
 import type { OnEventResponse, UpdateRequest } from '../../events';
 import { log } from '../../logger';
-import { readPrior } from '../../prior-state';
+import { readPrior } from './prior-state';
 import { isRollingBack } from '../../stack';
 import { adoptingHere, describe, numberIdentity, ownedByAnother, ownedByUs, regionOfTarget, type Props } from './common';
 import { adopt, claimOrAdopt } from './claim';

@@ -388,6 +388,27 @@ describe('wire behaviour', () => {
       await ch.send(new GetPhoneNumberCommand({ PhoneNumberId: '+13125550100' }));
     });
 
+    it('runs the buckets on rateClock when given, read once per call, and not on the emulator clock', async () => {
+      // GIVEN buckets on a clock that moves 250 ms per rate-limited call (1/s, burst 1)
+      let rateNow = 0;
+      await start({ rateScale: 1, connectRate: { ratePerSecond: 1, burst: 1 }, rateClock: { now: () => (rateNow += 250) } });
+      const c = connect({ maxAttempts: 1 });
+      const list = () => c.send(new ListPhoneNumbersV2Command({}));
+      // WHEN the emulator clock moves a day between calls, and the rate clock a quarter second per call
+      await list();
+      clock.advance(86_400_000);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++)
+        statuses.push(
+          await list().then(
+            () => 200,
+            (err: ThrottlingException) => err.$metadata.httpStatusCode ?? 0,
+          ),
+        );
+      // THEN only the fourth call after the first finds a whole token again (4 x 250 ms at 1/s)
+      expect(statuses).toEqual([429, 429, 429, 200]);
+    });
+
     it('keeps buckets per account and region, and rateScale multiplies rate and burst', async () => {
       await start({ rateScale: 2, ratesUseClock: true, connectRate: { ratePerSecond: 1, burst: 1 } });
       const east = connect();

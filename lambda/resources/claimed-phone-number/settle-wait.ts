@@ -4,8 +4,8 @@
  * Provider framework keeps nothing of an isComplete answer that is not complete, so what a later poll
  * would have to find again is better waited for here.
  */
-import { sleep } from './clients';
-import { settlePollMs, settleWaitMs } from './deadline';
+import { sleep } from '../../clients';
+import { settlePollMs, settleWaitMs } from '../../deadline';
 
 /**
  * Runs `check` until it answers true, pausing between checks, within the wait. Bounded by count as well

@@ -7,7 +7,7 @@
  * digits, '-' and '_', which every AWS tagging rule allows), in chunks of 256 characters (a tag
  * value's maximum). The ownership tag itself is written only once the adoption has succeeded.
  */
-import { MAX_TAG_VALUE_LENGTH, OWNER_TAG_KEY } from './contract';
+import { MAX_TAG_VALUE_LENGTH, OWNER_TAG_KEY } from '../../contract';
 
 export const PRIOR_TAG_KEY = 'cdk-phone-numbers:prior';
 /** Chunks of one record: 8 x 256 characters hold the longest description (500) with a target, an owner and a few tags. */
