@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CallsByType } from './attribution';
-import { MINIMUM_MUTATING_CALLS, benchCalls, type CallsResult, type Operation } from './calls';
+import { MAXIMUM_ALL_CALLS, MINIMUM_MUTATING_CALLS, benchCalls, type CallsResult, type Operation } from './calls';
 import { benchColdStart, type ColdStartResult } from './cold-start';
 import { benchFleet, quotaBound, type FleetResult } from './fleet';
 import { RATE_SCALE } from './settings';
@@ -81,7 +81,7 @@ function fleetJson(f: FleetResult) {
 }
 
 function callsJson(c: CallsResult) {
-  return { ...c.counts, minimum: MINIMUM_MUTATING_CALLS, detail: c.detail };
+  return { ...c.counts, minimum: MINIMUM_MUTATING_CALLS, detail: c.detail, all: { ...c.all, maximum: MAXIMUM_ALL_CALLS, detail: c.allDetail } };
 }
 
 function parseOnly(argv: string[]): Set<Section> {
@@ -150,14 +150,16 @@ async function main(): Promise<void> {
     const c = await benchCalls();
     results.calls = callsJson(c);
     out.push(
-      'Mutating AWS calls per operation',
+      'AWS calls per operation: mutating, and all (reads and CloudFormation included)',
       table([
-        ['operation', 'calls', 'minimum', 'which'],
+        ['operation', 'calls', 'minimum', 'all calls', 'target', 'which'],
         ...(Object.keys(MINIMUM_MUTATING_CALLS) as Operation[]).map((op) => [
           op,
           c.counts[op],
           MINIMUM_MUTATING_CALLS[op],
-          Object.entries(c.detail[op])
+          c.all[op],
+          MAXIMUM_ALL_CALLS[op],
+          Object.entries(c.allDetail[op])
             .map(([api, n]) => `${api} x${n}`)
             .join(', ') || '-',
         ]),
