@@ -106,7 +106,31 @@ export function everyCall(calls: CallsByType): Record<string, number> {
   return out;
 }
 
-const total = (calls: Record<string, number>): number => Object.values(calls).reduce((a, b) => a + b, 0);
+/**
+ * The fleet's calls per resource: every answered call (reads and CloudFormation included) and every
+ * throttled one, over the run's phases, per resource; beside the fewest the fleet needs (`minimum`,
+ * ./bound fleetMinimumCalls) per resource.
+ */
+export function perResource(
+  phases: readonly CallsByType[],
+  minimum: ReadonlyArray<{ readonly calls: Readonly<Record<string, number>> }>,
+  resources: number,
+): { callsPerResource: number; minimumCallsPerResource: number; throttledPerResource: number } {
+  let answered = 0;
+  let throttled = 0;
+  for (const phase of phases) {
+    for (const apis of Object.values(phase)) {
+      for (const c of Object.values(apis)) {
+        answered += c.answered;
+        throttled += c.throttled;
+      }
+    }
+  }
+  const needed = minimum.reduce((sum, m) => sum + total(m.calls), 0);
+  return { callsPerResource: answered / resources, minimumCallsPerResource: needed / resources, throttledPerResource: throttled / resources };
+}
+
+const total = (calls: Readonly<Record<string, number>>): number => Object.values(calls).reduce((a, b) => a + b, 0);
 
 export async function benchCalls(): Promise<CallsResult> {
   const emu = await startBenchEmulator(1000);
