@@ -509,9 +509,7 @@ async function release(e: DeleteRequest | UpdateRequest | IsCompleteRequest, p: 
     await restorePrior(p, tags);
     return;
   }
-  // Another binding of the stack that declares this number takes it over (the tags name it) or is refused
-  // (../holder): while the tags name this binding, none does, and the stack is not read.
-  if (!ours && (await declaredElsewhere(e, p))) return;
+  if (await declaredElsewhere(e, p)) return;
   await unbindIfBoundTo(p);
   if (ours)
     await untag(
