@@ -127,7 +127,11 @@ export function perResource(
     }
   }
   const needed = minimum.reduce((sum, m) => sum + total(m.calls), 0);
-  return { callsPerResource: answered / resources, minimumCallsPerResource: needed / resources, throttledPerResource: throttled / resources };
+  return {
+    callsPerResource: answered / resources,
+    minimumCallsPerResource: needed / resources,
+    throttledPerResource: throttled / resources,
+  };
 }
 
 const total = (calls: Readonly<Record<string, number>>): number => Object.values(calls).reduce((a, b) => a + b, 0);

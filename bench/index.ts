@@ -87,7 +87,12 @@ function fleetJson(f: FleetResult) {
 }
 
 function callsJson(c: CallsResult) {
-  return { ...c.counts, minimum: MINIMUM_MUTATING_CALLS, detail: c.detail, all: { ...c.all, maximum: MAXIMUM_ALL_CALLS, detail: c.allDetail } };
+  return {
+    ...c.counts,
+    minimum: MINIMUM_MUTATING_CALLS,
+    detail: c.detail,
+    all: { ...c.all, maximum: MAXIMUM_ALL_CALLS, detail: c.allDetail },
+  };
 }
 
 function parseOnly(argv: string[]): Set<Section> {

@@ -43,7 +43,10 @@ describe('the benchmark helpers', () => {
   it("gives the fleet's answered and throttled calls per resource beside the fewest it needs", () => {
     const deploy = { 'Custom::A': { 'connect:ClaimPhoneNumber': { answered: 4, throttled: 3 } } };
     const destroy = { 'Custom::B': { 'cloudformation:DescribeStacks': { answered: 2, throttled: 0 } } };
-    const minimum = [{ calls: { 'connect:ClaimPhoneNumber': 2 } }, { calls: { 'connect:ReleasePhoneNumber': 1, 'connect:X': 1 } }];
+    const minimum: Array<{ calls: Record<string, number> }> = [
+      { calls: { 'connect:ClaimPhoneNumber': 2 } },
+      { calls: { 'connect:ReleasePhoneNumber': 1, 'connect:X': 1 } },
+    ];
     expect(perResource([deploy, destroy], minimum, 2)).toEqual({
       callsPerResource: 3,
       minimumCallsPerResource: 2,
