@@ -40,28 +40,14 @@ interface StackSummary {
   readonly parameters: Record<string, string>;
 }
 
-/**
- * Stack ids seen DELETE_IN_PROGRESS, per CloudFormation client (one per region in an execution
- * environment; forgotten with the clients). That status ends only in DELETE_COMPLETE or DELETE_FAILED,
- * and a stack that failed to delete can only be deleted again (docs/service-facts.md): every later event
- * of the same stack id belongs to a delete, so its status is not read again.
- */
-const deleting = new WeakMap<object, Set<string>>();
-
 async function describeStack(stackId: string): Promise<StackSummary | undefined> {
   const region = stackRegion(stackId);
   if (!region) return undefined;
   const { DescribeStacksCommand } = cloudFormationSdk();
-  const client = cloudFormation(region);
-  if (deleting.get(client)?.has(stackId)) return { status: 'DELETE_IN_PROGRESS', parameters: {} };
   try {
-    const out = await client.send(new DescribeStacksCommand({ StackName: stackId }));
+    const out = await cloudFormation(region).send(new DescribeStacksCommand({ StackName: stackId }));
     const stack = out.Stacks?.[0];
     if (!stack?.StackStatus) return undefined;
-    if (stack.StackStatus === 'DELETE_IN_PROGRESS') {
-      if (!deleting.has(client)) deleting.set(client, new Set());
-      deleting.get(client)?.add(stackId);
-    }
     const parameters = Object.fromEntries(
       (stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ResolvedValue ?? p.ParameterValue ?? '']),
     );
