@@ -1,8 +1,9 @@
 /**
  * API-call economy: the mutating AWS calls each operation costs (the calls that change something,
- * count toward quotas that matter and could go wrong), beside the fewest that operation needs. Reads
- * (Describe, List, Search, Get, BatchGet) are left out. Quotas are lifted (rateScale 1000): this
- * counts calls, it does not time them.
+ * count toward quotas that matter and could go wrong), beside the fewest that operation needs; and
+ * every call it makes (`all`: reads and CloudFormation included), each counting toward its API's
+ * quota, which the account shares with the contact centre's other tools. Quotas are lifted
+ * (rateScale 1000): this counts calls, it does not time them.
  */
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../lib';
@@ -15,6 +16,7 @@ import {
   type CfnTemplate,
   type CustomResourceEvent,
 } from '../local/deploy';
+import { CallAttribution, type CallsByType } from './attribution';
 import { BUNDLE } from './fleet';
 import type { RemoteEmulator } from './remote-emulator';
 import { ACCOUNT, CONNECTOR_ID, REGION, handlerEnvironment, seed, startBenchEmulator, type Seeded } from './settings';
@@ -42,11 +44,29 @@ export const MINIMUM_MUTATING_CALLS: Readonly<Record<Operation, number>> = {
   delete: 3,
 };
 
+/**
+ * The most calls of every kind (reads and CloudFormation included) each operation may make (issue 18's
+ * targets): create and delete 5 (the 3 mutating calls, the claim's one settle read, one read that the
+ * number is still this resource's before it is released), move 5, flow change 3, a no-op update 2.
+ */
+export const MAXIMUM_ALL_CALLS: Readonly<Record<Operation, number>> = {
+  create: 5,
+  noopUpdate: 2,
+  move: 5,
+  flowChange: 3,
+  connectorDelta1of1000: 3,
+  delete: 5,
+};
+
 export interface CallsResult {
   /** Mutating calls per operation. */
   readonly counts: Record<Operation, number>;
   /** Which mutating calls, per operation (`service:Operation` x n). */
   readonly detail: Record<Operation, Record<string, number>>;
+  /** Every call per operation (reads and CloudFormation included, throttled ones too). */
+  readonly all: Record<Operation, number>;
+  /** Which calls, per operation (`service:Operation` x n). */
+  readonly allDetail: Record<Operation, Record<string, number>>;
 }
 
 interface Declaration {
@@ -77,13 +97,56 @@ async function mutatingCalls(emu: RemoteEmulator): Promise<Record<string, number
   return out;
 }
 
+/** `service:Operation` -> every call (answered or throttled) the handler's invocations sent, over all resource types. */
+export function everyCall(calls: CallsByType): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const apis of Object.values(calls)) {
+    for (const [api, c] of Object.entries(apis)) out[api] = (out[api] ?? 0) + c.answered + c.throttled;
+  }
+  return out;
+}
+
+/**
+ * The fleet's calls per resource: every answered call (reads and CloudFormation included) and every
+ * throttled one, over the run's phases, per resource; beside the fewest the fleet needs (`minimum`,
+ * ./bound fleetMinimumCalls) per resource.
+ */
+export function perResource(
+  phases: readonly CallsByType[],
+  minimum: ReadonlyArray<{ readonly calls: Readonly<Record<string, number>> }>,
+  resources: number,
+): { callsPerResource: number; minimumCallsPerResource: number; throttledPerResource: number } {
+  let answered = 0;
+  let throttled = 0;
+  for (const phase of phases) {
+    for (const apis of Object.values(phase)) {
+      for (const c of Object.values(apis)) {
+        answered += c.answered;
+        throttled += c.throttled;
+      }
+    }
+  }
+  const needed = minimum.reduce((sum, m) => sum + total(m.calls), 0);
+  return {
+    callsPerResource: answered / resources,
+    minimumCallsPerResource: needed / resources,
+    throttledPerResource: throttled / resources,
+  };
+}
+
+const total = (calls: Readonly<Record<string, number>>): number => Object.values(calls).reduce((a, b) => a + b, 0);
+
 export async function benchCalls(): Promise<CallsResult> {
   const emu = await startBenchEmulator(1000);
   const saved = { ...process.env };
+  // Every request the handler sends, CloudFormation's too (the emulator's own log has Connect and Chime only).
+  const attribution = new CallAttribution();
+  attribution.install();
   try {
     const s: Seeded = await seed(emu, 1, 1000);
     Object.assign(process.env, handlerEnvironment(emu.endpoint, 1));
-    const handler = loadHandlerBundle(BUNDLE, 'handler');
+    const bundle = loadHandlerBundle(BUNDLE, 'handler') as (event: unknown) => Promise<unknown>;
+    const handler = (event: unknown): Promise<unknown> => attribution.run(event, () => bundle(event));
     const deployer = new LocalDeployer({
       handler,
       stackName: 'Calls',
@@ -94,10 +157,13 @@ export async function benchCalls(): Promise<CallsResult> {
     });
     const one = s.chimeNumbers.slice(0, 1);
     const detail = {} as Record<Operation, Record<string, number>>;
+    const allDetail = {} as Record<Operation, Record<string, number>>;
     const measure = async (op: Operation, action: () => Promise<unknown>): Promise<void> => {
       await emu.clearCalls();
+      attribution.clear();
       await action();
       detail[op] = await mutatingCalls(emu);
+      allDetail[op] = everyCall(attribution.calls);
     };
 
     const base: Declaration = { target: s.instanceArn, flow: s.flowArn, trunk: one };
@@ -131,11 +197,11 @@ export async function benchCalls(): Promise<CallsResult> {
     await deployer.deploy(template({ ...moved, trunk: one }));
     await measure('delete', () => deployer.destroy());
 
-    const counts = Object.fromEntries(
-      Object.entries(detail).map(([op, calls]) => [op, Object.values(calls).reduce((a, b) => a + b, 0)]),
-    ) as Record<Operation, number>;
-    return { counts, detail };
+    const counts = Object.fromEntries(Object.entries(detail).map(([op, calls]) => [op, total(calls)])) as Record<Operation, number>;
+    const all = Object.fromEntries(Object.entries(allDetail).map(([op, calls]) => [op, total(calls)])) as Record<Operation, number>;
+    return { counts, detail, all, allDetail };
   } finally {
+    attribution.uninstall();
     process.env = saved;
     await emu.stop();
   }

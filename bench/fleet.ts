@@ -169,7 +169,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
   attribution.install();
   try {
     const seeded = await seed(emu, n, n);
-    Object.assign(process.env, handlerEnvironment(emu.endpoint, RETRY_BASE_DELAY_MS / rateScale, rateScale));
+    Object.assign(process.env, handlerEnvironment(emu.endpoint, Math.round(RETRY_BASE_DELAY_MS / rateScale), rateScale));
     const pool = new LambdaPool(
       kind === 'ours' ? () => loadHandlerBundle(BUNDLE, 'handler', 'in-process') as Invoke : () => naiveHandler as Invoke,
     );

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CallsByType } from './attribution';
-import { MINIMUM_MUTATING_CALLS, benchCalls, type CallsResult, type Operation } from './calls';
+import { fleetMinimumCalls } from './bound';
+import { MAXIMUM_ALL_CALLS, MINIMUM_MUTATING_CALLS, benchCalls, perResource, type CallsResult, type Operation } from './calls';
 import { benchColdStart, type ColdStartResult } from './cold-start';
 import { benchFleet, quotaBound, type FleetResult } from './fleet';
 import { RATE_SCALE } from './settings';
@@ -49,6 +50,8 @@ function fleetJson(f: FleetResult) {
   // The same bound over the calls the handler actually made: how close its retries came to the quotas
   // for what it asked (the gap to boundSeconds beyond that is calls above the minimum).
   const own = quotaBound(f.ours.phaseCalls, f.rateScale);
+  // Every call the handler made (answered; reads and CloudFormation included) and every throttled one, per resource.
+  const economy = perResource([f.ours.callsByType.deploy, f.ours.callsByType.destroy], fleetMinimumCalls(FLEET_NUMBERS), f.resources);
   return {
     resources: f.resources,
     rateScale: f.rateScale,
@@ -56,6 +59,9 @@ function fleetJson(f: FleetResult) {
     seconds: round(f.ours.seconds),
     boundRatio: round(f.bound.seconds / f.ours.seconds, 3),
     failures: f.ours.failures,
+    callsPerResource: round(economy.callsPerResource),
+    minimumCallsPerResource: round(economy.minimumCallsPerResource),
+    throttledPerResource: round(economy.throttledPerResource),
     naive: {
       failures: f.naive.failures,
       seconds: round(f.naive.seconds),
@@ -81,7 +87,12 @@ function fleetJson(f: FleetResult) {
 }
 
 function callsJson(c: CallsResult) {
-  return { ...c.counts, minimum: MINIMUM_MUTATING_CALLS, detail: c.detail };
+  return {
+    ...c.counts,
+    minimum: MINIMUM_MUTATING_CALLS,
+    detail: c.detail,
+    all: { ...c.all, maximum: MAXIMUM_ALL_CALLS, detail: c.allDetail },
+  };
 }
 
 function parseOnly(argv: string[]): Set<Section> {
@@ -150,14 +161,16 @@ async function main(): Promise<void> {
     const c = await benchCalls();
     results.calls = callsJson(c);
     out.push(
-      'Mutating AWS calls per operation',
+      'AWS calls per operation: mutating, and all (reads and CloudFormation included)',
       table([
-        ['operation', 'calls', 'minimum', 'which'],
+        ['operation', 'calls', 'minimum', 'all calls', 'target', 'which'],
         ...(Object.keys(MINIMUM_MUTATING_CALLS) as Operation[]).map((op) => [
           op,
           c.counts[op],
           MINIMUM_MUTATING_CALLS[op],
-          Object.entries(c.detail[op])
+          c.all[op],
+          MAXIMUM_ALL_CALLS[op],
+          Object.entries(c.allDetail[op])
             .map(([api, n]) => `${api} x${n}`)
             .join(', ') || '-',
         ]),

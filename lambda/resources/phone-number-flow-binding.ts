@@ -185,16 +185,21 @@ function fullFlowArn(bound: string | undefined, flow: ContactFlowArn): string | 
  * recording the intent (the prior flow) and binding (already bound?) ask the same question, and nothing
  * of this binding changes the association in between (the intent tags do not).
  */
-type BoundFlow = () => Promise<string | undefined>;
+type BoundFlow = (() => Promise<string | undefined>) & { readonly read: () => boolean };
 
 function boundFlowOnce(p: Props): BoundFlow {
   let read: Promise<string | undefined> | undefined;
-  return () => (read ??= boundFlow(p.PhoneNumberArn, flowOf(p)));
+  return Object.assign(() => (read ??= boundFlow(p.PhoneNumberArn, flowOf(p))), { read: () => read !== undefined });
 }
 
-/** Associates unless the number is bound to the flow already. */
-async function ensureBound(p: Props, bound: BoundFlow): Promise<void> {
-  if (isSameFlow(await bound(), p.ContactFlowArn)) return;
+/**
+ * Associates unless the number is bound to the flow already. When the number's recorded flow (FLOW_TAG,
+ * read before this step) is another one, the number is not known to ring this flow: it is associated
+ * without asking first (associating a number with the flow it already rings changes nothing), unless the
+ * step has read the bound flow anyway.
+ */
+async function ensureBound(p: Props, bound: BoundFlow, recordedFlow: string | undefined): Promise<void> {
+  if ((recordedFlow === p.ContactFlowArn || bound.read()) && isSameFlow(await bound(), p.ContactFlowArn)) return;
   await associateFlow(p.PhoneNumberArn, p.ContactFlowArn);
 }
 
@@ -256,7 +261,7 @@ async function bind(e: Event, p: Props, current: ClaimedPhoneNumberSummary): Pro
   await recordIntent(e, p, current, bound);
   const placement = placementOf(current, flowOf(p));
   if (placement === 'ready') {
-    await ensureBound(p, bound);
+    await ensureBound(p, bound, current.Tags?.[FLOW_TAG]);
     return 'bound';
   }
   if (placement === 'elsewhere' && (await isRollingBack(e.StackId))) {
@@ -360,6 +365,22 @@ async function revertIntent(p: Props, before: Record<string, string>, now: Recor
   }
 }
 
+/**
+ * Key of an Update's onEvent result when the change is complete there (bound, left, deferred, or nothing
+ * to bind): the framework merges it into the event isComplete receives, which then answers at once
+ * instead of reading the number and its flow again.
+ */
+export const CHANGED_KEY = 'CdkPhoneNumbersBindingChanged';
+
+const changed = (physicalId: string): OnEventResponse => {
+  const response: OnEventResponse & Record<string, string> = { PhysicalResourceId: physicalId, [CHANGED_KEY]: 'true' };
+  return response;
+};
+
+/** Whether the Update's onEvent made the whole change (CHANGED_KEY), and isComplete was not asked to run it again. */
+const changedInOnEvent = (e: IsCompleteRequest): boolean =>
+  !retryRequested(e) && (e as unknown as Record<string, unknown>)[CHANGED_KEY] === 'true';
+
 async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventResponse> {
   const sameNumber = p.PhoneNumberArn === old.PhoneNumberArn;
   // Same number: same physical id, whatever its form (a different one would be a replacement whose
@@ -368,8 +389,9 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   if (isUnchanged(p, old)) return { PhysicalResourceId: physicalId };
   // Bind again even when only the target changed: the association does not follow a moved number.
   const current = await numberToBind(e, p);
-  if (!current) return { PhysicalResourceId: physicalId };
-  if ((await bind(e, p, current)) === 'bound') await unbindOldInstance(p, old);
+  if (!current) return changed(physicalId);
+  const outcome = await bind(e, p, current);
+  if (outcome === 'bound') await unbindOldInstance(p, old);
   // Nothing else will unbind the other number when this Update is the rollback of a replacement: of a
   // failed one (the physical id is already the declared number's), or of a successful one rolled back
   // by an Update of the new physical id (the Delete that follows carries the declared properties).
@@ -381,7 +403,7 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
     log().info("Rolling back a replacement: releasing the other number's binding", { phoneNumberArn: old.PhoneNumberArn });
     await release(e, old);
   }
-  return { PhysicalResourceId: physicalId };
+  return outcome === 'waiting' ? { PhysicalResourceId: physicalId } : changed(physicalId);
 }
 
 const isUnchanged = (p: Props, old: Props): boolean =>
@@ -542,6 +564,7 @@ async function checkDone(e: IsCompleteRequest, p: Props, old: Props | undefined)
   if (retryRequested(e)) await change(e, p, old);
   if (e.RequestType === 'Delete') return true;
   if (e.RequestType === 'Update' && old && isUnchanged(p, old)) return true;
+  if (e.RequestType === 'Update' && changedInOnEvent(e)) return true;
   if (await boundAsDeclared(e, p)) return true;
   const current = await numberToBind(e, p);
   if (!current) return true;

@@ -1,4 +1,4 @@
-import { MINIMUM_MUTATING_CALLS, isMutating } from '../../bench/calls';
+import { MINIMUM_MUTATING_CALLS, everyCall, isMutating, perResource } from '../../bench/calls';
 import { median } from '../../bench/cold-start';
 import { flatten, handler as naiveHandler } from '../../bench/naive-handler';
 import { handlerFunctions } from '../../bench/synth';
@@ -26,6 +26,32 @@ describe('the benchmark helpers', () => {
   it('expects no mutating call for a no-op update and one for a one-number connector change', () => {
     expect(MINIMUM_MUTATING_CALLS.noopUpdate).toBe(0);
     expect(MINIMUM_MUTATING_CALLS.connectorDelta1of1000).toBe(1);
+  });
+
+  it('counts every call of an operation over all resource types, throttled ones included', () => {
+    expect(
+      everyCall({
+        'Custom::ClaimedPhoneNumber': { 'connect:DescribePhoneNumber': { answered: 2, throttled: 1 } },
+        'Custom::PhoneNumberFlowBinding': {
+          'connect:DescribePhoneNumber': { answered: 1, throttled: 0 },
+          'cloudformation:DescribeStacks': { answered: 1, throttled: 0 },
+        },
+      }),
+    ).toEqual({ 'connect:DescribePhoneNumber': 4, 'cloudformation:DescribeStacks': 1 });
+  });
+
+  it("gives the fleet's answered and throttled calls per resource beside the fewest it needs", () => {
+    const deploy = { 'Custom::A': { 'connect:ClaimPhoneNumber': { answered: 4, throttled: 3 } } };
+    const destroy = { 'Custom::B': { 'cloudformation:DescribeStacks': { answered: 2, throttled: 0 } } };
+    const minimum: Array<{ calls: Record<string, number> }> = [
+      { calls: { 'connect:ClaimPhoneNumber': 2 } },
+      { calls: { 'connect:ReleasePhoneNumber': 1, 'connect:X': 1 } },
+    ];
+    expect(perResource([deploy, destroy], minimum, 2)).toEqual({
+      callsPerResource: 3,
+      minimumCallsPerResource: 2,
+      throttledPerResource: 1.5,
+    });
   });
 
   it('flattens an SDK response the way AwsCustomResource does, without $metadata', () => {

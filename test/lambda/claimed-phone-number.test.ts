@@ -3,6 +3,7 @@ import * as clients from '../../lambda/clients';
 import { MAX_ATTEMPTS, MAX_THROTTLED_ATTEMPTS } from '../../lambda/clients';
 import { PRIOR_TAG_KEY, readPrior } from '../../lambda/resources/claimed-phone-number/prior-state';
 import { OWNER_TAG_KEY } from '../../lambda/contract';
+import * as stack from '../../lambda/stack';
 import { isComplete, onEvent } from '../../lambda/index';
 import { RELEASE_TAG_KEY } from '../../lambda/resources/claimed-phone-number';
 import { CHANGE_TAG_KEY } from '../../lambda/resources/claimed-phone-number/changes';
@@ -785,6 +786,19 @@ describe('Custom::ClaimedPhoneNumber', () => {
       expect(release?.region).toBe(REGION);
       expect(release?.input.ClientToken).toMatch(UUID);
       expect(claimed()).toHaveLength(0);
+    });
+
+    it('reads no stack status to release a number it claimed under destroy: a rollback would release it too', async () => {
+      const props = claimedProps({ TargetArn: instanceArn, CountryCode: 'US' });
+      const { response: r } = await runToCompletion(createEvent(CLAIMED, props), settle);
+      const status = jest.spyOn(stack, 'stackStatus');
+      try {
+        await runToCompletion(deleteEvent(CLAIMED, r.PhysicalResourceId, props));
+        expect(status).not.toHaveBeenCalled();
+        expect(claimed()).toHaveLength(0);
+      } finally {
+        status.mockRestore();
+      }
     });
 
     it('leaves the number claimed when the policy is retain', async () => {

@@ -165,6 +165,33 @@ describe('Custom::PhoneNumberFlowBinding', () => {
     expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' });
   });
 
+  it('changes the flow with one read, the tag and the association; isComplete then answers without a call', async () => {
+    // GIVEN a number bound to flow A by this binding
+    const old = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
+    const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old));
+    emulator.clearCalls();
+    // WHEN its flow changes to B (onEvent, then isComplete)
+    const { polls, response } = await runToCompletion(updateEvent(BINDING, id, { ...old, ContactFlowArn: flowB }, old));
+    // THEN the number is read once; its recorded flow (A) says it does not ring B: no BatchGetFlowAssociation
+    expect(operations(emulator).sort()).toEqual(['AssociatePhoneNumberContactFlow', 'DescribePhoneNumber', 'TagResource']);
+    expect(polls).toBe(1);
+    expect(response.Data).toEqual({ ContactFlowArn: flowB, PhoneNumberArn: numberArn });
+    expect(flows()).toEqual({ '11111111-1111-4111-8111-111111111111': 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' });
+  });
+
+  it('reads whether the number rings the flow before associating when its recorded flow is that flow already', async () => {
+    // GIVEN a binding's update to flow B that was delivered once already (the tag says B)
+    const old = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
+    const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, old));
+    const change = updateEvent(BINDING, id, { ...old, ContactFlowArn: flowB }, old);
+    await onEvent(change);
+    emulator.clearCalls();
+    // WHEN it is delivered again
+    await onEvent(change);
+    // THEN it reads the association and, bound already, does not associate again
+    expect(operations(emulator).sort()).toEqual(['BatchGetFlowAssociation', 'DescribePhoneNumber']);
+  });
+
   it('makes no call when nothing changed', async () => {
     const props = bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
     const { PhysicalResourceId: id } = await onEvent(createEvent(BINDING, props));

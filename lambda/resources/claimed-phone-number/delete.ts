@@ -99,6 +99,8 @@ async function deleteAction(
 ): Promise<{ action: 'restore' | 'release' | 'not-owned' | 'retain'; stackStatus?: string }> {
   const adopting = adoptingHere(e, readPrior(current.Tags));
   const owned = ownedByUs(e, current.Tags);
+  // A number this resource claimed under DESTROY is released whether or not the deploy is being undone.
+  if (!adopting && p.RemovalPolicy === 'destroy' && claimedHere(e, current.Tags)) return { action: 'release' };
   const status = adopting || (owned && p.RemovalPolicy !== 'retain') ? await stackStatus(e.StackId) : undefined;
   const undoing = failedCreate || (status !== undefined && ROLLBACK_STATUSES.has(status));
   if (adopting && (undoing || !owned)) return { action: 'restore', stackStatus: status };
