@@ -15,7 +15,7 @@ import type { CallsByType } from './attribution';
 import { MINIMUM_MUTATING_CALLS, benchCalls, type CallsResult, type Operation } from './calls';
 import { benchColdStart, type ColdStartParts, type ColdStartResult } from './cold-start';
 import { benchFleet, benchScale, quotaBound, totals, type FleetResult, type RunResult, type ScaleResult } from './fleet';
-import { writePerfTables } from './perf-table';
+import { writePerfTables, type Results } from './perf-table';
 import { RATE_SCALE, SCALE_RATE_SCALE } from './settings';
 import { benchSynth } from './synth';
 
@@ -177,8 +177,24 @@ async function main(): Promise<void> {
     },
   };
   const out: string[] = [];
+  const begin = () => ({ date: new Date().toISOString(), loadAverageAtStart: os.loadavg().map((x) => round(x)) });
+  // After each section: its run's record, results.json and the tables, so that a later section's failure loses nothing.
+  // Merged into the file as it is now: another run of other sections may have saved since this one began.
+  const save = (section: Section, begun: ReturnType<typeof begin>) => {
+    runs[section] = { command, ...begun, loadAverageAtEnd: os.loadavg().map((x) => round(x)) };
+    const now = readPrevious();
+    const nowRuns = (now.meta as { runs?: Record<string, unknown> } | undefined)?.runs ?? {};
+    const merged = {
+      ...now,
+      meta: { ...(results.meta as object), runs: { ...nowRuns, [section]: runs[section] } },
+      [section]: results[section],
+    };
+    fs.writeFileSync(RESULTS, `${JSON.stringify(merged, null, 2)}\n`);
+    writePerfTables(merged as Results);
+  };
 
   if (only.has('coldStart')) {
+    const begun = begin();
     process.stderr.write('cold start...\n');
     const c = await benchColdStart(15);
     results.coldStart = coldStartJson(c);
@@ -192,9 +208,11 @@ async function main(): Promise<void> {
       ]),
       '',
     );
+    save('coldStart', begun);
   }
 
   if (only.has('synth')) {
+    const begun = begin();
     process.stderr.write('synth...\n');
     const s = benchSynth();
     results.synth = s.map((r) => ({ ...r, seconds: round(r.seconds) }));
@@ -206,9 +224,11 @@ async function main(): Promise<void> {
       ]),
       '',
     );
+    save('synth', begun);
   }
 
   if (only.has('calls')) {
+    const begun = begin();
     process.stderr.write('calls...\n');
     const c = await benchCalls();
     results.calls = callsJson(c);
@@ -227,9 +247,11 @@ async function main(): Promise<void> {
       ]),
       '',
     );
+    save('calls', begun);
   }
 
   if (only.has('fleet')) {
+    const begun = begin();
     process.stderr.write(`fleet (${FLEET_NUMBERS} numbers, rate scale ${RATE_SCALE})...\n`);
     const f = await benchFleet(FLEET_NUMBERS, RATE_SCALE);
     const j = fleetJson(f);
@@ -269,9 +291,11 @@ async function main(): Promise<void> {
       `the quota bound of the calls cdk-phone-numbers made: ${j.ownCallsBoundSeconds} s (${j.ownCallsBoundPhases.map((p) => `${p.name}: ${p.api}`).join(', ')}), bound/seconds ${j.ownCallsBoundRatio}`,
       '',
     );
+    save('fleet', begun);
   }
 
   if (only.has('scale')) {
+    const begun = begin();
     process.stderr.write(`scale (${SCALE_NUMBERS} numbers in ${SCALE_STACKS} stacks, rate scale ${SCALE_RATE_SCALE})...\n`);
     const j = scaleJson(await benchScale(SCALE_NUMBERS, SCALE_STACKS, SCALE_RATE_SCALE));
     results.scale = j;
@@ -283,15 +307,9 @@ async function main(): Promise<void> {
       ]),
       '',
     );
+    save('scale', begun);
   }
 
-  (results.meta as Record<string, unknown>).seconds = round((Date.now() - started) / 1000, 1);
-  (results.meta as Record<string, unknown>).loadAverageAtEnd = os.loadavg().map((x) => round(x));
-  const meta = results.meta as Record<string, unknown>;
-  for (const section of only)
-    runs[section] = { command, date: meta.date, loadAverageAtStart: meta.loadAverageAtStart, loadAverageAtEnd: meta.loadAverageAtEnd };
-  fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-  writePerfTables(results);
   process.stdout.write(
     `${out.join('\n')}\nwrote ${path.relative(process.cwd(), RESULTS)} in ${round((Date.now() - started) / 1000, 1)} s\n`,
   );
