@@ -60,6 +60,7 @@ export interface Results {
     readonly boundSeconds: number;
     readonly boundRatio: number;
     readonly boundPhases?: BoundPhase[];
+    readonly ownCallsBoundPhases?: BoundPhase[];
     readonly callsPerResource?: number;
     readonly throttledPerResource?: number;
     readonly minimumCallsPerResource?: number;
@@ -227,6 +228,7 @@ export function boundTable(results: Results): string {
   const rows: Array<Array<string | number>> = [];
   for (const [name, phases] of [
     ['fleet', results.fleet?.boundPhases],
+    ['fleet: the calls the handler made, no latency', results.fleet?.ownCallsBoundPhases],
     ['scale', results.scale?.boundPhases],
   ] as const) {
     for (const p of phases ?? []) rows.push([name, p.name, num(p.seconds), p.api ?? 'the latency alone', num(p.waitSeconds ?? 0)]);

@@ -27,6 +27,7 @@ const RESULTS_FIXTURE: Results = {
     throttled: 201,
     leftClaimed: 0,
     boundPhases: [{ name: 'deploy', seconds: 50.83, api: 'connect:ClaimPhoneNumber', waitSeconds: 20 }],
+    ownCallsBoundPhases: [{ name: 'destroy', seconds: 80.5, api: 'connect:ListPhoneNumbersV2' }],
     peers: { defaultRetries: peer(40.25, 300), maxAttempts10: peer(90, 402) },
   },
   coldStart: {
@@ -59,6 +60,9 @@ describe('the performance tables generated from results.json', () => {
     expect(tables.readme.summary).not.toContain('cold start');
     expect(tables.doc.synth).toBe('');
     expect(tables.doc.bound).toContain('| fleet | deploy | 50.83 | connect:ClaimPhoneNumber | 20 |');
+    expect(tables.doc.bound).toContain(
+      '| fleet: the calls the handler made, no latency | destroy | 80.5 | connect:ListPhoneNumbersV2 | 0 |',
+    );
   });
 
   it('replaces only what stands between the markers, and names the missing markers and the fix', () => {
