@@ -163,6 +163,7 @@ export function fleetTable(results: Results): string {
     );
   }
   if (s) notes.push(`Scale: quotas x${s.rateScale}, the same latencies.${measured(results, 'scale')}`);
+  else notes.push('Scale: not in this results.json (`npm run bench -- --only=scale` measures it).');
   return [markdownTable(FLEET_HEADER, rows), '', ...notes.map((n) => `${n}\n`)].join('\n').trimEnd();
 }
 

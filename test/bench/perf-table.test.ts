@@ -58,6 +58,7 @@ describe('the performance tables generated from results.json', () => {
   it('leaves out what a run did not measure', () => {
     const tables = tablesFor({ fleet: RESULTS_FIXTURE.fleet });
     expect(tables.readme.summary).not.toContain('cold start');
+    expect(tables.readme.summary).toContain('Scale: not in this results.json');
     expect(tables.doc.synth).toBe('');
     expect(tables.doc.bound).toContain('| fleet | deploy | 50.83 | connect:ClaimPhoneNumber | 20 |');
     expect(tables.doc.bound).toContain(
