@@ -1,9 +1,13 @@
 /**
  * Fleet: n ClaimedPhoneNumber + n PhoneNumberFlowBinding + one VoiceConnectorNumbers of n numbers,
  * deployed and destroyed through the local deploy, every resource CloudFormation can run at once in
- * flight, against the emulator's Connect quota shape compressed k times. Then the same fleet written
- * the way users write it today (AwsCustomResource, ./naive-handler), on a fresh emulator with the
- * same settings.
+ * flight, against the emulator's Connect quota shape compressed k times, with the stand-in's claim,
+ * move and release latencies (./settings REALISTIC_LATENCY, compressed alike). Then the same fleet
+ * written the way users write it today (AwsCustomResource, ./naive-handler), at the SDK's default
+ * retries and again with AWS_MAX_ATTEMPTS=10, each on a fresh emulator with the same settings.
+ *
+ * Scale: the same shape split over several stacks deploying at once against one emulator (one
+ * account: the quotas are shared), then destroyed at once.
  */
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,10 +28,12 @@ import {
   FLOW_ID,
   INSTANCE_ID,
   REGION,
+  REALISTIC_LATENCY,
   emulatorOptions,
   handlerEnvironment,
   seed,
   startBenchEmulator,
+  type Latency,
   type Seeded,
 } from './settings';
 
@@ -73,22 +79,68 @@ export interface RunResult {
   readonly invocations: Invocation[];
 }
 
+/** The naive peer's runs: the SDK's default retries (3 attempts), and AWS_MAX_ATTEMPTS=10. */
+export interface Peers {
+  readonly defaultRetries: RunResult;
+  readonly maxAttempts10: RunResult;
+}
+
 export interface FleetResult {
   readonly resources: number;
   readonly rateScale: number;
+  /** The latencies the run had, in real seconds (the emulator had them divided by rateScale). */
+  readonly latency: Latency;
   readonly bound: Bound;
   readonly ours: RunResult;
+  /** The peer at the SDK's default retries (peers.defaultRetries). */
   readonly naive: RunResult;
+  readonly peers: Peers;
 }
+
+/** One stack of a run: its name, and which numbers (by index into the seeded ones) and connector it holds. */
+export interface StackPart {
+  readonly name: string;
+  readonly from: number;
+  readonly count: number;
+  readonly connectorId: string;
+}
+
+/** What a run deploys and how. */
+export interface RunSpec {
+  readonly kind: 'ours' | 'naive';
+  readonly stacks: readonly StackPart[];
+  readonly rateScale: number;
+  readonly latency: Latency;
+  /** Variables set for the run on top of the handler's environment (AWS_MAX_ATTEMPTS for a peer). */
+  readonly env?: Record<string, string>;
+}
+
+/** `count` numbers split into `stacks` stacks named `<prefix><i>`, each with a connector of its own. */
+export function splitStacks(prefix: string, count: number, stacks: number, connectorIds: readonly string[]): StackPart[] {
+  if (!Number.isInteger(stacks) || stacks < 1) throw new Error(`stacks must be a whole number >= 1, got ${stacks}`);
+  if (connectorIds.length < stacks) throw new Error(`${stacks} stacks need ${stacks} connector ids, got ${connectorIds.length}`);
+  const per = Math.ceil(count / stacks);
+  return Array.from({ length: stacks }, (_, i) => ({
+    name: stacks === 1 ? prefix : `${prefix}${i + 1}`,
+    from: i * per,
+    count: Math.max(0, Math.min(per, count - i * per)),
+    connectorId: connectorIds[i],
+  }));
+}
+
+/** A Chime SDK Voice connector id (21-22 lowercase alphanumerics) for stack `i` of a split fleet. */
+export const scaleConnectorId = (i: number): string => `benchconnector${String(i).padStart(8, '0')}`;
 
 function stack(name: string): Stack {
   return new Stack(new App(), name, { env: { account: ACCOUNT, region: REGION } });
 }
 
-/** The fleet with this library's constructs. */
-export function fleetTemplate(s: Seeded, n: number): CfnTemplate {
-  const st = stack('Fleet');
-  for (let i = 0; i < n; i++) {
+const FLEET_PART = (n: number, name: string): StackPart => ({ name, from: 0, count: n, connectorId: CONNECTOR_ID });
+
+/** The fleet with this library's constructs (by default the whole of it, in the stack 'Fleet'). */
+export function fleetTemplate(s: Seeded, n: number, part: StackPart = FLEET_PART(n, 'Fleet')): CfnTemplate {
+  const st = stack(part.name);
+  for (let i = part.from; i < part.from + part.count; i++) {
     const number = new ClaimedPhoneNumber(st, `Number${i}`, {
       targetArn: s.instanceArn,
       phoneNumber: s.connectNumbers[i],
@@ -96,15 +148,18 @@ export function fleetTemplate(s: Seeded, n: number): CfnTemplate {
     });
     new PhoneNumberFlowBinding(st, `Binding${i}`, { phoneNumber: number, contactFlowArn: s.flowArn });
   }
-  new VoiceConnectorNumbers(st, 'Trunk', { voiceConnectorId: CONNECTOR_ID, phoneNumbers: s.chimeNumbers.slice(0, n) });
+  new VoiceConnectorNumbers(st, 'Trunk', {
+    voiceConnectorId: part.connectorId,
+    phoneNumbers: s.chimeNumbers.slice(part.from, part.from + part.count),
+  });
   return loadTemplate(st);
 }
 
 /** The same fleet as users write it with AwsCustomResource: one SDK call per event. */
-export function naiveFleetTemplate(s: Seeded, n: number): CfnTemplate {
-  const st = stack('NaiveFleet');
+export function naiveFleetTemplate(s: Seeded, n: number, part: StackPart = FLEET_PART(n, 'NaiveFleet')): CfnTemplate {
+  const st = stack(part.name);
   const policy = AwsCustomResourcePolicy.fromSdkCalls({ resources: AwsCustomResourcePolicy.ANY_RESOURCE });
-  for (let i = 0; i < n; i++) {
+  for (let i = part.from; i < part.from + part.count; i++) {
     const claim = new AwsCustomResource(st, `Number${i}`, {
       onCreate: {
         service: 'Connect',
@@ -129,7 +184,7 @@ export function naiveFleetTemplate(s: Seeded, n: number): CfnTemplate {
       installLatestAwsSdk: false,
     });
   }
-  const trunk = { VoiceConnectorId: CONNECTOR_ID, E164PhoneNumbers: s.chimeNumbers.slice(0, n) };
+  const trunk = { VoiceConnectorId: part.connectorId, E164PhoneNumbers: s.chimeNumbers.slice(part.from, part.from + part.count) };
   new AwsCustomResource(st, 'Trunk', {
     onCreate: {
       service: 'ChimeSDKVoice',
@@ -162,67 +217,107 @@ async function summarizeCalls(
 
 const oneLine = (reason: string | undefined): string => (reason ?? '').split('\n')[0].slice(0, 200);
 
-async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promise<RunResult> {
-  const emu = await startBenchEmulator(rateScale);
-  const saved = { ...process.env };
-  const attribution = new CallAttribution();
-  attribution.install();
-  try {
-    const seeded = await seed(emu, n, n);
-    Object.assign(process.env, handlerEnvironment(emu.endpoint, Math.round(RETRY_BASE_DELAY_MS / rateScale), rateScale));
+/** The stacks' deployers, each with its own pool of containers (one handler function per stack, as deployed). */
+function deployersFor(
+  spec: RunSpec,
+  emu: RemoteEmulator,
+  attribution: CallAttribution,
+): Array<{ deployer: LocalDeployer; pool: LambdaPool }> {
+  return spec.stacks.map((part) => {
     const pool = new LambdaPool(
-      kind === 'ours' ? () => loadHandlerBundle(BUNDLE, 'handler', 'in-process') as Invoke : () => naiveHandler as Invoke,
+      spec.kind === 'ours' ? () => loadHandlerBundle(BUNDLE, 'handler', 'in-process') as Invoke : () => naiveHandler as Invoke,
     );
+    // Every number and the trunk start at once; the bindings reuse their containers.
+    pool.prewarm(part.count + 1);
     const deployer = new LocalDeployer({
       handler: (event: unknown) => attribution.run(event, () => pool.handler(event)),
-      singleFunctionIsComplete: kind === 'ours',
-      stackName: kind === 'ours' ? 'Fleet' : 'NaiveFleet',
+      singleFunctionIsComplete: spec.kind === 'ours',
+      stackName: part.name,
       region: REGION,
       accountId: ACCOUNT,
       concurrency: CLOUDFORMATION_CONCURRENCY,
       stacks: emu.stacks,
-      pollIntervalMs: QUERY_INTERVAL_MS / rateScale,
+      pollIntervalMs: QUERY_INTERVAL_MS / spec.rateScale,
       maxPolls: MAX_POLLS,
     });
-    const template = kind === 'ours' ? fleetTemplate(seeded, n) : naiveFleetTemplate(seeded, n);
-    // Every number and the trunk start at once; the bindings reuse their containers.
-    pool.prewarm(n + 1);
+    return { deployer, pool };
+  });
+}
+
+/** Deploys every stack at once; tells which deployed. */
+async function deployAll(deployers: LocalDeployer[], templates: CfnTemplate[]): Promise<boolean[]> {
+  return Promise.all(
+    deployers.map(async (d, i) => {
+      try {
+        await d.deploy(templates[i]);
+        return true;
+      } catch (err) {
+        if (!(err instanceof DeployFailedError)) throw err;
+        return false;
+      }
+    }),
+  );
+}
+
+/** Destroys every stack that deployed, at once. */
+async function destroyAll(deployers: LocalDeployer[], deployed: boolean[], label: string): Promise<void> {
+  await Promise.all(
+    deployers.map(async (d, i) => {
+      if (!deployed[i]) return;
+      try {
+        await d.destroy();
+      } catch (err) {
+        process.stderr.write(`${label}: destroy of ${i + 1} failed: ${oneLine((err as Error).message)}\n`);
+      }
+    }),
+  );
+}
+
+/** Deploys and destroys the stacks of `spec` on a fresh emulator; counts the time, the calls and what is left. */
+export async function runStacks(spec: RunSpec): Promise<RunResult> {
+  const total = spec.stacks.reduce((sum, p) => Math.max(sum, p.from + p.count), 0);
+  const emu = await startBenchEmulator(spec.rateScale, spec.latency);
+  const saved = { ...process.env };
+  const attribution = new CallAttribution();
+  attribution.install();
+  try {
+    const seeded = await seed(emu, total, total);
+    for (const part of spec.stacks)
+      if (part.connectorId !== CONNECTOR_ID) await emu.seedVoiceConnector({ voiceConnectorId: part.connectorId });
+    Object.assign(
+      process.env,
+      handlerEnvironment(emu.endpoint, Math.round(RETRY_BASE_DELAY_MS / spec.rateScale), spec.rateScale),
+      spec.env ?? {},
+    );
+    const runs = deployersFor(spec, emu, attribution);
+    const templates = spec.stacks.map((part) =>
+      spec.kind === 'ours' ? fleetTemplate(seeded, total, part) : naiveFleetTemplate(seeded, total, part),
+    );
+    const deployers = runs.map((r) => r.deployer);
     const calls: Record<string, { answered: number; throttled: number }> = {};
 
     const started = performance.now();
-    let deployed = true;
-    try {
-      await deployer.deploy(template);
-    } catch (err) {
-      if (!(err instanceof DeployFailedError)) throw err;
-      deployed = false;
-    }
+    const deployedEach = await deployAll(deployers, templates);
     const deployEnded = performance.now();
     const deployCalls = await summarizeCalls(emu, calls);
     const deployByType = copyCalls(attribution.calls);
     const deployByRequest = copyCalls(attribution.byPhase);
     attribution.clear();
     await emu.clearCalls();
-    if (deployed) {
-      try {
-        await deployer.destroy();
-      } catch (err) {
-        process.stderr.write(`${kind}: destroy failed: ${oneLine((err as Error).message)}\n`);
-      }
-    }
+    await destroyAll(deployers, deployedEach, spec.kind);
     const ended = performance.now();
     const destroyCalls = await summarizeCalls(emu, calls);
 
-    const failed = deployer.requests.filter((r: RequestLogEntry) => r.status === 'FAILED');
+    const failed = deployers.flatMap((d) => d.requests.filter((r: RequestLogEntry) => r.status === 'FAILED'));
     return {
       seconds: (ended - started) / 1000,
       deploySeconds: (deployEnded - started) / 1000,
       destroySeconds: (ended - deployEnded) / 1000,
       failures: failed.length,
       reasons: [...new Set(failed.map((r) => oneLine(r.reason)))].slice(0, 3),
-      deployed,
-      containers: pool.containers,
-      peakConcurrency: pool.peakConcurrency,
+      deployed: deployedEach.every(Boolean),
+      containers: runs.reduce((sum, r) => sum + r.pool.containers, 0),
+      peakConcurrency: runs.reduce((sum, r) => sum + r.pool.peakConcurrency, 0),
       calls,
       phaseCalls: [
         { name: 'deploy', calls: deployCalls },
@@ -231,7 +326,7 @@ async function run(kind: 'ours' | 'naive', n: number, rateScale: number): Promis
       callsByType: { deploy: deployByType, destroy: copyCalls(attribution.calls) },
       callsByRequest: { deploy: deployByRequest, destroy: copyCalls(attribution.byPhase) },
       leftClaimed: (await emu.snapshot()).claimed.length,
-      invocations: pool.invocations,
+      invocations: runs.flatMap((r) => r.pool.invocations),
     };
   } finally {
     attribution.uninstall();
@@ -249,13 +344,83 @@ export function quotaBound(phases: Phase[], rateScale: number): Bound {
   });
 }
 
-/** The bound of the fleet: the fewest calls it needs, under the emulator's quotas at this scale. */
-export function fleetBound(n: number, rateScale: number): Bound {
-  return quotaBound(fleetMinimumCalls(n), rateScale);
+/**
+ * The bound of the fleet: the fewest calls it needs, under the emulator's quotas at this scale, with the
+ * latencies on the same compressed clock. `connectors`: one Chime call per connector and phase.
+ */
+export function fleetBound(n: number, rateScale: number, latency: Latency = REALISTIC_LATENCY, connectors = 1): Bound {
+  const phases = fleetMinimumCalls(n, {
+    claimSeconds: latency.claimSeconds / rateScale,
+    releaseSeconds: latency.releaseSeconds / rateScale,
+  }).map((p) => ({
+    ...p,
+    calls: Object.fromEntries(Object.entries(p.calls).map(([api, c]) => [api, api.startsWith('chime:') ? c * connectors : c])),
+  }));
+  return quotaBound(phases, rateScale);
 }
 
-export async function benchFleet(n: number, rateScale: number): Promise<FleetResult> {
-  const ours = await run('ours', n, rateScale);
-  const naive = await run('naive', n, rateScale);
-  return { resources: 2 * n + 1, rateScale, bound: fleetBound(n, rateScale), ours, naive };
+/** Calls answered and throttled over all APIs of a run. */
+export function totals(calls: RunResult['calls']): { calls: number; throttled: number } {
+  const all = Object.values(calls);
+  return { calls: all.reduce((n, c) => n + c.answered, 0), throttled: all.reduce((n, c) => n + c.throttled, 0) };
+}
+
+/** AWS_MAX_ATTEMPTS for the peer's second run: what a user raises first when the default fails. */
+export const PEER_MAX_ATTEMPTS = 10;
+
+export async function benchFleet(n: number, rateScale: number, latency: Latency = REALISTIC_LATENCY): Promise<FleetResult> {
+  const spec = (kind: 'ours' | 'naive', name: string, env?: Record<string, string>): RunSpec => ({
+    kind,
+    stacks: [FLEET_PART(n, name)],
+    rateScale,
+    latency,
+    env,
+  });
+  const ours = await runStacks(spec('ours', 'Fleet'));
+  const defaultRetries = await runStacks(spec('naive', 'NaiveFleet'));
+  const maxAttempts10 = await runStacks(spec('naive', 'NaiveFleet', { AWS_MAX_ATTEMPTS: String(PEER_MAX_ATTEMPTS) }));
+  return {
+    resources: 2 * n + 1,
+    rateScale,
+    latency,
+    bound: fleetBound(n, rateScale, latency),
+    ours,
+    naive: defaultRetries,
+    peers: { defaultRetries, maxAttempts10 },
+  };
+}
+
+export interface ScaleResult {
+  readonly numbers: number;
+  readonly stacks: number;
+  readonly resources: number;
+  readonly rateScale: number;
+  readonly latency: Latency;
+  readonly bound: Bound;
+  readonly run: RunResult;
+}
+
+/** `numbers` numbers (each with a binding, a connector per stack) in `stacks` stacks deploying at once against one account. */
+export async function benchScale(
+  numbers: number,
+  stacks: number,
+  rateScale: number,
+  latency: Latency = REALISTIC_LATENCY,
+): Promise<ScaleResult> {
+  const parts = splitStacks(
+    'Scale',
+    numbers,
+    stacks,
+    Array.from({ length: stacks }, (_, i) => scaleConnectorId(i)),
+  );
+  const run = await runStacks({ kind: 'ours', stacks: parts, rateScale, latency });
+  return {
+    numbers,
+    stacks,
+    resources: 2 * numbers + stacks,
+    rateScale,
+    latency,
+    bound: fleetBound(numbers, rateScale, latency, stacks),
+    run,
+  };
 }

@@ -9,8 +9,13 @@
  * the same properties the construct synthesizes: Create / Update / Delete as JSON strings with
  * `service`, `action`, `parameters`, `physicalResourceId` ({ id } or { responsePath }).
  */
-import * as chimeVoice from '@aws-sdk/client-chime-sdk-voice';
-import * as connect from '@aws-sdk/client-connect';
+import { createRequire } from 'node:module';
+
+/**
+ * The SDK packages are loaded at the first event that needs them, as the AwsCustomResource runtime
+ * loads the service's package on demand: a cold start pays for the one client it uses.
+ */
+const load = createRequire(__filename);
 
 interface SdkCall {
   readonly service: string;
@@ -29,19 +34,21 @@ interface Event {
 const PHYSICAL_ID_REFERENCE = 'PHYSICAL:RESOURCEID:';
 
 type Package = Record<string, unknown>;
-const PACKAGES: Record<string, { pkg: Package; client: string }> = {
-  connect: { pkg: connect as unknown as Package, client: 'ConnectClient' },
-  'client-connect': { pkg: connect as unknown as Package, client: 'ConnectClient' },
-  chimesdkvoice: { pkg: chimeVoice as unknown as Package, client: 'ChimeSDKVoiceClient' },
-  'client-chime-sdk-voice': { pkg: chimeVoice as unknown as Package, client: 'ChimeSDKVoiceClient' },
+const CONNECT = { module: '@aws-sdk/client-connect', client: 'ConnectClient' };
+const CHIME_VOICE = { module: '@aws-sdk/client-chime-sdk-voice', client: 'ChimeSDKVoiceClient' };
+const PACKAGES: Record<string, { module: string; client: string }> = {
+  connect: CONNECT,
+  'client-connect': CONNECT,
+  chimesdkvoice: CHIME_VOICE,
+  'client-chime-sdk-voice': CHIME_VOICE,
 };
 
-/** 'Connect', '@aws-sdk/client-connect', 'ChimeSDKVoice', ... -> its package and client class name. */
+/** 'Connect', '@aws-sdk/client-connect', 'ChimeSDKVoice', ... -> its package (loaded now) and client class name. */
 function packageOf(service: string): { pkg: Package; client: string } {
   const key = service.toLowerCase().replace(/^@aws-sdk\//, '');
   const found = PACKAGES[key];
   if (!found) throw new Error(`naive handler: unsupported service '${service}' (use Connect or ChimeSDKVoice)`);
-  return found;
+  return { pkg: load(found.module) as Package, client: found.client };
 }
 
 /** { a: { b: 1 }, c: [x] } -> { 'a.b': '1', 'c.0': 'x' }, as the AwsCustomResource handler flattens responses. */

@@ -3,9 +3,10 @@
  * compression, number quotas) and what each scenario seeds. A new emulator knob (e.g. a per-instance
  * number quota) is a one-line change here.
  */
-import { DEFAULT_SETTLE_POLL_MS } from '../lambda/deadline';
+import { DEFAULT_SETTLE_POLL_MS, DEFAULT_SETTLE_WAIT_MS } from '../lambda/deadline';
 import { settingsEnvironment } from '../lambda/settings';
 import type { EmulatorOptions } from '../local/emulator';
+import { SIMULATED_ASYNC_MS, SIMULATED_RELEASE_MS } from '../local/start/stand-in';
 import { startEmulatorThread, type RemoteEmulator } from './remote-emulator';
 
 export const ACCOUNT = '123456789012';
@@ -28,11 +29,48 @@ export const OTHER_CONNECTOR_ID = 'zyxwvu9tsrq8ponml7kji6';
 export const RATE_SCALE = 1.5;
 
 /**
- * Emulator options of every benchmark. `rateScale` compresses time (see RATE_SCALE); the account's
- * number quota is raised so that the churn rule (claims + releases over 200% of the quota block
- * claims, docs/service-facts.md) does not stop a benchmark that claims and releases hundreds of numbers on purpose.
+ * Time compression of the scale run (1,000 numbers): the same scaling, stronger, so that a run bound
+ * by ten minutes of quotas takes about two.
  */
-export function emulatorOptions(rateScale: number): EmulatorOptions {
+export const SCALE_RATE_SCALE = 5;
+
+/**
+ * How long a claim, a move and a release stay IN_PROGRESS, in real seconds: the stand-in's (`npm start`,
+ * local/start/stand-in.ts). AWS publishes no duration (docs/service-facts.md); the Terraform AWS provider
+ * gives each of them 2 minutes before it gives up (internal/service/connect/wait.go), and 30 s sits inside.
+ */
+export interface Latency {
+  readonly claimSeconds: number;
+  readonly moveSeconds: number;
+  readonly releaseSeconds: number;
+}
+
+export const REALISTIC_LATENCY: Latency = {
+  claimSeconds: SIMULATED_ASYNC_MS / 1000,
+  moveSeconds: SIMULATED_ASYNC_MS / 1000,
+  releaseSeconds: SIMULATED_RELEASE_MS / 1000,
+};
+
+/** No latency: a claim is CLAIMED and a release done at the first look (the cold start measures CPU, not waits). */
+export const NO_LATENCY: Latency = { claimSeconds: 0, moveSeconds: 0, releaseSeconds: 0 };
+
+/** A latency on the compressed clock of `rateScale` (every wait divided by k, see RATE_SCALE), in ms. */
+export function scaledDelaysMs(
+  latency: Latency,
+  rateScale: number,
+): Pick<EmulatorOptions, 'claimDelayMs' | 'moveDelayMs' | 'releaseDelayMs'> {
+  if (!(rateScale > 0)) throw new Error(`rateScale must be positive, got ${rateScale}`);
+  const ms = (seconds: number) => Math.round((seconds * 1000) / rateScale);
+  return { claimDelayMs: ms(latency.claimSeconds), moveDelayMs: ms(latency.moveSeconds), releaseDelayMs: ms(latency.releaseSeconds) };
+}
+
+/**
+ * Emulator options of every benchmark. `rateScale` compresses time (see RATE_SCALE), the latencies with
+ * it; the account's number quota is raised so that the churn rule (claims + releases over 200% of the
+ * quota block claims, docs/service-facts.md) does not stop a benchmark that claims and releases hundreds
+ * of numbers on purpose.
+ */
+export function emulatorOptions(rateScale: number, latency: Latency = REALISTIC_LATENCY): EmulatorOptions {
   return {
     port: 0,
     rateScale,
@@ -40,14 +78,14 @@ export function emulatorOptions(rateScale: number): EmulatorOptions {
     // The numbers-per-instance quota (5 by default, docs/service-facts.md) raised as an account would
     // have it raised before claiming a fleet into one instance.
     phoneNumbersPerTarget: 10_000,
-    // CLAIMED at the first DescribePhoneNumber: the documentation gives no claim latency to model.
     asyncDelayMs: 0,
+    ...scaledDelaysMs(latency, rateScale),
   };
 }
 
 /** The emulator of a benchmark, in its own thread (./remote-emulator). */
-export function startBenchEmulator(rateScale: number): Promise<RemoteEmulator> {
-  return startEmulatorThread(emulatorOptions(rateScale));
+export function startBenchEmulator(rateScale: number, latency: Latency = REALISTIC_LATENCY): Promise<RemoteEmulator> {
+  return startEmulatorThread(emulatorOptions(rateScale, latency));
 }
 
 /** `count` E.164 numbers from `+1<area>555<0000..>`. */
@@ -97,10 +135,13 @@ export function handlerEnvironment(endpoint: string, retryBaseDelayMs: number, t
     AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     ...settingsEnvironment({
-      retryBaseDelayMs,
+      // Whole milliseconds: the handler's settings parser takes nothing else.
+      retryBaseDelayMs: Math.round(retryBaseDelayMs),
       // A create waits for its claim in the invocation that made it (lambda/deadline.ts): on the bench's
-      // compressed time, checks as often as the handler's default (5 s) scaled like the waiter's interval.
+      // compressed time, checks as often as the handler's default (5 s), and for as long (3 minutes),
+      // both scaled like the waiter's interval.
       settlePollMs: Math.max(1, Math.round(DEFAULT_SETTLE_POLL_MS / timeScale)),
+      settleWaitMs: Math.round(DEFAULT_SETTLE_WAIT_MS / timeScale),
     }),
   };
 }

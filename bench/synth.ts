@@ -1,5 +1,5 @@
 /**
- * Synth scale: time and template size of stacks of 1, 100 and 240 numbers each with a binding (499
+ * Synth scale: time (the median of 5 synths) and template size of stacks of 1, 100 and 240 numbers each with a binding (499
  * resources with the handler's own: CloudFormation allows 500 a stack) and 400 numbers without
  * bindings, and the Lambda functions each template holds (constant: the handler and the Provider's).
  */
@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { App, Stack } from 'aws-cdk-lib';
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding } from '../lib';
+import { median } from './cold-start';
 import { ACCOUNT, FLOW_ID, INSTANCE_ID, REGION, numbers } from './settings';
 
 export interface SynthSize {
@@ -65,8 +66,20 @@ export function synthOne(size: SynthSize): SynthResult {
   }
 }
 
-/** Sizes in order, after one discarded synth of one number (module loading and asset staging warm up). */
-export function benchSynth(sizes: readonly SynthSize[] = SYNTH_SIZES): SynthResult[] {
+/** Synths of each size, by default. */
+export const SYNTH_SAMPLES = 5;
+
+/** The result of a size's samples: the median of their seconds (the rest is the same in each). */
+export function medianResult(results: readonly SynthResult[]): SynthResult & { readonly samples: number } {
+  if (results.length === 0) throw new Error('medianResult of no samples');
+  return { ...results[0], seconds: median(results.map((r) => r.seconds)), samples: results.length };
+}
+
+/**
+ * Sizes in order, after one discarded synth of one number (module loading and asset staging warm up);
+ * `samples` synths of each size, their median time.
+ */
+export function benchSynth(sizes: readonly SynthSize[] = SYNTH_SIZES, samples = SYNTH_SAMPLES): Array<SynthResult & { samples: number }> {
   synthOne({ numbers: 1, bindings: 1 });
-  return sizes.map(synthOne);
+  return sizes.map((size) => medianResult(Array.from({ length: samples }, () => synthOne(size))));
 }

@@ -39,6 +39,42 @@ describe('the quota bound of a fleet', () => {
     expect(boundSeconds(fleetMinimumCalls(100), doubled).phases.map((p) => p.seconds)).toEqual([22.5, 22.5]);
   });
 
+  it('adds the latency before an API and after it to its bucket time, and never bounds a phase below its chain of waits', () => {
+    // GIVEN 25 calls of A (10 s of quota), which must wait 3 s for a latency first and are followed by 4 s
+    const bound = boundSeconds(
+      [
+        {
+          name: 'deploy',
+          calls: { 'connect:A': 25, 'connect:B': 5 },
+          waits: { 'connect:A': { before: 3, after: 4 } },
+          chainWaitSeconds: 7,
+        },
+        { name: 'destroy', calls: { 'connect:B': 5 }, chainWaitSeconds: 20 },
+      ],
+      rateOf,
+    );
+    // THEN the deploy is 3 + 10 + 4 = 17 s, set by A; the destroy's burst-covered call leaves the chain's 20 s
+    expect(bound.phases).toEqual([
+      { name: 'deploy', seconds: 17, api: 'connect:A', waitSeconds: 7 },
+      { name: 'destroy', seconds: 20, waitSeconds: 20 },
+    ]);
+    expect(bound.seconds).toBe(37);
+  });
+
+  it('puts the claim latency before the read and the binding and after the claims, and the release latency after the destroy', () => {
+    const [deploy, destroy] = fleetMinimumCalls(100, { claimSeconds: 20, releaseSeconds: 10 });
+    // 100 claims take 47.5 s of quota; the last is CLAIMED 20 s later
+    expect(boundSeconds([deploy], rateOf).phases[0]).toEqual({
+      name: 'deploy',
+      seconds: 67.5,
+      api: 'connect:ClaimPhoneNumber',
+      waitSeconds: 20,
+    });
+    expect(deploy.waits?.['connect:AssociatePhoneNumberContactFlow']).toEqual({ before: 20, after: 0 });
+    expect(boundSeconds([destroy], rateOf).seconds).toBe(57.5);
+    expect(destroy.chainWaitSeconds).toBe(10);
+  });
+
   it('counts a claim, a read and a binding per number to deploy, and one Chime call for the trunk', () => {
     const [deploy, destroy] = fleetMinimumCalls(7);
     expect(deploy.calls).toEqual({
