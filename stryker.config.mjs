@@ -62,9 +62,9 @@ export default {
   disableTypeChecks: 'lambda/**/*.ts',
   coverageAnalysis: 'perTest',
   mutate: scope.mutate,
-  // Two test runners (and one checker), run at nice -n 19: they take only CPU the other work leaves idle.
-  // STRYKER_CONCURRENCY=1 for one.
-  concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
+  // Stryker splits this between checkers and test runners (4: two of each; 2: one of each). Run at
+  // nice -n 19, they take only the CPU the other work leaves idle. STRYKER_CONCURRENCY=2 for fewer.
+  concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 4),
   timeoutMS: 20000,
   incremental: true,
   incrementalFile: `reports/mutation/${name}.incremental.json`,
