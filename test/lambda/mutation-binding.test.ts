@@ -20,6 +20,7 @@ import {
   STACK_NAME,
   startTestEmulator,
   stubStackState,
+  updateEvent,
 } from './fixtures';
 
 const onEvent = onEventCompletingCreates;
@@ -28,7 +29,7 @@ const FLOW_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const FLOW_B = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
 
 describe('Custom::PhoneNumberFlowBinding, outcomes found by mutation testing', () => {
-  stubStackState();
+  const stackState = stubStackState();
   let emulator: Emulator;
   let instanceArn: string;
   let flowA: string;
@@ -146,6 +147,18 @@ describe('Custom::PhoneNumberFlowBinding, outcomes found by mutation testing', (
       expect(byId).toHaveBeenCalled();
       // THEN the earlier flow is recorded by its full ARN, as a rollback needs it
       expect(intentTags()[PRIOR_FLOW_TAG]).toBe(flowB);
+    });
+  });
+
+  describe('rolling back', () => {
+    it('completes a rollback update whose number was released by hand: nothing to bind, nothing wedged', async () => {
+      // GIVEN a binding whose number is no longer claimed (released by hand), and the stack rolling back
+      const gone = numberArn.replace(/phone-number\/.*/, 'phone-number/00000000-0000-4000-8000-000000000000');
+      const old = bindingProps({ PhoneNumberArn: gone, ContactFlowArn: flowB });
+      stackState.rollingBack.mockResolvedValue(true);
+      // WHEN the rollback's update puts the earlier flow back THEN it completes, same physical id
+      const id = `${gone}/contact-flow-binding`;
+      await expect(onEvent(updateEvent(BINDING, id, { ...old, ContactFlowArn: flowA }, old))).resolves.toEqual({ PhysicalResourceId: id });
     });
   });
 });
