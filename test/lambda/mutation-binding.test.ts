@@ -5,6 +5,7 @@
  */
 import { FlowBindingTimedOutError } from '../../lambda/resources/phone-number-flow-binding';
 import { AssociatePhoneNumberContactFlowCommand, ConnectClient } from '@aws-sdk/client-connect';
+import type { PhoneNumberFlowBindingProperties } from '../../lambda/contract';
 import * as flowIntent from '../../lambda/flow-intent';
 import { BINDING_TAG, FLOW_TAG, PRIOR_BINDING_TAG, PRIOR_FLOW_TAG } from '../../lambda/flow-intent';
 import { createManualClock, type Emulator } from '../../local/emulator';
@@ -51,7 +52,7 @@ describe('Custom::PhoneNumberFlowBinding, outcomes found by mutation testing', (
   });
 
   describe('FlowBindingTimedOutError', () => {
-    const props = () => bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA });
+    const props = () => bindingProps({ PhoneNumberArn: numberArn, ContactFlowArn: flowA }) as unknown as PhoneNumberFlowBindingProperties;
 
     it('says the number is not found when there is no number to describe, with the minutes waited', () => {
       const err = new FlowBindingTimedOutError(props(), undefined, 45 * 60000 + 20000);
