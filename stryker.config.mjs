@@ -12,15 +12,15 @@
 const SCOPES = {
   binding: {
     mutate: ['lambda/resources/phone-number-flow-binding.ts'],
-    tests: ['test/lambda/phone-number-flow-binding.test.ts'],
+    tests: ['test/lambda/phone-number-flow-binding.test.ts', 'test/lambda/mutation-binding*.test.ts'],
   },
   'voice-connector': {
     mutate: ['lambda/resources/voice-connector-numbers.ts'],
-    tests: ['test/lambda/voice-connector-numbers.test.ts'],
+    tests: ['test/lambda/voice-connector-numbers.test.ts', 'test/lambda/mutation-voice-connector*.test.ts'],
   },
   claimed: {
     mutate: ['lambda/resources/claimed-phone-number/**/*.ts'],
-    tests: ['test/lambda/claimed-phone-number.test.ts'],
+    tests: ['test/lambda/claimed-phone-number*.test.ts', 'test/lambda/mutation-claimed*.test.ts'],
   },
   /** The shared modules: events, retries, clients, the contract (validators, ARNs), stack reads. */
   core: {
@@ -45,19 +45,26 @@ export default {
     projectType: 'custom',
     configFile: 'jest.config.js',
     // Only the jest files of the scope: test/local and test/contract run the bundled handler (dist/), not the mutated source.
-    config: { testMatch: scope.tests.map((t) => `<rootDir>/${t}`) },
-    enableFindRelatedTests: false,
+    // maxWorkers 1: jest runs the files in band, in Stryker's own worker, instead of starting two fresh jest
+    // workers (each loading the AWS SDK again) for every mutant.
+    config: { testMatch: scope.tests.map((t) => `<rootDir>/${t}`), maxWorkers: 1 },
+    // Of the scope's jest files, only those that import the mutated file (jest --findRelatedTests); with
+    // coverageAnalysis perTest, only the tests that reached the mutant in the dry run are run in them.
+    enableFindRelatedTests: true,
   },
   plugins: ['@stryker-mutator/*', './scripts/stryker-ignore-logs.mjs'],
   ignorers: ['logs'],
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  // The checker type-checks lambda/ only (what is mutated), not the whole project (lib, local, test, bench):
+  // several times faster here, and the tests run transpiled (ts-jest, isolatedModules) whatever their types.
+  tsconfigFile: 'tsconfig.stryker.json',
   // Mutated lambda/ files are type-checked by the checker; ts-jest must not reject the instrumented copies.
   disableTypeChecks: 'lambda/**/*.ts',
   coverageAnalysis: 'perTest',
   mutate: scope.mutate,
-  // One at a time: the machine is shared (run it with nice -n 19).
-  concurrency: 1,
+  // Stryker splits this between checkers and test runners (4: two of each; 2: one of each). Run at
+  // nice -n 19, they take only the CPU the other work leaves idle. STRYKER_CONCURRENCY=2 for fewer.
+  concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 4),
   timeoutMS: 20000,
   incremental: true,
   incrementalFile: `reports/mutation/${name}.incremental.json`,
