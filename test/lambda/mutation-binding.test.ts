@@ -159,7 +159,9 @@ describe('Custom::PhoneNumberFlowBinding, outcomes found by mutation testing', (
       stackState.rollingBack.mockResolvedValue(true);
       // WHEN the rollback's update puts the earlier flow back THEN it completes, same physical id
       const id = `${gone}/contact-flow-binding`;
-      await expect(onEvent(updateEvent(BINDING, id, { ...old, ContactFlowArn: flowA }, old))).resolves.toEqual({ PhysicalResourceId: id });
+      await expect(onEvent(updateEvent(BINDING, id, { ...old, ContactFlowArn: flowA }, old))).resolves.toMatchObject({
+        PhysicalResourceId: id,
+      });
     });
   });
 });
