@@ -6,7 +6,7 @@
 import { DestroyFailedError, type FailedRequest } from './errors';
 import { RETAIN, has, retainedOnDelete, type CleanupEntry, type DeployRun, type Deployment } from './run';
 import { runGraph } from './schedule';
-import { customDependencies, customResourceOrder } from './template';
+import { customDependents, customResourceOrder } from './template';
 import type { CfnTemplate, DeployResult, Phase } from './types';
 
 /**
@@ -40,21 +40,30 @@ export function cleanupPlan(run: DeployRun): { cleanup: Map<string, CleanupEntry
 }
 
 /**
- * Runs `task` over the custom resources of `template` among `ids`, dependents first (a resource only
- * once every resource that depends on it is done), up to the deployment's concurrency.
+ * Runs `task` over `ids` (custom resources of `template`, in the order given when several are ready),
+ * dependents first: a resource only once every resource among `ids` that depends on it, directly or not,
+ * is done; up to the deployment's concurrency. The given order must put dependents first.
  */
+export async function dependentsFirst(
+  d: Deployment,
+  template: CfnTemplate,
+  ids: readonly string[],
+  task: (id: string) => Promise<boolean>,
+  stopOnFailure = false,
+): Promise<void> {
+  const dependents = customDependents(template);
+  await runGraph(ids, (id) => dependents.get(id) ?? [], task, { concurrency: d.concurrency, stopOnFailure });
+}
+
+/** `task` over the custom resources of `template` among `ids`, in reverse dependency order (see dependentsFirst). */
 export async function inReverseOrder(
   d: Deployment,
   template: CfnTemplate,
   ids: { has(id: string): boolean },
   task: (id: string) => Promise<boolean>,
 ): Promise<void> {
-  const deps = customDependencies(template);
   const order = customResourceOrder(template).filter((id) => ids.has(id));
-  await runGraph([...order].reverse(), (id) => order.filter((other) => deps.get(other)?.has(id)), task, {
-    concurrency: d.concurrency,
-    stopOnFailure: false,
-  });
+  await dependentsFirst(d, template, [...order].reverse(), task);
 }
 
 /**

@@ -2,10 +2,13 @@
  * Rollback of a failed create or update. A create rolls back by deleting, newest first, what it created.
  * An update rolls back with rollback Updates (old and new properties swapped) newest first, stopping at
  * the first failure (UPDATE_ROLLBACK_FAILED), then, in its cleanup phase, the Deletes of what it created
- * and of the new physical ids of replaced resources.
+ * and of the new physical ids of replaced resources. Each in reverse dependency order, up to the
+ * deployment's concurrency (one at a time: newest first); the readings of what CloudFormation does there
+ * that the documentation does not settle are options (templateDuringRollback, replacementRollback,
+ * replacementRollbackPolicy).
  */
 import { DeployFailedError, type FailedRequest } from './errors';
-import { skipDelete } from './cleanup';
+import { dependentsFirst, skipDelete } from './cleanup';
 import { RETAIN, type Attempt, type DeployRun, type Deployment, type Props } from './run';
 import type { CfnTemplate, DeployedResource } from './types';
 
@@ -29,9 +32,7 @@ export async function rollBack(d: Deployment, run: DeployRun, previousTemplate: 
   const requestType = first.kind === 'createFailed' ? 'Create' : 'Update';
   const failure = `The following resource(s) failed to ${requestType.toLowerCase()}: [${first.logicalId}]. `;
   const { rollbackFailures, cleanupFailures } =
-    previousTemplate === undefined
-      ? await rollbackCreate(d, run.template, run.attempts, failure)
-      : await rollbackUpdate(d, previousTemplate, run.previous, run.attempts, failure);
+    previousTemplate === undefined ? await rollbackCreate(d, run, failure) : await rollbackUpdate(d, run, previousTemplate, failure);
   throw new DeployFailedError(first.logicalId, requestType, first.reason, rollbackFailures, d.record.status, cleanupFailures);
 }
 
@@ -49,31 +50,71 @@ async function rollbackDelete(d: Deployment, undone: Undone, listed: boolean): P
   return d.requests.delete('rollback', undone, { listed });
 }
 
-/** Rolls back a failed stack create: Delete, newest first, what it created. */
-async function rollbackCreate(d: Deployment, template: CfnTemplate, attempts: readonly Attempt[], reason: string): Promise<RollbackResult> {
+/**
+ * Deletes (or retains, by the policy replacementRollbackPolicy names) the new physical id of a replaced
+ * resource; the logical resource keeps its earlier physical id.
+ */
+async function rollbackReplacement(d: Deployment, undone: Undone & { updateReplacePolicy?: string }): Promise<FailedRequest | undefined> {
+  if ((d.options.replacementRollbackPolicy ?? 'DeletionPolicy') === 'DeletionPolicy') return rollbackDelete(d, undone, false);
+  if (undone.updateReplacePolicy === RETAIN) {
+    skipDelete(d, 'rollback', undone, 'UpdateReplacePolicy', false);
+    return undefined;
+  }
+  return d.requests.delete('rollback', undone, { listed: false });
+}
+
+/**
+ * Runs `step` over the attempts of a failed operation, dependents first (newest first at concurrency 1),
+ * up to the deployment's concurrency; its failures, in the order they came. With `stopOnFailure`, nothing
+ * starts after the first failure (what has started finishes).
+ */
+async function undoEach(
+  d: Deployment,
+  run: DeployRun,
+  step: (a: Attempt) => Promise<FailedRequest | undefined>,
+  stopOnFailure: boolean,
+): Promise<FailedRequest[]> {
+  const byId = new Map(run.attempts.map((a) => [a.logicalId, a]));
+  const failures: FailedRequest[] = [];
+  const newestFirst = [...run.attempts].reverse().map((a) => a.logicalId);
+  await dependentsFirst(
+    d,
+    run.template,
+    newestFirst,
+    async (id) => {
+      const failure = await step(byId.get(id)!);
+      if (failure) failures.push(failure);
+      return !(failure && stopOnFailure); // a failed Delete does not hold back the others
+    },
+    stopOnFailure,
+  );
+  return failures;
+}
+
+/** Rolls back a failed stack create: Delete, dependents first, what it created. */
+async function rollbackCreate(d: Deployment, run: DeployRun, reason: string): Promise<RollbackResult> {
   const { record } = d;
   record.setStatus('ROLLBACK_IN_PROGRESS', `${reason}Rollback requested by user.`);
-  const failures: FailedRequest[] = [];
   const left = new Map<string, DeployedResource>();
-  for (const a of [...attempts].reverse()) {
-    if (a.kind === 'create') {
-      const failure = await rollbackDelete(d, a.after, true);
-      if (failure) {
-        failures.push(failure);
-        left.set(a.logicalId, a.after);
+  const failures = await undoEach(
+    d,
+    run,
+    async (a) => {
+      if (a.kind === 'create') {
+        const failure = await rollbackDelete(d, a.after, true);
+        if (failure) left.set(a.logicalId, a.after);
+        return failure;
       }
-    } else if (a.kind === 'createFailed') {
-      if (a.physicalResourceId === '') {
-        record.unlist(a.logicalId); // nothing was sent: nothing to delete
-        continue;
-      }
-      const failure = await rollbackDelete(d, a, true);
-      if (failure) failures.push(failure);
-    }
-  }
+      if (a.kind !== 'createFailed') return undefined;
+      if (a.physicalResourceId !== '') return rollbackDelete(d, a, true);
+      record.unlist(a.logicalId); // nothing was sent: nothing to delete
+      return undefined;
+    },
+    false,
+  );
   if (failures.length > 0) {
     // The resources whose Delete failed stay in the stack; destroy() tries them again.
-    record.settle(template, left);
+    record.settle(run.template, left);
     record.rebuildViewKeepingFailed();
     record.setStatus('ROLLBACK_FAILED');
   } else {
@@ -85,39 +126,31 @@ async function rollbackCreate(d: Deployment, template: CfnTemplate, attempts: re
 }
 
 /**
- * Rolls back a failed update: rollback Updates newest first (UPDATE_ROLLBACK_IN_PROGRESS), then the
- * Deletes of what it created (UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS).
+ * Rolls back a failed update: rollback Updates, dependents first (UPDATE_ROLLBACK_IN_PROGRESS), then the
+ * Deletes of what it created (UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS). GetTemplate serves the
+ * template templateDuringRollback names until the rollback ends, the previous one after.
  */
-async function rollbackUpdate(
-  d: Deployment,
-  previousTemplate: CfnTemplate,
-  previous: Map<string, DeployedResource>,
-  attempts: readonly Attempt[],
-  reason: string,
-): Promise<RollbackResult> {
+async function rollbackUpdate(d: Deployment, run: DeployRun, previousTemplate: CfnTemplate, reason: string): Promise<RollbackResult> {
   const { record } = d;
-  record.visibleTemplate = previousTemplate;
+  const previous = run.previous;
+  record.visibleTemplate = d.options.templateDuringRollback === 'current' ? run.template : previousTemplate;
   record.setStatus('UPDATE_ROLLBACK_IN_PROGRESS', reason);
-  const newestFirst = [...attempts].reverse();
   const updateThenDelete = d.options.replacementRollback === 'update-then-delete';
 
-  for (const a of newestFirst) {
-    const failure = await rollbackUpdateStep(d, a, updateThenDelete);
-    if (failure) {
-      // CloudFormation stops the rollback at the first failure.
-      record.settle(previousTemplate, previous);
-      record.setStatus('UPDATE_ROLLBACK_FAILED', `The following resource(s) failed to update: [${failure.logicalId}]. `);
-      return { rollbackFailures: [failure], cleanupFailures: [] };
-    }
+  const rollbackFailures = await undoEach(d, run, (a) => rollbackUpdateStep(d, a, updateThenDelete), true);
+  if (rollbackFailures.length > 0) {
+    // CloudFormation stops the rollback at the first failure.
+    record.settle(previousTemplate, previous);
+    record.visibleTemplate = previousTemplate;
+    const failed = rollbackFailures.map((f) => f.logicalId).join(', ');
+    record.setStatus('UPDATE_ROLLBACK_FAILED', `The following resource(s) failed to update: [${failed}]. `);
+    return { rollbackFailures, cleanupFailures: [] };
   }
 
   record.setStatus('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
-  const cleanupFailures: FailedRequest[] = [];
-  for (const a of newestFirst) {
-    const failure = await rollbackCleanupStep(d, a, updateThenDelete);
-    if (failure) cleanupFailures.push(failure);
-  }
+  const cleanupFailures = await undoEach(d, run, (a) => rollbackCleanupStep(d, a, updateThenDelete), false);
   record.settle(previousTemplate, previous);
+  record.visibleTemplate = previousTemplate;
   record.rebuildView(previousTemplate, previous);
   record.setStatus('UPDATE_ROLLBACK_COMPLETE');
   return { rollbackFailures: [], cleanupFailures };
@@ -171,7 +204,7 @@ async function rollbackCleanupStep(d: Deployment, a: Attempt, updateThenDelete: 
   }
   if (a.kind === 'replace') {
     const properties = updateThenDelete ? a.before.properties : a.after.properties;
-    return rollbackDelete(d, { ...a.after, properties }, false);
+    return rollbackReplacement(d, { ...a.after, properties });
   }
   return undefined;
 }

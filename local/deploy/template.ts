@@ -163,3 +163,22 @@ export function customDependencies(template: CfnTemplate): Map<string, Set<strin
 export function customResourceOrder(template: CfnTemplate): string[] {
   return topologicalOrder(template).filter((id) => isCustomResource(template.Resources[id]));
 }
+
+/**
+ * For each custom resource, the custom resources that depend on it, directly or not: what has to be
+ * deleted or rolled back before it.
+ */
+export function customDependents(template: CfnTemplate): Map<string, Set<string>> {
+  const deps = customDependencies(template);
+  const out = new Map<string, Set<string>>([...deps.keys()].map((id) => [id, new Set<string>()]));
+  const visit = (dependent: string, id: string, seen: Set<string>) => {
+    for (const d of deps.get(id) ?? []) {
+      if (seen.has(d)) continue;
+      seen.add(d);
+      out.get(d)?.add(dependent);
+      visit(dependent, d, seen);
+    }
+  };
+  for (const id of deps.keys()) visit(id, id, new Set());
+  return out;
+}
