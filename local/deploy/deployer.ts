@@ -36,6 +36,11 @@
  *
  * Deploys are refused in ROLLBACK_FAILED, UPDATE_ROLLBACK_FAILED and DELETE_FAILED, as CloudFormation
  * refuses updates there: destroy() the stack first.
+ *
+ * "Newest first" above is the order at concurrency 1; with `concurrency` N, every phase runs independent
+ * resources in parallel, forward phases in dependency order, cleanup, delete and rollbacks in reverse.
+ * What the documentation does not settle is an option, each reading documented there (./types.ts):
+ * templateDuringRollback, replacementRollback, replacementRollbackPolicy, concurrency.
  */
 import type { Stack } from 'aws-cdk-lib';
 import { destroyAll } from './cleanup';
