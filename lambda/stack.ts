@@ -89,6 +89,7 @@ const UPDATE_ROLLBACK_STATUSES: ReadonlySet<string> = new Set([
 export interface OwnEvent {
   readonly RequestType: string;
   readonly ResourceProperties: Record<string, unknown>;
+  readonly PhysicalResourceId?: string;
 }
 
 /** Property values compared as CloudFormation sends them: every scalar a string. */
@@ -112,12 +113,16 @@ function sameDeclaration(declared: Record<string, unknown>, sent: Record<string,
  * than the one the stack goes back to (no public source settles which: docs/service-facts.md). Told by
  * the asking resource itself: a rollback Delete is of a resource the failed update created (or of the
  * new physical id of one it replaced), so a template that declares it may be the failed one; a rollback
- * Update goes back to its ResourceProperties, so a template that declares anything else may be.
+ * Update goes back to its ResourceProperties, so a template that declares anything else may be. The
+ * Delete of the new physical id of a replaced resource (listed with its old one) tells nothing.
  */
-function mayBeFailedTemplate(declarations: Declaration[], own: OwnEvent, logicalId: string): boolean {
+function mayBeFailedTemplate(declarations: Declaration[], own: OwnEvent, logicalId: string, listedId: string | undefined): boolean {
   const self = declarations.find((d) => d.logicalId === logicalId);
   if (!self) return false;
-  return own.RequestType === 'Delete' || !sameDeclaration(self.properties, own.ResourceProperties);
+  // The Delete of a replacement's other physical id (the stack lists the resource with another one) is
+  // of a resource both templates declare: nothing to tell from it.
+  if (own.RequestType === 'Delete') return listedId === undefined || listedId === own.PhysicalResourceId;
+  return !sameDeclaration(self.properties, own.ResourceProperties);
 }
 
 /**
@@ -163,7 +168,11 @@ export async function otherDeclarations(
     parameters: summary.parameters,
     physicalIds,
   });
-  if (own && UPDATE_ROLLBACK_STATUSES.has(summary.status) && mayBeFailedTemplate(declarations, own, exceptLogicalId)) {
+  if (
+    own &&
+    UPDATE_ROLLBACK_STATUSES.has(summary.status) &&
+    mayBeFailedTemplate(declarations, own, exceptLogicalId, physicalIds[exceptLogicalId])
+  ) {
     log().warn("The template served during the rollback may be the failed update's: assuming any declaration", { stackId });
     const keys = new Set(declarations.flatMap((d) => Object.keys(d.properties)));
     return [{ logicalId: '', properties: Object.fromEntries([...keys].map((k) => [k, UNRESOLVED])) }];
