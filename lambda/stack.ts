@@ -90,6 +90,7 @@ export interface OwnEvent {
   readonly RequestType: string;
   readonly ResourceProperties: Record<string, unknown>;
   readonly PhysicalResourceId?: string;
+  readonly OldResourceProperties?: Record<string, unknown>;
 }
 
 /** Property values compared as CloudFormation sends them: every scalar a string. */
@@ -113,7 +114,7 @@ function sameDeclaration(declared: Record<string, unknown>, sent: Record<string,
  * than the one the stack goes back to (no public source settles which: docs/service-facts.md). Told by
  * the asking resource itself: a rollback Delete is of a resource the failed update created (or of the
  * new physical id of one it replaced), so a template that declares it may be the failed one; a rollback
- * Update goes back to its ResourceProperties, so a template that declares anything else may be. The
+ * Update goes back to its ResourceProperties, so a template that declares what it leaves may be. The
  * Delete of the new physical id of a replaced resource (listed with its old one) tells nothing.
  */
 function mayBeFailedTemplate(declarations: Declaration[], own: OwnEvent, logicalId: string, listedId: string | undefined): boolean {
@@ -122,7 +123,10 @@ function mayBeFailedTemplate(declarations: Declaration[], own: OwnEvent, logical
   // The Delete of a replacement's other physical id (the stack lists the resource with another one) is
   // of a resource both templates declare: nothing to tell from it.
   if (own.RequestType === 'Delete') return listedId === undefined || listedId === own.PhysicalResourceId;
-  return !sameDeclaration(self.properties, own.ResourceProperties);
+  // Only a template that declares what the failed update sent (OldResourceProperties) is taken for the
+  // failed one: a value resolved through a resource still to be rolled back may differ either way.
+  const failed = own.OldResourceProperties;
+  return failed !== undefined && sameDeclaration(self.properties, failed) && !sameDeclaration(self.properties, own.ResourceProperties);
 }
 
 /**

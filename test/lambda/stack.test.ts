@@ -110,13 +110,24 @@ describe('the stack module', () => {
       expect(others).toEqual([{ logicalId: 'New', properties: { PhoneNumberArn: NUMBER, ContactFlowArn: FLOW } }]);
     });
 
-    it('a rollback Update back to another declaration than the template has: anything may be declared', async () => {
+    it('a rollback Update from what the template declares (the failed declaration): anything may be declared', async () => {
       publish('UPDATE_ROLLBACK_IN_PROGRESS', { Number: NUMBER });
       const others = await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old', {
         RequestType: 'Update',
         ResourceProperties: { ...oldBinding, ContactFlowArn: `${FLOW.slice(0, -1)}b` },
+        OldResourceProperties: oldBinding,
       });
       expect(others).toEqual(ANYTHING);
+    });
+
+    it('a rollback Update whose declarations the template matches neither: the declarations as read', async () => {
+      publish('UPDATE_ROLLBACK_IN_PROGRESS', { Number: NUMBER });
+      const others = await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old', {
+        RequestType: 'Update',
+        ResourceProperties: { ...oldBinding, ContactFlowArn: `${FLOW.slice(0, -1)}b` },
+        OldResourceProperties: { ...oldBinding, ContactFlowArn: `${FLOW.slice(0, -1)}c` },
+      });
+      expect(others).toEqual([{ logicalId: 'New', properties: { PhoneNumberArn: NUMBER, ContactFlowArn: FLOW } }]);
     });
 
     it('outside a rollback, a Delete of a resource the template declares: the declarations as read', async () => {
