@@ -13,7 +13,7 @@
  * tests) reads as `undefined`: the caller then does what it would do outside any rollback or rename.
  */
 import type { Template } from './stack-template';
-import { declarationsIn } from './stack-template';
+import { declarationsIn, hasUnresolved, UNRESOLVED } from './stack-template';
 import { cloudFormation, cloudFormationSdk } from './clients';
 import { errorMessage, errorName } from './aws-errors';
 import { log } from './logger';
@@ -79,15 +79,68 @@ export interface Declaration {
   readonly properties: Record<string, unknown>;
 }
 
+/** Statuses of an update rollback, in which GetTemplate may serve either template (see otherDeclarations). */
+const UPDATE_ROLLBACK_STATUSES: ReadonlySet<string> = new Set([
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+]);
+
+/** The event of the resource asking: what it is rolled back to (an Update) or that it is deleted. */
+export interface OwnEvent {
+  readonly RequestType: string;
+  readonly ResourceProperties: Record<string, unknown>;
+  readonly PhysicalResourceId?: string;
+  readonly OldResourceProperties?: Record<string, unknown>;
+}
+
+/** Property values compared as CloudFormation sends them: every scalar a string. */
+const asSent = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(asSent)
+    : value !== null && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asSent(v)]))
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : value;
+
+function sameDeclaration(declared: Record<string, unknown>, sent: Record<string, unknown>): boolean {
+  if (hasUnresolved(declared)) return false;
+  const keys = new Set([...Object.keys(declared), ...Object.keys(sent)].filter((k) => k !== 'ServiceToken'));
+  return [...keys].every((k) => JSON.stringify(asSent(declared[k])) === JSON.stringify(asSent(sent[k])));
+}
+
+/**
+ * While an update rolls back, whether the template GetTemplate served may be the failed update's rather
+ * than the one the stack goes back to (no public source settles which: docs/service-facts.md). Told by
+ * the asking resource itself: a rollback Delete is of a resource the failed update created (or of the
+ * new physical id of one it replaced), so a template that declares it may be the failed one; a rollback
+ * Update goes back to its ResourceProperties, so a template that declares what it leaves may be. The
+ * Delete of the new physical id of a replaced resource (listed with its old one) tells nothing.
+ */
+function mayBeFailedTemplate(declarations: Declaration[], own: OwnEvent, logicalId: string, listedId: string | undefined): boolean {
+  const self = declarations.find((d) => d.logicalId === logicalId);
+  if (!self) return false;
+  // The Delete of a replacement's other physical id (the stack lists the resource with another one) is
+  // of a resource both templates declare: nothing to tell from it.
+  if (own.RequestType === 'Delete') return listedId === undefined || listedId === own.PhysicalResourceId;
+  // Only a template that declares what the failed update sent (OldResourceProperties) is taken for the
+  // failed one: a value resolved through a resource still to be rolled back may differ either way.
+  const failed = own.OldResourceProperties;
+  return failed !== undefined && sameDeclaration(self.properties, failed) && !sameDeclaration(self.properties, own.ResourceProperties);
+}
+
 /**
  * The resources of `resourceType` that the stack's current template declares, other than `exceptLogicalId`.
  * undefined when the stack is unknown or its template cannot be read: the caller must then assume
- * anything may be declared.
+ * anything may be declared. While an update rolls back, `own` (the asking resource's event) tells
+ * whether the template served may be the failed update's: then what the stack goes back to is unknown,
+ * and one declaration of every property unresolved stands for it (anything may be declared).
  */
 export async function otherDeclarations(
   stackId: string,
   resourceType: string,
   exceptLogicalId: string,
+  own?: OwnEvent,
 ): Promise<Declaration[] | undefined> {
   const region = stackRegion(stackId);
   if (!region) return undefined;
@@ -114,9 +167,19 @@ export async function otherDeclarations(
   for await (const page of paginateListStackResources({ client }, { StackName: stackId })) {
     for (const r of page.StackResourceSummaries ?? []) physicalIds[r.LogicalResourceId ?? ''] = r.PhysicalResourceId ?? '';
   }
-  return declarationsIn(template, resourceType, {
+  const declarations = declarationsIn(template, resourceType, {
     stackId,
     parameters: summary.parameters,
     physicalIds,
-  }).filter((d) => d.logicalId !== exceptLogicalId);
+  });
+  if (
+    own &&
+    UPDATE_ROLLBACK_STATUSES.has(summary.status) &&
+    mayBeFailedTemplate(declarations, own, exceptLogicalId, physicalIds[exceptLogicalId])
+  ) {
+    log().warn("The template served during the rollback may be the failed update's: assuming any declaration", { stackId });
+    const keys = new Set(declarations.flatMap((d) => Object.keys(d.properties)));
+    return [{ logicalId: '', properties: Object.fromEntries([...keys].map((k) => [k, UNRESOLVED])) }];
+  }
+  return declarations.filter((d) => d.logicalId !== exceptLogicalId);
 }

@@ -421,7 +421,7 @@ async function unbindOldInstance(p: Props, old: Props | undefined): Promise<void
 
 /** Another binding of the stack's current template declares this number (or may: unresolvable). */
 async function declaredElsewhere(e: DeleteRequest | UpdateRequest | IsCompleteRequest, p: Props): Promise<boolean> {
-  const others = await otherDeclarations(e.StackId, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, e.LogicalResourceId);
+  const others = await otherDeclarations(e.StackId, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, e.LogicalResourceId, e);
   if (others === undefined) return false;
   for (const d of others) {
     const arn = d.properties.PhoneNumberArn;

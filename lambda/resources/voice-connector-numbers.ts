@@ -298,7 +298,7 @@ async function forgetTaken(
 async function keptByOthers(e: Event, region: string, connectorId: string, numbers: string[]): Promise<Set<string>> {
   const keep = new Set<string>();
   if (numbers.length === 0) return keep;
-  const others = await otherDeclarations(e.StackId, ResourceTypes.VOICE_CONNECTOR_NUMBERS, e.LogicalResourceId);
+  const others = await otherDeclarations(e.StackId, ResourceTypes.VOICE_CONNECTOR_NUMBERS, e.LogicalResourceId, e);
   for (const d of others ?? []) {
     const { VoiceConnectorId: id, Region: r, PhoneNumbers: list } = d.properties;
     if (!hasUnresolved(r) && r !== region) continue;

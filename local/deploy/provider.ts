@@ -197,18 +197,14 @@ function respond(
 const beforePoll = (options: ProviderOptions, poll: number, physicalResourceId: string): unknown =>
   options.beforePoll?.(poll, physicalResourceId);
 
-/** Sends one CloudFormation request through the Provider framework to the handler. */
-export async function sendRequest(functions: Functions, event: CustomResourceEvent, options: ProviderOptions): Promise<ProviderOutcome> {
-  if (event.RequestType === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_PHYSICAL_ID_MARKER) {
-    return respond(event, 'SUCCESS', event.PhysicalResourceId, {}, undefined, 0, 'framework');
-  }
+/** onEvent's answer merged into the event, as isComplete receives it, or the response when onEvent failed. */
+type OnEventOutcome = { readonly resourceEvent: IsCompleteEvent; readonly noEcho: boolean } | { readonly failed: ProviderOutcome };
 
-  // onEvent (framework.ts onEvent + createResponseEvent)
-  let resourceEvent: IsCompleteEvent;
-  let noEcho: boolean | undefined;
+/** onEvent (framework.ts onEvent + createResponseEvent). */
+async function onEventPhase(functions: Functions, event: CustomResourceEvent, options: ProviderOptions): Promise<OnEventOutcome> {
   try {
     const result = await invokeUserFunction(functions.onEvent, event, options);
-    noEcho = result.NoEcho === true;
+    const noEcho = result.NoEcho === true;
     const defaultId = event.RequestType === 'Create' ? event.RequestId : event.PhysicalResourceId;
     const physicalResourceId = (typeof result.PhysicalResourceId === 'string' && result.PhysicalResourceId) || defaultId;
     if (event.RequestType === 'Delete' && physicalResourceId !== event.PhysicalResourceId) {
@@ -216,18 +212,25 @@ export async function sendRequest(functions: Functions, event: CustomResourceEve
         `DELETE: cannot change the physical resource ID from "${event.PhysicalResourceId}" to "${String(result.PhysicalResourceId)}" during deletion`,
       );
     }
-    resourceEvent = { ...event, ...result, PhysicalResourceId: physicalResourceId as string } as IsCompleteEvent;
+    return { resourceEvent: { ...event, ...result, PhysicalResourceId: physicalResourceId as string } as IsCompleteEvent, noEcho };
   } catch (err) {
     const id = event.PhysicalResourceId || (event.RequestType === 'Create' ? CREATE_FAILED_PHYSICAL_ID_MARKER : undefined);
-    return respond(event, 'FAILED', id, {}, failureReason(err), 0, 'handler');
+    return { failed: respond(event, 'FAILED', id, {}, failureReason(err), 0, 'handler') };
   }
-  const onEventData = (resourceEvent.Data ?? {}) as Record<string, Json>;
-  if (!functions.isComplete) {
-    return respond(event, 'SUCCESS', resourceEvent.PhysicalResourceId, onEventData, undefined, 0, 'handler', noEcho);
-  }
+}
 
-  // The waiter: isComplete at once, then every poll interval, until complete or out of attempts
-  // (the Step Functions retry count is floor(totalTimeout / queryInterval)); then onTimeout answers.
+/**
+ * The waiter: isComplete at once, then every poll interval, until complete or out of attempts (the Step
+ * Functions retry count is floor(totalTimeout / queryInterval)); then onTimeout answers.
+ */
+async function waitForCompletion(
+  isComplete: NonNullable<Functions['isComplete']>,
+  event: CustomResourceEvent,
+  resourceEvent: IsCompleteEvent,
+  noEcho: boolean,
+  options: ProviderOptions,
+): Promise<ProviderOutcome> {
+  const onEventData = (resourceEvent.Data ?? {}) as Record<string, Json>;
   const maxPolls = pollLimit(options);
   for (let poll = 1; poll <= maxPolls; poll++) {
     if (poll > 1) {
@@ -236,7 +239,7 @@ export async function sendRequest(functions: Functions, event: CustomResourceEve
     }
     await beforePoll(options, poll, resourceEvent.PhysicalResourceId);
     try {
-      const result = await invokeUserFunction(functions.isComplete, resourceEvent, options);
+      const result = await invokeUserFunction(isComplete, resourceEvent, options);
       const data = (result.Data ?? undefined) as Record<string, Json> | undefined;
       if (!result.IsComplete) {
         if (data && Object.keys(data).length > 0) throw new Error('"Data" is not allowed if "IsComplete" is "False"');
@@ -258,6 +261,21 @@ export async function sendRequest(functions: Functions, event: CustomResourceEve
     }
   }
   return respond(event, 'FAILED', resourceEvent.PhysicalResourceId, {}, TIMED_OUT_REASON, maxPolls, 'framework');
+}
+
+/** Sends one CloudFormation request through the Provider framework to the handler. */
+export async function sendRequest(functions: Functions, event: CustomResourceEvent, options: ProviderOptions): Promise<ProviderOutcome> {
+  if (event.RequestType === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_PHYSICAL_ID_MARKER) {
+    return respond(event, 'SUCCESS', event.PhysicalResourceId, {}, undefined, 0, 'framework');
+  }
+  const onEvent = await onEventPhase(functions, event, options);
+  if ('failed' in onEvent) return onEvent.failed;
+  const { resourceEvent, noEcho } = onEvent;
+  if (!functions.isComplete) {
+    const onEventData = (resourceEvent.Data ?? {}) as Record<string, Json>;
+    return respond(event, 'SUCCESS', resourceEvent.PhysicalResourceId, onEventData, undefined, 0, 'handler', noEcho);
+  }
+  return waitForCompletion(functions.isComplete, event, resourceEvent, noEcho, options);
 }
 
 /** isComplete calls the waiter makes at most for one request. */

@@ -50,40 +50,47 @@ export function loadTemplate(source: Stack | CfnTemplate | string): CfnTemplate 
 
 const PSEUDO_PARAMETER = /^AWS::/;
 
+/** Adds `name` to `out` when it names a resource of the template (not a pseudo parameter nor a parameter). */
+function addIfResource(name: string, template: CfnTemplate, out: Set<string>): void {
+  if (!PSEUDO_PARAMETER.test(name) && Object.prototype.hasOwnProperty.call(template.Resources, name)) out.add(name);
+}
+
+/** The resource a Fn::GetAtt names, and the references in its other arguments. */
+function getAttReferences(arg: unknown, template: CfnTemplate, out: Set<string>): void {
+  const target = Array.isArray(arg) ? arg[0] : typeof arg === 'string' ? arg.split('.')[0] : undefined;
+  if (typeof target === 'string') addIfResource(target, template, out);
+  referencedResources(Array.isArray(arg) ? arg.slice(1) : [], template, out);
+}
+
+/** The resources a Fn::Sub names in its text (its own variables aside) and in its variables' values. */
+function subReferences(arg: unknown, template: CfnTemplate, out: Set<string>): void {
+  const [text, vars] = Array.isArray(arg) ? [arg[0], arg[1]] : [arg, undefined];
+  const local = new Set(typeof vars === 'object' && vars !== null ? Object.keys(vars) : []);
+  if (typeof text === 'string') {
+    for (const match of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
+      const name = match[1].split('.')[0];
+      if (!local.has(name)) addIfResource(name, template, out);
+    }
+  }
+  referencedResources(vars, template, out);
+}
+
+/** The references of a one-key object when its key is Ref, Fn::GetAtt or Fn::Sub; false for any other object. */
+function intrinsicReferences([key, arg]: [string, unknown], template: CfnTemplate, out: Set<string>): boolean {
+  if (key === 'Ref' && typeof arg === 'string') addIfResource(arg, template, out);
+  else if (key === 'Fn::GetAtt') getAttReferences(arg, template, out);
+  else if (key === 'Fn::Sub') subReferences(arg, template, out);
+  else return false;
+  return true;
+}
+
 /** Logical ids of resources that `value` refers to through Ref, Fn::GetAtt or Fn::Sub. */
 export function referencedResources(value: unknown, template: CfnTemplate, out: Set<string> = new Set()): Set<string> {
-  const addIfResource = (name: string) => {
-    if (!PSEUDO_PARAMETER.test(name) && Object.prototype.hasOwnProperty.call(template.Resources, name)) out.add(name);
-  };
   if (Array.isArray(value)) {
     for (const item of value) referencedResources(item, template, out);
   } else if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 1) {
-      const [key, arg] = entries[0];
-      if (key === 'Ref' && typeof arg === 'string') {
-        addIfResource(arg);
-        return out;
-      }
-      if (key === 'Fn::GetAtt') {
-        const target = Array.isArray(arg) ? arg[0] : typeof arg === 'string' ? arg.split('.')[0] : undefined;
-        if (typeof target === 'string') addIfResource(target);
-        referencedResources(Array.isArray(arg) ? arg.slice(1) : [], template, out);
-        return out;
-      }
-      if (key === 'Fn::Sub') {
-        const [text, vars] = Array.isArray(arg) ? [arg[0], arg[1]] : [arg, undefined];
-        const local = new Set(typeof vars === 'object' && vars !== null ? Object.keys(vars) : []);
-        if (typeof text === 'string') {
-          for (const match of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
-            const name = match[1].split('.')[0];
-            if (!local.has(name)) addIfResource(name);
-          }
-        }
-        referencedResources(vars, template, out);
-        return out;
-      }
-    }
+    if (entries.length === 1 && intrinsicReferences(entries[0], template, out)) return out;
     for (const [, v] of entries) referencedResources(v, template, out);
   }
   return out;
@@ -155,4 +162,23 @@ export function customDependencies(template: CfnTemplate): Map<string, Set<strin
 /** The custom resources of a template, in dependency order. */
 export function customResourceOrder(template: CfnTemplate): string[] {
   return topologicalOrder(template).filter((id) => isCustomResource(template.Resources[id]));
+}
+
+/**
+ * For each custom resource, the custom resources that depend on it, directly or not: what has to be
+ * deleted or rolled back before it.
+ */
+export function customDependents(template: CfnTemplate): Map<string, Set<string>> {
+  const deps = customDependencies(template);
+  const out = new Map<string, Set<string>>([...deps.keys()].map((id) => [id, new Set<string>()]));
+  const visit = (dependent: string, id: string, seen: Set<string>) => {
+    for (const d of deps.get(id) ?? []) {
+      if (seen.has(d)) continue;
+      seen.add(d);
+      out.get(d)?.add(dependent);
+      visit(dependent, d, seen);
+    }
+  };
+  for (const id of deps.keys()) visit(id, id, new Set());
+  return out;
 }

@@ -155,7 +155,8 @@ export interface StackState {
   readonly parameters?: Record<string, string>;
   /**
    * The template CloudFormation holds in this phase: the new one during a create or an update and its
-   * cleanup, the previous one during an update rollback and its cleanup.
+   * cleanup, the previous one during an update rollback and its cleanup (or the new one, with
+   * templateDuringRollback 'current').
    */
   readonly template: CfnTemplate;
   readonly resources: readonly StackResourceState[];
@@ -255,12 +256,34 @@ export interface LocalDeployerOptions {
    * a returned promise is awaited first: a hand change while a request is under way.
    */
   readonly onPoll?: (progress: PollProgress) => unknown;
-  /** Custom resources in flight at once, like CloudFormation's parallelism. @default 1 */
-  readonly concurrency?: number;
   /** Source of RequestIds. @default crypto.randomUUID */
   readonly newRequestId?: () => string;
   /** Name of the handler function, used in failure reasons ("Logs: /aws/lambda/<name>"). @default 'local-provider-handler' */
   readonly functionName?: string;
+  /**
+   * What GetTemplate serves while an update rolls back (UPDATE_ROLLBACK_IN_PROGRESS and
+   * UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS); the documentation does not settle it. 'previous': the
+   * template the stack is rolling back to; 'current': the template of the update that failed. Once the
+   * rollback ends (UPDATE_ROLLBACK_COMPLETE or UPDATE_ROLLBACK_FAILED) it is the previous one either way.
+   * @default 'previous'
+   */
+  readonly templateDuringRollback?: 'previous' | 'current';
+  /**
+   * Which policy governs the new physical id of a replacement when the update rolls back; the
+   * documentation does not settle it. 'DeletionPolicy': it is deleted in the rollback's cleanup phase
+   * unless DeletionPolicy is Retain (and retainExceptOnCreate is off), as a resource the update created;
+   * 'UpdateReplacePolicy': it is deleted unless UpdateReplacePolicy is Retain, as the other physical id of
+   * a replacement (with Retain, no Delete arrives for it). @default 'DeletionPolicy'
+   */
+  readonly replacementRollbackPolicy?: 'DeletionPolicy' | 'UpdateReplacePolicy';
+  /**
+   * Custom resources in flight at once, like CloudFormation's parallelism: independent resources run in
+   * parallel in dependency order (a resource starts once everything it depends on is done), at most this
+   * many at a time; an update's cleanup, a stack delete and a rollback run in reverse dependency order (a
+   * resource once everything that depends on it is done), also in parallel. With 1, one at a time, and a
+   * rollback strictly newest first. @default 1
+   */
+  readonly concurrency?: number;
 }
 
 /** Which stack operation a request belongs to. */

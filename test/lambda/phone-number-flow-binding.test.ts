@@ -572,7 +572,12 @@ describe('Custom::PhoneNumberFlowBinding', () => {
         stackState.declarations.mockResolvedValue([{ logicalId: 'New', properties: { PhoneNumberArn: number, ContactFlowArn: a } }]);
         await onEvent(deleteEvent(BINDING, id, props, 'Old'));
         expect(flowsOf()).toEqual({ [INST_1]: FLOW_A });
-        expect(stackState.declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), BINDING, 'Old');
+        expect(stackState.declarations).toHaveBeenCalledWith(
+          expect.stringContaining(':stack/'),
+          BINDING,
+          'Old',
+          expect.objectContaining({ RequestType: 'Delete' }),
+        );
       });
 
       it("a Delete leaves the number bound, with a warning, when another binding's number cannot be resolved", async () => {

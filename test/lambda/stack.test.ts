@@ -85,6 +85,61 @@ describe('the stack module', () => {
     expect(others).toEqual([{ logicalId: 'New', properties: { PhoneNumberArn: NUMBER, ContactFlowArn: FLOW } }]);
   });
 
+  describe('during an update rollback, given the asking event (GetTemplate may serve either template)', () => {
+    const ANYTHING = [{ logicalId: '', properties: { PhoneNumberArn: UNRESOLVED, ContactFlowArn: UNRESOLVED } }];
+    const oldBinding = { ServiceToken: 'x', PhoneNumberArn: NUMBER, ContactFlowArn: FLOW };
+
+    it.each(['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS'] as const)(
+      'in %s, a Delete of a resource the template declares: anything may be declared',
+      async (status) => {
+        publish(status, { Number: NUMBER });
+        const others = await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old', {
+          RequestType: 'Delete',
+          ResourceProperties: oldBinding,
+        });
+        expect(others).toEqual(ANYTHING);
+      },
+    );
+
+    it('a rollback Update back to what the template declares: the declarations as read', async () => {
+      publish('UPDATE_ROLLBACK_IN_PROGRESS', { Number: NUMBER });
+      const others = await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old', {
+        RequestType: 'Update',
+        ResourceProperties: oldBinding,
+      });
+      expect(others).toEqual([{ logicalId: 'New', properties: { PhoneNumberArn: NUMBER, ContactFlowArn: FLOW } }]);
+    });
+
+    it('a rollback Update from what the template declares (the failed declaration): anything may be declared', async () => {
+      publish('UPDATE_ROLLBACK_IN_PROGRESS', { Number: NUMBER });
+      const others = await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old', {
+        RequestType: 'Update',
+        ResourceProperties: { ...oldBinding, ContactFlowArn: `${FLOW.slice(0, -1)}b` },
+        OldResourceProperties: oldBinding,
+      });
+      expect(others).toEqual(ANYTHING);
+    });
+
+    it('a rollback Update whose declarations the template matches neither: the declarations as read', async () => {
+      publish('UPDATE_ROLLBACK_IN_PROGRESS', { Number: NUMBER });
+      const others = await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old', {
+        RequestType: 'Update',
+        ResourceProperties: { ...oldBinding, ContactFlowArn: `${FLOW.slice(0, -1)}b` },
+        OldResourceProperties: { ...oldBinding, ContactFlowArn: `${FLOW.slice(0, -1)}c` },
+      });
+      expect(others).toEqual([{ logicalId: 'New', properties: { PhoneNumberArn: NUMBER, ContactFlowArn: FLOW } }]);
+    });
+
+    it('outside a rollback, a Delete of a resource the template declares: the declarations as read', async () => {
+      publish('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', { Number: NUMBER });
+      const others = await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old', {
+        RequestType: 'Delete',
+        ResourceProperties: oldBinding,
+      });
+      expect(others).toEqual([{ logicalId: 'New', properties: { PhoneNumberArn: NUMBER, ContactFlowArn: FLOW } }]);
+    });
+  });
+
   it('declares nothing while the whole stack is being deleted', async () => {
     publish('DELETE_IN_PROGRESS', { Number: NUMBER });
     expect(await otherDeclarations(STACK_ID, ResourceTypes.PHONE_NUMBER_FLOW_BINDING, 'Old')).toEqual([]);

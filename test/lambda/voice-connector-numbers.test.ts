@@ -508,7 +508,12 @@ describe('Custom::VoiceConnectorNumbers', () => {
         // THEN the numbers stay, and nothing was disassociated
         expect(sorted(connectors()[ours])).toEqual(numbers.slice(0, 2));
         expect(operations(emulator, mutating)).not.toContain('DisassociatePhoneNumbersFromVoiceConnector');
-        expect(stackState.declarations).toHaveBeenCalledWith(expect.stringContaining(':stack/'), VC, 'Resource');
+        expect(stackState.declarations).toHaveBeenCalledWith(
+          expect.stringContaining(':stack/'),
+          VC,
+          'Resource',
+          expect.objectContaining({ RequestType: 'Delete' }),
+        );
       });
 
       it("keeps, on the new resource's Delete in a rollback, the numbers the old one still declares", async () => {

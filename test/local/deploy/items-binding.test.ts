@@ -5,9 +5,15 @@
  * template over CloudFormation's API as the deployer publishes them.
  */
 import { ClaimedPhoneNumber, PhoneNumberFlowBinding, VoiceConnectorNumbers } from '../../../lib';
-import { DeployFailedError, loadHandlerBundle, loadTemplate, type LocalDeployer, type LocalDeployerOptions } from '../../../local/deploy';
+import {
+  DeployFailedError,
+  loadTemplate,
+  type LocalDeployer,
+  type LocalDeployerOptions,
+  type RequestProgress,
+} from '../../../local/deploy';
 import type { Emulator } from '../../../local/emulator';
-import { BUNDLE, newStack, startWorld, type World } from './real-stack';
+import { newStack, startWorld, type World } from './real-stack';
 
 const NUMBER = '+12065550100';
 const INST_1 = '11111111-0000-4000-8000-000000000001';
@@ -150,10 +156,18 @@ describe('PhoneNumberFlowBinding through whole deploys (issue 7, items 3 and 6)'
     });
 
     it('number rolled back before its binding: the binding finds it home and binds it at once', async () => {
-      // GIVEN the number in instance 1 on flow A, its binding naming it by ARN (so that the two run in parallel).
-      // The bundle runs in process: the two invocations then interleave at their awaits in one fixed order; in
-      // worker threads (the default) they race in real time, and which rollback ends first varies.
-      const d = deployer({ concurrency: 2, handler: loadHandlerBundle(BUNDLE, 'handler', 'in-process') });
+      // GIVEN the number in instance 1 on flow A, its binding naming it by ARN (so that the two run in parallel;
+      // the rollback runs them in parallel too: the binding's rollback is held until the number's has ended)
+      let numberRolledBack: () => void = () => undefined;
+      const numberHome = new Promise<void>((resolve) => (numberRolledBack = resolve));
+      const d = deployer({
+        concurrency: 2,
+        onRequest: async (p: RequestProgress) => {
+          if (p.phase !== 'rollback' || p.requestType !== 'Update') return;
+          if (p.stage === 'end' && p.logicalId.startsWith('Main') && !p.logicalId.startsWith('MainFlow')) numberRolledBack();
+          if (p.stage === 'start' && p.logicalId.startsWith('MainFlow')) await numberHome;
+        },
+      });
       await d.deploy(template({ target: instance1, bindings: { MainFlow: flowA }, description: 'support' }));
       const arn = main().phoneNumberArn;
       await d.deploy(template({ target: instance1, bindings: { MainFlow: flowA }, description: 'support', numberArn: arn }));
