@@ -13,14 +13,25 @@ import { settingsEnvironment } from '../../lambda/settings';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LocalDeployer, loadHandlerBundle, PROVIDER_QUERY_INTERVAL_MS } from '../deploy';
-import type { LambdaContext, RequestProgress, SingleFunctionHandler } from '../deploy';
+import type {
+  CustomResourceEvent,
+  IsCompleteEvent,
+  IsCompleteResult,
+  LambdaContext,
+  OnEventResult,
+  ProviderHandlers,
+  RequestProgress,
+  SingleFunctionHandler,
+} from '../deploy';
 import { createManualClock, startEmulator } from '../emulator';
-import type { Emulator } from '../emulator';
+import type { Emulator, EmulatorOptions } from '../emulator';
 import { BREAKER_ID, templateOf } from './cases';
 import type { LifecycleCase } from './cases';
 import { faultsAt, replays } from './faults';
 import type { PlannedFault, RecordedCall } from './faults';
 import { checkStep } from './invariants';
+import { assignFaults, describeVariant, matrix, random } from './matrix';
+import type { Variant } from './matrix';
 import { capture } from './view';
 import { ACCOUNT, CREDENTIALS, REGION, STACK_NAME, createSeedClients, seedWorld } from './world';
 import type { SeedClients } from './world';
@@ -51,10 +62,17 @@ export interface RunOptions {
   readonly bundle?: string;
   /** replacementRollback of the deployer, for cases that do not set it. @default 'delete' */
   readonly replacementRollback?: 'delete' | 'update-then-delete';
+  /** The row of the matrix to run under (./matrix.ts): the deployer's readings; the harness has its emulator's. */
+  readonly variant?: Variant;
+  /** runSuite: the seed of the matrix and of which row each scenario runs under. @default DEFAULT_SEED */
+  readonly seed?: number;
 }
 
-const scenarioName = (c: LifecycleCase, fault?: PlannedFault): string =>
-  fault ? `${c.name} @ ${fault.at} ${fault.name}` : `${c.name} (clean)`;
+/** The seed of the suite's matrix unless CONTRACT_SEED or RunOptions.seed gives another. */
+export const DEFAULT_SEED = 16;
+
+const scenarioName = (c: LifecycleCase, fault?: PlannedFault, variant?: Variant): string =>
+  `${fault ? `${c.name} @ ${fault.at} ${fault.name}` : `${c.name} (clean)`}${variant ? ` [row ${variant.index}]` : ''}`;
 
 function setEnv(endpoint: string): () => void {
   const vars: Record<string, string> = {
@@ -154,9 +172,9 @@ export class Harness {
    * @param isolated run the bundle in a worker thread, terminated by stop(): an invocation abandoned at a
    * Lambda timeout is then killed, as Lambda kills it, instead of going on in the background.
    */
-  static async start(bundleFile = DEFAULT_BUNDLE, isolated = true): Promise<Harness> {
+  static async start(bundleFile = DEFAULT_BUNDLE, isolated = true, emulator: EmulatorOptions = {}): Promise<Harness> {
     const clock = createManualClock();
-    const emu = await startEmulator({ port: 0, clock, asyncDelayMs: CLAIM_DELAY_MS, rateScale: 1000 });
+    const emu = await startEmulator({ port: 0, clock, asyncDelayMs: CLAIM_DELAY_MS, rateScale: 1000, ...emulator });
     const restoreEnv = setEnv(emu.endpoint);
     let stopWorker: (() => Promise<unknown>) | undefined;
     let bundle: SingleFunctionHandler;
@@ -204,14 +222,15 @@ export async function runScenario(
 /**
  * The Lambda entry of a step's deployer: counts the step's onEvent invocations, delivers the planned one
  * twice (a replayed event, once the first delivery ends), and records which resource each AWS call was
- * made for (by position in the two call logs).
+ * made for (by position in the two call logs; with resources in flight at once, every resource whose
+ * invocation was running).
  */
 class StepProbe {
   invocations = 0;
   counting = false;
   readonly owners: Owner[] = [];
-  private nextIsOnEvent = false;
-  private phase = '';
+  /** logical id -> the phase of its request in flight. */
+  private readonly phases = new Map<string, string>();
 
   constructor(
     private readonly emu: Emulator,
@@ -221,30 +240,37 @@ class StepProbe {
 
   private callCount = (): [number, number] => [this.emu.calls().length, this.emu.stacks.calls().length];
 
-  readonly handler: SingleFunctionHandler = async (event, context?: LambdaContext) => {
+  private async invoke(
+    event: CustomResourceEvent | IsCompleteEvent,
+    context: LambdaContext | undefined,
+    onEvent: boolean,
+  ): Promise<unknown> {
     if (!this.counting) return this.bundle(event, context);
     const from = this.callCount();
     try {
-      if (!this.nextIsOnEvent) return await this.bundle(event, context);
-      this.nextIsOnEvent = false;
+      if (!onEvent) return await this.bundle(event, context);
       const n = ++this.invocations;
       if (this.replayInvocation !== n) return await this.bundle(event, context);
       await this.bundle(event, context).catch(() => undefined);
       return await this.bundle(event, context);
     } finally {
-      this.owners.push({ from, to: this.callCount(), logicalId: event.LogicalResourceId, phase: this.phase });
+      const logicalId = event.LogicalResourceId;
+      this.owners.push({ from, to: this.callCount(), logicalId, phase: this.phases.get(logicalId) ?? '' });
     }
+  }
+
+  readonly handler: ProviderHandlers = {
+    onEvent: (event, context) => this.invoke(event, context, true) as Promise<OnEventResult | undefined>,
+    isComplete: (event, context) => this.invoke(event, context, false) as Promise<IsCompleteResult>,
   };
 
   readonly onRequest = (p: RequestProgress): void => {
-    if (p.stage !== 'start') return;
-    this.nextIsOnEvent = true;
-    this.phase = p.phase;
+    if (p.stage === 'start') this.phases.set(p.logicalId, p.phase);
   };
 }
 
 async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefined, options: RunOptions): Promise<ScenarioResult> {
-  const scenario = scenarioName(c, fault);
+  const scenario = scenarioName(c, fault, options.variant);
   const { emu, clock } = h;
   await h.freshWorld();
   const probe = new StepProbe(emu, h.bundle, fault?.replayInvocation);
@@ -257,7 +283,8 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
     pollIntervalMs: PROVIDER_QUERY_INTERVAL_MS,
     stacks: emu.stacks,
     onRequest: probe.onRequest,
-    replacementRollback: c.replacementRollback ?? options.replacementRollback ?? 'delete',
+    replacementRollback: c.replacementRollback ?? options.variant?.deployer.replacementRollback ?? options.replacementRollback ?? 'delete',
+    ...(options.variant ? readingsOf(options.variant) : {}),
   });
 
   if (c.before) {
@@ -308,6 +335,13 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
   };
 }
 
+/** The CloudFormation readings of a row, as LocalDeployer options. */
+const readingsOf = ({ deployer: d }: Variant) => ({
+  templateDuringRollback: d.templateDuringRollback,
+  replacementRollbackPolicy: d.replacementRollbackPolicy,
+  concurrency: d.concurrency,
+});
+
 /** The calls of the step, each with the resource it was made for (from the invocation it happened in). */
 interface Owner {
   readonly from: [number, number];
@@ -324,8 +358,11 @@ function recordCalls(emu: Emulator, owners: readonly Owner[]): RecordedCall[] {
     return n;
   };
   const ownerOf = (log: 0 | 1, i: number) => {
-    const o = owners.find((x) => i >= x.from[log] && i < x.to[log]);
-    return o ? { resource: o.logicalId, phase: o.phase } : {};
+    const running = owners.filter((x) => i >= x.from[log] && i < x.to[log]);
+    if (running.length === 0) return {};
+    // A rollback or cleanup phase wins: a fault that only a forward request may meet is then not planned there.
+    const phase = running.map((o) => o.phase).find((p) => p === 'rollback' || p === 'cleanup') ?? running[0].phase;
+    return { resource: [...new Set(running.map((o) => o.logicalId))].sort().join('|'), phase };
   };
   return [
     ...emu
@@ -351,36 +388,69 @@ export interface SuiteReport {
   readonly scenarios: number;
   readonly violations: Violation[];
   readonly outcomes: Map<string, string>;
+  /** The matrix's seed and rows, when the suite ran across it. */
+  readonly seed?: number;
+  readonly variants?: readonly Variant[];
 }
 
-/** Runs every case: clean first (recording its calls), then every planned fault. */
+/** One harness per row of the matrix (its emulator has the row's readings), started when first needed. */
+class HarnessPool {
+  private readonly started: Array<{ index: number; harness: Promise<Harness> }> = [];
+  constructor(private readonly bundle: string | undefined) {}
+
+  get(v: Variant): Promise<Harness> {
+    let entry = this.started.find((e) => e.index === v.index);
+    if (!entry) {
+      entry = { index: v.index, harness: Harness.start(this.bundle, true, v.emulator) };
+      this.started.push(entry);
+    }
+    return entry.harness;
+  }
+
+  /** Newest first: each harness restores the environment the one before it set. */
+  async stop(): Promise<void> {
+    for (const e of [...this.started].reverse()) await (await e.harness.catch(() => undefined))?.stop();
+  }
+}
+
+/**
+ * Runs every case across the matrix: its clean run under every row (recording its calls), then every
+ * fault planned from those runs, each once, under one of the rows whose clean run made that call (the
+ * rows taken in turn from a seeded start, so that each row gets its share of the case's faults).
+ */
 export async function runSuite(cases: readonly LifecycleCase[], options: RunOptions = {}): Promise<SuiteReport> {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const variants = matrix(seed);
+  const start = random(seed);
   const violations: Violation[] = [];
   const outcomes = new Map<string, string>();
   let scenarios = 0;
-  const shared = await Harness.start(options.bundle);
+  const pool = new HarnessPool(options.bundle);
+  const run = async (c: LifecycleCase, fault: PlannedFault | undefined, variant: Variant) => {
+    const result = await runScenario(c, fault, await pool.get(variant), { ...options, variant });
+    scenarios++;
+    violations.push(...result.violations);
+    outcomes.set(result.scenario, result.outcome);
+    return result;
+  };
   try {
     for (const c of cases) {
-      const clean = await runScenario(c, undefined, shared, options);
-      scenarios++;
-      violations.push(...clean.violations);
-      outcomes.set(clean.scenario, clean.outcome);
-      for (const fault of plan(clean)) {
-        const result = await runScenario(c, fault, shared, options);
-        scenarios++;
-        violations.push(...result.violations);
-        outcomes.set(result.scenario, result.outcome);
-      }
+      const plans: Array<Array<{ key: string; fault: PlannedFault }>> = [];
+      for (const v of variants) plans.push(plan(await run(c, undefined, v)).map((fault) => ({ key: `${fault.name} ${fault.at}`, fault })));
+      for (const { row, fault } of assignFaults(plans, Math.floor(start() * variants.length))) await run(c, fault, variants[row]);
     }
   } finally {
-    await shared.stop();
+    await pool.stop();
   }
-  return { scenarios, violations, outcomes };
+  return { scenarios, violations, outcomes, seed, variants };
 }
 
 /** `contract: N scenarios, M violations`, then the violations grouped by problem (scenarios listed under each). */
 export function formatReport(label: string, report: SuiteReport, maxGroups = 60): string {
-  const lines = [`contract${label ? ` (${label})` : ''}: ${report.scenarios} scenarios, ${report.violations.length} violations`];
+  const seed = report.seed !== undefined ? ` (seed ${report.seed})` : '';
+  const lines = [`contract${label ? ` (${label})` : ''}: ${report.scenarios} scenarios, ${report.violations.length} violations${seed}`];
+  // The rows, when a violation names one: what '[row k]' in a scenario's name stands for.
+  if (report.violations.length > 0) lines.push(...(report.variants ?? []).map((v) => `  ${describeVariant(v)}`));
   const groups = new Map<string, { hint: string; scenarios: string[] }>();
   for (const v of report.violations) {
     const key = v.problem;

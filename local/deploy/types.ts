@@ -269,6 +269,10 @@ export interface LocalDeployerOptions {
   readonly newRequestId?: () => string;
   /** Name of the handler function, used in failure reasons ("Logs: /aws/lambda/<name>"). @default 'local-provider-handler' */
   readonly functionName?: string;
+  /** The template GetTemplate serves during an update rollback (the documentation does not say). @default 'previous' */
+  readonly templateDuringRollback?: 'previous' | 'current';
+  /** The policy that governs a replacement's new physical id when the update rolls back. @default 'DeletionPolicy' */
+  readonly replacementRollbackPolicy?: 'DeletionPolicy' | 'UpdateReplacePolicy';
 }
 
 /** Which stack operation a request belongs to. */
