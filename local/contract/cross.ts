@@ -25,7 +25,7 @@ import { ChimeSDKVoiceClient, DisassociatePhoneNumbersFromVoiceConnectorCommand 
 import { LocalDeployer, PROVIDER_QUERY_INTERVAL_MS } from '../deploy';
 import type { CfnTemplate } from '../deploy';
 import { casesOf, RESOURCE_KINDS, templateOf, type Decl, type LifecycleCase, type ResourceKind } from './cases';
-import { matrix, random, type Variant } from './matrix';
+import { matrix, random, rowLabel, type Variant } from './matrix';
 import { Harness, type SuiteReport, type Violation } from './runner';
 import {
   ACCOUNT,
@@ -95,10 +95,14 @@ export function crossCases(size = SAMPLE, seed = SEED): CrossCase[] {
     [all[i], all[j]] = [all[j], all[i]];
   }
   const variants = matrix(seed);
-  return all.slice(0, size).map((c, i) => {
-    const variant = variants[i % variants.length];
-    return { ...c, name: `${c.name} [row ${variant.index}]`, variant };
-  });
+  // Grouped by row (each row's harness is then started once, used, and stopped before the next).
+  return all
+    .slice(0, size)
+    .map((c, i) => {
+      const variant = variants[i % variants.length];
+      return { ...c, name: `${c.name} ${rowLabel(variant)}`, variant };
+    })
+    .sort((a, b) => a.variant.index - b.variant.index);
 }
 
 /** The other stack's declaration: SPECIFIC_1 and a binding of it to FLOW_1B. */
@@ -279,7 +283,12 @@ export async function runCrossSuite(cases: readonly CrossCase[] = crossCases()):
   const outcomes = new Map<string, string>();
   try {
     for (const c of cases) {
-      if (!rooms.has(c.variant.index)) rooms.set(c.variant.index, await openRoom(c.variant));
+      if (!rooms.has(c.variant.index)) {
+        // The rows come one after another: the last one's harness is done.
+        for (const room of [...rooms.values()].reverse()) await closeRoom(room);
+        rooms.clear();
+        rooms.set(c.variant.index, await openRoom(c.variant));
+      }
       const { h, clients } = rooms.get(c.variant.index)!;
       const found = await runCross(h, c, clients);
       violations.push(...found);

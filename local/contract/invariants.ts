@@ -29,6 +29,8 @@ export interface StepOutcome {
   readonly error?: Error;
   /** The stack's resources after the step. */
   readonly resources: readonly DeployedResource[];
+  /** The stack's resources before the step. */
+  readonly resourcesBefore: readonly DeployedResource[];
   /** What CloudFormation kept by policy (the deployer's log). */
   readonly retained: readonly RetainedEntry[];
 }
@@ -187,6 +189,51 @@ export function noLeakedClaims(o: StepOutcome): Finding[] {
   return out;
 }
 
+/** Numbers a stack's VoiceConnectorNumbers declare, by 'region/connector'. */
+function declaredOnConnectors(resources: readonly DeployedResource[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const r of resources.filter((x) => x.type === 'Custom::VoiceConnectorNumbers')) {
+    const p = r.properties as Record<string, unknown>;
+    const key = `${String(p.Region ?? REGION)}/${String(p.VoiceConnectorId)}`;
+    out.set(key, new Set([...(out.get(key) ?? []), ...((p.PhoneNumbers as string[] | undefined) ?? [])]));
+  }
+  return out;
+}
+
+/**
+ * After success, nothing beyond the declarations is left of what the stack held: a connector holds the
+ * numbers declared on it and what it held before that the stack did not declare (no number the update
+ * or delete took away is left on it); a number the stack owns rings no flow that no binding declares.
+ */
+export function nothingBeyondDeclared(o: StepOutcome): Finding[] {
+  if (o.error) return [];
+  const out: Finding[] = [];
+  const now = declaredOnConnectors(o.resources);
+  const was = new Set([...declaredOnConnectors(o.resourcesBefore).values()].flatMap((s) => [...s]));
+  for (const key of new Set([...o.before.connectors.keys(), ...o.after.connectors.keys(), ...now.keys()])) {
+    const expected = [...new Set([...(now.get(key) ?? []), ...(o.before.connectors.get(key) ?? []).filter((n) => !was.has(n))])].sort();
+    const held = o.after.connectors.get(key) ?? [];
+    if (show(held) !== show(expected))
+      out.push({
+        problem: `after success: connector ${key} holds ${show(held)}, expected ${show(expected)}`,
+        hint: 'lambda/resources/voice-connector-numbers.ts (what an update or delete takes off)',
+      });
+  }
+  const bound = new Set(
+    o.resources
+      .filter((r) => r.type === 'Custom::PhoneNumberFlowBinding')
+      .map((r) => String((r.properties as Record<string, unknown>).PhoneNumberArn)),
+  );
+  for (const [phone, n] of o.after.numbers) {
+    if (n.owner.startsWith(`${STACK_NAME}/`) && Object.keys(n.flows).length > 0 && !bound.has(n.arn))
+      out.push({
+        problem: `after success: ${phone} rings ${show(n.flows)}, and no binding declares it`,
+        hint: 'lambda/resources/phone-number-flow-binding.ts (delete, replacement: unbind the old number)',
+      });
+  }
+  return out;
+}
+
 function rollbackHint(difference: string): string {
   if (difference.includes('connector')) return 'lambda/resources/voice-connector-numbers.ts (undo on rollback)';
   if (difference.includes('flows')) return 'lambda/resources/phone-number-flow-binding.ts (rollback order, prior flow)';
@@ -211,6 +258,7 @@ export const INVARIANTS: readonly Invariant[] = [
   { name: 'declarations hold', check: declarationsHold },
   { name: 'bystanders untouched', check: bystandersUntouched },
   { name: 'no leaked claims', check: noLeakedClaims },
+  { name: 'nothing beyond declared', check: nothingBeyondDeclared },
   { name: 'rolled back to before', check: rolledBackToBefore },
 ];
 

@@ -36,6 +36,13 @@ export const FACTORS: readonly Factor[] = [...DEPLOY_FACTORS, ...READING_FACTORS
 
 /** The stand-in's latencies, on in every row: a claim, a move and a release each take time on the deploy's clock. */
 export const LATENCIES = { claimDelayMs: 20_000, moveDelayMs: 10_000, releaseDelayMs: 30_000 } as const satisfies EmulatorOptions;
+/**
+ * In every row, a ListPhoneNumbersV2 page holds at most 2 numbers, whatever MaxResults asks: the world's
+ * few numbers then span several pages, and a lookup that reads only the first one misses numbers.
+ */
+export const PAGE_SIZE = 2;
+/** Numbers one instance may hold (the emulator's default quota, named: the 'quota' fault fills targets up to it). */
+export const PER_TARGET = 5;
 
 /** A small seeded generator (mulberry32). */
 export function random(seed: number): () => number {
@@ -172,7 +179,7 @@ export function variantOf(row: Row, index: number): Variant {
       replacementRollback: row.replacementRollback as Variant['deployer']['replacementRollback'],
       concurrency: Number(row.concurrency),
     },
-    emulator: { ...LATENCIES, readings },
+    emulator: { ...LATENCIES, maxPageSize: PAGE_SIZE, phoneNumbersPerTarget: PER_TARGET, readings },
   };
 }
 
@@ -180,6 +187,10 @@ export function variantOf(row: Row, index: number): Variant {
 export function matrix(seed: number): Variant[] {
   return pairwiseRows(FACTORS, seed).map((row, i) => variantOf(row, i + 1));
 }
+
+/** How a scenario's name ends: '[row 3]', or '[row 3, concurrency 4]' with resources in flight at once. */
+export const rowLabel = (v: Variant): string =>
+  `[row ${v.index}${v.deployer.concurrency > 1 ? `, concurrency ${v.deployer.concurrency}` : ''}]`;
 
 /** 'row 3: templateDuringRollback=current, ...' (the readings that differ from the defaults). */
 export function describeVariant(v: Variant): string {

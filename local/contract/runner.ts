@@ -27,13 +27,14 @@ import { createManualClock, startEmulator } from '../emulator';
 import type { Emulator, EmulatorOptions } from '../emulator';
 import { BREAKER_ID, templateOf } from './cases';
 import type { LifecycleCase } from './cases';
-import { faultsAt, replays } from './faults';
+import { faultsAt, replays, TARGETS_FULL } from './faults';
 import type { PlannedFault, RecordedCall } from './faults';
 import { checkStep } from './invariants';
-import { assignFaults, describeVariant, matrix, random } from './matrix';
+import { assignFaults, describeVariant, matrix, PER_TARGET, random, rowLabel } from './matrix';
 import type { Variant } from './matrix';
 import { capture } from './view';
-import { ACCOUNT, CREDENTIALS, REGION, STACK_NAME, createSeedClients, seedWorld } from './world';
+import type { World } from './view';
+import { ACCOUNT, CREDENTIALS, REGION, STACK_NAME, createSeedClients, fillTargets, seedWorld } from './world';
 import type { SeedClients } from './world';
 
 export const DEFAULT_BUNDLE = path.join(__dirname, '..', '..', 'dist', 'handler', 'index.js');
@@ -72,7 +73,7 @@ export interface RunOptions {
 export const DEFAULT_SEED = 16;
 
 const scenarioName = (c: LifecycleCase, fault?: PlannedFault, variant?: Variant): string =>
-  `${fault ? `${c.name} @ ${fault.at} ${fault.name}` : `${c.name} (clean)`}${variant ? ` [row ${variant.index}]` : ''}`;
+  `${fault ? `${c.name} @ ${fault.at} ${fault.name}` : `${c.name} (clean)`}${variant ? ` ${rowLabel(variant)}` : ''}`;
 
 function setEnv(endpoint: string): () => void {
   const vars: Record<string, string> = {
@@ -303,7 +304,9 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
       };
     }
   }
+  if (fault?.fillTargets) fillTargets(emu, options.variant?.emulator.phoneNumbersPerTarget ?? PER_TARGET);
   const before = capture(emu);
+  const resourcesBefore = deployer.resources();
   emu.clearCalls();
   emu.stacks.clearCalls();
   if (fault?.inject) emu.injectFault(fault.inject);
@@ -324,12 +327,13 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
     status,
     error,
     resources: deployer.resources(),
+    resourcesBefore,
     retained: deployer.retained,
   });
   return {
     scenario,
     violations: findings.map((f) => ({ scenario, ...f })),
-    calls: recordCalls(emu, probe.owners),
+    calls: recordCalls(emu, probe.owners, phoneNumbersOf(before, after)),
     invocations: probe.invocations,
     outcome: error ? `${status}: ${error.message.split('\n')[0]}` : status,
   };
@@ -350,12 +354,21 @@ interface Owner {
   readonly phase: string;
 }
 
-function recordCalls(emu: Emulator, owners: readonly Owner[]): RecordedCall[] {
+/** ARN -> E.164 of every number in either world. */
+const phoneNumbersOf = (...worlds: World[]): Map<string, string> =>
+  new Map(worlds.flatMap((w) => [...w.numbers].map(([phone, v]) => [v.arn, phone] as const)));
+
+function recordCalls(emu: Emulator, owners: readonly Owner[], phones: ReadonlyMap<string, string>): RecordedCall[] {
   const seen = new Map<string, number>();
   const next = (op: string) => {
     const n = (seen.get(op) ?? 0) + 1;
     seen.set(op, n);
     return n;
+  };
+  /** The number a Connect call is about, and which occurrence of the operation for that number this is. */
+  const aboutNumber = (c: { operation: string; input: Record<string, unknown> }) => {
+    const phoneNumber = typeof c.input.PhoneNumber === 'string' ? c.input.PhoneNumber : phones.get(String(c.input.PhoneNumberId));
+    return phoneNumber ? { phoneNumber, numberOccurrence: next(`${c.operation} ${phoneNumber}`) } : {};
   };
   const ownerOf = (log: 0 | 1, i: number) => {
     const running = owners.filter((x) => i >= x.from[log] && i < x.to[log]);
@@ -365,9 +378,14 @@ function recordCalls(emu: Emulator, owners: readonly Owner[]): RecordedCall[] {
     return { resource: [...new Set(running.map((o) => o.logicalId))].sort().join('|'), phase };
   };
   return [
-    ...emu
-      .calls()
-      .map((c, i) => ({ service: c.service, operation: c.operation, occurrence: next(c.operation), input: c.input, ...ownerOf(0, i) })),
+    ...emu.calls().map((c, i) => ({
+      service: c.service,
+      operation: c.operation,
+      occurrence: next(c.operation),
+      input: c.input,
+      ...ownerOf(0, i),
+      ...aboutNumber(c),
+    })),
     ...emu.stacks.calls().map((c, i) => ({
       service: 'cloudformation' as const,
       operation: c.operation,
@@ -381,7 +399,7 @@ function recordCalls(emu: Emulator, owners: readonly Owner[]): RecordedCall[] {
 /** The scenarios of a case: its clean run, then one per (call, fault) of the clean run's calls, and one replay per invocation. */
 export function plan(clean: ScenarioResult): PlannedFault[] {
   // The Breaker fails whatever happens to its own calls: faults there test nothing.
-  return [...clean.calls.filter((c) => !c.resource?.startsWith(BREAKER_ID)).flatMap(faultsAt), ...replays(clean.invocations)];
+  return [...clean.calls.filter((c) => !c.resource?.startsWith(BREAKER_ID)).flatMap(faultsAt), ...replays(clean.invocations), TARGETS_FULL];
 }
 
 export interface SuiteReport {

@@ -55,6 +55,14 @@ export function capture(emu: Emulator): World {
 
 export const show = (v: unknown): string => JSON.stringify(v);
 
+/**
+ * A claimed number whose last move (or description change) ended FAILED is still claimed where it was:
+ * its status is the service's record of that operation, not a change of the number (only another
+ * operation clears it).
+ */
+const failedInPlace = (was: NumberView, now: NumberView): boolean =>
+  was.status === 'CLAIMED' && now.status === 'FAILED' && was.targetArn === now.targetArn;
+
 /** Differences between two worlds, one line each. */
 export function differences(before: World, after: World): string[] {
   const out: string[] = [];
@@ -65,6 +73,7 @@ export function differences(before: World, after: World): string[] {
       continue;
     }
     for (const key of ['targetArn', 'status', 'description', 'owner', 'tags', 'flows'] as const) {
+      if (key === 'status' && failedInPlace(was, now)) continue;
       if (show(was[key]) !== show(now[key])) out.push(`${phone} ${key} was ${show(was[key])}, is ${show(now[key])}`);
     }
   }

@@ -53,11 +53,30 @@ export interface SeedClients {
   readonly chime: ChimeSDKVoiceClient;
 }
 
+/**
+ * A few attempts: with a harness per row of the matrix, a harness can sit idle past the emulator's
+ * keep-alive timeout, and a kept-alive connection closed by it meanwhile answers ECONNRESET once.
+ */
+const SEED_ATTEMPTS = 3;
+
 export function createSeedClients(emu: Emulator): SeedClients {
   return {
-    connect: new ConnectClient({ region: REGION, endpoint: emu.endpoint, credentials: CREDENTIALS, maxAttempts: 1 }),
-    chime: new ChimeSDKVoiceClient({ region: REGION, endpoint: emu.endpoint, credentials: CREDENTIALS, maxAttempts: 1 }),
+    connect: new ConnectClient({ region: REGION, endpoint: emu.endpoint, credentials: CREDENTIALS, maxAttempts: SEED_ATTEMPTS }),
+    chime: new ChimeSDKVoiceClient({ region: REGION, endpoint: emu.endpoint, credentials: CREDENTIALS, maxAttempts: SEED_ATTEMPTS }),
   };
+}
+
+/** Numbers claimed by hand to fill an instance up to its quota (owned by no stack). */
+const FILLERS = Array.from({ length: 12 }, (_, i) => `+1415555${String(200 + i).padStart(4, '0')}`);
+
+/** Claims numbers by hand to each instance until it holds `perTarget` (FAILED ones not counted): a claim or move to it then ends FAILED. */
+export function fillTargets(emu: Emulator, perTarget: number): void {
+  const free = FILLERS.filter((p) => !emu.snapshot().claimed.some((n) => n.phoneNumber === p));
+  for (const instance of [INSTANCE_1, INSTANCE_2]) {
+    const held = emu.snapshot().claimed.filter((n) => n.targetArn === instanceArn(instance) && n.status !== 'FAILED').length;
+    for (let i = held; i < perTarget; i++)
+      emu.seedClaimedNumber({ phoneNumber: free.shift()!, targetArn: instanceArn(instance), description: 'by hand' });
+  }
 }
 
 /** Seeds the emulator; the flow binding and the association of the bystanders go through the real API. */

@@ -10,6 +10,7 @@ import {
   deployEndsAsExpected,
   INVARIANTS,
   noLeakedClaims,
+  nothingBeyondDeclared,
   rolledBackToBefore,
   stackNeverFailed,
 } from '../../local/contract/invariants';
@@ -57,6 +58,7 @@ const outcome = (extra: Partial<StepOutcome> = {}): StepOutcome => ({
   after: world({ '+12065550110': number() }),
   status: 'CREATE_COMPLETE',
   resources: [line],
+  resourcesBefore: [],
   retained: [],
   ...extra,
 });
@@ -117,6 +119,30 @@ describe('the contract invariants', () => {
       { phase: 'cleanup' as const, logicalId: 'Line', physicalResourceId: `${ARN}2`, policy: 'UpdateReplacePolicy' as const },
     ];
     expect(noLeakedClaims(outcome({ after, retained }))).toEqual([]);
+  });
+
+  it('nothingBeyondDeclared: a connector holds what is declared on it and what the stack never declared; no undeclared flow', () => {
+    const trunk = (numbers: string[], connector = 'vc-a'): DeployedResource => ({
+      logicalId: 'Trunk',
+      type: 'Custom::VoiceConnectorNumbers',
+      physicalResourceId: 'trunk',
+      data: {},
+      properties: { VoiceConnectorId: connector, PhoneNumbers: numbers },
+    });
+    const onConnectors = (a: string[]): World => ({ ...world({ '+12065550110': number() }), connectors: new Map([[`${REGION}/vc-a`, a]]) });
+    const update = { resourcesBefore: [line, trunk(['+1', '+2'])], resources: [line, trunk(['+2', '+3'])] };
+    expect(
+      nothingBeyondDeclared(outcome({ ...update, before: onConnectors(['+1', '+2', '+9']), after: onConnectors(['+2', '+3', '+9']) })),
+    ).toEqual([]);
+    expect(
+      nothingBeyondDeclared(outcome({ ...update, before: onConnectors(['+1', '+2']), after: onConnectors(['+1', '+2', '+3']) })).map(
+        (f) => f.problem,
+      ),
+    ).toEqual([`after success: connector ${REGION}/vc-a holds ["+1","+2","+3"], expected ["+2","+3"]`]);
+    const rings = world({ '+12065550110': number({ flows: { [INSTANCE_1]: 'flow' } }) });
+    expect(nothingBeyondDeclared(outcome({ after: rings })).map((f) => f.problem)).toEqual([
+      `after success: +12065550110 rings {"${INSTANCE_1}":"flow"}, and no binding declares it`,
+    ]);
   });
 
   it('rolledBackToBefore: every difference from before the deploy, except what the rollback retained', () => {
