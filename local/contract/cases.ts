@@ -12,6 +12,7 @@ import type { CfnTemplate } from '../deploy';
 import {
   ACCOUNT,
   ADOPTABLE,
+  CHIME_BYSTANDER,
   CHIME_NUMBERS,
   CHIME_WEST_NUMBERS,
   FLOW_1A,
@@ -31,6 +32,7 @@ import {
   flowArn,
   instanceArn,
 } from './world';
+import type { HandChange } from './world';
 
 export type Decl =
   | {
@@ -66,6 +68,8 @@ export interface LifecycleCase {
   readonly breaker: boolean;
   /** How the deployer rolls back a replacement, whatever the row of the matrix says (both shapes are possible). */
   readonly replacementRollback?: 'delete' | 'update-then-delete';
+  /** A change by hand when the rollback's first request starts (./world.ts HandChange). */
+  readonly beforeRollback?: HandChange;
 }
 
 /** The construct id of the resource that fails (its logical id starts with it). */
@@ -150,6 +154,9 @@ interface Step {
   readonly step: string;
   readonly before?: readonly Decl[];
   readonly after: readonly Decl[];
+  /** Only rolled back (the Breaker): what it tests happens in the rollback. */
+  readonly breakerOnly?: boolean;
+  readonly beforeRollback?: HandChange;
 }
 
 const STEPS: Record<ResourceKind, Step[]> = {
@@ -199,6 +206,20 @@ const STEPS: Record<ResourceKind, Step[]> = {
     },
     { step: 'rename', before: [trunk('Trunk', CHIME_NUMBERS.slice(0, 2))], after: [trunk('Renamed', CHIME_NUMBERS.slice(0, 2))] },
     { step: 'delete', before: [trunk('Trunk', CHIME_NUMBERS.slice(0, 2))], after: [] },
+    // Someone else's number, taken with ForceAssociate: a rollback puts it back on their connector.
+    {
+      step: 'force-take',
+      before: [trunk('Trunk', [CHIME_NUMBERS[0]])],
+      after: [trunk('Trunk', [CHIME_NUMBERS[0], CHIME_BYSTANDER], VC_A, { forceAssociate: true })],
+    },
+    // ... unless it has moved on to a third connector (by hand) before the rollback: there it stays.
+    {
+      step: 'force-take-moved-on',
+      before: [trunk('Trunk', [CHIME_NUMBERS[0]])],
+      after: [trunk('Trunk', [CHIME_NUMBERS[0], CHIME_BYSTANDER], VC_A, { forceAssociate: true })],
+      breakerOnly: true,
+      beforeRollback: { phoneNumber: CHIME_BYSTANDER, from: VC_A, to: VC_B },
+    },
   ],
 };
 
@@ -208,13 +229,14 @@ const STEPS: Record<ResourceKind, Step[]> = {
  */
 export function casesOf(resource: ResourceKind): LifecycleCase[] {
   return STEPS[resource].flatMap((s) =>
-    [false, true].map((breaker) => ({
+    (s.breakerOnly ? [true] : [false, true]).map((breaker) => ({
       name: `${resource}/${s.step}${breaker ? '+breaker' : ''}`,
       resource,
       step: s.step,
       before: s.before,
       after: s.after,
       breaker,
+      ...(s.beforeRollback ? { beforeRollback: s.beforeRollback } : {}),
     })),
   );
 }

@@ -5,7 +5,8 @@
  */
 import { parseContactFlowArn } from '../../lambda/contract';
 import type { DeployedResource, RetainedEntry } from '../deploy';
-import { BYSTANDER, BYSTANDER_OWNER, CHIME_BYSTANDER, REGION, STACK_NAME, VC_OTHER } from './world';
+import { afterHandChange, BYSTANDER, BYSTANDER_OWNER, CHIME_BYSTANDER, REGION, STACK_NAME, VC_OTHER } from './world';
+import type { HandChange } from './world';
 import { differences, show } from './view';
 import type { NumberView, World } from './view';
 
@@ -31,6 +32,8 @@ export interface StepOutcome {
   readonly resources: readonly DeployedResource[];
   /** The stack's resources before the step. */
   readonly resourcesBefore: readonly DeployedResource[];
+  /** A number moved by hand before the rollback: the rollback must leave it where the hand put it. */
+  readonly handChange?: HandChange;
   /** What CloudFormation kept by policy (the deployer's log). */
   readonly retained: readonly RetainedEntry[];
 }
@@ -162,7 +165,7 @@ export function bystandersUntouched(o: StepOutcome): Finding[] {
     );
     if (d.length > 0) out.push(`${BYSTANDER} (owned by ${owner}) changed: ${d.join('; ')}`);
   }
-  if (!(o.after.connectors.get(`${REGION}/${VC_OTHER}`) ?? []).includes(CHIME_BYSTANDER))
+  if (!forceTaken(o.resources).has(CHIME_BYSTANDER) && !(o.after.connectors.get(`${REGION}/${VC_OTHER}`) ?? []).includes(CHIME_BYSTANDER))
     out.push(`${CHIME_BYSTANDER} was taken off someone else's connector ${VC_OTHER}`);
   return out.map((p) => ({ problem: `after success: ${p}`, hint: 'the handler touched what another stack or connector holds' }));
 }
@@ -189,6 +192,14 @@ export function noLeakedClaims(o: StepOutcome): Finding[] {
   return out;
 }
 
+/** Numbers declared with ForceAssociate: the stack may take them off other connectors. */
+function forceTaken(resources: readonly DeployedResource[]): Set<string> {
+  const forced = resources.filter(
+    (r) => r.type === 'Custom::VoiceConnectorNumbers' && String((r.properties as Record<string, unknown>).ForceAssociate) === 'true',
+  );
+  return new Set(forced.flatMap((r) => ((r.properties as Record<string, unknown>).PhoneNumbers as string[] | undefined) ?? []));
+}
+
 /** Numbers a stack's VoiceConnectorNumbers declare, by 'region/connector'. */
 function declaredOnConnectors(resources: readonly DeployedResource[]): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
@@ -209,7 +220,8 @@ export function nothingBeyondDeclared(o: StepOutcome): Finding[] {
   if (o.error) return [];
   const out: Finding[] = [];
   const now = declaredOnConnectors(o.resources);
-  const was = new Set([...declaredOnConnectors(o.resourcesBefore).values()].flatMap((s) => [...s]));
+  // Declared before (the stack's to take away), or taken now with ForceAssociate: not expected where they were.
+  const was = new Set([...[...declaredOnConnectors(o.resourcesBefore).values()].flatMap((s) => [...s]), ...forceTaken(o.resources)]);
   for (const key of new Set([...o.before.connectors.keys(), ...o.after.connectors.keys(), ...now.keys()])) {
     const expected = [...new Set([...(now.get(key) ?? []), ...(o.before.connectors.get(key) ?? []).filter((n) => !was.has(n))])].sort();
     const held = o.after.connectors.get(key) ?? [];
@@ -248,7 +260,8 @@ export function rolledBackToBefore(o: StepOutcome): Finding[] {
   if (!rolledBack(o)) return [];
   const retained = new Set(o.retained.filter((r) => r.phase === 'rollback').map((r) => r.physicalResourceId));
   const kept: World = { numbers: new Map([...o.after.numbers].filter(([, v]) => !retained.has(v.arn))), connectors: o.after.connectors };
-  return differences(o.before, kept).map((d) => ({ problem: `after rollback (${o.status}): ${d}`, hint: rollbackHint(d) }));
+  const before: World = o.handChange ? { ...o.before, connectors: afterHandChange(o.before.connectors, o.handChange) } : o.before;
+  return differences(before, kept).map((d) => ({ problem: `after rollback (${o.status}): ${d}`, hint: rollbackHint(d) }));
 }
 
 /** Every invariant, in the order their violations are reported. */

@@ -32,10 +32,11 @@ import type { PlannedFault, RecordedCall } from './faults';
 import { checkStep } from './invariants';
 import { assignFaults, describeVariant, matrix, PER_TARGET, random, rowLabel } from './matrix';
 import type { Variant } from './matrix';
+import { phoneNumbersOf, recordCalls } from './calls';
+import type { Owner } from './calls';
 import { capture } from './view';
-import type { World } from './view';
-import { ACCOUNT, CREDENTIALS, REGION, STACK_NAME, createSeedClients, fillTargets, seedWorld } from './world';
-import type { SeedClients } from './world';
+import { ACCOUNT, CREDENTIALS, REGION, STACK_NAME, createSeedClients, fillTargets, moveByHand, seedWorld } from './world';
+import type { HandChange, SeedClients } from './world';
 
 export const DEFAULT_BUNDLE = path.join(__dirname, '..', '..', 'dist', 'handler', 'index.js');
 const CLAIM_DELAY_MS = 20_000;
@@ -190,6 +191,13 @@ export class Harness {
     return new Harness(emu, clock, bundle, restore, createSeedClients(emu), stopWorker);
   }
 
+  /** A change by hand, through the API, if the number is where the change takes it from. Tells whether it was made. */
+  async byHand(change: HandChange): Promise<boolean> {
+    if (!(this.emu.snapshot().voiceConnectors[change.from] ?? []).includes(change.phoneNumber)) return false;
+    await moveByHand(this.seedClients, change);
+    return true;
+  }
+
   /** A fresh account with the contract's world in it. */
   async freshWorld(): Promise<void> {
     this.emu.reset();
@@ -237,7 +245,12 @@ class StepProbe {
     private readonly emu: Emulator,
     private readonly bundle: SingleFunctionHandler,
     private readonly replayInvocation: number | undefined,
+    /** Made once, when the first rollback request starts; tells whether it changed anything. */
+    private beforeRollback?: () => Promise<boolean>,
   ) {}
+
+  /** The hand change before the rollback was made. */
+  handMade = false;
 
   private callCount = (): [number, number] => [this.emu.calls().length, this.emu.stacks.calls().length];
 
@@ -265,8 +278,12 @@ class StepProbe {
     isComplete: (event, context) => this.invoke(event, context, false) as Promise<IsCompleteResult>,
   };
 
-  readonly onRequest = (p: RequestProgress): void => {
-    if (p.stage === 'start') this.phases.set(p.logicalId, p.phase);
+  readonly onRequest = async (p: RequestProgress): Promise<void> => {
+    if (p.stage !== 'start') return;
+    this.phases.set(p.logicalId, p.phase);
+    const hand = p.phase === 'rollback' && this.counting ? this.beforeRollback : undefined;
+    this.beforeRollback = undefined;
+    if (hand) this.handMade = await hand();
   };
 }
 
@@ -274,7 +291,8 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
   const scenario = scenarioName(c, fault, options.variant);
   const { emu, clock } = h;
   await h.freshWorld();
-  const probe = new StepProbe(emu, h.bundle, fault?.replayInvocation);
+  const hand = c.beforeRollback;
+  const probe = new StepProbe(emu, h.bundle, fault?.replayInvocation, hand && (() => h.byHand(hand)));
   const deployer = new LocalDeployer({
     handler: probe.handler,
     stackName: STACK_NAME,
@@ -328,6 +346,7 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
     error,
     resources: deployer.resources(),
     resourcesBefore,
+    handChange: hand && probe.handMade ? hand : undefined,
     retained: deployer.retained,
   });
   return {
@@ -346,60 +365,12 @@ const readingsOf = ({ deployer: d }: Variant) => ({
   concurrency: d.concurrency,
 });
 
-/** The calls of the step, each with the resource it was made for (from the invocation it happened in). */
-interface Owner {
-  readonly from: [number, number];
-  readonly to: [number, number];
-  readonly logicalId: string;
-  readonly phase: string;
-}
-
-/** ARN -> E.164 of every number in either world. */
-const phoneNumbersOf = (...worlds: World[]): Map<string, string> =>
-  new Map(worlds.flatMap((w) => [...w.numbers].map(([phone, v]) => [v.arn, phone] as const)));
-
-function recordCalls(emu: Emulator, owners: readonly Owner[], phones: ReadonlyMap<string, string>): RecordedCall[] {
-  const seen = new Map<string, number>();
-  const next = (op: string) => {
-    const n = (seen.get(op) ?? 0) + 1;
-    seen.set(op, n);
-    return n;
-  };
-  /** The number a Connect call is about, and which occurrence of the operation for that number this is. */
-  const aboutNumber = (c: { operation: string; input: Record<string, unknown> }) => {
-    const phoneNumber = typeof c.input.PhoneNumber === 'string' ? c.input.PhoneNumber : phones.get(String(c.input.PhoneNumberId));
-    return phoneNumber ? { phoneNumber, numberOccurrence: next(`${c.operation} ${phoneNumber}`) } : {};
-  };
-  const ownerOf = (log: 0 | 1, i: number) => {
-    const running = owners.filter((x) => i >= x.from[log] && i < x.to[log]);
-    if (running.length === 0) return {};
-    // A rollback or cleanup phase wins: a fault that only a forward request may meet is then not planned there.
-    const phase = running.map((o) => o.phase).find((p) => p === 'rollback' || p === 'cleanup') ?? running[0].phase;
-    return { resource: [...new Set(running.map((o) => o.logicalId))].sort().join('|'), phase };
-  };
-  return [
-    ...emu.calls().map((c, i) => ({
-      service: c.service,
-      operation: c.operation,
-      occurrence: next(c.operation),
-      input: c.input,
-      ...ownerOf(0, i),
-      ...aboutNumber(c),
-    })),
-    ...emu.stacks.calls().map((c, i) => ({
-      service: 'cloudformation' as const,
-      operation: c.operation,
-      occurrence: next(c.operation),
-      input: c.input as Record<string, unknown>,
-      ...ownerOf(1, i),
-    })),
-  ];
-}
-
 /** The scenarios of a case: its clean run, then one per (call, fault) of the clean run's calls, and one replay per invocation. */
 export function plan(clean: ScenarioResult): PlannedFault[] {
-  // The Breaker fails whatever happens to its own calls: faults there test nothing.
-  return [...clean.calls.filter((c) => !c.resource?.startsWith(BREAKER_ID)).flatMap(faultsAt), ...replays(clean.invocations), TARGETS_FULL];
+  // The Breaker fails whatever happens to its own calls: faults there test nothing. A call outside every
+  // invocation is a hand's (a case's beforeRollback), not the handler's: no fault there either.
+  const handlers = clean.calls.filter((c) => c.resource !== undefined && !c.resource.startsWith(BREAKER_ID));
+  return [...handlers.flatMap(faultsAt), ...replays(clean.invocations), TARGETS_FULL];
 }
 
 export interface SuiteReport {

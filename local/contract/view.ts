@@ -47,7 +47,8 @@ export function capture(emu: Emulator): World {
   const connectors = new Map<string, string[]>();
   for (const region of [REGION, OTHER_REGION]) {
     const snap: Snapshot = emu.snapshot({ region });
-    for (const n of snap.claimed) numbers.set(n.phoneNumber, viewOf(n));
+    // A number being released is on its way out (nothing can keep it now): as good as gone.
+    for (const n of snap.claimed) if (!n.releasing) numbers.set(n.phoneNumber, viewOf(n));
     for (const [vc, list] of Object.entries(snap.voiceConnectors)) if (list.length > 0) connectors.set(`${region}/${vc}`, [...list].sort());
   }
   return { numbers, connectors };

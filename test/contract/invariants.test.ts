@@ -152,6 +152,14 @@ describe('the contract invariants', () => {
     ]);
     const retained = [{ phase: 'rollback' as const, logicalId: 'Line', physicalResourceId: ARN, policy: 'DeletionPolicy' as const }];
     expect(rolledBackToBefore({ ...rolledBack, retained })).toEqual([]);
+    // A number moved by hand before the rollback stays where the hand put it.
+    const hand = { phoneNumber: CHIME_BYSTANDER, from: 'vc-a', to: 'vc-b' };
+    const moved = { ...world({}), connectors: new Map([[`${REGION}/vc-b`, [CHIME_BYSTANDER]]]) };
+    expect(rolledBackToBefore({ ...rolledBack, after: moved, handChange: hand })).toEqual([]);
+    expect(rolledBackToBefore({ ...rolledBack, after: world({}), handChange: hand }).map((f) => f.problem)).toEqual([
+      `after rollback (ROLLBACK_COMPLETE): connector ${REGION}/vc-b held ["${CHIME_BYSTANDER}"], holds []`,
+      `after rollback (ROLLBACK_COMPLETE): connector ${REGION}/${VC_OTHER} held [], holds ["${CHIME_BYSTANDER}"]`,
+    ]);
     // Not a rollback: the stack failed (stackNeverFailed says so) or the deploy succeeded.
     expect(rolledBackToBefore({ ...rolledBack, status: 'ROLLBACK_FAILED' })).toEqual([]);
     expect(rolledBackToBefore(outcome())).toEqual([]);
