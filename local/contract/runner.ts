@@ -57,6 +57,8 @@ export interface ScenarioResult {
   /** Handler invocations during the step's deploy. */
   readonly invocations: number;
   readonly outcome: string;
+  /** An invocation was given up on its Lambda timeout while still running (in process, it runs on). */
+  readonly abandoned?: boolean;
 }
 
 export interface RunOptions {
@@ -287,6 +289,12 @@ class StepProbe {
   };
 }
 
+/** What a step ended in, for the report; and whether the deploy gave up an invocation still running. */
+const outcomeOf = (status: string, error: Error | undefined) => ({
+  outcome: error ? `${status}: ${error.message.split('\n')[0]}` : status,
+  abandoned: error?.message.includes('Task timed out') ?? false,
+});
+
 async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefined, options: RunOptions): Promise<ScenarioResult> {
   const scenario = scenarioName(c, fault, options.variant);
   const { emu, clock } = h;
@@ -354,7 +362,7 @@ async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefin
     violations: findings.map((f) => ({ scenario, ...f })),
     calls: recordCalls(emu, probe.owners, phoneNumbersOf(before, after)),
     invocations: probe.invocations,
-    outcome: error ? `${status}: ${error.message.split('\n')[0]}` : status,
+    ...outcomeOf(status, error),
   };
 }
 
@@ -396,6 +404,17 @@ class HarnessPool {
     return entry.harness;
   }
 
+  /**
+   * A harness whose deploy gave up an invocation still running: stopped (its worker terminated, so the
+   * invocation cannot act in the next scenario's world); the row gets a fresh one when next needed.
+   */
+  async retire(v: Variant): Promise<void> {
+    const i = this.started.findIndex((e) => e.index === v.index);
+    if (i < 0) return;
+    const [entry] = this.started.splice(i, 1);
+    await (await entry.harness).stop();
+  }
+
   /** Newest first: each harness restores the environment the one before it set. */
   async stop(): Promise<void> {
     for (const e of [...this.started].reverse()) await (await e.harness.catch(() => undefined))?.stop();
@@ -417,6 +436,7 @@ export async function runSuite(cases: readonly LifecycleCase[], options: RunOpti
   const pool = new HarnessPool(options.bundle);
   const run = async (c: LifecycleCase, fault: PlannedFault | undefined, variant: Variant) => {
     const result = await runScenario(c, fault, await pool.get(variant), { ...options, variant });
+    if (result.abandoned) await pool.retire(variant);
     scenarios++;
     violations.push(...result.violations);
     outcomes.set(result.scenario, result.outcome);
