@@ -61,6 +61,7 @@ describe('the contract: no number lost, whatever fails where', () => {
         .map((v) => gapOf(v)?.id)
         .filter((id) => id !== undefined),
     );
-    for (const gap of KNOWN_GAPS) expect({ gap: gap.id, seen: seen.has(gap.id) }).toEqual({ gap: gap.id, seen: true });
+    for (const gap of KNOWN_GAPS.filter((g) => g.family === undefined))
+      expect({ gap: gap.id, seen: seen.has(gap.id) }).toEqual({ gap: gap.id, seen: true });
   });
 });
