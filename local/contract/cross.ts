@@ -25,7 +25,6 @@ import { ChimeSDKVoiceClient, DisassociatePhoneNumbersFromVoiceConnectorCommand 
 import { LocalDeployer, PROVIDER_QUERY_INTERVAL_MS } from '../deploy';
 import type { CfnTemplate } from '../deploy';
 import { casesOf, RESOURCE_KINDS, templateOf, type Decl, type LifecycleCase, type ResourceKind } from './cases';
-import { matrix, random, rowLabel, type Variant } from './matrix';
 import { Harness, type SuiteReport, type Violation } from './runner';
 import {
   ACCOUNT,
@@ -60,8 +59,6 @@ export interface CrossCase {
   readonly when: When;
   /** For 'during': the request (1-based) of the step at whose start the act happens. */
   readonly at: number;
-  /** The row of the matrix it runs under (./matrix.ts): the rows taken in turn, so each is used. */
-  readonly variant: Variant;
 }
 
 export const OTHER_STACK = 'OtherContractStack';
@@ -75,9 +72,21 @@ const ACTS: Record<ResourceKind, readonly Act[]> = {
   VoiceConnectorNumbers: ['disassociate'],
 };
 
+/** A small seeded generator (mulberry32): the same sample on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Every combination, then a seeded sample of `size` of them. */
 export function crossCases(size = SAMPLE, seed = SEED): CrossCase[] {
-  const all: Array<Omit<CrossCase, 'variant'>> = [];
+  const all: CrossCase[] = [];
   for (const kind of RESOURCE_KINDS) {
     for (const step of casesOf(kind)) {
       for (const act of ACTS[kind]) {
@@ -94,15 +103,7 @@ export function crossCases(size = SAMPLE, seed = SEED): CrossCase[] {
     const j = Math.floor(next() * (i + 1));
     [all[i], all[j]] = [all[j], all[i]];
   }
-  const variants = matrix(seed);
-  // Grouped by row (each row's harness is then started once, used, and stopped before the next).
-  return all
-    .slice(0, size)
-    .map((c, i) => {
-      const variant = variants[i % variants.length];
-      return { ...c, name: `${c.name} ${rowLabel(variant)}`, variant };
-    })
-    .sort((a, b) => a.variant.index - b.variant.index);
+  return all.slice(0, size);
 }
 
 /** The other stack's declaration: SPECIFIC_1 and a binding of it to FLOW_1B. */
@@ -181,10 +182,7 @@ export async function runCross(h: Harness, c: CrossCase, clients: Hands): Promis
       clock: h.clock,
       pollIntervalMs: PROVIDER_QUERY_INTERVAL_MS,
       stacks: h.emu.stacks,
-      replacementRollback: c.step.replacementRollback ?? c.variant.deployer.replacementRollback,
-      templateDuringRollback: c.variant.deployer.templateDuringRollback,
-      replacementRollbackPolicy: c.variant.deployer.replacementRollbackPolicy,
-      concurrency: c.variant.deployer.concurrency,
+      replacementRollback: c.step.replacementRollback ?? 'delete',
       onRequest: async (p) => {
         if (!during || !stepRunning || acted || p.stage !== 'start' || ++requests < c.at) return;
         acted = true;
@@ -254,50 +252,26 @@ export async function runCross(h: Harness, c: CrossCase, clients: Hands): Promis
   return violations;
 }
 
-/** A harness (its emulator under one row's readings) and the hands that act on it. */
-interface Room {
-  readonly h: Harness;
-  readonly clients: Hands;
-}
-
-async function openRoom(v: Variant): Promise<Room> {
-  const h = await Harness.start(undefined, true, v.emulator);
+/** The family's report, in the shape of the main suite's. */
+export async function runCrossSuite(cases: readonly CrossCase[] = crossCases()): Promise<SuiteReport> {
+  const h = await Harness.start();
   const clients: Hands = {
     ...createSeedClients(h.emu),
     chimeWest: new ChimeSDKVoiceClient({ region: OTHER_REGION, endpoint: h.emu.endpoint, credentials: CREDENTIALS, maxAttempts: 1 }),
   };
-  return { h, clients };
-}
-
-async function closeRoom({ h, clients }: Room): Promise<void> {
-  clients.connect.destroy();
-  clients.chime.destroy();
-  clients.chimeWest.destroy();
-  await h.stop();
-}
-
-/** The family's report, in the shape of the main suite's. */
-export async function runCrossSuite(cases: readonly CrossCase[] = crossCases()): Promise<SuiteReport> {
-  const rooms = new Map<number, Room>();
   const violations: Violation[] = [];
   const outcomes = new Map<string, string>();
   try {
     for (const c of cases) {
-      if (!rooms.has(c.variant.index)) {
-        // The rows come one after another: the last one's harness is done.
-        for (const room of [...rooms.values()].reverse()) await closeRoom(room);
-        rooms.clear();
-        rooms.set(c.variant.index, await openRoom(c.variant));
-      }
-      const { h, clients } = rooms.get(c.variant.index)!;
       const found = await runCross(h, c, clients);
       violations.push(...found);
       outcomes.set(c.name, found.length === 0 ? 'ok' : `${found.length} violation(s)`);
     }
   } finally {
-    // Newest first: each harness restores the environment the one before it set.
-    for (const room of [...rooms.values()].reverse()) await closeRoom(room);
+    clients.connect.destroy();
+    clients.chime.destroy();
+    clients.chimeWest.destroy();
+    await h.stop();
   }
-  const variants = [...new Map(cases.map((c) => [c.variant.index, c.variant])).values()];
-  return { scenarios: cases.length, violations, outcomes, seed: SEED, variants };
+  return { scenarios: cases.length, violations, outcomes };
 }

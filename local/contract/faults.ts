@@ -16,8 +16,7 @@ export const PAST_THROTTLED_RETRIES = MAX_THROTTLED_ATTEMPTS;
  */
 export const PAST_FUNCTION_TIMEOUT_MS = 11 * 60_000;
 
-export type FaultName =
-  'throttle' | '500' | 'resource-in-use' | 'partial-errors' | 'response-lost' | 'lambda-timeout' | 'replay' | 'ends-failed' | 'quota';
+export type FaultName = 'throttle' | '500' | 'resource-in-use' | 'partial-errors' | 'response-lost' | 'lambda-timeout' | 'replay';
 
 /** One AWS call of a clean run: its operation, which occurrence of it, and its input. */
 export interface RecordedCall {
@@ -30,10 +29,6 @@ export interface RecordedCall {
   readonly resource?: string;
   /** The deployer's phase of the request the call was made for ('create', 'update', 'cleanup', 'rollback'). */
   readonly phase?: string;
-  /** The E.164 number a Connect call is about (its PhoneNumber, or the number its PhoneNumberId names), when known. */
-  readonly phoneNumber?: string;
-  /** 1-based occurrence of this operation for this number in the run. */
-  readonly numberOccurrence?: number;
 }
 
 export interface PlannedFault {
@@ -44,12 +39,7 @@ export interface PlannedFault {
   readonly inject?: Fault;
   /** The handler invocation (1-based, in the step's deploy) delivered a second time. */
   readonly replayInvocation?: number;
-  /** Before the step, the instances are filled up to their quota by hand: every claim or move to one ends FAILED. */
-  readonly fillTargets?: boolean;
 }
-
-/** Operations that end FAILED asynchronously (a claim, a move), and can be made to. */
-const ASYNC = new Set(['ClaimPhoneNumber', 'UpdatePhoneNumber']);
 
 const CONNECT_CHANGES = new Set([
   'ClaimPhoneNumber',
@@ -92,7 +82,6 @@ export function faultsAt(call: RecordedCall): PlannedFault[] {
     return out;
   }
   const change = service === 'connect' ? CONNECT_CHANGES.has(operation) : CHIME_CHANGES.has(operation);
-  const forward = call.phase === undefined || call.phase === 'create' || call.phase === 'update';
   add(
     'throttle',
     service === 'connect'
@@ -118,7 +107,7 @@ export function faultsAt(call: RecordedCall): PlannedFault[] {
   if (!change) return out;
   // A Lambda killed during a rollback or cleanup request fails that request whatever the handler does
   // (the framework answers FAILED, CloudFormation does not ask again): only forward requests are tried.
-  if (forward) {
+  if (call.phase === undefined || call.phase === 'create' || call.phase === 'update') {
     add('lambda-timeout', { kind: 'hang', operation, apply: true, advanceClockMs: PAST_FUNCTION_TIMEOUT_MS, skip });
   }
   add(
@@ -144,22 +133,6 @@ export function faultsAt(call: RecordedCall): PlannedFault[] {
         },
   );
   add('response-lost', { kind: 'dropAfterApply', operation, skip });
-  if (ASYNC.has(operation) && call.phoneNumber && forward) {
-    // Accepted, then FAILED (DescribePhoneNumber's status), as a claim or move past a quota ends. Not in a
-    // rollback: a move back that ends FAILED cannot put the number back, and the stack is left
-    // UPDATE_ROLLBACK_FAILED whatever the handler does (ContinueUpdateRollback is the user's remedy).
-    out.push({
-      name: 'ends-failed',
-      at,
-      inject: {
-        kind: 'asyncFail',
-        operation: operation as 'ClaimPhoneNumber' | 'UpdatePhoneNumber',
-        phoneNumber: call.phoneNumber,
-        message: 'Injected: the claim failed',
-        skip: (call.numberOccurrence ?? 1) - 1,
-      },
-    });
-  }
   if (service === 'connect') {
     add('resource-in-use', {
       kind: 'error',
@@ -185,9 +158,6 @@ export function faultsAt(call: RecordedCall): PlannedFault[] {
   }
   return out;
 }
-
-/** Once per case: the instances full before the step (a claim or move to them ends FAILED, whichever call makes it). */
-export const TARGETS_FULL: PlannedFault = { name: 'quota', at: 'instances full', fillTargets: true };
 
 /** A replay of each handler invocation of the step. */
 export function replays(invocations: number): PlannedFault[] {

@@ -1,7 +1,7 @@
 /**
  * Runs contract scenarios: the REAL handler bundle through local/deploy against a fresh emulator (with
  * the stack's CloudFormation state served to the handler), one lifecycle step with at most one fault,
- * then checks what must hold whatever the fault (./invariants.ts, each invariant a named check):
+ * then checks what must hold whatever the fault:
  * - the stack never ends *_FAILED;
  * - after success, AWS matches every declaration; after a rollback, AWS is as before the deploy
  *   (claims, targets, descriptions, tags, owners, flows, connector associations);
@@ -9,34 +9,33 @@
  * - what others hold (a number another stack owns and binds, a number on someone else's connector) is
  *   untouched.
  */
+import { parseContactFlowArn } from '../../lambda/contract';
 import { settingsEnvironment } from '../../lambda/settings';
 import * as path from 'node:path';
 import { LocalDeployer, PROVIDER_QUERY_INTERVAL_MS } from '../deploy';
-import type {
-  CustomResourceEvent,
-  IsCompleteEvent,
-  IsCompleteResult,
-  LambdaContext,
-  OnEventResult,
-  ProviderHandlers,
-  RequestProgress,
-  SingleFunctionHandler,
-} from '../deploy';
+import type { DeployedResource, LambdaContext, SingleFunctionHandler } from '../deploy';
 import { createManualClock, startEmulator } from '../emulator';
-import type { Emulator, EmulatorOptions } from '../emulator';
 import { bundleEnvironment, LambdaFunction } from '../lambda-host';
+import type { Emulator, Snapshot, SnapshotNumber } from '../emulator';
 import { BREAKER_ID, templateOf } from './cases';
 import type { LifecycleCase } from './cases';
-import { faultsAt, replays, TARGETS_FULL } from './faults';
+import { faultsAt, replays } from './faults';
 import type { PlannedFault, RecordedCall } from './faults';
-import { checkStep } from './invariants';
-import { assignFaults, describeVariant, matrix, PER_TARGET, random, rowLabel } from './matrix';
-import type { Variant } from './matrix';
-import { phoneNumbersOf, recordCalls } from './calls';
-import type { Owner } from './calls';
-import { capture } from './view';
-import { ACCOUNT, CREDENTIALS, REGION, STACK_NAME, createSeedClients, fillTargets, moveByHand, seedWorld } from './world';
-import type { HandChange, SeedClients } from './world';
+import {
+  ACCOUNT,
+  BYSTANDER,
+  BYSTANDER_OWNER,
+  CHIME_BYSTANDER,
+  CREDENTIALS,
+  OTHER_REGION,
+  OWNER_TAG,
+  REGION,
+  STACK_NAME,
+  VC_OTHER,
+  createSeedClients,
+  seedWorld,
+} from './world';
+import type { SeedClients } from './world';
 
 export const DEFAULT_BUNDLE = path.join(__dirname, '..', '..', 'dist', 'handler', 'index.js');
 const CLAIM_DELAY_MS = 20_000;
@@ -57,8 +56,6 @@ export interface ScenarioResult {
   /** Handler invocations during the step's deploy. */
   readonly invocations: number;
   readonly outcome: string;
-  /** An invocation was given up on its Lambda timeout while still running (in process, it runs on). */
-  readonly abandoned?: boolean;
 }
 
 export interface RunOptions {
@@ -66,17 +63,10 @@ export interface RunOptions {
   readonly bundle?: string;
   /** replacementRollback of the deployer, for cases that do not set it. @default 'delete' */
   readonly replacementRollback?: 'delete' | 'update-then-delete';
-  /** The row of the matrix to run under (./matrix.ts): the deployer's readings; the harness has its emulator's. */
-  readonly variant?: Variant;
-  /** runSuite: the seed of the matrix and of which row each scenario runs under. @default DEFAULT_SEED */
-  readonly seed?: number;
 }
 
-/** The seed of the suite's matrix unless CONTRACT_SEED or RunOptions.seed gives another. */
-export const DEFAULT_SEED = 16;
-
-const scenarioName = (c: LifecycleCase, fault?: PlannedFault, variant?: Variant): string =>
-  `${fault ? `${c.name} @ ${fault.at} ${fault.name}` : `${c.name} (clean)`}${variant ? ` ${rowLabel(variant)}` : ''}`;
+const scenarioName = (c: LifecycleCase, fault?: PlannedFault): string =>
+  fault ? `${c.name} @ ${fault.at} ${fault.name}` : `${c.name} (clean)`;
 
 function setEnv(endpoint: string): () => void {
   const vars: Record<string, string> = {
@@ -106,6 +96,140 @@ function setEnv(endpoint: string): () => void {
   };
 }
 
+/** What the checks compare: a number as a user sees it (the owner tag cut to its owner, the handler's other bookkeeping tags left out). */
+interface NumberView {
+  readonly targetArn: string;
+  readonly status: string;
+  readonly description: string;
+  readonly tags: Record<string, string>;
+  readonly owner: string;
+  readonly flows: Record<string, string>;
+}
+
+interface World {
+  readonly numbers: Map<string, NumberView & { readonly arn: string }>;
+  /** region/connector -> sorted numbers */
+  readonly connectors: Map<string, string[]>;
+}
+
+const ownerOf = (n: SnapshotNumber): string => (n.tags[OWNER_TAG] ?? '').split('@')[0];
+
+function viewOf(n: SnapshotNumber): NumberView & { arn: string } {
+  const tags = Object.fromEntries(
+    Object.entries(n.tags)
+      .filter(([k]) => !k.startsWith('cdk-phone-numbers:'))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return {
+    arn: n.phoneNumberArn,
+    targetArn: n.targetArn,
+    status: n.status,
+    description: n.description ?? '',
+    tags,
+    owner: ownerOf(n),
+    flows: { ...n.flows },
+  };
+}
+
+function capture(emu: Emulator): World {
+  const numbers = new Map<string, NumberView & { arn: string }>();
+  const connectors = new Map<string, string[]>();
+  for (const region of [REGION, OTHER_REGION]) {
+    const snap: Snapshot = emu.snapshot({ region });
+    for (const n of snap.claimed) numbers.set(n.phoneNumber, viewOf(n));
+    for (const [vc, list] of Object.entries(snap.voiceConnectors)) if (list.length > 0) connectors.set(`${region}/${vc}`, [...list].sort());
+  }
+  return { numbers, connectors };
+}
+
+const show = (v: unknown): string => JSON.stringify(v);
+
+/** Differences between two worlds, one line each. */
+function differences(before: World, after: World): string[] {
+  const out: string[] = [];
+  for (const [phone, was] of before.numbers) {
+    const now = after.numbers.get(phone);
+    if (!now) {
+      out.push(`${phone} was claimed (${was.owner || 'no owner'}) and no longer is`);
+      continue;
+    }
+    for (const key of ['targetArn', 'status', 'description', 'owner', 'tags', 'flows'] as const) {
+      if (show(was[key]) !== show(now[key])) out.push(`${phone} ${key} was ${show(was[key])}, is ${show(now[key])}`);
+    }
+  }
+  for (const [phone, now] of after.numbers) {
+    if (!before.numbers.has(phone)) out.push(`${phone} is claimed (${now.status}, owner ${now.owner || 'none'}) and was not`);
+  }
+  const vcs = new Set([...before.connectors.keys(), ...after.connectors.keys()]);
+  for (const vc of vcs) {
+    const was = before.connectors.get(vc) ?? [];
+    const now = after.connectors.get(vc) ?? [];
+    if (show(was) !== show(now)) out.push(`connector ${vc} held ${show(was)}, holds ${show(now)}`);
+  }
+  return out;
+}
+
+/** Where each kind of resource's behaviour lives, for the hints. */
+const HANDLER_FILE: Record<string, string> = {
+  'Custom::ClaimedPhoneNumber': 'lambda/resources/claimed-phone-number/',
+  'Custom::PhoneNumberFlowBinding': 'lambda/resources/phone-number-flow-binding.ts',
+  'Custom::VoiceConnectorNumbers': 'lambda/resources/voice-connector-numbers.ts',
+};
+
+/** Declarations the world must match after a successful deploy. */
+function declarationProblems(resources: DeployedResource[], world: World): Array<{ problem: string; hint: string }> {
+  const out: Array<{ problem: string; hint: string }> = [];
+  const byArn = new Map([...world.numbers].map(([phone, v]) => [v.arn, { phone, ...v }]));
+  for (const r of resources) {
+    const p = r.properties as Record<string, unknown>;
+    const hint = HANDLER_FILE[r.type] ?? 'lambda/';
+    if (r.type === 'Custom::ClaimedPhoneNumber') {
+      const n = byArn.get(r.physicalResourceId);
+      if (!n) {
+        out.push({ problem: `${r.logicalId} holds ${r.physicalResourceId}, which is not claimed`, hint });
+        continue;
+      }
+      if (n.status !== 'CLAIMED') out.push({ problem: `${r.logicalId}'s number ${n.phone} is ${n.status}, not CLAIMED`, hint });
+      if (n.targetArn !== p.TargetArn)
+        out.push({ problem: `${r.logicalId}'s number ${n.phone} targets ${n.targetArn}, declared ${String(p.TargetArn)}`, hint });
+      if (typeof p.PhoneNumber === 'string' && p.PhoneNumber !== n.phone)
+        out.push({ problem: `${r.logicalId} holds ${n.phone}, declared ${p.PhoneNumber}`, hint });
+      if (typeof p.Prefix === 'string' && !n.phone.startsWith(p.Prefix))
+        out.push({ problem: `${r.logicalId} holds ${n.phone}, outside prefix ${p.Prefix}`, hint });
+      if (typeof p.Description === 'string' && p.Description !== n.description)
+        out.push({
+          problem: `${r.logicalId}'s number ${n.phone} has description ${show(n.description)}, declared ${show(p.Description)}`,
+          hint,
+        });
+      for (const t of (p.Tags as Array<{ Key: string; Value: string }> | undefined) ?? []) {
+        if (n.tags[t.Key] !== t.Value)
+          out.push({
+            problem: `${r.logicalId}'s number ${n.phone} has tag ${t.Key}=${show(n.tags[t.Key])}, declared ${show(t.Value)}`,
+            hint,
+          });
+      }
+      if (n.owner !== `${STACK_NAME}/${r.logicalId}`)
+        out.push({ problem: `${r.logicalId}'s number ${n.phone} is owned by ${show(n.owner)}, not by it`, hint });
+    } else if (r.type === 'Custom::PhoneNumberFlowBinding') {
+      const n = byArn.get(String(p.PhoneNumberArn));
+      const declared = parseContactFlowArn(String(p.ContactFlowArn));
+      const instance = declared?.instanceId ?? '';
+      const flow = declared?.contactFlowId ?? '';
+      if (!n) out.push({ problem: `${r.logicalId} binds ${String(p.PhoneNumberArn)}, which is not claimed`, hint });
+      else if (n.flows[instance] !== flow)
+        out.push({ problem: `${r.logicalId}: ${n.phone} rings ${show(n.flows)}, declared ${instance}: ${flow}`, hint });
+    } else if (r.type === 'Custom::VoiceConnectorNumbers') {
+      const key = `${String(p.Region ?? REGION)}/${String(p.VoiceConnectorId)}`;
+      const held = world.connectors.get(key) ?? [];
+      for (const phone of (p.PhoneNumbers as string[] | undefined) ?? []) {
+        if (!held.includes(phone))
+          out.push({ problem: `${r.logicalId}: ${phone} is not on connector ${key} (it holds ${show(held)})`, hint });
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * An emulator and a loaded handler bundle whose SDK clients point at it, shared by scenarios (the
  * emulator is reset between them; the bundle stays warm, as a Lambda container does). The bundle runs
@@ -125,9 +249,9 @@ export class Harness {
    * @param isolated run the bundle in a worker thread (local/lambda-host): an invocation is then ended at
    * its Lambda timeout, as Lambda ends it, instead of going on in the background.
    */
-  static async start(bundleFile = DEFAULT_BUNDLE, isolated = true, emulator: EmulatorOptions = {}): Promise<Harness> {
+  static async start(bundleFile = DEFAULT_BUNDLE, isolated = true): Promise<Harness> {
     const clock = createManualClock();
-    const emu = await startEmulator({ port: 0, clock, asyncDelayMs: CLAIM_DELAY_MS, rateScale: 1000, ...emulator });
+    const emu = await startEmulator({ port: 0, clock, asyncDelayMs: CLAIM_DELAY_MS, rateScale: 1000 });
     const restoreEnv = setEnv(emu.endpoint);
     const lambda = new LambdaFunction(() => bundleEnvironment(bundleFile, isolated ? 'worker' : 'in-process'));
     lambda.prewarm(1);
@@ -135,13 +259,6 @@ export class Harness {
     const stopWorker = () => lambda.stop();
     const restore = () => restoreEnv();
     return new Harness(emu, clock, bundle, restore, createSeedClients(emu), stopWorker);
-  }
-
-  /** A change by hand, through the API, if the number is where the change takes it from. Tells whether it was made. */
-  async byHand(change: HandChange): Promise<boolean> {
-    if (!(this.emu.snapshot().voiceConnectors[change.from] ?? []).includes(change.phoneNumber)) return false;
-    await moveByHand(this.seedClients, change);
-    return true;
   }
 
   /** A fresh account with the contract's world in it. */
@@ -174,236 +291,225 @@ export async function runScenario(
   return runOn(h, c, fault, options);
 }
 
-/**
- * The Lambda entry of a step's deployer: counts the step's onEvent invocations, delivers the planned one
- * twice (a replayed event, once the first delivery ends), and records which resource each AWS call was
- * made for (by position in the two call logs; with resources in flight at once, every resource whose
- * invocation was running).
- */
-class StepProbe {
-  invocations = 0;
-  counting = false;
-  readonly owners: Owner[] = [];
-  /** logical id -> the phase of its request in flight. */
-  private readonly phases = new Map<string, string>();
-
-  constructor(
-    private readonly emu: Emulator,
-    private readonly bundle: SingleFunctionHandler,
-    private readonly replayInvocation: number | undefined,
-    /** Made once, when the first rollback request starts; tells whether it changed anything. */
-    private beforeRollback?: () => Promise<boolean>,
-  ) {}
-
-  /** The hand change before the rollback was made. */
-  handMade = false;
-
-  private callCount = (): [number, number] => [this.emu.calls().length, this.emu.stacks.calls().length];
-
-  private async invoke(
-    event: CustomResourceEvent | IsCompleteEvent,
-    context: LambdaContext | undefined,
-    onEvent: boolean,
-  ): Promise<unknown> {
-    if (!this.counting) return this.bundle(event, context);
-    const from = this.callCount();
-    try {
-      if (!onEvent) return await this.bundle(event, context);
-      const n = ++this.invocations;
-      if (this.replayInvocation !== n) return await this.bundle(event, context);
-      await this.bundle(event, context).catch(() => undefined);
-      return await this.bundle(event, context);
-    } finally {
-      const logicalId = event.LogicalResourceId;
-      this.owners.push({ from, to: this.callCount(), logicalId, phase: this.phases.get(logicalId) ?? '' });
-    }
-  }
-
-  readonly handler: ProviderHandlers = {
-    onEvent: (event, context) => this.invoke(event, context, true) as Promise<OnEventResult | undefined>,
-    isComplete: (event, context) => this.invoke(event, context, false) as Promise<IsCompleteResult>,
-  };
-
-  readonly onRequest = async (p: RequestProgress): Promise<void> => {
-    if (p.stage !== 'start') return;
-    this.phases.set(p.logicalId, p.phase);
-    const hand = p.phase === 'rollback' && this.counting ? this.beforeRollback : undefined;
-    this.beforeRollback = undefined;
-    if (hand) this.handMade = await hand();
-  };
-}
-
-/** What a step ended in, for the report; and whether the deploy gave up an invocation still running. */
-const outcomeOf = (status: string, error: Error | undefined) => ({
-  outcome: error ? `${status}: ${error.message.split('\n')[0]}` : status,
-  abandoned: error?.message.includes('Task timed out') ?? false,
-});
-
 async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefined, options: RunOptions): Promise<ScenarioResult> {
-  const scenario = scenarioName(c, fault, options.variant);
-  const { emu, clock } = h;
+  const scenario = scenarioName(c, fault);
+  const violations: Violation[] = [];
+  const flag = (problem: string, hint: string) => violations.push({ scenario, problem, hint });
+  const { emu, clock, bundle } = h;
   await h.freshWorld();
-  const hand = c.beforeRollback;
-  const probe = new StepProbe(emu, h.bundle, fault?.replayInvocation, hand && (() => h.byHand(hand)));
+  let invocations = 0;
+  let counting = false;
+  let nextIsOnEvent = false;
+  let phase = '';
+  // The Lambda entry. A replayed onEvent invocation is delivered again with the same event once the first ends.
+  const callCount = (): [number, number] => [emu.calls().length, emu.stacks.calls().length];
+  /** Which resource each call of the step was made for, by position in the two call logs. */
+  const owners: Owner[] = [];
+  const handler: SingleFunctionHandler = async (event, context?: LambdaContext) => {
+    if (!counting) return bundle(event, context);
+    const from = callCount();
+    try {
+      if (!nextIsOnEvent) return await bundle(event, context);
+      nextIsOnEvent = false;
+      const n = ++invocations;
+      if (fault?.replayInvocation !== n) return await bundle(event, context);
+      await bundle(event, context).catch(() => undefined);
+      return await bundle(event, context);
+    } finally {
+      owners.push({ from, to: callCount(), logicalId: event.LogicalResourceId, phase });
+    }
+  };
   const deployer = new LocalDeployer({
-    handler: probe.handler,
+    handler,
     stackName: STACK_NAME,
     region: REGION,
     accountId: ACCOUNT,
     clock,
     pollIntervalMs: PROVIDER_QUERY_INTERVAL_MS,
     stacks: emu.stacks,
-    onRequest: probe.onRequest,
-    replacementRollback: c.replacementRollback ?? options.variant?.deployer.replacementRollback ?? options.replacementRollback ?? 'delete',
-    ...(options.variant ? readingsOf(options.variant) : {}),
+    onRequest: (p) => {
+      if (p.stage === 'start') {
+        nextIsOnEvent = true;
+        phase = p.phase;
+      }
+    },
+    replacementRollback: c.replacementRollback ?? options.replacementRollback ?? 'delete',
   });
 
   if (c.before) {
-    const failed = await deployer.deploy(templateOf(c.before)).then(
-      () => undefined,
-      (err: Error) => err,
-    );
-    if (failed) {
-      const problem = `the setup deploy (before the step) failed: ${failed.message.split('\n')[0]}`;
-      return {
-        scenario,
-        violations: [{ scenario, problem, hint: 'the clean run of this step; lambda/' }],
-        calls: [],
-        invocations: 0,
-        outcome: 'setup failed',
-      };
+    try {
+      await deployer.deploy(templateOf(c.before));
+    } catch (err) {
+      flag(`the setup deploy (before the step) failed: ${(err as Error).message.split('\n')[0]}`, 'the clean run of this step; lambda/');
+      return { scenario, violations, calls: [], invocations: 0, outcome: 'setup failed' };
     }
   }
-  if (fault?.fillTargets) fillTargets(emu, options.variant?.emulator.phoneNumbersPerTarget ?? PER_TARGET);
   const before = capture(emu);
-  const resourcesBefore = deployer.resources();
   emu.clearCalls();
   emu.stacks.clearCalls();
   if (fault?.inject) emu.injectFault(fault.inject);
-  probe.counting = true;
-  const error = await deployer.deploy(templateOf(c.after, c.breaker)).then(
-    () => undefined,
-    (err: Error) => err,
-  );
-  probe.counting = false;
+  counting = true;
+
+  let error: Error | undefined;
+  try {
+    await deployer.deploy(templateOf(c.after, c.breaker));
+  } catch (err) {
+    error = err as Error;
+  }
+  counting = false;
   emu.clearFaults();
   const after = capture(emu);
+  const calls = recordCalls(emu, owners);
   const status = deployer.status ?? 'none';
-  const findings = checkStep({
-    faulted: fault !== undefined,
-    breaker: c.breaker,
-    before,
-    after,
-    status,
-    error,
-    resources: deployer.resources(),
-    resourcesBefore,
-    handChange: hand && probe.handMade ? hand : undefined,
-    retained: deployer.retained,
-  });
-  return {
-    scenario,
-    violations: findings.map((f) => ({ scenario, ...f })),
-    calls: recordCalls(emu, probe.owners, phoneNumbersOf(before, after)),
-    invocations: probe.invocations,
-    ...outcomeOf(status, error),
+  const outcome = error ? `${status}: ${error.message.split('\n')[0]}` : status;
+
+  if (status.endsWith('_FAILED')) {
+    const failures = (error as { rollbackFailures?: Array<{ logicalId: string; reason: string }> } | undefined)?.rollbackFailures ?? [];
+    const what =
+      failures.map((f) => `${f.logicalId.replace(/[0-9A-F]{8}$/, '')}: ${stripIds(f.reason.split('\n')[0])}`).join('; ') ||
+      stripIds(error?.message.split('\n')[0] ?? '');
+    flag(
+      `the stack ended ${status}; rollback request failed for ${what}`,
+      'the rollback request of that resource (deployer.requests, phase rollback) and its module in lambda/resources/',
+    );
+  }
+  if (error && error.name !== 'DeployFailedError')
+    flag(`the deploy threw ${error.name}: ${stripIds(error.message.split('\n')[0])}`, 'local/deploy or the template');
+  if (c.breaker && !error) flag('the deploy succeeded although the Breaker resource must fail', 'local/contract/cases.ts (Breaker)');
+  if (!fault && !c.breaker && error)
+    flag(`the clean deploy failed: ${stripIds(error.message.split('\n')[0])}`, 'lambda/ (no fault was injected)');
+
+  const bystanderProblems = (): string[] => {
+    const out: string[] = [];
+    const b = after.numbers.get(BYSTANDER);
+    const wasB = before.numbers.get(BYSTANDER)!;
+    const owner = BYSTANDER_OWNER.split('@')[0];
+    if (!b) out.push(`${BYSTANDER} (owned by ${owner}) was released`);
+    else {
+      const d = differences(
+        { numbers: new Map([[BYSTANDER, wasB]]), connectors: new Map() },
+        { numbers: new Map([[BYSTANDER, b]]), connectors: new Map() },
+      );
+      if (d.length > 0) out.push(`${BYSTANDER} (owned by ${owner}) changed: ${d.join('; ')}`);
+    }
+    if (!(after.connectors.get(`${REGION}/${VC_OTHER}`) ?? []).includes(CHIME_BYSTANDER))
+      out.push(`${CHIME_BYSTANDER} was taken off someone else's connector ${VC_OTHER}`);
+    return out;
   };
+
+  if (!error) {
+    for (const p of declarationProblems(deployer.resources(), after)) flag(`after success: ${p.problem}`, p.hint);
+    for (const p of bystanderProblems()) flag(`after success: ${p}`, 'the handler touched what another stack or connector holds');
+    // No number owned by this stack without a resource that declares it (or a policy that keeps it).
+    const held = new Set(
+      deployer
+        .resources()
+        .filter((r) => r.type === 'Custom::ClaimedPhoneNumber')
+        .map((r) => `${r.logicalId} ${r.physicalResourceId}`),
+    );
+    const kept = new Set(deployer.retained.map((r) => r.physicalResourceId));
+    for (const [phone, n] of after.numbers) {
+      if (!n.owner.startsWith(`${STACK_NAME}/`)) continue;
+      const logicalId = n.owner.slice(STACK_NAME.length + 1);
+      const wasOwnedSo = before.numbers.get(phone)?.owner === n.owner;
+      if (!held.has(`${logicalId} ${n.arn}`) && !kept.has(n.arn) && !wasOwnedSo) {
+        flag(
+          `after success: ${phone} is claimed and owned by ${n.owner}, which does not declare it (leaked)`,
+          'lambda/resources/claimed-phone-number/ (claim.ts, update.ts, delete.ts)',
+        );
+      }
+    }
+  } else if (!status.endsWith('_FAILED')) {
+    // Rolled back: AWS as before the deploy. Numbers the rollback retained by DeletionPolicy Retain are the user's choice.
+    const retained = new Set(deployer.retained.filter((r) => r.phase === 'rollback').map((r) => r.physicalResourceId));
+    const kept: World = { numbers: new Map([...after.numbers].filter(([, v]) => !retained.has(v.arn))), connectors: after.connectors };
+    for (const d of differences(before, kept)) flag(`after rollback (${status}): ${d}`, rollbackHint(d));
+  }
+  return { scenario, violations, calls, invocations, outcome };
 }
 
-/** The CloudFormation readings of a row, as LocalDeployer options. */
-const readingsOf = ({ deployer: d }: Variant) => ({
-  templateDuringRollback: d.templateDuringRollback,
-  replacementRollbackPolicy: d.replacementRollbackPolicy,
-  concurrency: d.concurrency,
-});
+/** Ids that differ from run to run (generated phone-number ids) would split one problem into many groups. */
+const stripIds = (text: string): string => text.replace(/phone-number\/[0-9a-f-]{36}/g, 'phone-number/<id>');
+
+function rollbackHint(difference: string): string {
+  if (difference.includes('connector')) return 'lambda/resources/voice-connector-numbers.ts (undo on rollback)';
+  if (difference.includes('flows')) return 'lambda/resources/phone-number-flow-binding.ts (rollback order, prior flow)';
+  return 'lambda/resources/claimed-phone-number/delete.ts (undo on rollback: release, prior target/description/tags/owner)';
+}
+
+/** The calls of the step, each with the resource it was made for (from the invocation it happened in). */
+interface Owner {
+  readonly from: [number, number];
+  readonly to: [number, number];
+  readonly logicalId: string;
+  readonly phase: string;
+}
+
+function recordCalls(emu: Emulator, owners: readonly Owner[]): RecordedCall[] {
+  const seen = new Map<string, number>();
+  const next = (op: string) => {
+    const n = (seen.get(op) ?? 0) + 1;
+    seen.set(op, n);
+    return n;
+  };
+  const ownerOf = (log: 0 | 1, i: number) => {
+    const o = owners.find((x) => i >= x.from[log] && i < x.to[log]);
+    return o ? { resource: o.logicalId, phase: o.phase } : {};
+  };
+  return [
+    ...emu
+      .calls()
+      .map((c, i) => ({ service: c.service, operation: c.operation, occurrence: next(c.operation), input: c.input, ...ownerOf(0, i) })),
+    ...emu.stacks.calls().map((c, i) => ({
+      service: 'cloudformation' as const,
+      operation: c.operation,
+      occurrence: next(c.operation),
+      input: c.input as Record<string, unknown>,
+      ...ownerOf(1, i),
+    })),
+  ];
+}
 
 /** The scenarios of a case: its clean run, then one per (call, fault) of the clean run's calls, and one replay per invocation. */
 export function plan(clean: ScenarioResult): PlannedFault[] {
-  // The Breaker fails whatever happens to its own calls: faults there test nothing. A call outside every
-  // invocation is a hand's (a case's beforeRollback), not the handler's: no fault there either.
-  const handlers = clean.calls.filter((c) => c.resource !== undefined && !c.resource.startsWith(BREAKER_ID));
-  return [...handlers.flatMap(faultsAt), ...replays(clean.invocations), TARGETS_FULL];
+  // The Breaker fails whatever happens to its own calls: faults there test nothing.
+  return [...clean.calls.filter((c) => !c.resource?.startsWith(BREAKER_ID)).flatMap(faultsAt), ...replays(clean.invocations)];
 }
 
 export interface SuiteReport {
   readonly scenarios: number;
   readonly violations: Violation[];
   readonly outcomes: Map<string, string>;
-  /** The matrix's seed and rows, when the suite ran across it. */
-  readonly seed?: number;
-  readonly variants?: readonly Variant[];
 }
 
-/** One harness per row of the matrix (its emulator has the row's readings), started when first needed. */
-class HarnessPool {
-  private readonly started: Array<{ index: number; harness: Promise<Harness> }> = [];
-  constructor(private readonly bundle: string | undefined) {}
-
-  get(v: Variant): Promise<Harness> {
-    let entry = this.started.find((e) => e.index === v.index);
-    if (!entry) {
-      entry = { index: v.index, harness: Harness.start(this.bundle, true, v.emulator) };
-      this.started.push(entry);
-    }
-    return entry.harness;
-  }
-
-  /**
-   * A harness whose deploy gave up an invocation still running: stopped (its worker terminated, so the
-   * invocation cannot act in the next scenario's world); the row gets a fresh one when next needed.
-   */
-  async retire(v: Variant): Promise<void> {
-    const i = this.started.findIndex((e) => e.index === v.index);
-    if (i < 0) return;
-    const [entry] = this.started.splice(i, 1);
-    await (await entry.harness).stop();
-  }
-
-  /** Newest first: each harness restores the environment the one before it set. */
-  async stop(): Promise<void> {
-    for (const e of [...this.started].reverse()) await (await e.harness.catch(() => undefined))?.stop();
-  }
-}
-
-/**
- * Runs every case across the matrix: its clean run under every row (recording its calls), then every
- * fault planned from those runs, each once, under one of the rows whose clean run made that call (the
- * rows taken in turn from a seeded start, so that each row gets its share of the case's faults).
- */
+/** Runs every case: clean first (recording its calls), then every planned fault. */
 export async function runSuite(cases: readonly LifecycleCase[], options: RunOptions = {}): Promise<SuiteReport> {
-  const seed = options.seed ?? DEFAULT_SEED;
-  const variants = matrix(seed);
-  const start = random(seed);
   const violations: Violation[] = [];
   const outcomes = new Map<string, string>();
   let scenarios = 0;
-  const pool = new HarnessPool(options.bundle);
-  const run = async (c: LifecycleCase, fault: PlannedFault | undefined, variant: Variant) => {
-    const result = await runScenario(c, fault, await pool.get(variant), { ...options, variant });
-    if (result.abandoned) await pool.retire(variant);
-    scenarios++;
-    violations.push(...result.violations);
-    outcomes.set(result.scenario, result.outcome);
-    return result;
-  };
+  const shared = await Harness.start(options.bundle);
   try {
     for (const c of cases) {
-      const plans: Array<Array<{ key: string; fault: PlannedFault }>> = [];
-      for (const v of variants) plans.push(plan(await run(c, undefined, v)).map((fault) => ({ key: `${fault.name} ${fault.at}`, fault })));
-      for (const { row, fault } of assignFaults(plans, Math.floor(start() * variants.length))) await run(c, fault, variants[row]);
+      const clean = await runScenario(c, undefined, shared, options);
+      scenarios++;
+      violations.push(...clean.violations);
+      outcomes.set(clean.scenario, clean.outcome);
+      for (const fault of plan(clean)) {
+        const result = await runScenario(c, fault, shared, options);
+        scenarios++;
+        violations.push(...result.violations);
+        outcomes.set(result.scenario, result.outcome);
+      }
     }
   } finally {
-    await pool.stop();
+    await shared.stop();
   }
-  return { scenarios, violations, outcomes, seed, variants };
+  return { scenarios, violations, outcomes };
 }
 
 /** `contract: N scenarios, M violations`, then the violations grouped by problem (scenarios listed under each). */
 export function formatReport(label: string, report: SuiteReport, maxGroups = 60): string {
-  const seed = report.seed !== undefined ? ` (seed ${report.seed})` : '';
-  const lines = [`contract${label ? ` (${label})` : ''}: ${report.scenarios} scenarios, ${report.violations.length} violations${seed}`];
-  // The rows, when a violation names one: what '[row k]' in a scenario's name stands for.
-  if (report.violations.length > 0) lines.push(...(report.variants ?? []).map((v) => `  ${describeVariant(v)}`));
+  const lines = [`contract${label ? ` (${label})` : ''}: ${report.scenarios} scenarios, ${report.violations.length} violations`];
   const groups = new Map<string, { hint: string; scenarios: string[] }>();
   for (const v of report.violations) {
     const key = v.problem;

@@ -5,11 +5,7 @@
  * them on a connector through someone else's declaration).
  */
 import { AssociatePhoneNumberContactFlowCommand, ConnectClient } from '@aws-sdk/client-connect';
-import {
-  AssociatePhoneNumbersWithVoiceConnectorCommand,
-  ChimeSDKVoiceClient,
-  DisassociatePhoneNumbersFromVoiceConnectorCommand,
-} from '@aws-sdk/client-chime-sdk-voice';
+import { AssociatePhoneNumbersWithVoiceConnectorCommand, ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import { OWNER_TAG_KEY } from '../../lambda/contract';
 import type { Emulator } from '../emulator';
 
@@ -57,55 +53,11 @@ export interface SeedClients {
   readonly chime: ChimeSDKVoiceClient;
 }
 
-/**
- * A few attempts: with a harness per row of the matrix, a harness can sit idle past the emulator's
- * keep-alive timeout, and a kept-alive connection closed by it meanwhile answers ECONNRESET once.
- */
-const SEED_ATTEMPTS = 3;
-
 export function createSeedClients(emu: Emulator): SeedClients {
   return {
-    connect: new ConnectClient({ region: REGION, endpoint: emu.endpoint, credentials: CREDENTIALS, maxAttempts: SEED_ATTEMPTS }),
-    chime: new ChimeSDKVoiceClient({ region: REGION, endpoint: emu.endpoint, credentials: CREDENTIALS, maxAttempts: SEED_ATTEMPTS }),
+    connect: new ConnectClient({ region: REGION, endpoint: emu.endpoint, credentials: CREDENTIALS, maxAttempts: 1 }),
+    chime: new ChimeSDKVoiceClient({ region: REGION, endpoint: emu.endpoint, credentials: CREDENTIALS, maxAttempts: 1 }),
   };
-}
-
-/** A number moved by hand from one connector to another (taken off `from`, put on `to`). */
-export interface HandChange {
-  readonly phoneNumber: string;
-  readonly from: string;
-  readonly to: string;
-}
-
-/** Makes a hand change through the API (as someone at the console would). */
-export async function moveByHand(clients: SeedClients, change: HandChange): Promise<void> {
-  await clients.chime.send(
-    new DisassociatePhoneNumbersFromVoiceConnectorCommand({ VoiceConnectorId: change.from, E164PhoneNumbers: [change.phoneNumber] }),
-  );
-  await clients.chime.send(
-    new AssociatePhoneNumbersWithVoiceConnectorCommand({ VoiceConnectorId: change.to, E164PhoneNumbers: [change.phoneNumber] }),
-  );
-}
-
-/** The account's connectors ('region/id' -> numbers) once a hand change is made: what a rollback must leave as it is. */
-export function afterHandChange(connectors: ReadonlyMap<string, string[]>, change: HandChange): Map<string, string[]> {
-  const out = new Map([...connectors].map(([k, list]) => [k, list.filter((n) => n !== change.phoneNumber)] as const));
-  const to = `${REGION}/${change.to}`;
-  out.set(to, [...(out.get(to) ?? []), change.phoneNumber].sort());
-  return new Map([...out].filter(([, list]) => list.length > 0));
-}
-
-/** Numbers claimed by hand to fill an instance up to its quota (owned by no stack). */
-const FILLERS = Array.from({ length: 12 }, (_, i) => `+1415555${String(200 + i).padStart(4, '0')}`);
-
-/** Claims numbers by hand to each instance until it holds `perTarget` (FAILED ones not counted): a claim or move to it then ends FAILED. */
-export function fillTargets(emu: Emulator, perTarget: number): void {
-  const free = FILLERS.filter((p) => !emu.snapshot().claimed.some((n) => n.phoneNumber === p));
-  for (const instance of [INSTANCE_1, INSTANCE_2]) {
-    const held = emu.snapshot().claimed.filter((n) => n.targetArn === instanceArn(instance) && n.status !== 'FAILED').length;
-    for (let i = held; i < perTarget; i++)
-      emu.seedClaimedNumber({ phoneNumber: free.shift()!, targetArn: instanceArn(instance), description: 'by hand' });
-  }
 }
 
 /** Seeds the emulator; the flow binding and the association of the bystanders go through the real API. */

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConnectClient, DescribePhoneNumberCommand, UpdatePhoneNumberMetadataCommand } from '@aws-sdk/client-connect';
 import { casesOf } from '../../local/contract/cases';
-import { faultsAt, PAST_THROTTLED_RETRIES, replays, TARGETS_FULL } from '../../local/contract/faults';
+import { faultsAt, PAST_THROTTLED_RETRIES, replays } from '../../local/contract/faults';
 import { DEFAULT_BUNDLE, Harness, plan, runScenario } from '../../local/contract/runner';
 import { createManualClock, startEmulator } from '../../local/emulator';
 import type { Emulator } from '../../local/emulator';
@@ -100,45 +100,6 @@ describe('the planned faults', () => {
       times: PAST_THROTTLED_RETRIES,
     });
     expect(replays(2).map((r) => r.replayInvocation)).toEqual([1, 2]);
-  });
-
-  it('makes a claim or a move about a known number end FAILED, in a forward request only', () => {
-    const claim = {
-      service: 'connect' as const,
-      operation: 'ClaimPhoneNumber',
-      occurrence: 3,
-      input: {},
-      phoneNumber: '+12065550110',
-      numberOccurrence: 2,
-    };
-    expect(faultsAt({ ...claim, phase: 'create' }).find((f) => f.name === 'ends-failed')?.inject).toEqual({
-      kind: 'asyncFail',
-      operation: 'ClaimPhoneNumber',
-      phoneNumber: '+12065550110',
-      message: expect.any(String),
-      skip: 1,
-    });
-    expect(faultsAt({ ...claim, operation: 'UpdatePhoneNumber', phase: 'update' }).map((f) => f.name)).toContain('ends-failed');
-    expect(faultsAt({ ...claim, operation: 'UpdatePhoneNumber', phase: 'rollback' }).map((f) => f.name)).not.toContain('ends-failed');
-    expect(faultsAt({ ...claim, operation: 'ReleasePhoneNumber' }).map((f) => f.name)).not.toContain('ends-failed');
-    expect(faultsAt({ ...claim, phoneNumber: undefined }).map((f) => f.name)).not.toContain('ends-failed');
-  });
-
-  it('plans the instances full once per case, and nothing at the Breaker', () => {
-    const call = (resource: string) => ({
-      service: 'connect' as const,
-      operation: 'DescribePhoneNumber',
-      occurrence: 1,
-      input: {},
-      resource,
-    });
-    const planned = plan({ scenario: 's', violations: [], calls: [call('Line'), call('BreakerAB12CD34')], invocations: 1, outcome: '' });
-    expect(planned.map((f) => `${f.name} ${f.at}`)).toEqual([
-      'throttle Line DescribePhoneNumber#1',
-      'replay invocation#1',
-      'quota instances full',
-    ]);
-    expect(planned.find((f) => f.name === 'quota')).toEqual(TARGETS_FULL);
   });
 });
 
