@@ -5,7 +5,8 @@
  * A holder is live while its stack exists (DescribeStackResources by the stack's name: a deleted stack is
  * found by its id only), lists the resource with this number as its physical id (or with a request, or an
  * operation of its stack, under way: DescribeStacks), and its current template (GetTemplate) still
- * declares that logical id. So a number kept by RETAIN
+ * declares that logical id (or, for another stack's resource, while that stack's update or its rollback is
+ * under way: see UPDATE_MAY_KEEP). So a number kept by RETAIN
  * in a stack that is gone, or left by a resource since renamed or removed, is held by nobody.
  *
  * IAM: cloudformation:DescribeStacks, DescribeStackResources and GetTemplate on the stacks of the handler's account and
@@ -39,6 +40,15 @@ const isUnknownStack = (err: unknown): boolean => errorName(err) === 'Validation
 
 /** Statuses under which a listed resource is no longer there. */
 const GONE = new Set(['DELETE_COMPLETE', 'DELETE_SKIPPED']);
+
+/**
+ * Stack statuses under which a listed resource that the current template no longer declares still holds
+ * its number for another stack: an update (or its rollback) under way may keep it or bring it back, and
+ * a rename's new logical id has not yet tagged the number (the gap `rename-taken-by-other-stack`). Only
+ * the update's own cleanup (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS) removes it for good. Within its own
+ * stack such a resource holds nothing: this very deploy renamed or removed it.
+ */
+const UPDATE_MAY_KEEP = new Set(['UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS']);
 
 type CfnClient = ReturnType<typeof cloudFormation>;
 type Listed = { StackId?: string; LogicalResourceId?: string; PhysicalResourceId?: string; ResourceStatus?: string; ResourceType?: string };
@@ -98,26 +108,29 @@ export async function liveHolder(
   const client = cloudFormation(region);
   const r = await listedResource(client, stackName, owner, resourceType);
   if (!r || GONE.has(r.ResourceStatus ?? '')) return undefined;
-  const underWay = (r.ResourceStatus ?? '').endsWith('_IN_PROGRESS') || (await stackBusy(client, r.StackId ?? stackName));
+  const sameStack = stackName === stackNameOf(ownStackId);
+  let status: Promise<string> | undefined;
+  const stackStatus = (): Promise<string> => (status ??= stackStatusOf(client, r.StackId ?? stackName));
+  const underWay = (r.ResourceStatus ?? '').endsWith('_IN_PROGRESS') || (await stackStatus()).endsWith('_IN_PROGRESS');
   if (!underWay && !holds(r.PhysicalResourceId)) return undefined;
   const path = await declaredPath(client, r);
-  if (path === undefined) return undefined;
+  if (path === undefined && (sameStack || !UPDATE_MAY_KEEP.has(await stackStatus()))) return undefined;
   const holder: Holder = {
     owner,
     stackName,
     logicalId: r.LogicalResourceId as string,
     ...(path ? { path } : {}),
-    sameStack: stackName === stackNameOf(ownStackId),
+    sameStack,
   };
   log().info('The number is held by a live resource', { ...holder });
   return holder;
 }
 
-/** The stack has an operation under way (CREATE_, UPDATE_, ROLLBACK_... _IN_PROGRESS). */
-async function stackBusy(client: CfnClient, stackId: string): Promise<boolean> {
+/** The stack's status ('' when not answered); an operation is under way while it ends with _IN_PROGRESS. */
+async function stackStatusOf(client: CfnClient, stackId: string): Promise<string> {
   const { DescribeStacksCommand } = cloudFormationSdk();
   const out = await client.send(new DescribeStacksCommand({ StackName: stackId }));
-  return (out.Stacks?.[0]?.StackStatus ?? '').endsWith('_IN_PROGRESS');
+  return out.Stacks?.[0]?.StackStatus ?? '';
 }
 
 /** How an error names a holder: its construct path (or logical id) and stack. */
