@@ -1,7 +1,7 @@
 /**
  * Runs contract scenarios: the REAL handler bundle through local/deploy against a fresh emulator (with
  * the stack's CloudFormation state served to the handler), one lifecycle step with at most one fault,
- * then checks what must hold whatever the fault:
+ * then checks what must hold whatever the fault (./invariants.ts, each invariant a named check):
  * - the stack never ends *_FAILED;
  * - after success, AWS matches every declaration; after a rollback, AWS is as before the deploy
  *   (claims, targets, descriptions, tags, owners, flows, connector associations);
@@ -9,32 +9,20 @@
  * - what others hold (a number another stack owns and binds, a number on someone else's connector) is
  *   untouched.
  */
-import { parseContactFlowArn } from '../../lambda/contract';
 import { settingsEnvironment } from '../../lambda/settings';
 import * as path from 'node:path';
 import { LocalDeployer, PROVIDER_QUERY_INTERVAL_MS } from '../deploy';
-import type { DeployedResource, LambdaContext, SingleFunctionHandler } from '../deploy';
+import type { LambdaContext, RequestProgress, SingleFunctionHandler } from '../deploy';
 import { createManualClock, startEmulator } from '../emulator';
+import type { Emulator } from '../emulator';
 import { bundleEnvironment, LambdaFunction } from '../lambda-host';
-import type { Emulator, Snapshot, SnapshotNumber } from '../emulator';
 import { BREAKER_ID, templateOf } from './cases';
 import type { LifecycleCase } from './cases';
 import { faultsAt, replays } from './faults';
 import type { PlannedFault, RecordedCall } from './faults';
-import {
-  ACCOUNT,
-  BYSTANDER,
-  BYSTANDER_OWNER,
-  CHIME_BYSTANDER,
-  CREDENTIALS,
-  OTHER_REGION,
-  OWNER_TAG,
-  REGION,
-  STACK_NAME,
-  VC_OTHER,
-  createSeedClients,
-  seedWorld,
-} from './world';
+import { checkStep } from './invariants';
+import { capture } from './view';
+import { ACCOUNT, CREDENTIALS, REGION, STACK_NAME, createSeedClients, seedWorld } from './world';
 import type { SeedClients } from './world';
 
 export const DEFAULT_BUNDLE = path.join(__dirname, '..', '..', 'dist', 'handler', 'index.js');
@@ -94,140 +82,6 @@ function setEnv(endpoint: string): () => void {
       else process.env[k] = v;
     }
   };
-}
-
-/** What the checks compare: a number as a user sees it (the owner tag cut to its owner, the handler's other bookkeeping tags left out). */
-interface NumberView {
-  readonly targetArn: string;
-  readonly status: string;
-  readonly description: string;
-  readonly tags: Record<string, string>;
-  readonly owner: string;
-  readonly flows: Record<string, string>;
-}
-
-interface World {
-  readonly numbers: Map<string, NumberView & { readonly arn: string }>;
-  /** region/connector -> sorted numbers */
-  readonly connectors: Map<string, string[]>;
-}
-
-const ownerOf = (n: SnapshotNumber): string => (n.tags[OWNER_TAG] ?? '').split('@')[0];
-
-function viewOf(n: SnapshotNumber): NumberView & { arn: string } {
-  const tags = Object.fromEntries(
-    Object.entries(n.tags)
-      .filter(([k]) => !k.startsWith('cdk-phone-numbers:'))
-      .sort(([a], [b]) => a.localeCompare(b)),
-  );
-  return {
-    arn: n.phoneNumberArn,
-    targetArn: n.targetArn,
-    status: n.status,
-    description: n.description ?? '',
-    tags,
-    owner: ownerOf(n),
-    flows: { ...n.flows },
-  };
-}
-
-function capture(emu: Emulator): World {
-  const numbers = new Map<string, NumberView & { arn: string }>();
-  const connectors = new Map<string, string[]>();
-  for (const region of [REGION, OTHER_REGION]) {
-    const snap: Snapshot = emu.snapshot({ region });
-    for (const n of snap.claimed) numbers.set(n.phoneNumber, viewOf(n));
-    for (const [vc, list] of Object.entries(snap.voiceConnectors)) if (list.length > 0) connectors.set(`${region}/${vc}`, [...list].sort());
-  }
-  return { numbers, connectors };
-}
-
-const show = (v: unknown): string => JSON.stringify(v);
-
-/** Differences between two worlds, one line each. */
-function differences(before: World, after: World): string[] {
-  const out: string[] = [];
-  for (const [phone, was] of before.numbers) {
-    const now = after.numbers.get(phone);
-    if (!now) {
-      out.push(`${phone} was claimed (${was.owner || 'no owner'}) and no longer is`);
-      continue;
-    }
-    for (const key of ['targetArn', 'status', 'description', 'owner', 'tags', 'flows'] as const) {
-      if (show(was[key]) !== show(now[key])) out.push(`${phone} ${key} was ${show(was[key])}, is ${show(now[key])}`);
-    }
-  }
-  for (const [phone, now] of after.numbers) {
-    if (!before.numbers.has(phone)) out.push(`${phone} is claimed (${now.status}, owner ${now.owner || 'none'}) and was not`);
-  }
-  const vcs = new Set([...before.connectors.keys(), ...after.connectors.keys()]);
-  for (const vc of vcs) {
-    const was = before.connectors.get(vc) ?? [];
-    const now = after.connectors.get(vc) ?? [];
-    if (show(was) !== show(now)) out.push(`connector ${vc} held ${show(was)}, holds ${show(now)}`);
-  }
-  return out;
-}
-
-/** Where each kind of resource's behaviour lives, for the hints. */
-const HANDLER_FILE: Record<string, string> = {
-  'Custom::ClaimedPhoneNumber': 'lambda/resources/claimed-phone-number/',
-  'Custom::PhoneNumberFlowBinding': 'lambda/resources/phone-number-flow-binding.ts',
-  'Custom::VoiceConnectorNumbers': 'lambda/resources/voice-connector-numbers.ts',
-};
-
-/** Declarations the world must match after a successful deploy. */
-function declarationProblems(resources: DeployedResource[], world: World): Array<{ problem: string; hint: string }> {
-  const out: Array<{ problem: string; hint: string }> = [];
-  const byArn = new Map([...world.numbers].map(([phone, v]) => [v.arn, { phone, ...v }]));
-  for (const r of resources) {
-    const p = r.properties as Record<string, unknown>;
-    const hint = HANDLER_FILE[r.type] ?? 'lambda/';
-    if (r.type === 'Custom::ClaimedPhoneNumber') {
-      const n = byArn.get(r.physicalResourceId);
-      if (!n) {
-        out.push({ problem: `${r.logicalId} holds ${r.physicalResourceId}, which is not claimed`, hint });
-        continue;
-      }
-      if (n.status !== 'CLAIMED') out.push({ problem: `${r.logicalId}'s number ${n.phone} is ${n.status}, not CLAIMED`, hint });
-      if (n.targetArn !== p.TargetArn)
-        out.push({ problem: `${r.logicalId}'s number ${n.phone} targets ${n.targetArn}, declared ${String(p.TargetArn)}`, hint });
-      if (typeof p.PhoneNumber === 'string' && p.PhoneNumber !== n.phone)
-        out.push({ problem: `${r.logicalId} holds ${n.phone}, declared ${p.PhoneNumber}`, hint });
-      if (typeof p.Prefix === 'string' && !n.phone.startsWith(p.Prefix))
-        out.push({ problem: `${r.logicalId} holds ${n.phone}, outside prefix ${p.Prefix}`, hint });
-      if (typeof p.Description === 'string' && p.Description !== n.description)
-        out.push({
-          problem: `${r.logicalId}'s number ${n.phone} has description ${show(n.description)}, declared ${show(p.Description)}`,
-          hint,
-        });
-      for (const t of (p.Tags as Array<{ Key: string; Value: string }> | undefined) ?? []) {
-        if (n.tags[t.Key] !== t.Value)
-          out.push({
-            problem: `${r.logicalId}'s number ${n.phone} has tag ${t.Key}=${show(n.tags[t.Key])}, declared ${show(t.Value)}`,
-            hint,
-          });
-      }
-      if (n.owner !== `${STACK_NAME}/${r.logicalId}`)
-        out.push({ problem: `${r.logicalId}'s number ${n.phone} is owned by ${show(n.owner)}, not by it`, hint });
-    } else if (r.type === 'Custom::PhoneNumberFlowBinding') {
-      const n = byArn.get(String(p.PhoneNumberArn));
-      const declared = parseContactFlowArn(String(p.ContactFlowArn));
-      const instance = declared?.instanceId ?? '';
-      const flow = declared?.contactFlowId ?? '';
-      if (!n) out.push({ problem: `${r.logicalId} binds ${String(p.PhoneNumberArn)}, which is not claimed`, hint });
-      else if (n.flows[instance] !== flow)
-        out.push({ problem: `${r.logicalId}: ${n.phone} rings ${show(n.flows)}, declared ${instance}: ${flow}`, hint });
-    } else if (r.type === 'Custom::VoiceConnectorNumbers') {
-      const key = `${String(p.Region ?? REGION)}/${String(p.VoiceConnectorId)}`;
-      const held = world.connectors.get(key) ?? [];
-      for (const phone of (p.PhoneNumbers as string[] | undefined) ?? []) {
-        if (!held.includes(phone))
-          out.push({ problem: `${r.logicalId}: ${phone} is not on connector ${key} (it holds ${show(held)})`, hint });
-      }
-    }
-  }
-  return out;
 }
 
 /**
@@ -291,150 +145,111 @@ export async function runScenario(
   return runOn(h, c, fault, options);
 }
 
-async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefined, options: RunOptions): Promise<ScenarioResult> {
-  const scenario = scenarioName(c, fault);
-  const violations: Violation[] = [];
-  const flag = (problem: string, hint: string) => violations.push({ scenario, problem, hint });
-  const { emu, clock, bundle } = h;
-  await h.freshWorld();
-  let invocations = 0;
-  let counting = false;
-  let nextIsOnEvent = false;
-  let phase = '';
-  // The Lambda entry. A replayed onEvent invocation is delivered again with the same event once the first ends.
-  const callCount = (): [number, number] => [emu.calls().length, emu.stacks.calls().length];
-  /** Which resource each call of the step was made for, by position in the two call logs. */
-  const owners: Owner[] = [];
-  const handler: SingleFunctionHandler = async (event, context?: LambdaContext) => {
-    if (!counting) return bundle(event, context);
-    const from = callCount();
+/**
+ * The Lambda entry of a step's deployer: counts the step's onEvent invocations, delivers the planned one
+ * twice (a replayed event, once the first delivery ends), and records which resource each AWS call was
+ * made for (by position in the two call logs).
+ */
+class StepProbe {
+  invocations = 0;
+  counting = false;
+  readonly owners: Owner[] = [];
+  private nextIsOnEvent = false;
+  private phase = '';
+
+  constructor(
+    private readonly emu: Emulator,
+    private readonly bundle: SingleFunctionHandler,
+    private readonly replayInvocation: number | undefined,
+  ) {}
+
+  private callCount = (): [number, number] => [this.emu.calls().length, this.emu.stacks.calls().length];
+
+  readonly handler: SingleFunctionHandler = async (event, context?: LambdaContext) => {
+    if (!this.counting) return this.bundle(event, context);
+    const from = this.callCount();
     try {
-      if (!nextIsOnEvent) return await bundle(event, context);
-      nextIsOnEvent = false;
-      const n = ++invocations;
-      if (fault?.replayInvocation !== n) return await bundle(event, context);
-      await bundle(event, context).catch(() => undefined);
-      return await bundle(event, context);
+      if (!this.nextIsOnEvent) return await this.bundle(event, context);
+      this.nextIsOnEvent = false;
+      const n = ++this.invocations;
+      if (this.replayInvocation !== n) return await this.bundle(event, context);
+      await this.bundle(event, context).catch(() => undefined);
+      return await this.bundle(event, context);
     } finally {
-      owners.push({ from, to: callCount(), logicalId: event.LogicalResourceId, phase });
+      this.owners.push({ from, to: this.callCount(), logicalId: event.LogicalResourceId, phase: this.phase });
     }
   };
+
+  readonly onRequest = (p: RequestProgress): void => {
+    if (p.stage !== 'start') return;
+    this.nextIsOnEvent = true;
+    this.phase = p.phase;
+  };
+}
+
+async function runOn(h: Harness, c: LifecycleCase, fault: PlannedFault | undefined, options: RunOptions): Promise<ScenarioResult> {
+  const scenario = scenarioName(c, fault);
+  const { emu, clock } = h;
+  await h.freshWorld();
+  const probe = new StepProbe(emu, h.bundle, fault?.replayInvocation);
   const deployer = new LocalDeployer({
-    handler,
+    handler: probe.handler,
     stackName: STACK_NAME,
     region: REGION,
     accountId: ACCOUNT,
     clock,
     pollIntervalMs: PROVIDER_QUERY_INTERVAL_MS,
     stacks: emu.stacks,
-    onRequest: (p) => {
-      if (p.stage === 'start') {
-        nextIsOnEvent = true;
-        phase = p.phase;
-      }
-    },
+    onRequest: probe.onRequest,
     replacementRollback: c.replacementRollback ?? options.replacementRollback ?? 'delete',
   });
 
   if (c.before) {
-    try {
-      await deployer.deploy(templateOf(c.before));
-    } catch (err) {
-      flag(`the setup deploy (before the step) failed: ${(err as Error).message.split('\n')[0]}`, 'the clean run of this step; lambda/');
-      return { scenario, violations, calls: [], invocations: 0, outcome: 'setup failed' };
+    const failed = await deployer.deploy(templateOf(c.before)).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    if (failed) {
+      const problem = `the setup deploy (before the step) failed: ${failed.message.split('\n')[0]}`;
+      return {
+        scenario,
+        violations: [{ scenario, problem, hint: 'the clean run of this step; lambda/' }],
+        calls: [],
+        invocations: 0,
+        outcome: 'setup failed',
+      };
     }
   }
   const before = capture(emu);
   emu.clearCalls();
   emu.stacks.clearCalls();
   if (fault?.inject) emu.injectFault(fault.inject);
-  counting = true;
-
-  let error: Error | undefined;
-  try {
-    await deployer.deploy(templateOf(c.after, c.breaker));
-  } catch (err) {
-    error = err as Error;
-  }
-  counting = false;
+  probe.counting = true;
+  const error = await deployer.deploy(templateOf(c.after, c.breaker)).then(
+    () => undefined,
+    (err: Error) => err,
+  );
+  probe.counting = false;
   emu.clearFaults();
   const after = capture(emu);
-  const calls = recordCalls(emu, owners);
   const status = deployer.status ?? 'none';
-  const outcome = error ? `${status}: ${error.message.split('\n')[0]}` : status;
-
-  if (status.endsWith('_FAILED')) {
-    const failures = (error as { rollbackFailures?: Array<{ logicalId: string; reason: string }> } | undefined)?.rollbackFailures ?? [];
-    const what =
-      failures.map((f) => `${f.logicalId.replace(/[0-9A-F]{8}$/, '')}: ${stripIds(f.reason.split('\n')[0])}`).join('; ') ||
-      stripIds(error?.message.split('\n')[0] ?? '');
-    flag(
-      `the stack ended ${status}; rollback request failed for ${what}`,
-      'the rollback request of that resource (deployer.requests, phase rollback) and its module in lambda/resources/',
-    );
-  }
-  if (error && error.name !== 'DeployFailedError')
-    flag(`the deploy threw ${error.name}: ${stripIds(error.message.split('\n')[0])}`, 'local/deploy or the template');
-  if (c.breaker && !error) flag('the deploy succeeded although the Breaker resource must fail', 'local/contract/cases.ts (Breaker)');
-  if (!fault && !c.breaker && error)
-    flag(`the clean deploy failed: ${stripIds(error.message.split('\n')[0])}`, 'lambda/ (no fault was injected)');
-
-  const bystanderProblems = (): string[] => {
-    const out: string[] = [];
-    const b = after.numbers.get(BYSTANDER);
-    const wasB = before.numbers.get(BYSTANDER)!;
-    const owner = BYSTANDER_OWNER.split('@')[0];
-    if (!b) out.push(`${BYSTANDER} (owned by ${owner}) was released`);
-    else {
-      const d = differences(
-        { numbers: new Map([[BYSTANDER, wasB]]), connectors: new Map() },
-        { numbers: new Map([[BYSTANDER, b]]), connectors: new Map() },
-      );
-      if (d.length > 0) out.push(`${BYSTANDER} (owned by ${owner}) changed: ${d.join('; ')}`);
-    }
-    if (!(after.connectors.get(`${REGION}/${VC_OTHER}`) ?? []).includes(CHIME_BYSTANDER))
-      out.push(`${CHIME_BYSTANDER} was taken off someone else's connector ${VC_OTHER}`);
-    return out;
+  const findings = checkStep({
+    faulted: fault !== undefined,
+    breaker: c.breaker,
+    before,
+    after,
+    status,
+    error,
+    resources: deployer.resources(),
+    retained: deployer.retained,
+  });
+  return {
+    scenario,
+    violations: findings.map((f) => ({ scenario, ...f })),
+    calls: recordCalls(emu, probe.owners),
+    invocations: probe.invocations,
+    outcome: error ? `${status}: ${error.message.split('\n')[0]}` : status,
   };
-
-  if (!error) {
-    for (const p of declarationProblems(deployer.resources(), after)) flag(`after success: ${p.problem}`, p.hint);
-    for (const p of bystanderProblems()) flag(`after success: ${p}`, 'the handler touched what another stack or connector holds');
-    // No number owned by this stack without a resource that declares it (or a policy that keeps it).
-    const held = new Set(
-      deployer
-        .resources()
-        .filter((r) => r.type === 'Custom::ClaimedPhoneNumber')
-        .map((r) => `${r.logicalId} ${r.physicalResourceId}`),
-    );
-    const kept = new Set(deployer.retained.map((r) => r.physicalResourceId));
-    for (const [phone, n] of after.numbers) {
-      if (!n.owner.startsWith(`${STACK_NAME}/`)) continue;
-      const logicalId = n.owner.slice(STACK_NAME.length + 1);
-      const wasOwnedSo = before.numbers.get(phone)?.owner === n.owner;
-      if (!held.has(`${logicalId} ${n.arn}`) && !kept.has(n.arn) && !wasOwnedSo) {
-        flag(
-          `after success: ${phone} is claimed and owned by ${n.owner}, which does not declare it (leaked)`,
-          'lambda/resources/claimed-phone-number/ (claim.ts, update.ts, delete.ts)',
-        );
-      }
-    }
-  } else if (!status.endsWith('_FAILED')) {
-    // Rolled back: AWS as before the deploy. Numbers the rollback retained by DeletionPolicy Retain are the user's choice.
-    const retained = new Set(deployer.retained.filter((r) => r.phase === 'rollback').map((r) => r.physicalResourceId));
-    const kept: World = { numbers: new Map([...after.numbers].filter(([, v]) => !retained.has(v.arn))), connectors: after.connectors };
-    for (const d of differences(before, kept)) flag(`after rollback (${status}): ${d}`, rollbackHint(d));
-  }
-  return { scenario, violations, calls, invocations, outcome };
-}
-
-/** Ids that differ from run to run (generated phone-number ids) would split one problem into many groups. */
-const stripIds = (text: string): string => text.replace(/phone-number\/[0-9a-f-]{36}/g, 'phone-number/<id>');
-
-function rollbackHint(difference: string): string {
-  if (difference.includes('connector')) return 'lambda/resources/voice-connector-numbers.ts (undo on rollback)';
-  if (difference.includes('flows')) return 'lambda/resources/phone-number-flow-binding.ts (rollback order, prior flow)';
-  return 'lambda/resources/claimed-phone-number/delete.ts (undo on rollback: release, prior target/description/tags/owner)';
 }
 
 /** The calls of the step, each with the resource it was made for (from the invocation it happened in). */
