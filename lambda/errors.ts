@@ -114,6 +114,28 @@ export class VoiceConnectorAssociationFailedError extends PhoneNumbersError {
   }
 }
 
+/**
+ * Numbers held on another connector by a VoiceConnectorNumbers of the same stack whose current declaration
+ * no longer has them: that resource takes them off in the same operation, so the association is run
+ * again later (../retry-later, a passing failure) until the completion deadline.
+ */
+export class NumbersHeldBySiblingError extends PhoneNumbersError {
+  readonly held: ReadonlyArray<{ phoneNumber: string; voiceConnectorId: string; logicalId: string }>;
+  constructor(voiceConnectorId: string, held: ReadonlyArray<{ phoneNumber: string; voiceConnectorId: string; logicalId: string }>) {
+    super(
+      'NumbersHeldBySiblingError',
+      `association of ${held.length} number(s) with voice connector '${voiceConnectorId}' waits for their release by another ` +
+        'VoiceConnectorNumbers of the stack that no longer declares them: ' +
+        listSome(
+          held.map((h) => `${h.phoneNumber} (on '${h.voiceConnectorId}', held by ${h.logicalId || 'a resource of the stack'})`),
+          10,
+        ) +
+        '. If it does not release them, take them off that connector, or set forceAssociate.',
+    );
+    this.held = held;
+  }
+}
+
 /** An Update moves a number to a target in another region: a number never changes region. */
 export class TargetRegionChangeError extends PhoneNumbersError {
   constructor(logicalId: string, phoneNumberArn: string, targetArn: string) {

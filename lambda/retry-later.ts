@@ -11,7 +11,7 @@
  * reads where things are and does only what is left.
  */
 import { errorMessage, isTransient } from './aws-errors';
-import { VoiceConnectorAssociationFailedError } from './errors';
+import { NumbersHeldBySiblingError, VoiceConnectorAssociationFailedError } from './errors';
 import type { IsCompleteRequest, OnEventResponse } from './events';
 import { log } from './logger';
 
@@ -23,9 +23,12 @@ const RETRYABLE_CHIME_CODES = new Set(['Conflict', 'Throttled', 'Throttling', 'S
 
 /**
  * A failure that may pass by itself: an AWS call's passing failure (../aws-errors isTransient), or
- * Chime PhoneNumberErrors entries all of a kind that may clear.
+ * Chime PhoneNumberErrors entries all of a kind that may clear, or numbers another resource of the
+ * stack is about to release (NumbersHeldBySiblingError).
  */
 export function isPassingFailure(err: unknown): boolean {
+  // Another resource of the stack releases the numbers in the same operation.
+  if (err instanceof NumbersHeldBySiblingError) return true;
   if (err instanceof VoiceConnectorAssociationFailedError)
     return err.failures.length > 0 && err.failures.every((f) => RETRYABLE_CHIME_CODES.has(f.code));
   return isTransient(err);

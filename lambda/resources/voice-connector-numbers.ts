@@ -30,7 +30,7 @@ import { normalizeE164, ResourceTypes, validateVoiceConnectorNumbers, type Voice
 import { errorMessage, isNotFound } from '../aws-errors';
 import { chunks, mapLimit } from '../batching';
 import { chime } from '../clients';
-import { VoiceConnectorAssociationFailedError } from '../errors';
+import { NumbersHeldBySiblingError, VoiceConnectorAssociationFailedError } from '../errors';
 import type {
   CreateRequest,
   DeleteRequest,
@@ -186,6 +186,7 @@ async function undo(
  * a Delete that could clean up, so the undo must happen here.
  */
 async function associateOrUndo(
+  e: Event,
   client: ChimeSDKVoiceClient,
   p: Props,
   plan: Array<{ numbers: string[]; force: boolean }>,
@@ -214,7 +215,54 @@ async function associateOrUndo(
   const succeeded = attempted.filter((n) => !bad.has(n));
   log().warn('Some numbers failed; undoing what this event associated', { failures: failures.length, undo: succeeded.length });
   if (succeeded.length > 0) await undo(client, p.VoiceConnectorId, succeeded, before);
+  const held = await heldBySiblings(e, client, p, failures);
+  if (held.length > 0 && held.length === failures.length) throw new NumbersHeldBySiblingError(p.VoiceConnectorId, held);
   throw new VoiceConnectorAssociationFailedError('association', p.VoiceConnectorId, failures);
+}
+
+/** The ErrorCode of a number refused because it is on another connector (no ForceAssociate). */
+const ON_ANOTHER_CONNECTOR = 'PhoneNumberAssociationsExist';
+
+/** Whether a declaration's number list does not have `n` (false when it cannot be resolved). */
+function declaresWithout(list: unknown, n: string): boolean {
+  const entries = Array.isArray(list) ? list : [list];
+  if (entries.some(hasUnresolved)) return false;
+  return !entries.some((x) => typeof x === 'string' && normalizeE164(x) === n);
+}
+
+/**
+ * The refused numbers (PhoneNumberAssociationsExist) that are on another connector which another
+ * VoiceConnectorNumbers of the stack declares (same region) without them now: that resource takes them
+ * off in this same operation (CloudFormation runs independent resources at once), so they are waited
+ * for. Only read when an association was refused. Empty when any refused number is on a connector no
+ * resource of the stack declares, or one that still declares it: today's refusal stands.
+ */
+async function heldBySiblings(
+  e: Event,
+  client: ChimeSDKVoiceClient,
+  p: Props,
+  failures: Failure[],
+): Promise<Array<{ phoneNumber: string; voiceConnectorId: string; logicalId: string }>> {
+  if (failures.length === 0 || failures.some((f) => f.code !== ON_ANOTHER_CONNECTOR)) return [];
+  const numbers = failures.map((f) => normalizeE164(f.phoneNumber));
+  const others = await otherDeclarations(e.StackId, ResourceTypes.VOICE_CONNECTOR_NUMBERS, e.LogicalResourceId, e);
+  if (!others || others.length === 0) return [];
+  const where = await connectorsOf(client, numbers);
+  const held: Array<{ phoneNumber: string; voiceConnectorId: string; logicalId: string }> = [];
+  for (const n of numbers) {
+    const on = where.get(n);
+    if (on === undefined || on === p.VoiceConnectorId) return [];
+    const sibling = others.find((d) => {
+      const { VoiceConnectorId: id, Region: r, PhoneNumbers: list } = d.properties;
+      return (hasUnresolved(r) || r === p.Region) && (hasUnresolved(id) || id === on) && declaresWithout(list, n);
+    });
+    if (!sibling) return [];
+    held.push({ phoneNumber: n, voiceConnectorId: on, logicalId: sibling.logicalId });
+  }
+  log().info('Numbers held by another VoiceConnectorNumbers of the stack that no longer declares them: waiting for them', {
+    held: held.map((h) => `${h.phoneNumber} on ${h.voiceConnectorId} (${h.logicalId})`),
+  });
+  return held;
 }
 
 // ---- where force-taken numbers came from: tags on the connector they were put on -----------------
@@ -454,7 +502,7 @@ async function create(e: CreateRequest | UpdateRequest, p: Props): Promise<OnEve
   const taken = force(p) ? takenFrom(toAssociate, where, [p.VoiceConnectorId]) : new Map<string, string>();
   await syncTaken(client, e, p, toAssociate, taken);
   await withRecordsDroppedOnFailure(client, e, p, taken, () =>
-    associateOrUndo(client, p, [{ numbers: toAssociate, force: force(p) }], where),
+    associateOrUndo(e, client, p, [{ numbers: toAssociate, force: force(p) }], where),
   );
   return { PhysicalResourceId: vcPhysicalId(e, p.Region) };
 }
@@ -499,6 +547,7 @@ async function update(e: UpdateRequest, p: Props, old: Props): Promise<OnEventRe
   // on their earlier connector or on none.
   await withRecordsDroppedOnFailure(client, e, p, taken, () =>
     associateOrUndo(
+      e,
       client,
       p,
       [
