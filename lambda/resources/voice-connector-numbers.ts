@@ -246,12 +246,16 @@ async function heldBySiblings(
   if (failures.length === 0 || failures.some((f) => f.code !== ON_ANOTHER_CONNECTOR)) return [];
   const numbers = failures.map((f) => normalizeE164(f.phoneNumber));
   const others = await otherDeclarations(e.StackId, ResourceTypes.VOICE_CONNECTOR_NUMBERS, e.LogicalResourceId, e);
-  if (!others || others.length === 0) return [];
+  if (!others) return [];
   const where = await connectorsOf(client, numbers);
   const held: Array<{ phoneNumber: string; voiceConnectorId: string; logicalId: string }> = [];
   for (const n of numbers) {
     const on = where.get(n);
-    if (on === undefined || on === p.VoiceConnectorId) return [];
+    // Released (or put here) since the refusal, as by a sibling in flight: the next run associates it.
+    if (on === undefined || on === p.VoiceConnectorId) {
+      held.push({ phoneNumber: n, voiceConnectorId: on ?? 'none (released since)', logicalId: '' });
+      continue;
+    }
     const sibling = others.find((d) => {
       const { VoiceConnectorId: id, Region: r, PhoneNumbers: list } = d.properties;
       return (hasUnresolved(r) || r === p.Region) && (hasUnresolved(id) || id === on) && declaresWithout(list, n);

@@ -115,6 +115,37 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
     });
   });
 
+  // The contract suite's former gap move-between-in-parallel: resources in flight at once, as CloudFormation
+  // runs independent ones, so B's association meets the number still on A.
+  describe('a number moved between two connectors of one stack, resources in parallel (concurrency 4)', () => {
+    const before: Trunks = { Trunk: { connector: OURS, numbers: NUMBERS.slice(0, 2) }, Other: { connector: THEIRS, numbers: [NUMBERS[2]] } };
+    const after: Trunks = { Trunk: { connector: OURS, numbers: [NUMBERS[0]] }, Other: { connector: THEIRS, numbers: [NUMBERS[2], NUMBERS[1]] } };
+
+    it('waits for the number to leave A, then puts it on B', async () => {
+      const d = deployer({ concurrency: 4 });
+      await d.deploy(template(before));
+      await d.deploy(template(after));
+      expect(d.status).toBe('UPDATE_COMPLETE');
+      expect(on(OURS)).toEqual([NUMBERS[0]]);
+      expect(on(THEIRS)).toEqual([NUMBERS[1], NUMBERS[2]].sort());
+      // AND it did meet the number still on A (the case this covers), and waited rather than failed
+      const refused = emu
+        .calls()
+        .filter((c) => c.operation === 'AssociatePhoneNumbersWithVoiceConnector' && c.input.VoiceConnectorId === THEIRS)
+        .filter((c) => JSON.stringify(c.output ?? {}).includes('PhoneNumberAssociationsExist'));
+      expect(refused.length).toBeGreaterThan(0);
+    });
+
+    it('a later failure rolls the move back: UPDATE_ROLLBACK_COMPLETE with the number back on A', async () => {
+      const d = deployer({ concurrency: 4 });
+      await d.deploy(template(before));
+      await expect(d.deploy(template(after, { failAfter: true }))).rejects.toThrow(DeployFailedError);
+      expect(d.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+      expect(on(OURS)).toEqual(NUMBERS.slice(0, 2));
+      expect(on(THEIRS)).toEqual([NUMBERS[2]]);
+    });
+  });
+
   describe('item 4: a number taken with forceAssociate goes back where it came from on rollback', () => {
     it('an update that took it rolls back: the number is on the connector it was taken from again, and nothing is left recorded', async () => {
       // GIVEN a trunk on our connector, and a number on theirs (outside this stack)
