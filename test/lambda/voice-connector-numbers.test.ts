@@ -727,4 +727,68 @@ describe('Custom::VoiceConnectorNumbers', () => {
       });
     });
   });
+
+  // The contract suite's former gap move-between-in-parallel: CloudFormation runs independent resources at once.
+  describe('a number on a connector a sibling of the stack declares without it now is waited for', () => {
+    const a = 'av0iceconnector0000001';
+    const b = 'bv0iceconnector0000002';
+    const trunkNow = (list: string[], connector = a) => [
+      { logicalId: 'Trunk', properties: { VoiceConnectorId: connector, Region: REGION, PhoneNumbers: list } },
+    ];
+    const otherBefore = () => vcProps({ VoiceConnectorId: b, PhoneNumbers: [numbers[2]] });
+    const otherAfter = () => vcProps({ VoiceConnectorId: b, PhoneNumbers: [numbers[2], numbers[1]] });
+
+    /** Trunk holds numbers 0 and 1 on A, Other number 2 on B; Other's update now asks for number 1. */
+    async function moveStarted() {
+      const trunk = vcProps({ VoiceConnectorId: a, PhoneNumbers: numbers.slice(0, 2) });
+      const trunkId = (await onEvent(createEvent(VC, trunk, 'Trunk'))).PhysicalResourceId;
+      const otherId = (await onEvent(createEvent(VC, otherBefore(), 'Other'))).PhysicalResourceId;
+      emulator.clearCalls();
+      const update = updateEvent(VC, otherId, otherAfter(), otherBefore(), 'Other');
+      return { trunk, trunkId, update, request: afterOnEvent(update, await handlerOnEvent(update)) };
+    }
+
+    it('retries until the sibling has taken it off, then associates it', async () => {
+      stackState.declarations.mockResolvedValue(trunkNow([numbers[0]]));
+      const { trunk, trunkId, request } = await moveStarted();
+      // THEN onEvent asked isComplete to run the change again, and the number stays where it is meanwhile
+      expect(request[RETRY_LATER_KEY as keyof typeof request]).toMatch(/waits for their release by another VoiceConnectorNumbers/);
+      expect(await isComplete(request)).toEqual({ IsComplete: false });
+      expect(sorted(connectors()[a])).toEqual(numbers.slice(0, 2));
+      expect(operations(emulator, mutating)).not.toContain('DisassociatePhoneNumbersFromVoiceConnector');
+      // WHEN the sibling's update takes it off A
+      await onEvent(updateEvent(VC, trunkId, { ...trunk, PhoneNumbers: [numbers[0]] }, trunk, 'Trunk'));
+      // THEN the next poll puts it on B
+      expect(await isComplete(request)).toEqual({ IsComplete: true });
+      expect(sorted(connectors()[b])).toEqual(sorted([numbers[1], numbers[2]]));
+      expect(connectors()[a]).toEqual([numbers[0]]);
+    });
+
+    it('fails at the completion deadline naming the number, the connector and the sibling', async () => {
+      stackState.declarations.mockResolvedValue(trunkNow([numbers[0]]));
+      const { request } = await moveStarted();
+      const late = { ...request, CdkPhoneNumbersStartedAt: Date.now() - DEFAULT_COMPLETION_TIMEOUT_MS - 1 };
+      await expect(isComplete(late as never)).rejects.toThrow(/\+12065550101 \(on 'av0iceconnector0000001', held by Trunk\)/);
+      // AND nothing was taken off A
+      expect(sorted(connectors()[a])).toEqual(numbers.slice(0, 2));
+    });
+
+    it('refuses at once when the sibling still declares the number there', async () => {
+      stackState.declarations.mockResolvedValue(trunkNow(numbers.slice(0, 2)));
+      await onEvent(createEvent(VC, vcProps({ VoiceConnectorId: a, PhoneNumbers: numbers.slice(0, 2) }), 'Trunk'));
+      const otherId = (await onEvent(createEvent(VC, otherBefore(), 'Other'))).PhysicalResourceId;
+      const update = updateEvent(VC, otherId, otherAfter(), otherBefore(), 'Other');
+      await expect(handlerOnEvent(update)).rejects.toThrow(/PhoneNumberAssociationsExist/);
+      expect(sorted(connectors()[a])).toEqual(numbers.slice(0, 2));
+    });
+
+    it('refuses at once a number on a connector nothing in the stack declares, and reads the stack only on a refusal', async () => {
+      stackState.declarations.mockResolvedValue(trunkNow([numbers[0]], 'otherv0iceconnector001'));
+      await created(vcProps({ VoiceConnectorId: a, PhoneNumbers: numbers.slice(0, 2) }));
+      expect(stackState.declarations).not.toHaveBeenCalled();
+      await expect(onEvent(createEvent(VC, otherAfter(), 'Other'))).rejects.toThrow(/PhoneNumberAssociationsExist/);
+      expect(stackState.declarations).toHaveBeenCalledTimes(1);
+      expect(sorted(connectors()[a])).toEqual(numbers.slice(0, 2));
+    });
+  });
 });

@@ -118,8 +118,14 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
   // The contract suite's former gap move-between-in-parallel: resources in flight at once, as CloudFormation
   // runs independent ones, so B's association meets the number still on A.
   describe('a number moved between two connectors of one stack, resources in parallel (concurrency 4)', () => {
-    const before: Trunks = { Trunk: { connector: OURS, numbers: NUMBERS.slice(0, 2) }, Other: { connector: THEIRS, numbers: [NUMBERS[2]] } };
-    const after: Trunks = { Trunk: { connector: OURS, numbers: [NUMBERS[0]] }, Other: { connector: THEIRS, numbers: [NUMBERS[2], NUMBERS[1]] } };
+    const before: Trunks = {
+      Trunk: { connector: OURS, numbers: NUMBERS.slice(0, 2) },
+      Other: { connector: THEIRS, numbers: [NUMBERS[2]] },
+    };
+    const after: Trunks = {
+      Trunk: { connector: OURS, numbers: [NUMBERS[0]] },
+      Other: { connector: THEIRS, numbers: [NUMBERS[2], NUMBERS[1]] },
+    };
 
     it('waits for the number to leave A, then puts it on B', async () => {
       const d = deployer({ concurrency: 4 });
