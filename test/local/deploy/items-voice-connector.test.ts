@@ -115,7 +115,7 @@ describe('VoiceConnectorNumbers through whole deploys (issue 7, items 3 and 4)',
     });
   });
 
-  // The contract suite's former gap move-between-in-parallel: resources in flight at once, as CloudFormation
+  // Found by the contract matrix (branch 'contract', gap move-between-in-parallel): resources in flight at once, as CloudFormation
   // runs independent ones, so B's association meets the number still on A.
   describe('a number moved between two connectors of one stack, resources in parallel (concurrency 4)', () => {
     const before: Trunks = {
