@@ -284,11 +284,7 @@ export async function runStacks(spec: RunSpec): Promise<RunResult> {
     const seeded = await seed(emu, total, total);
     for (const part of spec.stacks)
       if (part.connectorId !== CONNECTOR_ID) await emu.seedVoiceConnector({ voiceConnectorId: part.connectorId });
-    Object.assign(
-      process.env,
-      handlerEnvironment(emu.endpoint, Math.round(RETRY_BASE_DELAY_MS / spec.rateScale), spec.rateScale),
-      spec.env ?? {},
-    );
+    Object.assign(process.env, handlerEnvironment(emu.endpoint, RETRY_BASE_DELAY_MS / spec.rateScale, spec.rateScale), spec.env ?? {});
     const runs = deployersFor(spec, emu, attribution);
     const templates = spec.stacks.map((part) =>
       spec.kind === 'ours' ? fleetTemplate(seeded, total, part) : naiveFleetTemplate(seeded, total, part),
